@@ -1,0 +1,1 @@
+"""Loading data files and model files, and inferring their schema."""
