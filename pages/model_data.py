@@ -1,0 +1,252 @@
+"""Model & data: uploads, column roles and kinds, schema, model summary, data preview."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages._shared import (
+    OWN_FILES,
+    cached_model,
+    cached_model_info,
+    cached_table,
+    set_workspace,
+    sha256,
+    upload_limit_mb,
+    workspace,
+)
+from robustness.errors import RobustnessError, UntrustedTypesError
+from robustness.io.infer import infer_schema
+from robustness.model import from_predictions
+from robustness.schema import ColumnKind, ColumnRoles
+from robustness.workspace import build_workspace, guess_roles_with_model
+
+NONE = "(none)"
+DATA_TYPES = ["csv", "tsv", "txt", "parquet", "pq"]
+MODEL_TYPES = ["skops", "onnx", "pkl", "pickle", "joblib"]
+
+st.title("📦 Model & data")
+limit = upload_limit_mb()
+st.markdown(
+    "Upload a **model** and two **data files**: the *reference* data the model was validated on "
+    "and the *current* data it sees now. Data: CSV (delimiter and encoding are detected) or Parquet. "
+    f"Models: `.skops`, `.onnx`, or a pickle/joblib file if you allow it in the sidebar. "
+    f"**Up to {limit} MB per file.** Without a model, mark the prediction column of your data."
+)
+
+flash = st.session_state.pop("_flash", None)
+if flash:
+    st.success(flash)
+
+c_model, c_ref, c_cur = st.columns(3)
+model_file = c_model.file_uploader("Model file", type=MODEL_TYPES, key="up_model")
+ref_file = c_ref.file_uploader("Reference data", type=DATA_TYPES, key="up_reference")
+cur_file = c_cur.file_uploader("Current data", type=DATA_TYPES, key="up_current")
+
+max_bytes = limit * 1024 * 1024
+
+
+def _load_table(upload, column):
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    try:
+        table = cached_table(data, sha256(data), upload.name, max_bytes)
+    except RobustnessError as err:
+        column.error(str(err))
+        return None
+    column.caption(f"✔ {upload.name}: {len(table.frame):,} rows × {table.frame.shape[1]} columns")
+    for note in table.notes:
+        column.caption(note)
+    return table
+
+
+def _load_model(upload, column):
+    """Returns (adapter, sha, ok). ok is False when a model was given but cannot be used."""
+    if upload is None:
+        return None, None, True
+    data = upload.getvalue()
+    digest = sha256(data)
+    trust_key = f"trust_{digest[:16]}"
+    trusted = tuple(st.session_state.get(trust_key, ()))
+    try:
+        cached_model_info(data, digest, upload.name)
+        adapter = cached_model(
+            data, digest, upload.name, bool(st.session_state.get("allow_pickle", False)), trusted
+        )
+    except UntrustedTypesError as err:
+        column.error(str(err))
+        column.multiselect(
+            "Trust these types",
+            err.types + [t for t in trusted if t not in err.types],
+            key=trust_key,
+            help="Each of these could run code while the model loads. Tick only the ones you expect "
+            "in a model you trust (e.g. lightgbm.sklearn.LGBMClassifier).",
+        )
+        return None, digest, False
+    except RobustnessError as err:
+        column.error(str(err))
+        return None, digest, False
+    if trusted:
+        column.multiselect("Trust these types", list(trusted), key=trust_key)
+    column.caption(f"✔ {adapter.summary().description}")
+    return adapter, digest, True
+
+
+model, model_sha, model_ok = _load_model(model_file, c_model)
+ref = _load_table(ref_file, c_ref)
+cur = _load_table(cur_file, c_cur)
+any_upload = any(f is not None for f in (model_file, ref_file, cur_file))
+ws = workspace()
+
+# ---------------------------------------------------------------- what the form edits
+staged = ref is not None and cur is not None
+if staged:
+    source_key = f"{ref.sha256[:10]}{cur.sha256[:10]}{(model_sha or '')[:10]}"
+    roles_default = guess_roles_with_model(ref.frame, model)
+    kinds_default = infer_schema(ref.frame).kinds()
+    source_model = model
+elif ws is not None:
+    if any_upload:
+        st.info(
+            "Upload both a reference and a current data file to analyse your own files. "
+            + ("The demo stays loaded until then." if ws.scenario else "Your loaded files stay in use until then.")
+        )
+    ref, cur = ws.reference, ws.current
+    source_key = ws.key()[:30]
+    roles_default = ws.roles
+    kinds_default = ws.schema.kinds()
+    source_model = ws.model if (ws.model is not None and ws.model.has_model) else None
+else:
+    st.stop()
+
+columns = list(ref.frame.columns)
+
+
+def _pick(label: str, default: str | None, help_: str, key: str) -> str | None:
+    options = [NONE] + columns
+    index = options.index(default) if default in options else 0
+    value = st.selectbox(label, options, index=index, key=f"{key}_{source_key}", help=help_)
+    return None if value == NONE else value
+
+
+st.subheader("Column roles and kinds" if staged else "Column roles and kinds of the loaded data")
+r1, r2, r3, r4 = st.columns(4)
+with r1:
+    target = _pick("Target", roles_default.target, "The label column (optional in current data).", "role_target")
+with r2:
+    prediction = _pick(
+        "Prediction", roles_default.prediction,
+        "A column of predictions already in the data. Used when no model file is given.", "role_prediction",
+    )
+with r3:
+    timestamp = _pick("Timestamp", roles_default.timestamp, "Used for drift and performance over time.", "role_ts")
+with r4:
+    id_col = _pick("ID", roles_default.id, "Identifies rows; never used as a feature.", "role_id")
+probabilities = {k: v for k, v in roles_default.probabilities.items() if v in columns}
+if probabilities:
+    st.caption("Probability columns: " + ", ".join(f"{k} → {v}" for k, v in probabilities.items()))
+
+kind_values = [k.value for k in ColumnKind]
+kinds_table = pd.DataFrame(
+    {"column": columns, "kind": [kinds_default.get(c, ColumnKind.CATEGORICAL).value for c in columns]}
+)
+edited = st.data_editor(
+    kinds_table,
+    column_config={
+        "column": st.column_config.TextColumn("column", disabled=True),
+        "kind": st.column_config.SelectboxColumn("kind", options=kind_values, required=True),
+    },
+    hide_index=True,
+    key=f"kinds_{source_key}",
+    width="stretch",
+    height=min(400, 38 + 35 * len(columns)),
+)
+kinds = dict(zip(edited["column"], edited["kind"]))
+
+label = "Load these files" if staged else "Apply roles and kinds"
+if st.button(label, type="primary", disabled=staged and not model_ok):
+    roles = ColumnRoles(
+        target=target, prediction=prediction, probabilities=probabilities, timestamp=timestamp, id=id_col
+    )
+    try:
+        adapter = source_model
+        if adapter is None and (prediction or probabilities):
+            adapter = from_predictions(prediction=prediction, probabilities=probabilities, reference=ref.frame)
+        with st.spinner("Checking the data and the model…"):
+            new_ws = build_workspace(
+                ref, cur, roles,
+                model=adapter,
+                model_name=(model_file.name if staged and model_file else (ws.model_name if ws else None)),
+                model_sha256=(model_sha if staged else (ws.model_sha256 if ws else None)),
+                kinds=kinds,
+                scenario=None if staged else (ws.scenario if ws else None),
+            )
+    except RobustnessError as err:
+        st.error(str(err))
+        st.caption("Nothing was changed: the previously loaded data and model are still in use.")
+    else:
+        set_workspace(new_ws)
+        if staged:
+            st.session_state["_pending_scenario"] = OWN_FILES
+        st.session_state["_flash"] = (
+            f"Loaded {new_ws.reference.name} ({len(new_ws.reference.frame):,} rows) and "
+            f"{new_ws.current.name} ({len(new_ws.current.frame):,} rows)"
+            + (f" with model {new_ws.model_name}." if new_ws.has_model else ".")
+        )
+        st.rerun()
+
+# ---------------------------------------------------------------- what is loaded now
+ws = workspace()
+if ws is None:
+    st.stop()
+st.divider()
+st.subheader("Loaded now")
+if ws.model is not None:
+    summary = ws.model.summary()
+    st.markdown(f"**Model** ({ws.model_name or summary.source}): {summary.description}")
+    details = {"task": summary.task.value, "source": summary.source, "estimator": summary.estimator}
+    if summary.classes:
+        details["classes"] = ", ".join(map(str, summary.classes))
+    if summary.feature_names:
+        details["expected features"] = ", ".join(summary.feature_names)
+    st.dataframe(pd.DataFrame({"": list(details), "value": list(details.values())}), hide_index=True, width="stretch")
+    for note in summary.notes:
+        st.caption(note)
+else:
+    st.markdown("**Model:** none. Views that need a model (stress tests, explanations) say so.")
+
+for fc in ws.feature_checks:
+    if fc.extra:
+        st.info(fc.message())
+if ws.comparison is not None and not ws.comparison.same_columns:
+    st.warning(ws.comparison.message())
+for note in ws.notes:
+    st.info(note)
+for issue in ws.issues:
+    (st.warning if issue.severity == "warning" else st.caption)(issue.message)
+
+roles_shown = {k: v for k, v in ws.roles.to_dict().items() if v}
+st.markdown(
+    "**Roles:** " + (", ".join(f"{k} = `{v}`" for k, v in roles_shown.items()) if roles_shown else "none")
+)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"column": c.name, "kind": c.kind.value, "dtype": c.dtype,
+             "missing": round(c.missing_share, 4), "distinct": c.n_unique, "note": c.note}
+            for c in ws.schema.columns
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+tab_ref, tab_cur = st.tabs(
+    [f"Reference: {ws.reference.name} ({len(ws.reference.frame):,} rows)",
+     f"Current: {ws.current.name} ({len(ws.current.frame):,} rows)"]
+)
+with tab_ref:
+    st.dataframe(ws.reference.frame.head(200), width="stretch")
+with tab_cur:
+    st.dataframe(ws.current.frame.head(200), width="stretch")

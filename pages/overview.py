@@ -1,0 +1,74 @@
+"""Overview: what is loaded, at a glance, and what the other views will examine."""
+
+import streamlit as st
+
+from pages._shared import cached_overview, demo_story, require_workspace
+from robustness import plots
+
+ws = require_workspace()
+ov = cached_overview(ws, ws.key())
+
+st.title("🛡️ Model robustness overview")
+if ws.scenario:
+    title, story = demo_story(ws.scenario)
+    st.markdown(f"**Demo scenario: {title}.** {story}")
+else:
+    st.markdown(f"**Your files:** `{ws.reference.name}` (reference) and `{ws.current.name}` (current).")
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Reference rows", f"{ov.n_reference:,}")
+c2.metric("Current rows", f"{ov.n_current:,}")
+c3.metric("Input columns", ov.n_features)
+c4.metric("Model", ws.model.task.value.title() if ws.model else "none")
+if ov.model_description:
+    st.caption(f"Model: {ov.model_description}")
+
+for note in ws.notes:
+    st.info(note)
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        plots.prediction_comparison(ov, reference_name=ws.reference.name, current_name=ws.current.name),
+        width="stretch",
+    )
+with right:
+    st.plotly_chart(
+        plots.missing_values(ov, reference_name=ws.reference.name, current_name=ws.current.name),
+        width="stretch",
+    )
+
+st.subheader("What the checks will examine")
+for plan in ov.plans:
+    mark = "✅" if plan.available else "⚪"
+    st.markdown(f"{mark} **{plan.view}**: {plan.examines}")
+
+new_cats = [c for c in ov.columns if c.new_categories]
+warnings = [i for i in ws.issues if i.severity == "warning"]
+if new_cats or warnings:
+    st.subheader("Worth a look")
+    for c in new_cats:
+        st.warning(
+            f"'{c.name}' has {c.new_categories} categor{'y' if c.new_categories == 1 else 'ies'} in "
+            f"{ws.current.name} that {ws.reference.name} never had."
+        )
+    for issue in warnings:
+        st.warning(issue.message)
+
+with st.expander("Columns", expanded=False):
+    st.dataframe(
+        [
+            {
+                "column": c.name,
+                "kind": c.kind.value,
+                "role": c.role,
+                "missing (reference)": f"{c.missing_reference:.1%}",
+                "missing (current)": "absent" if c.missing_current is None else f"{c.missing_current:.1%}",
+                "distinct (reference)": c.unique_reference,
+                "new categories": c.new_categories,
+            }
+            for c in ov.columns
+        ],
+        hide_index=True,
+        width="stretch",
+    )

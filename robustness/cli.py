@@ -1,0 +1,114 @@
+"""The ``robustness`` command: the same backend as the dashboard, for terminals and CI.
+
+Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback). Later commands
+(drift, stress, report) use 1 for "the check failed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from robustness.errors import RobustnessError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors are bad input too: exit 2, one line
+        self.print_usage(sys.stderr)
+        _exit_bad(message)
+
+
+def _exit_bad(message: str):
+    print(f"robustness: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="robustness", description="Robustness checks for machine-learning models.")
+    p.add_argument("--version", action="version", version=_version())
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ins = sub.add_parser("inspect", help="summarise a model file and check it against a data file")
+    ins.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
+    ins.add_argument("--data", help="CSV or Parquet file to check the model's expected columns against")
+    ins.add_argument("--target", help="target column in --data (default: guessed)")
+    ins.add_argument("--allow-pickle", action="store_true",
+                     help="load pickle/joblib files; only for files you trust: loading a pickle runs code")
+    ins.add_argument("--trust", action="append", default=[], metavar="TYPE",
+                     help="accept an untrusted type in a .skops file (repeatable)")
+    ins.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' for stdout)")
+
+    demo = sub.add_parser("demo", help="built-in demo scenarios")
+    dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
+    exp = dsub.add_parser("export", help="write model.skops, reference.csv, current.csv and scenario.json")
+    exp.add_argument("directory", help="folder to write into (created if missing)")
+    from robustness.demo import DEFAULT_SCENARIO, SCENARIOS
+
+    exp.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=SCENARIOS)
+    dsub.add_parser("list", help="list the scenarios")
+    return p
+
+
+def _version() -> str:
+    from robustness import __version__
+
+    return f"robustness {__version__}"
+
+
+def _cmd_inspect(args) -> int:
+    from robustness.inspect import inspect_files
+
+    report = inspect_files(
+        args.model,
+        data=args.data,
+        target=args.target,
+        allow_pickle=args.allow_pickle,
+        trusted_types=args.trust,
+    )
+    print(report.text())
+    if args.json:
+        payload = json.dumps(report.to_dict(), indent=2)
+        if args.json == "-":
+            print(payload)
+        else:
+            Path(args.json).write_text(payload + "\n", encoding="utf-8")
+    return EXIT_OK if report.ok else EXIT_BAD_INPUT
+
+
+def _cmd_demo(args) -> int:
+    from robustness.demo import SCENARIOS, export_scenario, load_scenario
+
+    if args.demo_command == "list":
+        for name in SCENARIOS:
+            s = load_scenario(name)
+            print(f"{name:10s} {s.title}: {s.story}")
+        return EXIT_OK
+    paths = export_scenario(args.scenario, args.directory)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "inspect":
+            return _cmd_inspect(args)
+        if args.command == "demo":
+            return _cmd_demo(args)
+    except RobustnessError as err:
+        print(f"robustness: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, UnicodeError) as err:  # a path that does not exist, no permission, ...
+        print(f"robustness: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""A workspace: the model, the reference and current data and their column roles.
+
+This is what every view examines. ``build_workspace`` validates everything once, at
+the boundary, and raises a ``RobustnessError`` whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from robustness.errors import DataError
+from robustness.io.data import LoadedTable
+from robustness.io.infer import (
+    ColumnComparison,
+    DataIssue,
+    compare_columns,
+    data_issues,
+    infer_schema,
+    validate_roles,
+)
+from robustness.model import ModelAdapter
+from robustness.schema import ColumnKind, ColumnRoles, Schema
+
+
+@dataclass(frozen=True)
+class FeatureCheck:
+    """The model's expected features against the columns of one dataset."""
+
+    dataset: str
+    expected: tuple[str, ...]
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]  # columns that are neither features nor role columns
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+    def message(self) -> str:
+        parts = []
+        if self.missing:
+            parts.append(
+                f"{self.dataset} lacks {len(self.missing)} column(s) the model expects: "
+                f"{_names(self.missing)}. Upload data that has them, or a model trained on these columns."
+            )
+        if self.extra:
+            parts.append(
+                f"{self.dataset} has {len(self.extra)} column(s) the model does not use: "
+                f"{_names(self.extra)}. They are checked for drift but not passed to the model."
+            )
+        return " ".join(parts)
+
+
+def _names(cols, limit: int = 12) -> str:
+    cols = list(cols)
+    shown = ", ".join(f"'{c}'" for c in cols[:limit])
+    return shown + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
+
+
+def check_features(
+    model: ModelAdapter | None, frame: pd.DataFrame, roles: ColumnRoles, *, dataset: str
+) -> FeatureCheck:
+    """Compare the model's expected input columns with ``frame``'s columns."""
+    expected = tuple(model.feature_names or ()) if model is not None else ()
+    present = set(frame.columns)
+    missing = tuple(c for c in expected if c not in present)
+    role_cols = set(roles.role_columns())
+    extra = tuple(c for c in frame.columns if c not in expected and c not in role_cols) if expected else ()
+    return FeatureCheck(dataset=dataset, expected=expected, missing=missing, extra=extra)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Everything loaded for one analysis. Immutable: edits build a new one."""
+
+    reference: LoadedTable
+    current: LoadedTable
+    roles: ColumnRoles
+    schema: Schema  # inferred on the reference (kinds editable by the user)
+    model: ModelAdapter | None = None
+    model_name: str | None = None  # file name or demo name
+    model_sha256: str | None = None
+    scenario: str | None = None  # demo scenario name, when one is loaded
+    comparison: ColumnComparison | None = None
+    issues: tuple[DataIssue, ...] = ()
+    feature_checks: tuple[FeatureCheck, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def has_model(self) -> bool:
+        return self.model is not None and self.model.has_model
+
+    @property
+    def has_predictions(self) -> bool:
+        return self.model is not None
+
+    @property
+    def has_target(self) -> bool:
+        return self.roles.target is not None and self.roles.target in self.reference.frame.columns
+
+    @property
+    def target_in_current(self) -> bool:
+        return self.roles.target is not None and self.roles.target in self.current.frame.columns
+
+    def feature_columns(self) -> list[str]:
+        """Columns passed to the model: the model's own list, else all non-role columns."""
+        if self.model is not None and self.model.feature_names:
+            return list(self.model.feature_names)
+        roles = set(self.roles.role_columns())
+        return [c for c in self.reference.frame.columns if c not in roles]
+
+    def key(self) -> str:
+        """Content hash of the whole workspace: data, model, roles and kinds."""
+        h = hashlib.sha256()
+        for part in (
+            self.reference.sha256,
+            self.current.sha256,
+            self.model_sha256 or "",
+            repr(sorted(self.roles.to_dict().items())),
+            repr(sorted((k, v.value) for k, v in self.schema.kinds().items())),
+        ):
+            h.update(part.encode())
+            h.update(b"\0")
+        return h.hexdigest()
+
+
+def build_workspace(
+    reference: LoadedTable,
+    current: LoadedTable,
+    roles: ColumnRoles,
+    *,
+    model: ModelAdapter | None = None,
+    model_name: str | None = None,
+    model_sha256: str | None = None,
+    kinds: dict[str, ColumnKind | str] | None = None,
+    scenario: str | None = None,
+    check_model: bool = True,
+) -> Workspace:
+    """Validate and assemble a workspace.
+
+    Raises ``ConfigError`` when a declared role column is missing, ``DataError`` when
+    the current data lacks columns the model needs, and ``ModelError`` when the model
+    cannot predict on the data.
+    """
+    validate_roles(reference.frame, roles, name=reference.name)
+    # Labels often arrive late: a target absent from the current data is allowed.
+    current_roles = ColumnRoles(
+        target=roles.target if roles.target in current.frame.columns else None,
+        prediction=roles.prediction,
+        probabilities=roles.probabilities,
+        timestamp=roles.timestamp,
+        id=roles.id,
+    )
+    validate_roles(current.frame, current_roles, name=current.name)
+    notes: list[str] = []
+    if roles.target and current_roles.target is None:
+        notes.append(
+            f"The target '{roles.target}' is not in {current.name}: performance on current "
+            "data will be estimated without labels."
+        )
+
+    comparison = compare_columns(
+        reference.frame, current.frame, reference_name=reference.name, current_name=current.name
+    )
+    checks = []
+    if model is not None and model.feature_names:
+        for table in (reference, current):
+            fc = check_features(model, table.frame, roles, dataset=table.name)
+            if not fc.ok:
+                raise DataError(fc.message())
+            checks.append(fc)
+    else:
+        missing = [
+            c for c in comparison.only_in_reference if c not in roles.role_columns()
+        ]
+        if missing:
+            raise DataError(comparison.message())
+
+    schema = infer_schema(reference.frame, overrides=kinds)
+    issues = tuple(data_issues(reference.frame, schema, name=reference.name)) + tuple(
+        data_issues(current.frame, schema, name=current.name)
+    )
+    if model is not None and check_model:
+        model.check_on(reference.frame, name=reference.name)
+        model.check_on(current.frame, name=current.name)
+
+    return Workspace(
+        reference=reference,
+        current=current,
+        roles=roles,
+        schema=schema,
+        model=model,
+        model_name=model_name,
+        model_sha256=model_sha256,
+        scenario=scenario,
+        comparison=comparison,
+        issues=issues,
+        feature_checks=tuple(checks),
+        notes=tuple(notes),
+    )
+
+
+def table_from_frame(frame: pd.DataFrame, name: str) -> LoadedTable:
+    """Wrap an in-memory frame (e.g. a demo's) as a ``LoadedTable`` with a content hash."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).values.tobytes())
+    digest.update(",".join(map(str, frame.columns)).encode())
+    return LoadedTable(
+        frame=frame,
+        name=name,
+        format="memory",
+        encoding=None,
+        delimiter=None,
+        sha256=digest.hexdigest(),
+        n_bytes=int(frame.memory_usage(deep=True).sum()),
+        notes=(),
+    )
+
+
+def guess_roles_with_model(frame: pd.DataFrame, model: ModelAdapter | None) -> ColumnRoles:
+    """Column roles guessed from names and kinds, then from the model's feature list.
+
+    When the model names its input columns and exactly one other column is left
+    (not an ID, timestamp, prediction or probability column), that is the target.
+    """
+    from robustness.io.infer import guess_roles
+
+    roles = guess_roles(frame)
+    if roles.target is None and model is not None and model.feature_names:
+        taken = set(model.feature_names) | set(roles.role_columns())
+        left = [c for c in frame.columns if c not in taken]
+        if len(left) == 1:
+            roles = ColumnRoles(
+                target=left[0], prediction=roles.prediction, probabilities=roles.probabilities,
+                timestamp=roles.timestamp, id=roles.id,
+            )
+    return roles

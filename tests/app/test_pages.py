@@ -1,0 +1,217 @@
+"""Every page with a demo loaded, with uploads, and with bad uploads."""
+
+import re
+import pickle
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.app.conftest import APP, TIMEOUT
+
+MODEL_DATA = "pages/model_data.py"
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def uploader(at, label):
+    (u,) = [u for u in at.file_uploader if u.label == label]
+    return u
+
+
+def upload(at, label, name, content: bytes):
+    uploader(at, label).set_value((name, content, "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_opens_with_credit_demo(app):
+    assert "Model robustness overview" in app.title[0].value
+    m = metrics(app)
+    assert m["Reference rows"] == "4,000" and m["Current rows"] == "4,000"
+    assert m["Input columns"] == "11"
+    assert m["Model"] == "Binary"
+    assert "Credit risk" in texts(app)
+    # the new category of the story is pointed out
+    assert any("employment_type" in w.value and "never had" in w.value for w in app.warning)
+    # the navigation lists only the pages that exist
+    assert app.selectbox(key="scenario_choice").value == "credit"
+
+
+@pytest.mark.parametrize("scenario, task", [("energy", "Regression"), ("machines", "Multiclass")])
+def test_sidebar_switches_scenario(app, scenario, task):
+    app.selectbox(key="scenario_choice").set_value(scenario).run()
+    assert not app.exception
+    m = metrics(app)
+    assert m["Model"] == task
+    assert m["Reference rows"] == "3,000"
+
+
+def test_model_data_page_shows_loaded_demo(app):
+    app.switch_page(MODEL_DATA).run()
+    assert not app.exception
+    assert [u.label for u in app.file_uploader] == ["Model file", "Reference data", "Current data"]
+    body = texts(app)
+    assert "200 MB" in body  # the upload limit is stated
+    assert "GradientBoostingClassifier" in body
+    assert "target = `default`" in body
+    # roles are pre-filled with the demo's roles
+    assert app.selectbox(key=next(k for k in _keys(app) if k.startswith("role_target"))).value == "default"
+
+
+def _keys(at):
+    return [w.key for w in at.selectbox if w.key]
+
+
+def _upload_demo(app, d: Path, model_name="model.skops"):
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", model_name, (d / "model.skops").read_bytes())
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
+    upload(app, "Current data", "current.csv", (d / "current.csv").read_bytes())
+    return app
+
+
+def _click(at, label):
+    (b,) = [b for b in at.button if b.label == label]
+    b.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_upload_model_and_data_then_overview(app, exported):
+    d = exported["machines"]
+    _upload_demo(app, d)
+    assert not app.error, [e.value for e in app.error]
+    # guessed roles from the exported files
+    tgt = next(k for k in _keys(app) if k.startswith("role_target"))
+    assert app.selectbox(key=tgt).value == "condition"
+    _click(app, "Load these files")
+    assert any("Loaded reference.csv (3,000 rows)" in s.value for s in app.success)
+    assert app.session_state["workspace"].scenario is None  # the demo was replaced
+    app.switch_page("pages/overview.py").run()
+    m = metrics(app)
+    assert m["Model"] == "Multiclass" and m["Current rows"] == "3,000"
+    assert "Your files" in texts(app)
+
+
+def test_data_without_model_uses_prediction_column(app, exported):
+    d = exported["credit"]
+    from robustness.demo import load_scenario
+
+    s = load_scenario("credit")
+    ref = pd.read_csv(d / "reference.csv")
+    cur = pd.read_csv(d / "current.csv")
+    for df in (ref, cur):
+        proba = s.model.predict_proba(df[list(s.features)])[:, 1]
+        df["prediction"] = (proba > 0.5).astype(int)
+        df["proba_1"] = proba
+        df["proba_0"] = 1 - proba
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Reference data", "ref_preds.csv", ref.to_csv(index=False).encode())
+    upload(app, "Current data", "cur_preds.csv", cur.to_csv(index=False).encode())
+    _click(app, "Load these files")
+    assert not app.error, [e.value for e in app.error]
+    app.switch_page("pages/overview.py").run()
+    body = texts(app)
+    assert "needs a model file" in body  # views that need a model say so
+    assert metrics(app)["Model"] == "Binary"
+
+
+# ----------------------------------------------------------------- bad input keeps the demo
+BAD_DATA = {
+    "empty.csv": (b"", "empty"),
+    "header_only.csv": (b"a,b,c\n", "no data rows"),
+    "one_row.csv": (b"a,b\n1,2\n", "1 data row"),
+    "dupes.csv": (b"a,b,a\n1,2,3\n4,5,6\n", "'a'"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_DATA))
+def test_bad_data_file_message_and_demo_kept(app, name):
+    content, expected = BAD_DATA[name]
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Reference data", name, content)
+    errors = " ".join(e.value for e in app.error)
+    assert name in errors and expected.lower() in errors.lower(), errors
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["Reference rows"] == "4,000"  # the demo is still loaded
+
+
+def test_pickle_refused_without_running_it(app, tmp_path):
+    sentinel = tmp_path / "pwned"
+    payload = pickle.dumps(_Evil(sentinel))
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "evil.pkl", payload)
+    errors = " ".join(e.value for e in app.error)
+    assert "pickle" in errors.lower() and "Allow pickle files I trust" in errors
+    assert not sentinel.exists()
+
+
+class _Evil:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_mismatched_columns_refused_and_demo_kept(app, exported):
+    d = exported["credit"]
+    cur = pd.read_csv(d / "current.csv").drop(columns=["income"])
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "model.skops", (d / "model.skops").read_bytes())
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
+    upload(app, "Current data", "current.csv", cur.to_csv(index=False).encode())
+    _click(app, "Load these files")
+    errors = " ".join(e.value for e in app.error)
+    assert "'income'" in errors and "current.csv" in errors
+    assert app.session_state["workspace"].scenario == "credit"
+
+
+def test_model_that_raises_is_reported(app, exported, tmp_path):
+    import skops.io as sio
+    from sklearn.dummy import DummyClassifier
+
+    d = exported["credit"]
+    ref = pd.read_csv(d / "reference.csv")
+    # a model trained on one column whose dtype the data contradicts: predict raises
+    model = DummyClassifier().fit(pd.DataFrame({"region": [1.0, 2.0]}), [0, 1])
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), DummyClassifier()).fit(pd.DataFrame({"region": [1.0, 2.0]}), [0, 1])
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "raises.skops", sio.dumps(model))
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
+    upload(app, "Current data", "current.csv", (d / "current.csv").read_bytes())
+    _click(app, "Load these files")
+    errors = " ".join(e.value for e in app.error)
+    assert "raised" in errors and "ValueError" in errors, errors
+    assert app.session_state["workspace"].scenario == "credit"
+    assert len(ref) == 4000
+
+
+def test_file_over_upload_limit(app):
+    from streamlit import config
+
+    old = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", 1)
+    try:
+        app.switch_page(MODEL_DATA).run()
+        assert "Up to 1 MB per file" in texts(app)
+        big = ("x,y\n" + "1234567.0,7654321.0\n" * 80_000).encode()  # ~1.6 MB
+        upload(app, "Current data", "big.csv", big)
+        errors = " ".join(e.value for e in app.error)
+        assert "big.csv" in errors and re.search(r"\b1(\.0)? MB limit", errors), errors
+        app.switch_page("pages/overview.py").run()
+        assert metrics(app)["Current rows"] == "4,000"
+    finally:
+        config.set_option("server.maxUploadSize", old)
