@@ -7,7 +7,7 @@ the boundary, and raises a ``RobustnessError`` whose message says what to fix.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ from robustness.io.data import LoadedTable
 from robustness.io.infer import (
     ColumnComparison,
     DataIssue,
+    coerce_types,
     compare_columns,
     data_issues,
     infer_schema,
@@ -179,6 +180,14 @@ def build_workspace(
             raise DataError(comparison.message())
 
     schema = infer_schema(reference.frame, overrides=kinds)
+    # Parse date columns the model does not read (the timestamp, mostly): CSV gives text.
+    model_inputs = set(model.feature_names or ()) if model is not None else set()
+    dates = Schema(tuple(
+        c for c in schema.columns if c.kind is ColumnKind.DATETIME and c.name not in model_inputs
+    ))
+    if dates.columns:
+        reference = replace(reference, frame=coerce_types(reference.frame, dates))
+        current = replace(current, frame=coerce_types(current.frame, dates))
     issues = tuple(data_issues(reference.frame, schema, name=reference.name)) + tuple(
         data_issues(current.frame, schema, name=current.name)
     )
