@@ -1,0 +1,370 @@
+"""ONNX models through onnxruntime: DataFrame columns in, labels/probabilities out.
+
+Only onnxruntime is used at run time. Class labels are read from the graph's
+ZipMap / *Classifier nodes with a tiny protobuf reader (the ``onnx`` package is a
+test-only dependency); failing that they are learned from the first outputs.
+Import :class:`OnnxAdapter` from :mod:`robustness.model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import pandas as pd
+from onnxruntime.capi import onnxruntime_pybind11_state as _ort_state
+
+from robustness.errors import ModelError
+from robustness.model import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
+
+__all__ = ["ORT_ERRORS", "OnnxAdapter", "graph_class_labels", "open_session"]
+
+ORT_ERRORS: tuple[type[BaseException], ...] = tuple(
+    getattr(_ort_state, n) for n in (
+        "Fail", "InvalidArgument", "NoSuchFile", "NoModel", "EngineError", "RuntimeException",
+        "InvalidProtobuf", "ModelLoaded", "NotImplemented", "InvalidGraph", "EPFail")
+    if isinstance(getattr(_ort_state, n, None), type))
+
+_DTYPES: dict[str, Any] = {
+    "tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32, "tensor(string)": object, "tensor(bool)": np.bool_,
+}
+_FLOATS = ("tensor(float)", "tensor(double)")
+
+
+def open_session(data: bytes, name: str) -> ort.InferenceSession:
+    """An onnxruntime session from bytes (never a path: external data files are not read)."""
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 4  # failures are raised to the caller, not logged
+    try:  # read_config_from_model=0: session options never come from the (untrusted) file
+        return ort.InferenceSession(bytes(data), sess_options=opts, providers=["CPUExecutionProvider"],
+                                    read_config_from_model=0)
+    except (*ORT_ERRORS, UnicodeDecodeError) as exc:  # a damaged name makes the error message undecodable
+        reason = "it holds damaged text" if isinstance(exc, UnicodeDecodeError) else ort_reason(exc)
+        raise ModelError(f"{_cap(name)} could not be opened as an ONNX model: {reason}. The file may be "
+                         "damaged or truncated; export it again (e.g. with skl2onnx.to_onnx) and "
+                         "upload the complete file.") from exc
+
+
+def ort_reason(exc: BaseException) -> str:
+    """onnxruntime's message without its '[ONNXRuntimeError] : 7 : INVALID_PROTOBUF :' prefix."""
+    msg = " ".join(str(exc).split())
+    if msg.startswith("[ONNXRuntimeError]"):
+        msg = msg.split(" : ", 3)[-1]
+    return msg.rstrip(".") or type(exc).__name__
+
+
+class OnnxAdapter(ModelAdapter):
+    """An ONNX graph run by onnxruntime.
+
+    Inputs: one graph input per column (names = column names), or a single 2-D input fed
+    with ``feature_names`` in order (given here or stored in the model's metadata_props
+    under "feature_names"). Missing strings are fed as "".
+    """
+
+    source = "onnx"
+
+    def __init__(self, data: bytes, *, feature_names: Sequence[str] | None = None,
+                 classes: Sequence | None = None, name: str = "the ONNX model"):
+        self.name = name
+        self._session = open_session(data, name)
+        self._inputs = self._session.get_inputs()
+        outputs = self._session.get_outputs()
+        meta = self._session.get_modelmeta()
+        self._notes: list[str] = []
+        if meta.producer_name:
+            self._notes.append(f"Exported by {meta.producer_name}")
+        self._matrix, self.feature_names = self._plan_inputs(feature_names, meta.custom_metadata_map)
+        self._label, self._proba, self._value = _plan_outputs(outputs, name)
+        self._classes: list | None = None
+        self._n_classes: int | None = None
+        if self._proba is not None:
+            out = outputs[self._proba]
+            self._zipmap = out.type.startswith("seq(")
+            width = out.shape[1] if len(out.shape) == 2 and isinstance(out.shape[1], int) else None
+            labels = [_py(c) for c in classes] if classes is not None else graph_class_labels(data)
+            if classes is not None and width is not None and len(labels) != width:
+                raise ModelError(f"{len(labels)} class labels were given but {name} outputs probabilities "
+                                 f"for {width} classes. Give one label per probability column, in order.")
+            if labels is not None and (width is None or len(labels) == width) and len(labels) >= 2:
+                self._classes = labels
+            self._n_classes = len(self._classes) if self._classes else width
+            if self._n_classes is None:
+                self._notes.append("The number of classes is known only after the model has run.")
+
+    # -- public state ------------------------------------------------------------------
+
+    @property
+    def task(self) -> Task:  # type: ignore[override]
+        if self._proba is None:
+            return Task.REGRESSION
+        return Task.BINARY if self._n_classes == 2 else Task.MULTICLASS
+
+    @property
+    def classes(self) -> list | None:  # type: ignore[override]
+        return None if self._classes is None else list(self._classes)
+
+    def summary(self) -> ModelSummary:
+        n = len(self._inputs)
+        ins = f"1 input of {len(self.feature_names)} columns" if self._matrix else f"{n} input{'s' if n > 1 else ''}"
+        outs = "label, probabilities" if self._proba is not None else "prediction"
+        return ModelSummary(
+            source=self.source, estimator=f"ONNX graph ({ins} → {outs})", task=self.task,
+            feature_names=tuple(self.feature_names), classes=None if self._classes is None else tuple(self._classes),
+            notes=tuple(self._notes))
+
+    # -- ModelAdapter hooks ----------------------------------------------------------------
+
+    def _model_input(self, X: pd.DataFrame, name: str) -> dict[str, np.ndarray]:
+        """The feed dict for onnxruntime, with each column cast to its input's tensor type."""
+        if self._matrix:
+            inp = self._inputs[0]
+            self._require(X, name, [(c, inp.type) for c in self.feature_names])
+            arr = np.column_stack([_to_tensor(X[c], inp.type, c, name) for c in self.feature_names])
+            return {inp.name: arr}
+        self._require(X, name, [(i.name, i.type) for i in self._inputs])
+        feeds = {}
+        for inp in self._inputs:
+            col = _to_tensor(X[inp.name], inp.type, inp.name, name)
+            feeds[inp.name] = col if len(inp.shape) == 1 else col.reshape(-1, 1)
+        return feeds
+
+    def _raw_predict(self, feeds: dict[str, np.ndarray]) -> Any:
+        outs = self._run(feeds)
+        return outs[self._value] if self._proba is None else outs[self._label]
+
+    def _raw_proba(self, feeds: dict[str, np.ndarray]) -> Any:
+        return self._proba_matrix(self._run(feeds))
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> list:
+        outs = self._session.run(None, feeds)
+        if self._proba is not None and self._classes is None:
+            self._learn_classes(outs)
+        return outs
+
+    def _proba_matrix(self, outs: list) -> np.ndarray:
+        p = outs[self._proba]
+        if not self._zipmap:
+            return np.asarray(p, dtype=float)
+        if len(p) == 0:
+            return np.zeros((0, self._n_classes or 0))
+        keys = list(p[0].keys())  # ZipMap keeps the classifier's class order
+        return np.array([[row[k] for k in keys] for row in p], dtype=float)
+
+    def _learn_classes(self, outs: list) -> None:
+        """Class labels from the ZipMap keys, or from the labels of rows with a clear argmax."""
+        p = outs[self._proba]
+        if self._zipmap:
+            if len(p):
+                self._classes = [_py(k) for k in p[0].keys()]
+        else:
+            probs = np.asarray(p, dtype=float)
+            labels = np.asarray(outs[self._label]).ravel()
+            if probs.ndim != 2 or len(labels) != len(probs) or probs.shape[1] < 2:
+                return
+            top2 = np.sort(probs, axis=1)[:, -2:]
+            clear = top2[:, 1] - top2[:, 0] > 1e-6
+            arg = probs.argmax(axis=1)
+            found = {}
+            for j in range(probs.shape[1]):
+                rows = np.flatnonzero(clear & (arg == j))
+                if len(rows):
+                    found[j] = _py(labels[rows[0]])
+            if len(found) == probs.shape[1]:
+                self._classes = [found[j] for j in range(probs.shape[1])]
+            self._n_classes = probs.shape[1]
+        if self._classes is not None:
+            self._n_classes = len(self._classes)
+
+    def _plan_inputs(self, given: Sequence[str] | None, meta: dict[str, str]) -> tuple[bool, list[str]]:
+        ins, name = self._inputs, self.name
+        stored = [s.strip() for s in meta.get("feature_names", "").split(",") if s.strip()] or None
+        names = stored or (None if given is None else [str(c) for c in given])
+        if len(ins) == 1 and len(ins[0].shape) == 2:
+            inp = ins[0]
+            width = inp.shape[1] if isinstance(inp.shape[1], int) else None
+            if width != 1 or (names is not None and len(names) == 1 and names != [inp.name]):
+                if names is None:
+                    raise ModelError(
+                        f"{_cap(name)} takes all features as one input '{inp.name}' ({inp.type}, "
+                        f"{width or 'k'} columns) and does not record which columns these are. Give the "
+                        "model's feature names in training order when loading it, or export the model "
+                        "with a metadata_props entry 'feature_names' (comma-separated).")
+                if width is not None and len(names) != width:
+                    raise ModelError(f"{_cap(name)} expects {width} feature columns in its input '{inp.name}' but "
+                                     f"{len(names)} feature names were given: {_quote(names)}. Give exactly "
+                                     "the training columns, in training order.")
+                if inp.type not in _DTYPES:
+                    raise ModelError(_unsupported_type(name, inp))
+                return True, names
+        for inp in ins:
+            if inp.type not in _DTYPES or not (
+                    len(inp.shape) == 1 or (len(inp.shape) == 2 and not isinstance(inp.shape[1], int))
+                    or (len(inp.shape) == 2 and inp.shape[1] == 1)):
+                raise ModelError(_unsupported_type(name, inp) if inp.type not in _DTYPES else
+                                 f"{_cap(name)} has an input '{inp.name}' of shape {inp.shape}; inputs must "
+                                 "be one column each, of shape [rows, 1], or a single [rows, k] input. "
+                                 "Export the model with one of these layouts.")
+        return False, [i.name for i in ins]
+
+    def _require(self, X: pd.DataFrame, name: str, needed: list[tuple[str, str]]) -> None:
+        missing = [(c, t) for c, t in needed if c not in X.columns]
+        if missing:
+            expected = ", ".join(f"'{c}' ({t})" for c, t in needed[:12]) + (" …" if len(needed) > 12 else "")
+            raise ModelError(
+                f"{_cap(name)} lacks {len(missing)} column(s) that {self.name} needs: "
+                f"{_quote([c for c, _ in missing])}. The model expects {expected}; columns available: "
+                f"{_quote(list(X.columns))}. Rename the columns to match, or give the right feature names.")
+
+
+def _plan_outputs(outputs: list, name: str) -> tuple[int | None, int | None, int | None]:
+    """(label index, probabilities index, regression value index)."""
+    prob = [i for i, o in enumerate(outputs) if o.type.startswith("seq(map")]
+    if not prob:
+        prob = [i for i, o in enumerate(outputs) if "prob" in o.name.lower() and o.type in _FLOATS]
+    if not prob and len(outputs) == 2:
+        prob = [i for i, o in enumerate(outputs) if o.type in _FLOATS and len(o.shape) == 2 and o.shape[1] != 1]
+    if len(prob) == 1 and len(outputs) >= 2:
+        others = [i for i in range(len(outputs)) if i != prob[0]]
+        label = [i for i in others if "label" in outputs[i].name.lower()] or others
+        return label[0], prob[0], None
+    if len(outputs) == 1:
+        o = outputs[0]
+        if o.type in _FLOATS and (len(o.shape) == 1 or (len(o.shape) == 2 and o.shape[1] in (1, None))
+                                  or (len(o.shape) == 2 and isinstance(o.shape[1], str))):
+            return None, None, 0
+    desc = ", ".join(f"'{o.name}' ({o.type} {o.shape})" for o in outputs)
+    raise ModelError(f"{_cap(name)} has outputs {desc}; expected a label output plus a probabilities output (a "
+                     "classifier) or a single float output of shape [rows] or [rows, 1] (a regressor). "
+                     "Export the model again, e.g. with skl2onnx.to_onnx(model, X).")
+
+
+def _unsupported_type(name: str, inp: Any) -> str:
+    return (f"{_cap(name)} has an input '{inp.name}' of type {inp.type}, which is not supported. Supported input "
+            f"types: {', '.join(_DTYPES)}. Export the model with one of these.")
+
+
+def _to_tensor(s: pd.Series, etype: str, col: str, where: str) -> np.ndarray:
+    """One column as a 1-D array of the input's element type; ModelError naming the column if it cannot be."""
+    def bad(why: str = "") -> ModelError:
+        return ModelError(f"Column '{col}' in {where} has dtype {s.dtype} but the ONNX model expects "
+                          f"{etype} for it{why}. Convert the column to that type, or export the model "
+                          "with an input type that matches the data.")
+
+    if etype == "tensor(string)":
+        if pd.api.types.is_float_dtype(s.dtype):
+            raise bad()
+        return s.astype(object).where(s.notna(), "").astype(str).to_numpy(dtype=object)
+    if pd.api.types.is_bool_dtype(s.dtype) or (
+            pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_complex_dtype(s.dtype)):
+        num = s
+    elif s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+        num = pd.to_numeric(s.astype(object), errors="coerce")
+        if num.isna().sum() > s.isna().sum():
+            raise bad(" (it holds text)")
+    else:
+        raise bad()
+    if etype in _FLOATS:
+        return num.to_numpy(dtype=_DTYPES[etype], na_value=np.nan)
+    if num.isna().any():
+        raise bad(", which cannot hold missing values; fill them first")
+    values = num.to_numpy(dtype=np.float64)
+    if etype == "tensor(bool)":
+        if not np.isin(values, (0.0, 1.0)).all():
+            raise bad(" (only 0/1 or True/False fit)")
+        return values.astype(np.bool_)
+    if not np.all(np.mod(values, 1) == 0):
+        raise bad(" (it holds non-integer numbers)")
+    return values.astype(_DTYPES[etype])
+
+
+# -- minimal protobuf reading: class labels of ZipMap / *Classifier nodes -------------------
+
+
+def graph_class_labels(data: bytes) -> list | None:
+    """Class labels stored in the graph (ZipMap first, else the classifier node), or None."""
+    try:
+        graph = next((v for f, w, v in _fields(memoryview(data)) if f == 7 and w == 2), None)
+        if graph is None:
+            return None
+        zipmaps, classifiers = [], []
+        for f, w, node in _fields(graph):
+            if f != 1 or w != 2:
+                continue
+            op, labels = "", None
+            for nf, nw, v in _fields(node):
+                if nf == 4 and nw == 2:
+                    op = bytes(v).decode()
+                elif nf == 5 and nw == 2:
+                    labels = _class_label_attribute(v) or labels
+            if labels:
+                (zipmaps if op == "ZipMap" else classifiers).append(labels)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+    if zipmaps:
+        return zipmaps[-1]
+    if classifiers and all(c == classifiers[0] for c in classifiers):
+        return classifiers[0]
+    return None
+
+
+def _class_label_attribute(attr: memoryview) -> list | None:
+    name, ints, strings = "", [], []
+    for f, w, v in _fields(attr):
+        if f == 1 and w == 2:
+            name = bytes(v).decode()
+        elif f == 8 and w == 0:
+            ints.append(_signed(v))
+        elif f == 8 and w == 2:
+            i = 0
+            while i < len(v):
+                x, i = _varint(v, i)
+                ints.append(_signed(x))
+        elif f == 9 and w == 2:
+            strings.append(bytes(v).decode())
+    if name in ("classlabels_int64s", "classlabels_ints"):
+        return ints
+    if name == "classlabels_strings":
+        return strings
+    return None
+
+
+def _fields(buf: memoryview) -> Iterator[tuple[int, int, Any]]:
+    i, n = 0, len(buf)
+    while i < n:
+        key, i = _varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i:i + size], i + size
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, i = buf[i:i + size], i + size
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+        if i > n:
+            raise ValueError("truncated message")
+        yield field, wire, value
+
+
+def _varint(buf: memoryview, i: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, i
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _signed(x: int) -> int:
+    return x - (1 << 64) if x >= 1 << 63 else x
