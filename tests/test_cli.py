@@ -129,3 +129,12 @@ def test_import_does_not_pull_streamlit():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                             env={**os.environ}, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+def test_declared_target_missing_exits_2(demo_dir, capsys):
+    code = main(["inspect", "--model", str(demo_dir / "model.skops"), "--data", str(demo_dir / "current.csv"),
+                 "--target", "churned"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "'churned'" in err and "current.csv" in err
+    assert len(err.strip().splitlines()) == 1

@@ -215,3 +215,108 @@ def test_file_over_upload_limit(app):
         assert metrics(app)["Current rows"] == "4,000"
     finally:
         config.set_option("server.maxUploadSize", old)
+
+
+def test_truncated_model_files(app, exported, tmp_path):
+    good = (exported["credit"] / "model.skops").read_bytes()
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "model.skops", good[: len(good) // 2])
+    errors = " ".join(e.value for e in app.error)
+    assert "model.skops" in errors and ("damaged" in errors or "truncated" in errors), errors
+    onnx_bytes = _machines_onnx()
+    upload(app, "Model file", "model.onnx", onnx_bytes[: len(onnx_bytes) // 3])
+    errors = " ".join(e.value for e in app.error)
+    assert "model.onnx" in errors, errors
+    assert app.session_state["workspace"].scenario == "credit"
+
+
+def _machines_onnx() -> bytes:
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    from robustness.demo import load_scenario
+
+    s = load_scenario("machines")
+    cols = ["vibration_mm_s", "bearing_temp_c", "pressure_bar", "rpm", "operating_hours"]
+    model = make_pipeline(SimpleImputer(), RandomForestClassifier(n_estimators=20, max_depth=6, random_state=0))
+    model.fit(s.reference[cols].astype("float32"), s.reference["condition"])
+    types = [(c, FloatTensorType([None, 1])) for c in cols]
+    return to_onnx(model, initial_types=types, options={id(model): {"zipmap": False}}).SerializeToString()
+
+
+def test_onnx_model_upload(app, exported):
+    d = exported["machines"]
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "machines.onnx", _machines_onnx())
+    assert not app.error, [e.value for e in app.error]
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
+    upload(app, "Current data", "current.csv", (d / "current.csv").read_bytes())
+    _click(app, "Load these files")
+    assert not app.error, [e.value for e in app.error]
+    ws = app.session_state["workspace"]
+    assert ws.model.source == "onnx" and ws.model.task.value == "multiclass"
+    assert sorted(ws.model.classes) == ["failure", "normal", "wear"]
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["Input columns"] == "5"
+
+
+def test_untrusted_skops_type_needs_consent(app, exported):
+    import operator
+
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from robustness.demo import load_scenario
+
+    s = load_scenario("credit")
+    cols = ["age", "loan_amount", "num_open_accounts"]
+    model = make_pipeline(FunctionTransformer(operator.neg), LogisticRegression(max_iter=500))
+    model.fit(s.reference[cols], s.reference["default"])
+    d = exported["credit"]
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "custom.skops", sio.dumps(model))
+    errors = " ".join(e.value for e in app.error)
+    assert "_operator.neg" in errors or "operator.neg" in errors, errors
+    trust = [m for m in app.multiselect if m.label == "Trust these types"]
+    assert trust, "no way offered to trust the types"
+    trust[0].set_value(list(trust[0].options)).run()
+    assert not app.error, [e.value for e in app.error]
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
+    upload(app, "Current data", "current.csv", (d / "current.csv").read_bytes())
+    _click(app, "Load these files")
+    assert not app.error, [e.value for e in app.error]
+    assert app.session_state["workspace"].model.feature_names == cols
+
+
+def test_latin1_semicolon_files_load_with_notes(app):
+    ref = "city;temp;label\n" + "".join(f"Zürich;{i % 17},5;{i % 2}\n" for i in range(200))
+    cur = "city;temp;label\n" + "".join(f"Malmö;{i % 13},0;{i % 2}\n" for i in range(200))
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Reference data", "ref.csv", ref.encode("latin-1"))
+    upload(app, "Current data", "cur.csv", cur.encode("latin-1"))
+    body = texts(app)
+    assert "latin-1" in body.lower() or "1252" in body, body
+    assert "emicolon" in body, body
+    _click(app, "Load these files")
+    assert not app.error, [e.value for e in app.error]
+    ws = app.session_state["workspace"]
+    assert ws.reference.frame["city"].iloc[0] == "Zürich"
+    assert ws.current.frame["city"].iloc[0] == "Malmö"
+
+
+def test_all_nan_and_constant_columns_are_reported(app):
+    rows = "".join(f"{i},{i % 7},,same,{i % 2}\n" for i in range(100))
+    content = ("x,y,empty,const,label\n" + rows).encode()
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Reference data", "ref.csv", content)
+    upload(app, "Current data", "cur.csv", content)
+    _click(app, "Load these files")
+    assert not app.error, [e.value for e in app.error]
+    warnings = " ".join(w.value for w in app.warning)
+    assert "Column 'empty' in ref.csv has no values" in warnings
+    assert "Column 'const' in ref.csv has the same value ('same')" in texts(app)
