@@ -15,20 +15,13 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # pages/_shared.py is imported as pages._shared
     sys.path.insert(0, str(ROOT))
 
-from pages._shared import init_state, sidebar  # noqa: E402
-
-# (file in pages/, title, icon). Only pages whose file exists are listed.
-PAGES = [
-    ("overview.py", "Overview", "🧭"),
-    ("model_data.py", "Model & data", "📦"),
-]
+from pages._shared import available_pages, init_state, sidebar  # noqa: E402
 
 st.set_page_config(page_title="Robustness dashboard", page_icon="🛡️", layout="wide")
 
 pages = [
     st.Page(str(ROOT / "pages" / file), title=title, icon=icon, default=(i == 0))
-    for i, (file, title, icon) in enumerate(PAGES)
-    if (ROOT / "pages" / file).exists()
+    for i, (file, title, icon) in enumerate(available_pages())
 ]
 navigation = st.navigation(pages)
 init_state()

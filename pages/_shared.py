@@ -7,6 +7,8 @@ hashes, so a session can only get back what it uploaded itself.
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -20,6 +22,25 @@ from robustness.workspace import Workspace
 
 OWN_FILES = "Your own files"
 WS = "workspace"
+PAGES_DIR = Path(__file__).resolve().parent
+
+# (file in pages/, title, icon). The navigation lists the ones whose file exists.
+PAGES = [
+    ("overview.py", "Overview", "🧭"),
+    ("model_data.py", "Model & data", "📦"),
+]
+
+
+def available_pages() -> list[tuple[str, str, str]]:
+    return [p for p in PAGES if (PAGES_DIR / p[0]).exists()]
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
+
+
+def md(text: object) -> str:
+    """Escape a user-provided string (file or column name) for st.markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def upload_limit_mb() -> int:

@@ -11,6 +11,7 @@ from pages._shared import (
     cached_model_info,
     cached_table,
     set_workspace,
+    md,
     sha256,
     upload_limit_mb,
     workspace,
@@ -53,11 +54,11 @@ def _load_table(upload, column):
     try:
         table = cached_table(data, sha256(data), upload.name, max_bytes)
     except RobustnessError as err:
-        column.error(str(err))
+        column.error(md(err))
         return None
-    column.caption(f"✔ {upload.name}: {len(table.frame):,} rows × {table.frame.shape[1]} columns")
+    column.caption(md(f"✔ {upload.name}: {len(table.frame):,} rows × {table.frame.shape[1]} columns"))
     for note in table.notes:
-        column.caption(note)
+        column.caption(md(note))
     return table
 
 
@@ -75,7 +76,7 @@ def _load_model(upload, column):
             data, digest, upload.name, bool(st.session_state.get("allow_pickle", False)), trusted
         )
     except UntrustedTypesError as err:
-        column.error(str(err))
+        column.error(md(err))
         column.multiselect(
             "Trust these types",
             err.types + [t for t in trusted if t not in err.types],
@@ -85,11 +86,11 @@ def _load_model(upload, column):
         )
         return None, digest, False
     except RobustnessError as err:
-        column.error(str(err))
+        column.error(md(err))
         return None, digest, False
     if trusted:
         column.multiselect("Trust these types", list(trusted), key=trust_key)
-    column.caption(f"✔ {adapter.summary().description}")
+    column.caption(md(f"✔ {adapter.summary().description}"))
     return adapter, digest, True
 
 
@@ -145,7 +146,7 @@ with r4:
     id_col = _pick("ID", roles_default.id, "Identifies rows; never used as a feature.", "role_id")
 probabilities = {k: v for k, v in roles_default.probabilities.items() if v in columns}
 if probabilities:
-    st.caption("Probability columns: " + ", ".join(f"{k} → {v}" for k, v in probabilities.items()))
+    st.caption(md("Probability columns: " + ", ".join(f"{k} → {v}" for k, v in probabilities.items())))
 
 kind_values = [k.value for k in ColumnKind]
 kinds_table = pd.DataFrame(
@@ -183,7 +184,7 @@ if st.button(label, type="primary", disabled=staged and not model_ok):
                 scenario=None if staged else (ws.scenario if ws else None),
             )
     except RobustnessError as err:
-        st.error(str(err))
+        st.error(md(err))
         st.caption("Nothing was changed: the previously loaded data and model are still in use.")
     else:
         set_workspace(new_ws)
@@ -204,7 +205,7 @@ st.divider()
 st.subheader("Loaded now")
 if ws.model is not None:
     summary = ws.model.summary()
-    st.markdown(f"**Model** ({ws.model_name or summary.source}): {summary.description}")
+    st.markdown(f"**Model** ({md(ws.model_name or summary.source)}): {md(summary.description)}")
     details = {"task": summary.task.value, "source": summary.source, "estimator": summary.estimator}
     if summary.classes:
         details["classes"] = ", ".join(map(str, summary.classes))
@@ -212,29 +213,29 @@ if ws.model is not None:
         details["expected features"] = ", ".join(summary.feature_names)
     st.dataframe(pd.DataFrame({"": list(details), "value": list(details.values())}), hide_index=True, width="stretch")
     for note in summary.notes:
-        st.caption(note)
+        st.caption(md(note))
 else:
     st.markdown("**Model:** none. Views that need a model (stress tests, explanations) say so.")
 
 for fc in ws.feature_checks:
     if fc.extra:
-        st.info(fc.message())
+        st.info(md(fc.message()))
 if ws.comparison is not None and not ws.comparison.same_columns:
-    st.warning(ws.comparison.message())
+    st.warning(md(ws.comparison.message()))
 for note in ws.notes:
-    st.info(note)
+    st.info(md(note))
 for issue in ws.issues:
-    (st.warning if issue.severity == "warning" else st.caption)(issue.message)
+    (st.warning if issue.severity == "warning" else st.caption)(md(issue.message))
 
 roles_shown = {k: v for k, v in ws.roles.to_dict().items() if v}
 st.markdown(
-    "**Roles:** " + (", ".join(f"{k} = `{v}`" for k, v in roles_shown.items()) if roles_shown else "none")
+    "**Roles:** " + (", ".join(f"{k} = {md(v)}" for k, v in roles_shown.items()) if roles_shown else "none")
 )
 st.dataframe(
     pd.DataFrame(
         [
             {"column": c.name, "kind": c.kind.value, "dtype": c.dtype,
-             "missing": round(c.missing_share, 4), "distinct": c.n_unique, "note": c.note}
+             "missing %": round(100 * c.missing_share, 2), "distinct": c.n_unique, "note": c.note}
             for c in ws.schema.columns
         ]
     ),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages._shared import cached_overview, demo_story, require_workspace
+from pages._shared import available_pages, cached_overview, demo_story, md, require_workspace
 from robustness import plots
 
 ws = require_workspace()
@@ -13,7 +13,7 @@ if ws.scenario:
     title, story = demo_story(ws.scenario)
     st.markdown(f"**Demo scenario: {title}.** {story}")
 else:
-    st.markdown(f"**Your files:** `{ws.reference.name}` (reference) and `{ws.current.name}` (current).")
+    st.markdown(f"**Your files:** {md(ws.reference.name)} (reference) and {md(ws.current.name)} (current).")
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Reference rows", f"{ov.n_reference:,}")
@@ -21,10 +21,10 @@ c2.metric("Current rows", f"{ov.n_current:,}")
 c3.metric("Input columns", ov.n_features)
 c4.metric("Model", ws.model.task.value.title() if ws.model else "none")
 if ov.model_description:
-    st.caption(f"Model: {ov.model_description}")
+    st.caption(md(f"Model: {ov.model_description}"))
 
 for note in ws.notes:
-    st.info(note)
+    st.info(md(note))
 
 left, right = st.columns(2)
 with left:
@@ -39,21 +39,28 @@ with right:
     )
 
 st.subheader("What the checks will examine")
+built = {title for _, title, _ in available_pages()}
 for plan in ov.plans:
     mark = "✅" if plan.available else "⚪"
-    st.markdown(f"{mark} **{plan.view}**: {plan.examines}")
+    soon = "" if plan.view in built else " *(view not in this version yet)*"
+    st.markdown(f"{mark} **{plan.view}**{soon}: {md(plan.examines)}")
 
 new_cats = [c for c in ov.columns if c.new_categories]
 warnings = [i for i in ws.issues if i.severity == "warning"]
 if new_cats or warnings:
     st.subheader("Worth a look")
     for c in new_cats:
+        examples = ", ".join(f"'{e}'" for e in c.new_category_examples)
         st.warning(
-            f"'{c.name}' has {c.new_categories} categor{'y' if c.new_categories == 1 else 'ies'} in "
-            f"{ws.current.name} that {ws.reference.name} never had."
+            md(
+                f"'{c.name}' has {c.new_categories} categor{'y' if c.new_categories == 1 else 'ies'} in "
+                f"{ws.current.name} that {ws.reference.name} never had ({examples}; "
+                f"{c.new_category_share:.1%} of current rows). The model has never seen "
+                f"{'it' if c.new_categories == 1 else 'them'}."
+            )
         )
     for issue in warnings:
-        st.warning(issue.message)
+        st.warning(md(issue.message))
 
 with st.expander("Columns", expanded=False):
     st.dataframe(

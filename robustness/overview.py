@@ -23,6 +23,8 @@ class ColumnSummary:
     missing_current: float | None  # None when the column is absent from current
     unique_reference: int
     new_categories: int  # categories in current that reference never had (categorical/boolean)
+    new_category_examples: tuple[str, ...] = ()  # up to five of them, most frequent first
+    new_category_share: float = 0.0  # share of current rows that hold one of them
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,15 @@ def _role_of(column: str, ws: Workspace, features: set[str]) -> str:
     return "feature" if column in features else "unused"
 
 
-def _new_categories(ref: pd.Series, cur: pd.Series) -> int:
+def _new_categories(ref: pd.Series, cur: pd.Series) -> tuple[int, tuple[str, ...], float]:
+    """(count, up to five examples by frequency, share of current rows) of unseen categories."""
     known = set(ref.dropna().astype(str).unique())
-    return len(set(cur.dropna().astype(str).unique()) - known)
+    values = cur.dropna().astype(str)
+    unseen = values[~values.isin(known)]
+    if unseen.empty:
+        return 0, (), 0.0
+    counts = unseen.value_counts()
+    return len(counts), tuple(counts.index[:5]), float(len(unseen) / max(len(cur), 1))
 
 
 def _sample(frame: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -170,9 +178,9 @@ def summarize(ws: Workspace) -> Overview:
     for info in ws.schema.columns:
         name = info.name
         in_cur = name in cur.columns
-        new = 0
+        new, examples, share = 0, (), 0.0
         if in_cur and info.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
-            new = _new_categories(ref[name], cur[name])
+            new, examples, share = _new_categories(ref[name], cur[name])
         cols.append(
             ColumnSummary(
                 name=name,
@@ -182,6 +190,8 @@ def summarize(ws: Workspace) -> Overview:
                 missing_current=float(cur[name].isna().mean()) if in_cur and len(cur) else None,
                 unique_reference=info.n_unique,
                 new_categories=new,
+                new_category_examples=examples,
+                new_category_share=share,
             )
         )
     return Overview(

@@ -188,6 +188,11 @@ def build_workspace(
     if dates.columns:
         reference = replace(reference, frame=coerce_types(reference.frame, dates))
         current = replace(current, frame=coerce_types(current.frame, dates))
+        parsed = {c.name for c in dates.columns}
+        schema = Schema(tuple(
+            replace(c, dtype=str(reference.frame[c.name].dtype)) if c.name in parsed else c
+            for c in schema.columns
+        ))
     issues = tuple(data_issues(reference.frame, schema, name=reference.name)) + tuple(
         data_issues(current.frame, schema, name=current.name)
     )
