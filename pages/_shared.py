@@ -64,8 +64,13 @@ def cached_table(_data: bytes, sha256: str, name: str, max_bytes: int) -> Loaded
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
-def cached_model(_data: bytes, sha256: str, name: str, allow_pickle: bool, trusted: tuple[str, ...]) -> ModelAdapter:
-    return load_model(_data, name, allow_pickle=allow_pickle, trusted_types=trusted)
+def cached_model(
+    _data: bytes, sha256: str, name: str, allow_pickle: bool, trusted: tuple[str, ...],
+    feature_names: tuple[str, ...] | None = None,
+) -> ModelAdapter:
+    return load_model(
+        _data, name, allow_pickle=allow_pickle, trusted_types=trusted, feature_names=feature_names
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

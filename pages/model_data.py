@@ -16,7 +16,7 @@ from pages._shared import (
     upload_limit_mb,
     workspace,
 )
-from robustness.errors import RobustnessError, UntrustedTypesError
+from robustness.errors import FeatureNamesRequiredError, RobustnessError, UntrustedTypesError
 from robustness.io.infer import infer_schema
 from robustness.model import from_predictions
 from robustness.schema import ColumnKind, ColumnRoles
@@ -69,12 +69,23 @@ def _load_model(upload, column):
     data = upload.getvalue()
     digest = sha256(data)
     trust_key = f"trust_{digest[:16]}"
+    names_key = f"feature_names_{digest[:16]}"
     trusted = tuple(st.session_state.get(trust_key, ()))
+    names = tuple(n.strip() for n in st.session_state.get(names_key, "").split(",") if n.strip()) or None
     try:
         cached_model_info(data, digest, upload.name)
         adapter = cached_model(
-            data, digest, upload.name, bool(st.session_state.get("allow_pickle", False)), trusted
+            data, digest, upload.name, bool(st.session_state.get("allow_pickle", False)), trusted, names
         )
+    except FeatureNamesRequiredError as err:
+        column.error(md(err))
+        column.text_input(
+            "Feature names",
+            key=names_key,
+            placeholder="age, income, region, …",
+            help=f"The {err.width or ''} columns the model was trained on, comma-separated, in training order.",
+        )
+        return None, digest, False
     except UntrustedTypesError as err:
         column.error(md(err))
         column.multiselect(
@@ -90,6 +101,8 @@ def _load_model(upload, column):
         return None, digest, False
     if trusted:
         column.multiselect("Trust these types", list(trusted), key=trust_key)
+    if names_key in st.session_state:
+        column.text_input("Feature names", key=names_key)
     column.caption(md(f"✔ {adapter.summary().description}"))
     return adapter, digest, True
 

@@ -41,8 +41,10 @@ with right:
 st.subheader("What the checks will examine")
 built = {title for _, title, _ in available_pages()}
 for plan in ov.plans:
-    mark = "✅" if plan.available else "⚪"
-    soon = "" if plan.view in built else " *(view not in this version yet)*"
+    if plan.view not in built:
+        mark, soon = "🕓", " *(view coming in a later version)*"
+    else:
+        mark, soon = ("✅" if plan.available else "⚪"), ""
     st.markdown(f"{mark} **{plan.view}**{soon}: {md(plan.examines)}")
 
 new_cats = [c for c in ov.columns if c.new_categories]

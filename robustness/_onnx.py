@@ -16,7 +16,7 @@ import onnxruntime as ort
 import pandas as pd
 from onnxruntime.capi import onnxruntime_pybind11_state as _ort_state
 
-from robustness.errors import ModelError
+from robustness.errors import FeatureNamesRequiredError, ModelError
 from robustness.model import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
 
 __all__ = ["ORT_ERRORS", "OnnxAdapter", "graph_class_labels", "open_session"]
@@ -189,11 +189,12 @@ class OnnxAdapter(ModelAdapter):
             width = inp.shape[1] if isinstance(inp.shape[1], int) else None
             if width != 1 or (names is not None and len(names) == 1 and names != [inp.name]):
                 if names is None:
-                    raise ModelError(
+                    raise FeatureNamesRequiredError(
                         f"{_cap(name)} takes all features as one input '{inp.name}' ({inp.type}, "
                         f"{width or 'k'} columns) and does not record which columns these are. Give the "
-                        "model's feature names in training order when loading it, or export the model "
-                        "with a metadata_props entry 'feature_names' (comma-separated).")
+                        "model's feature names in training order (in the app: the 'Feature names' box; in "
+                        "the CLI: --feature-names a,b,c), or export the model with a metadata_props entry "
+                        "'feature_names' (comma-separated).", width=width)
                 if width is not None and len(names) != width:
                     raise ModelError(f"{_cap(name)} expects {width} feature columns in its input '{inp.name}' but "
                                      f"{len(names)} feature names were given: {_quote(names)}. Give exactly "

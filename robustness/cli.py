@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="load pickle/joblib files; only for files you trust: loading a pickle runs code")
     ins.add_argument("--trust", action="append", default=[], metavar="TYPE",
                      help="accept an untrusted type in a .skops file (repeatable)")
+    ins.add_argument("--feature-names", metavar="A,B,...",
+                     help="the model's input columns in training order, for a model that takes one "
+                          "feature matrix and does not record them (e.g. some ONNX exports)")
     ins.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' for stdout)")
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
@@ -69,8 +72,12 @@ def _cmd_inspect(args) -> int:
         target=args.target,
         allow_pickle=args.allow_pickle,
         trusted_types=args.trust,
+        feature_names=[n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None,
     )
     print(report.text())
+    if not report.ok:
+        problem = report.model_error or (report.features.message() if report.features else "")
+        print(f"robustness: error: {' '.join(problem.split())}", file=sys.stderr)
     if args.json:
         payload = json.dumps(report.to_dict(), indent=2)
         if args.json == "-":

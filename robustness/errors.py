@@ -30,6 +30,17 @@ class UntrustedTypesError(ModelError):
         self.types = list(types)
 
 
+class FeatureNamesRequiredError(ModelError):
+    """A model takes all features as one matrix and does not record their names.
+
+    ``width`` is the number of columns the model expects (None if unknown).
+    """
+
+    def __init__(self, message: str, width: int | None = None):
+        super().__init__(message)
+        self.width = width
+
+
 class PickleRefusedError(ModelError):
     """A pickle/joblib file was offered while pickle loading is not allowed."""
 

@@ -96,9 +96,12 @@ def inspect_files(
     target: str | None = None,
     allow_pickle: bool = False,
     trusted_types=(),
+    feature_names=None,
 ) -> InspectReport:
     info = inspect_model_file(model_path)
-    adapter = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types)
+    adapter = load_model(
+        model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names
+    )
     summary = adapter.summary()
     if data is None:
         return InspectReport(file=info, model=summary)

@@ -138,3 +138,24 @@ def test_declared_target_missing_exits_2(demo_dir, capsys):
     err = capsys.readouterr().err
     assert "'churned'" in err and "current.csv" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_onnx_matrix_model_with_feature_names(tmp_path):
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.linear_model import LinearRegression
+
+    from robustness.demo import load_scenario
+
+    s = load_scenario("energy")
+    cols = ["outdoor_temp_c", "floor_area_m2", "occupancy_share"]
+    model = LinearRegression().fit(s.reference[cols].to_numpy("float32"), s.reference["energy_kwh"])
+    path = tmp_path / "energy.onnx"
+    path.write_bytes(to_onnx(model, initial_types=[("X", FloatTensorType([None, 3]))]).SerializeToString())
+    data = tmp_path / "current.csv"
+    s.current.to_csv(data, index=False)
+    result = run_cli("inspect", "--model", path, "--data", data)
+    assert result.returncode == 2 and "--feature-names" in result.stderr
+    result = run_cli("inspect", "--model", path, "--data", data, "--feature-names", ",".join(cols))
+    assert result.returncode == 0, result.stderr
+    assert "regression" in result.stdout

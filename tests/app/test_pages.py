@@ -243,7 +243,7 @@ def test_truncated_model_files(app, exported, tmp_path):
     assert app.session_state["workspace"].scenario == "credit"
 
 
-def _machines_onnx() -> bytes:
+def _machines_onnx(matrix: bool = False) -> bytes:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
     from sklearn.ensemble import RandomForestClassifier
@@ -256,7 +256,9 @@ def _machines_onnx() -> bytes:
     cols = ["vibration_mm_s", "bearing_temp_c", "pressure_bar", "rpm", "operating_hours"]
     model = make_pipeline(SimpleImputer(), RandomForestClassifier(n_estimators=20, max_depth=6, random_state=0))
     model.fit(s.reference[cols].astype("float32"), s.reference["condition"])
-    types = [(c, FloatTensorType([None, 1])) for c in cols]
+    types = [("X", FloatTensorType([None, len(cols)]))] if matrix else [(c, FloatTensorType([None, 1])) for c in cols]
+    if matrix:
+        model.fit(s.reference[cols].to_numpy("float32"), s.reference["condition"])
     return to_onnx(model, initial_types=types, options={id(model): {"zipmap": False}}).SerializeToString()
 
 
@@ -350,3 +352,18 @@ def test_user_strings_are_escaped_in_markdown(app):
     unescaped = re.compile(r"(?<!\\)(\[click|\*\*big|<img|<b>)")
     for r in shown:
         assert not unescaped.search(r), r
+
+
+def test_onnx_matrix_input_asks_for_feature_names(app, exported):
+    d = exported["machines"]
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Model file", "matrix.onnx", _machines_onnx(matrix=True))
+    assert "does not record which columns" in errors_of(app)
+    (box,) = [t for t in app.text_input if t.label == "Feature names"]
+    box.input("vibration_mm_s, bearing_temp_c, pressure_bar, rpm, operating_hours").run()
+    assert not app.error, [e.value for e in app.error]
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
+    upload(app, "Current data", "current.csv", (d / "current.csv").read_bytes())
+    _click(app, "Load these files")
+    assert not app.error, [e.value for e in app.error]
+    assert app.session_state["workspace"].model.feature_names[0] == "vibration_mm_s"
