@@ -160,34 +160,6 @@ def _credit_frame(rng: np.random.Generator, n: int, *, current: bool) -> pd.Data
     )
 
 
-def _credit() -> Scenario:
-    rng = np.random.default_rng(SEED)
-    ref = _credit_frame(rng, 4000, current=False)
-    cur = _credit_frame(rng, 4000, current=True)
-    model = _pipeline(
-        _CREDIT_NUM,
-        _CREDIT_CAT,
-        GradientBoostingClassifier(n_estimators=120, max_depth=3, random_state=SEED),
-    )
-    train = _credit_frame(rng, 6000, current=False)
-    model.fit(train[_CREDIT_NUM + _CREDIT_CAT], train["default"])
-    return Scenario(
-        name="credit",
-        title="Credit risk (binary classification)",
-        task="binary",
-        story=(
-            "A gradient-boosted credit-default model. In the current period incomes have "
-            "fallen by about a quarter and a new employment type, 'gig-economy', appears "
-            "that the model never saw in training."
-        ),
-        model=model,
-        reference=ref,
-        current=cur,
-        roles=ColumnRoles(target="default", timestamp="application_date", id="application_id"),
-        features=tuple(_CREDIT_NUM + _CREDIT_CAT),
-    )
-
-
 # --------------------------------------------------------------------------- energy
 _ENERGY_NUM = ["outdoor_temp_c", "humidity_pct", "floor_area_m2", "occupancy_share", "building_age_years"]
 _ENERGY_CAT = ["building_type", "insulation_rating", "is_weekend"]
@@ -232,34 +204,6 @@ def _energy_frame(rng: np.random.Generator, n: int, *, current: bool) -> pd.Data
     )
 
 
-def _energy() -> Scenario:
-    rng = np.random.default_rng(SEED + 1)
-    ref = _energy_frame(rng, 3000, current=False)
-    cur = _energy_frame(rng, 3000, current=True)
-    model = _pipeline(
-        _ENERGY_NUM,
-        _ENERGY_CAT,
-        RandomForestRegressor(n_estimators=60, max_depth=10, min_samples_leaf=3, random_state=SEED, n_jobs=1),
-    )
-    train = _energy_frame(rng, 5000, current=False)
-    model.fit(train[_ENERGY_NUM + _ENERGY_CAT], train["energy_kwh"])
-    return Scenario(
-        name="energy",
-        title="Building energy use (regression)",
-        task="regression",
-        story=(
-            "A random-forest model of daily building energy use. The current period is a "
-            "heat wave (outdoor temperature about 7 °C higher) and one site's feed reports "
-            "floor area in square feet instead of square metres (15 % of rows)."
-        ),
-        model=model,
-        reference=ref,
-        current=cur,
-        roles=ColumnRoles(target="energy_kwh", timestamp="date", id="reading_id"),
-        features=tuple(_ENERGY_NUM + _ENERGY_CAT),
-    )
-
-
 # --------------------------------------------------------------------------- machines
 _MACH_NUM = ["vibration_mm_s", "bearing_temp_c", "pressure_bar", "rpm", "operating_hours"]
 _MACH_CAT = ["machine_model", "lubricant"]
@@ -297,19 +241,56 @@ def _machines_frame(rng: np.random.Generator, n: int, *, current: bool) -> pd.Da
     )
 
 
-def _machines() -> Scenario:
-    rng = np.random.default_rng(SEED + 2)
-    ref = _machines_frame(rng, 3000, current=False)
-    cur = _machines_frame(rng, 3000, current=True)
-    model = _pipeline(
-        _MACH_NUM,
-        _MACH_CAT,
-        RandomForestClassifier(n_estimators=80, max_depth=8, random_state=SEED, n_jobs=1),
-    )
-    train = _machines_frame(rng, 5000, current=False)
-    model.fit(train[_MACH_NUM + _MACH_CAT], train["condition"])
-    return Scenario(
-        name="machines",
+@dataclass(frozen=True)
+class _Spec:
+    title: str
+    task: str
+    story: str
+    frame: Callable[..., pd.DataFrame]
+    numeric: list[str]
+    categorical: list[str]
+    estimator: Callable[[], object]
+    roles: ColumnRoles
+    seed: int
+    sizes: tuple[int, int, int]  # reference, current, training rows
+
+
+_SPECS: dict[str, _Spec] = {
+    "credit": _Spec(
+        title="Credit risk (binary classification)",
+        task="binary",
+        story=(
+            "A gradient-boosted credit-default model. In the current period incomes have "
+            "fallen by about a quarter and a new employment type, 'gig-economy', appears "
+            "that the model never saw in training."
+        ),
+        frame=_credit_frame,
+        numeric=_CREDIT_NUM,
+        categorical=_CREDIT_CAT,
+        estimator=lambda: GradientBoostingClassifier(n_estimators=120, max_depth=3, random_state=SEED),
+        roles=ColumnRoles(target="default", timestamp="application_date", id="application_id"),
+        seed=SEED,
+        sizes=(4000, 4000, 6000),
+    ),
+    "energy": _Spec(
+        title="Building energy use (regression)",
+        task="regression",
+        story=(
+            "A random-forest model of daily building energy use. The current period is a "
+            "heat wave (outdoor temperature about 7 °C higher) and one site's feed reports "
+            "floor area in square feet instead of square metres (15 % of rows)."
+        ),
+        frame=_energy_frame,
+        numeric=_ENERGY_NUM,
+        categorical=_ENERGY_CAT,
+        estimator=lambda: RandomForestRegressor(
+            n_estimators=60, max_depth=10, min_samples_leaf=3, random_state=SEED, n_jobs=1
+        ),
+        roles=ColumnRoles(target="energy_kwh", timestamp="date", id="reading_id"),
+        seed=SEED + 1,
+        sizes=(3000, 3000, 5000),
+    ),
+    "machines": _Spec(
         title="Machine condition (multiclass classification)",
         task="multiclass",
         story=(
@@ -317,31 +298,44 @@ def _machines() -> Scenario:
             "a firmware update the vibration sensors of model M2 read 30 % high, and more "
             "machines in the current period are wearing or failing."
         ),
-        model=model,
-        reference=ref,
-        current=cur,
+        frame=_machines_frame,
+        numeric=_MACH_NUM,
+        categorical=_MACH_CAT,
+        estimator=lambda: RandomForestClassifier(n_estimators=80, max_depth=8, random_state=SEED, n_jobs=1),
         roles=ColumnRoles(target="condition", timestamp="recorded_at", id="reading_id"),
-        features=tuple(_MACH_NUM + _MACH_CAT),
+        seed=SEED + 2,
+        sizes=(3000, 3000, 5000),
+    ),
+}
+
+
+def _build(name: str, spec: _Spec) -> Scenario:
+    rng = np.random.default_rng(spec.seed)
+    n_ref, n_cur, n_train = spec.sizes
+    ref = spec.frame(rng, n_ref, current=False)
+    cur = spec.frame(rng, n_cur, current=True)
+    features = spec.numeric + spec.categorical
+    model = _pipeline(spec.numeric, spec.categorical, spec.estimator())
+    train = spec.frame(rng, n_train, current=False)
+    model.fit(train[features], train[spec.roles.target])
+    return Scenario(
+        name=name, title=spec.title, task=spec.task, story=spec.story, model=model,
+        reference=ref, current=cur, roles=spec.roles, features=tuple(features),
     )
 
 
-_BUILDERS: dict[str, Callable[[], Scenario]] = {
-    "credit": _credit,
-    "energy": _energy,
-    "machines": _machines,
-}
-SCENARIOS: tuple[str, ...] = tuple(_BUILDERS)
+SCENARIOS: tuple[str, ...] = tuple(_SPECS)
 
 
 def load_scenario(name: str = DEFAULT_SCENARIO) -> Scenario:
     """Build a demo scenario (deterministic: same name, same data and model)."""
     try:
-        builder = _BUILDERS[name]
+        spec = _SPECS[name]
     except KeyError:
         raise ConfigError(
             f"Unknown demo scenario '{name}'. Choose one of: {', '.join(SCENARIOS)}."
         ) from None
-    return builder()
+    return _build(name, spec)
 
 
 def export_scenario(name: str, directory: str | Path) -> list[Path]:
