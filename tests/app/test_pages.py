@@ -367,3 +367,13 @@ def test_onnx_matrix_input_asks_for_feature_names(app, exported):
     _click(app, "Load these files")
     assert not app.error, [e.value for e in app.error]
     assert app.session_state["workspace"].model.feature_names[0] == "vibration_mm_s"
+
+
+def test_apply_roles_to_loaded_demo(app):
+    app.switch_page(MODEL_DATA).run()
+    id_key = next(k for k in _keys(app) if k.startswith("role_id"))
+    app.selectbox(key=id_key).set_value("(none)").run()
+    _click(app, "Apply roles and kinds")
+    ws = app.session_state["workspace"]
+    assert ws.roles.id is None and ws.roles.target == "default"
+    assert ws.scenario == "credit"  # still the demo, with the user's roles
