@@ -1,0 +1,384 @@
+"""The data-quality checks, reference vs current: one small function each.
+
+A column check ``check_<name>(ctx, column)`` measures one quantity and returns one
+:class:`QualityFinding` (or None when it does not apply to the column); a table check
+``check_<name>(ctx)`` returns a list. The status comes from the configurable conditions in
+:class:`QualityConfig`. The suite (:func:`robustness.quality.quality`) looks checks up by
+name at run time and turns an exception in one into an "error" finding; the rest go on.
+
+Which columns each check looks at:
+
+- missing_values, type_mismatch, constant_column: every column in both files (the target
+  and other role columns included: their quality matters too).
+- out_of_range: numerical and datetime columns, except the id and timestamp columns.
+- new_categories, vanished_categories: categorical and boolean columns, except the id column.
+- infinite_values: columns holding numbers in reference.
+- missing_column: columns in one file only. duplicate_rows: whole rows, without the id column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+from robustness.quality._context import Context, category_keys, listing, ns_to_text, num, pct, rows
+from robustness.quality.results import QualityFinding, to_json_safe
+from robustness.schema import ColumnKind
+
+_TYPE_WORDS = {"number": "numbers", "datetime": "dates", "boolean": "yes/no values", "text": "text"}
+_MAX_LISTED = 10
+
+
+def _finding(check, column, status, value, reference_value, message, examples=(), details=None):
+    return QualityFinding(check, column, status, float(value),
+                          None if reference_value is None else float(reference_value),
+                          message, tuple(examples), to_json_safe(dict(details or {})))
+
+
+def _role_of(ctx: Context, col: str) -> str | None:
+    r = ctx.roles
+    named = {r.target: "target", r.prediction: "prediction", r.timestamp: "timestamp", r.id: "id"}
+    named.update({c: f"probability of class '{k}'" for k, c in r.probabilities.items()})
+    return named.get(col) if col is not None else None
+
+
+# -- table checks ------------------------------------------------------------------------------
+
+
+def check_missing_column(ctx: Context) -> list[QualityFinding]:
+    """Columns present in one file only."""
+    out = []
+    cur_cols, ref_cols = set(ctx.cur.columns), set(ctx.ref.columns)
+    for col in (c for c in ctx.ref.columns if c not in cur_cols):
+        role = _role_of(ctx, col)
+        if role is None:
+            status = ctx.config.missing_column_status
+            what = ("The model needs every feature, so it cannot score current as is. Add the column to "
+                    "current, or check whether it was renamed in the export.")
+        else:
+            status = "warn"
+            what = {"target": "Performance cannot be measured on current until the labels are added.",
+                    "id": "Rows of current cannot be traced back to their source without it.",
+                    "timestamp": "Results cannot be shown over time for current without it."}.get(
+                role, "Results that need this column are not available for current; add it if you have it.")
+        out.append(_finding("missing_column", col, status, 1.0, None,
+                            f"Column '{col}'{f' (the {role} column)' if role else ''} is in reference but "
+                            f"missing from current. {what}", details={"side": "reference only", "role": role}))
+    for col in (c for c in ctx.cur.columns if c not in ref_cols):
+        role = _role_of(ctx, col)
+        status = "pass" if role else ctx.config.extra_column_status
+        out.append(_finding("missing_column", col, status, 1.0, None,
+                            f"Column '{col}'{f' (the {role} column)' if role else ''} is in current but not in "
+                            "reference, so it cannot be compared. If it is a renamed reference column, give it "
+                            "the same name in both files; otherwise it is ignored.",
+                            details={"side": "current only", "role": role}))
+    return out
+
+
+def _duplicates(df: pd.DataFrame, id_col: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(row hashes, mask of rows that repeat an earlier row, columns compared)."""
+    cols = [c for c in df.columns if c != id_col]
+    if not cols or len(df) == 0:
+        return np.zeros(len(df), dtype=np.uint64), np.zeros(len(df), dtype=bool), cols
+    try:
+        h = pd.util.hash_pandas_object(df[cols], index=False)
+    except TypeError:  # unhashable cells such as lists
+        h = pd.util.hash_pandas_object(df[cols].astype(str), index=False)
+    return h.to_numpy(), h.duplicated(keep="first").to_numpy(), cols
+
+
+def check_duplicate_rows(ctx: Context) -> list[QualityFinding]:
+    """Exact duplicate rows over all columns except the id column, in each file."""
+    _, ref_dup, _ = _duplicates(ctx.ref, ctx.roles.id)
+    h, dup, cols = _duplicates(ctx.cur, ctx.roles.id)
+    n_ref, n_cur = int(ref_dup.sum()), int(dup.sum())
+    share_ref, share = n_ref / len(ctx.ref), n_cur / len(ctx.cur)
+    status = ctx.config.grade(share, "duplicate")
+    over = "all columns" + (f" except the id column '{ctx.roles.id}'" if ctx.roles.id in ctx.cur.columns else "")
+    details = {"n_duplicates_current": n_cur, "n_duplicates_reference": n_ref, "columns_compared": len(cols)}
+    if n_cur == 0:
+        return [_finding("duplicate_rows", None, status, 0.0, share_ref,
+                         f"No row of current repeats an earlier row exactly (compared over {over}); reference "
+                         f"has {pct(share_ref)} duplicated rows ({n_ref:,}).", details=details)]
+    pos = np.flatnonzero(dup)[: ctx.config.max_examples]
+    first_pos = pd.Series(np.flatnonzero(~dup), index=h[~dup])
+    firsts = first_pos.loc[h[pos]].to_numpy()
+    extra = {int(p): {"_duplicate_of": ctx.cur_labels[f]} for p, f in zip(pos, firsts)}
+    message = (f"{pct(share)} of current rows ({n_cur:,} of {len(ctx.cur):,}) repeat an earlier row exactly "
+               f"(compared over {over}); reference has {pct(share_ref)} ({n_ref:,}). Duplicates give some cases "
+               "extra weight in every statistic. Check the export or join that produced current and drop them "
+               "if they are not genuine repeats.")
+    return [_finding("duplicate_rows", None, status, share, share_ref, message,
+                     ctx.examples("current", pos, extra=extra), details)]
+
+
+# -- column checks -----------------------------------------------------------------------------
+
+
+def check_missing_values(ctx: Context, col: str) -> QualityFinding:
+    """Share of missing values in current vs reference; the increase decides."""
+    r, c = ctx.isna("reference", col), ctx.isna("current", col)
+    share_r, share_c = float(r.mean()), float(c.mean())
+    increase = share_c - share_r
+    status = ctx.config.grade(increase, "missing_increase")
+    details = {"n_missing_current": int(c.sum()), "n_missing_reference": int(r.sum()), "increase": increase}
+    if status == "pass":
+        if share_c == 1 and share_r == 1:
+            msg = f"Column '{col}' has no values in either file, so nothing can be checked on it; consider dropping it."
+        else:
+            msg = (f"Column '{col}' is {pct(share_c)} missing in current and {pct(share_r)} in reference; "
+                   "no notable increase.")
+        return _finding("missing_values", col, status, share_c, share_r, msg, details=details)
+    where = "has no values at all in current" if share_c == 1 else f"is missing in {pct(share_c)} of current rows"
+    msg = (f"Column '{col}' {where} ({int(c.sum()):,} of {len(c):,}) against {pct(share_r)} in reference, "
+           f"{increase * 100:.1f} percentage points more. Check the step that fills this column for current "
+           "(a join that stopped matching, a renamed source field, a failing sensor); imputing hides the problem "
+           "from the model but not from its accuracy.")
+    return _finding("missing_values", col, status, share_c, share_r, msg,
+                    ctx.examples("current", np.flatnonzero(c), col), details)
+
+
+def check_type_mismatch(ctx: Context, col: str) -> QualityFinding:
+    """Current values that do not parse as the type the column has in reference."""
+    kind = ctx.ref_type(col)
+    ref_dtype, cur_dtype = str(ctx.ref[col].dtype), str(ctx.cur[col].dtype)
+    details = {"reference_type": kind, "reference_dtype": ref_dtype, "current_dtype": cur_dtype}
+    if kind not in _TYPE_WORDS:
+        why = {"empty": "reference has no values in it", "mixed": "reference already mixes several types in it",
+               "other": f"its reference type ({ref_dtype}) is not compared"}[kind]
+        return _finding("type_mismatch", col, "pass", 0.0, None,
+                        f"Types of column '{col}' are not compared: {why}.", details=details)
+    bad = ctx.bad_values(col).to_numpy()
+    n_bad, n_present = int(bad.sum()), int((~ctx.isna("current", col)).sum())
+    share = n_bad / n_present if n_present else 0.0
+    status = ctx.config.grade(share, "type_mismatch")
+    words = _TYPE_WORDS[kind]
+    details.update(n_unparseable=n_bad, n_present=n_present)
+    if n_bad == 0:
+        return _finding("type_mismatch", col, status, 0.0, None,
+                        f"Column '{col}' holds {words} in both files.", details=details)
+    s = ctx.cur[col]
+    sub = s[bad].head(10_000)
+    firsts = sub[~sub.astype(str).duplicated()]
+    details["values"] = list(firsts.head(_MAX_LISTED))
+    msg = (f"Column '{col}' holds {words} in reference ({ref_dtype}), but {n_bad:,} of {n_present:,} non-missing "
+           f"current values ({pct(share)}) are not {words} (current type {cur_dtype}), e.g. "
+           f"{listing(firsts.head(3))}."
+           + (" The range and infinity checks treat them as missing." if kind in ("number", "datetime") else "")
+           + " Fix the export so the column keeps one type and format, or clean these values.")
+    return _finding("type_mismatch", col, status, share, None, msg,
+                    ctx.examples("current", firsts.index, col), details)
+
+
+def check_out_of_range(ctx: Context, col: str) -> QualityFinding | None:
+    """Share of current values below the reference minimum or above its maximum."""
+    if ctx.kinds.get(col) not in (ColumnKind.NUMERICAL, ColumnKind.DATETIME):
+        return None
+    if col in (ctx.roles.id, ctx.roles.timestamp):
+        return None
+    kind = ctx.ref_type(col)
+    if kind not in ("number", "datetime"):
+        return None
+    show = ns_to_text if kind == "datetime" else num
+    r, c = ctx.parsed("reference", col), ctx.parsed("current", col)
+    r = r[np.isfinite(r)]
+    if len(r) == 0:
+        return _finding("out_of_range", col, "pass", 0.0, None,
+                        f"The range of column '{col}' is not checked: reference has no finite values in it.",
+                        details={"skipped": "no finite reference values"})
+    lo, hi = float(r.min()), float(r.max())
+    finite = np.isfinite(c)
+    n = int(finite.sum())
+    below, above = finite & (c < lo), finite & (c > hi)
+    n_below, n_above = int(below.sum()), int(above.sum())
+    share = (n_below + n_above) / n if n else 0.0
+    status = ctx.config.grade(share, "out_of_range")
+    to_json = (lambda x: pd.Timestamp(int(x))) if kind == "datetime" else float
+    details = {"min": to_json(lo), "max": to_json(hi), "n_below": n_below, "n_above": n_above, "n_checked": n}
+    rng = f"[{show(lo)}, {show(hi)}]"
+    if n_below + n_above == 0:
+        return _finding("out_of_range", col, status, 0.0, None,
+                        f"All {n:,} current values of '{col}' lie within the reference range {rng}.", details=details)
+    cmin, cmax = float(c[finite].min()), float(c[finite].max())
+    details.update(current_min=to_json(cmin), current_max=to_json(cmax))
+    dist = np.where(below, lo - c, np.where(above, c - hi, 0.0))
+    pos = np.flatnonzero(below | above)
+    k = ctx.config.max_examples
+    if len(pos) > k > 0:
+        pos = pos[np.argpartition(-dist[pos], k - 1)[:k]]
+    pos = pos[np.argsort(-dist[pos], kind="stable")]
+    msg = (f"{pct(share)} of current values of '{col}' ({n_below + n_above:,} of {n:,}) lie outside the reference "
+           f"range {rng}: {n_below:,} below and {n_above:,} above; current spans [{show(cmin)}, {show(cmax)}].")
+    if status == "pass":
+        msg += f" That is under the warning threshold ({pct(ctx.config.out_of_range_warn)})."
+    else:
+        msg += (" The model never saw such values, so its predictions there are extrapolation. Check for a change "
+                "of unit or scale or for entry errors; if the values are real, retrain on data that covers them.")
+    return _finding("out_of_range", col, status, share, None, msg, ctx.examples("current", pos, col), details)
+
+
+def _categories(ctx: Context, col: str):
+    """Cached (series, counts by key, raw value -> key) per side, or None if not categorical."""
+    if ctx.kinds.get(col) not in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN) or col == ctx.roles.id:
+        return None
+    key = ("categories", col)
+    if key not in ctx.cache:
+        boolean = ctx.kinds.get(col) is ColumnKind.BOOLEAN
+        out = []
+        for df in (ctx.ref, ctx.cur):
+            s = df[col]
+            s = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s
+            try:
+                vc = s.value_counts(dropna=True, sort=False)
+                if vc.index.dtype == object and infer_dtype(vc.index, skipna=True) != "string":
+                    hash(tuple(vc.index))
+            except TypeError:  # unhashable cells such as lists: compare their text
+                s = s.astype(str).where(s.notna())
+                vc = s.value_counts(dropna=True, sort=False)
+            raw_to_key = pd.Series(category_keys(vc.index, boolean), index=vc.index)
+            counts = pd.Series(vc.to_numpy(), index=raw_to_key.to_numpy()).groupby(level=0, sort=False).sum()
+            counts = counts.sort_values(ascending=False, kind="stable")
+            out.append((s, counts, raw_to_key))
+        ctx.cache[key] = out
+    return ctx.cache[key]
+
+
+def _category_examples(ctx, side, s, raw_to_key, keys, col):
+    """First row of each of ``keys`` (in that order), as example rows."""
+    keys = list(keys[: ctx.config.max_examples])
+    raws = raw_to_key.index[raw_to_key.isin(keys).to_numpy()]
+    sub = s[s.isin(raws)]
+    firsts = sub[~sub.duplicated()]
+    rank = {k: i for i, k in enumerate(keys)}
+    key_of = dict(zip(raw_to_key.index, raw_to_key.to_numpy()))
+    order = sorted(range(len(firsts)), key=lambda i: rank[key_of[firsts.iloc[i]]])
+    positions = list(firsts.index[order])
+    if len(positions) < ctx.config.max_examples:  # fill up with further rows in file order
+        taken = set(positions)
+        positions += [p for p in sub.index[: 2 * ctx.config.max_examples] if p not in taken]
+    return ctx.examples(side, positions, col)
+
+
+def _many(n: int) -> str:
+    return f"categor{'y' if n == 1 else 'ies'}"
+
+
+def check_new_categories(ctx: Context, col: str) -> QualityFinding | None:
+    """Share of current rows holding a category that never occurs in reference."""
+    cats = _categories(ctx, col)
+    if cats is None:
+        return None
+    (_, ref_counts, _), (s, cur_counts, raw_to_key) = cats
+    new = cur_counts[~cur_counts.index.isin(ref_counts.index)]
+    n_rows = int(new.sum())
+    share = n_rows / len(ctx.cur)
+    status = ctx.config.grade(share, "new_category")
+    details = {"new": list(new.index[:_MAX_LISTED]), "n_new": len(new), "n_rows": n_rows,
+               "counts": {k: int(v) for k, v in new.head(_MAX_LISTED).items()},
+               "n_categories_reference": len(ref_counts), "n_categories_current": len(cur_counts)}
+    if len(new) == 0:
+        return _finding("new_categories", col, status, 0.0, None,
+                        f"Every category of column '{col}' in current also occurs in reference "
+                        f"({len(cur_counts):,} {_many(len(cur_counts))}).", details=details)
+    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / len(ctx.cur))})" for k, v in new.head(_MAX_LISTED).items())
+    more = f" and {len(new) - _MAX_LISTED:,} more" if len(new) > _MAX_LISTED else ""
+    msg = (f"Column '{col}' has {len(new):,} {_many(len(new))} never seen in reference: {listed}{more}."
+           + (f" Together they are {pct(share)} of current rows ({n_rows:,})." if len(new) > 1 else "")
+           + f" The model has no experience with {'it' if len(new) == 1 else 'them'}: if genuine, retrain with "
+           "examples or map to a known category; if it is a change of spelling, case or coding, fix it at the source.")
+    if len(new) > 100:
+        msg += (f" With {len(cur_counts):,} distinct values this column may be an identifier or free text; if so, "
+                "set its kind or role accordingly.")
+    return _finding("new_categories", col, status, share, None, msg,
+                    _category_examples(ctx, "current", s, raw_to_key, new.index, col), details)
+
+
+def check_vanished_categories(ctx: Context, col: str) -> QualityFinding | None:
+    """Share of reference rows holding a category that no longer occurs in current."""
+    cats = _categories(ctx, col)
+    if cats is None:
+        return None
+    (s, ref_counts, raw_to_key), (_, cur_counts, _) = cats
+    gone = ref_counts[~ref_counts.index.isin(cur_counts.index)]
+    n_rows = int(gone.sum())
+    share = n_rows / len(ctx.ref)
+    status = ctx.config.grade(share, "vanished_category")
+    details = {"vanished": list(gone.index[:_MAX_LISTED]), "n_vanished": len(gone), "n_rows_reference": n_rows,
+               "counts": {k: int(v) for k, v in gone.head(_MAX_LISTED).items()}, "examples_from": "reference"}
+    if len(gone) == 0:
+        return _finding("vanished_categories", col, status, 0.0, None,
+                        f"Every category of column '{col}' in reference still occurs in current.", details=details)
+    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / len(ctx.ref))})" for k, v in gone.head(_MAX_LISTED).items())
+    more = f" and {len(gone) - _MAX_LISTED:,} more" if len(gone) > _MAX_LISTED else ""
+    expected = share * len(ctx.cur)
+    msg = (f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer "
+           f"occur{'s' if len(gone) == 1 else ''} in current: {listed}{more}. "
+           f"{'It' if len(gone) == 1 else 'They'} held {pct(share)} of reference rows, so about {expected:,.0f} "
+           f"of the {len(ctx.cur):,} current rows would be expected to hold {'it' if len(gone) == 1 else 'them'}. "
+           "Check whether current is filtered (a segment left out) or the category was renamed or recoded. "
+           "Example rows are from reference.")
+    return _finding("vanished_categories", col, status, share, None, msg,
+                    _category_examples(ctx, "reference", s, raw_to_key, gone.index, col), details)
+
+
+def _constant(s: pd.Series, missing: np.ndarray) -> tuple[str, object]:
+    """("empty" | "constant" | "varied", the constant value or None)."""
+    present = np.flatnonzero(~missing)
+    if len(present) == 0:
+        return "empty", None
+    first = s.iloc[present[0]]
+    try:
+        same = bool(((s == first).to_numpy() | missing).all())
+    except (TypeError, ValueError):  # unhashable or incomparable cells
+        text = s.astype(str)
+        same = bool(((text == text.iloc[present[0]]).to_numpy() | missing).all())
+    return ("constant" if same else "varied"), first
+
+
+def check_constant_column(ctx: Context, col: str) -> QualityFinding:
+    """A column with one distinct non-missing value in current (and in reference)."""
+    (cur_state, cur_value), (ref_state, ref_value) = (_constant(ctx.cur[col], ctx.isna("current", col)),
+                                                    _constant(ctx.ref[col], ctx.isna("reference", col)))
+    value = 1.0 if cur_state == "constant" else 0.0
+    ref = None if ref_state == "empty" else (1.0 if ref_state == "constant" else 0.0)
+    details = {"current": cur_state, "reference": ref_state, "value": cur_value}
+    if cur_state != "constant":
+        text = "has no values in current" if cur_state == "empty" else "varies in current"
+        return _finding("constant_column", col, "pass", value, ref, f"Column '{col}' {text}.", details=details)
+    v = num(cur_value)
+    if ref_state == "varied" or (ref_state == "constant" and to_json_safe(ref_value) != to_json_safe(cur_value)):
+        was = "varies in reference" if ref_state == "varied" else f"was always {num(ref_value)} in reference"
+        msg = (f"Column '{col}' has the same value ({v}) in every current row that has one, but {was}. A column "
+               "that stops varying or changes its only value usually means a broken feed or a default filled in "
+               "upstream; check the source before trusting predictions that use it.")
+        return _finding("constant_column", col, ctx.config.constant_status, value, ref, msg, details=details)
+    if ref_state == "constant":
+        msg = (f"Column '{col}' holds the single value {v} in both files: it tells rows apart in neither, so it "
+               "can be dropped from the analysis.")
+    else:
+        msg = f"Column '{col}' holds the single value {v} in current; reference has no values to compare."
+    return _finding("constant_column", col, "pass", value, ref, msg, details=details)
+
+
+def check_infinite_values(ctx: Context, col: str) -> QualityFinding | None:
+    """Share of current rows holding +inf or -inf (numeric columns)."""
+    if ctx.ref_type(col) != "number":
+        return None
+    c, r = ctx.parsed("current", col), ctx.parsed("reference", col)
+    pos_c, neg_c = np.isposinf(c), np.isneginf(c)
+    n_c, n_r = int(pos_c.sum() + neg_c.sum()), int(np.isinf(r).sum())
+    share, share_r = n_c / len(c), n_r / len(r)
+    status = ctx.config.grade(share, "infinite")
+    details = {"n_current": n_c, "n_reference": n_r, "n_positive_current": int(pos_c.sum()),
+               "n_negative_current": int(neg_c.sum())}
+    if n_c == 0:
+        ref_note = f"; reference has {n_r:,} ({pct(share_r)})" if n_r else ""
+        return _finding("infinite_values", col, status, 0.0, share_r,
+                        f"Column '{col}' has no infinite values in current{ref_note}.", details=details)
+    msg = (f"Column '{col}' has {n_c:,} infinite values in current ({int(pos_c.sum()):,} +inf, {int(neg_c.sum()):,} "
+           f"-inf; {pct(share)} of rows) against {n_r:,} in reference. They often come from a division by zero; "
+           "most statistics and many models cannot use them. Replace them with missing values or a finite cap "
+           "in the source data.")
+    return _finding("infinite_values", col, status, share, share_r, msg,
+                    ctx.examples("current", np.flatnonzero(pos_c | neg_c), col), details)
