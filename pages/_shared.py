@@ -27,6 +27,7 @@ PAGES_DIR = Path(__file__).resolve().parent
 # (file in pages/, title, icon). The navigation lists the ones whose file exists.
 PAGES = [
     ("overview.py", "Overview", "🧭"),
+    ("drift.py", "Data quality & drift", "🔍"),
     ("model_data.py", "Model & data", "📦"),
 ]
 

@@ -46,6 +46,19 @@ def _parser() -> argparse.ArgumentParser:
                           "feature matrix and does not record them (e.g. some ONNX exports)")
     ins.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' for stdout)")
 
+    dr = sub.add_parser(
+        "drift", help="compare reference and current data column by column",
+        description="Exit 0 when the dataset has not drifted, 1 when it has, 2 on bad input.",
+    )
+    dr.add_argument("--reference", required=True, help="reference data (CSV or Parquet)")
+    dr.add_argument("--current", required=True, help="current data (CSV or Parquet)")
+    dr.add_argument("--config", help="JSON or TOML file with drift settings (alpha, thresholds, per-column tests)")
+    dr.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
+    dr.add_argument("--evidently-html", metavar="OUT", help="also export the comparison as an Evidently HTML report")
+    dr.add_argument("--evidently-json", metavar="OUT", help="also export the comparison as Evidently JSON")
+    for role in ("target", "prediction", "timestamp", "id"):
+        dr.add_argument(f"--{role}", help=f"the {role} column (default: guessed); not counted as a feature")
+
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
     exp = dsub.add_parser("export", help="write model.skops, reference.csv, current.csv and scenario.json")
@@ -87,6 +100,31 @@ def _cmd_inspect(args) -> int:
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
+def _cmd_drift(args) -> int:
+    from robustness.drift import DriftConfig
+    from robustness.drift.run import run_drift_files
+
+    config = DriftConfig.from_file(args.config) if args.config else DriftConfig()
+    roles = {r: getattr(args, r) for r in ("target", "prediction", "timestamp", "id")}
+    report = run_drift_files(args.reference, args.current, config=config, roles=roles)
+    print(report.text())
+    payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
+    if args.json == "-":
+        print(payload)
+    elif args.json:
+        Path(args.json).write_text(payload + "\n", encoding="utf-8")
+    if args.evidently_html or args.evidently_json:
+        from robustness.drift.evidently_export import evidently_report
+
+        export = evidently_report(report.reference, report.current, report.result)
+        if args.evidently_html:
+            Path(args.evidently_html).write_text(export.html, encoding="utf-8")
+        if args.evidently_json:
+            Path(args.evidently_json).write_text(export.json, encoding="utf-8")
+        print(f"Evidently export: {export.note}")
+    return EXIT_FAILED if report.result.dataset.drifted else EXIT_OK
+
+
 def _cmd_demo(args) -> int:
     from robustness.demo import SCENARIOS, export_scenario, load_scenario
 
@@ -108,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_inspect(args)
         if args.command == "demo":
             return _cmd_demo(args)
+        if args.command == "drift":
+            return _cmd_drift(args)
     except RobustnessError as err:
         print(f"robustness: error: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT

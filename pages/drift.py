@@ -1,0 +1,82 @@
+"""Data quality & drift: did the data change, and does it matter to this model?"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from pages import _drift_views as views
+from pages._drift_cache import cached_drift
+from pages._shared import md, require_workspace
+from robustness.drift import DriftConfig, registry
+from robustness.errors import RobustnessError
+
+ws = require_workspace()
+st.title("🔍 Data quality & drift")
+st.markdown(
+    f"Compares **{md(ws.current.name)}** ({len(ws.current.frame):,} rows) with **{md(ws.reference.name)}** "
+    f"({len(ws.reference.frame):,} rows), column by column and as a whole, and asks whether the changes "
+    "matter to the model."
+)
+
+# ------------------------------------------------------------------ settings
+features = views.drift_columns(ws)
+with st.expander("⚙️ Test settings", expanded=False):
+    with st.form("drift_settings"):
+        c1, c2, c3 = st.columns(3)
+        alpha = c1.number_input("Significance (alpha)", 0.001, 0.2, value=0.05, step=0.01, format="%.3f",
+                                help="For p-value tests, after the Benjamini–Hochberg correction.")
+        share = c2.slider("Dataset drifts when this share of columns drifts", 0.05, 1.0, 0.5, 0.05)
+        large = c3.number_input("Distance tests from this many rows", 100, 10_000_000, value=1000, step=100,
+                                help="Below: p-value tests (KS, chi-square). Above: effect-size distances, "
+                                "so that large samples from the same distribution do not 'drift'.")
+        st.caption("Per-column overrides (leave empty for the default rule).")
+        overrides = st.data_editor(
+            pd.DataFrame({"column": features, "test": [None] * len(features),
+                          "threshold": [float("nan")] * len(features)}),
+            column_config={
+                "column": st.column_config.TextColumn(disabled=True),
+                "test": st.column_config.SelectboxColumn(options=sorted(registry())),
+                "threshold": st.column_config.NumberColumn(min_value=0.0, format="%.4f"),
+            },
+            hide_index=True, width="stretch", key=f"drift_overrides_{ws.key()[:12]}",
+        )
+        st.form_submit_button("Apply settings")
+
+config_dict = {
+    "alpha": float(alpha),
+    "drift_share": float(share),
+    "large_sample": int(large),
+    "overrides": {
+        str(row.column): {k: (float(v) if k == "threshold" else v)
+                          for k, v in (("test", row.test), ("threshold", row.threshold)) if pd.notna(v)}
+        for row in overrides.itertuples()
+        if pd.notna(row.test) or pd.notna(row.threshold)
+    },
+}
+try:
+    DriftConfig.from_dict(config_dict)
+except RobustnessError as err:
+    st.error(md(err))
+    st.caption("The default settings are used until this is fixed.")
+    config_dict = {}
+config_key = json.dumps(config_dict, sort_keys=True)
+
+try:
+    result, target = cached_drift(ws, ws.key(), config_key)
+except RobustnessError as err:
+    st.error(md(err))
+    st.stop()
+
+views.summary(ws, result, target, config_key)
+
+section = st.segmented_control(
+    "Section",
+    views.SECTIONS,
+    default=views.SECTIONS[0],
+    key="drift_section",
+    label_visibility="collapsed",
+) or views.SECTIONS[0]
+views.render_section(section, ws, result, target, config_key)

@@ -1,0 +1,207 @@
+"""Drift settings: a frozen, validated, JSON/TOML-round-trippable configuration.
+
+``DriftConfig.from_dict`` / ``from_file`` raise ``ConfigError`` naming the bad key and value.
+Test names in ``overrides`` are checked against the registry here; whether a test suits a
+column's kind can only be checked once the kinds are known, in ``drift()``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from robustness.errors import ConfigError
+
+_CORRECTIONS = ("bh", "none")
+
+
+@dataclass(frozen=True)
+class ColumnOverride:
+    """Per-column choice of test (registry name) and/or threshold."""
+
+    test: str | None = None
+    threshold: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"test": self.test, "threshold": self.threshold}
+
+
+@dataclass(frozen=True)
+class DriftConfig:
+    """Settings of the univariate drift engine (see ``robustness.drift.engine`` for the rule).
+
+    - ``alpha``: significance level for p-value tests, applied to Benjamini-Hochberg adjusted
+      p-values when ``correction == "bh"``.
+    - ``distance_threshold``: one threshold for every distance test; None uses each test's
+      registry default.
+    - ``drift_share``: the dataset drifts when the share of drifted tested columns >= this.
+    - ``large_sample``: the default rule uses p-value tests while min(n_ref, n_cur) <= this,
+      distances above it.
+    - ``max_categories``: the most frequent categories compared one by one, the rest pooled
+      as "other".
+    - ``bins``: histogram bins for plots, and reference-quantile buckets for binned tests
+      (psi, jensenshannon, hellinger) on numerical columns.
+    - ``overrides``: column -> ``ColumnOverride``.
+    - ``seed``: reserved for randomised tests; every built-in test is deterministic.
+    """
+
+    alpha: float = 0.05
+    distance_threshold: float | None = None
+    drift_share: float = 0.5
+    large_sample: int = 5000
+    max_categories: int = 50
+    bins: int = 30
+    correction: str = "bh"
+    overrides: Mapping[str, ColumnOverride] = field(default_factory=dict)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_fraction("alpha", self.alpha, open_right=True)
+        _check_fraction("drift_share", self.drift_share, open_right=False)
+        if self.distance_threshold is not None:
+            _check_positive("distance_threshold", self.distance_threshold)
+        _check_int("large_sample", self.large_sample, minimum=1)
+        _check_int("max_categories", self.max_categories, minimum=1)
+        _check_int("bins", self.bins, minimum=1)
+        _check_int("seed", self.seed, minimum=0)
+        if self.correction not in _CORRECTIONS:
+            raise ConfigError(
+                f"correction must be one of {', '.join(map(repr, _CORRECTIONS))}, not {self.correction!r}. "
+                "Use \"bh\" (Benjamini-Hochberg) or \"none\"."
+            )
+        if not isinstance(self.overrides, Mapping):
+            raise ConfigError(f"overrides must map column names to test settings, not {self.overrides!r}.")
+        checked = {str(col): _override(col, value) for col, value in self.overrides.items()}
+        object.__setattr__(self, "overrides", checked)
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "overrides"}
+        out["overrides"] = {col: o.to_dict() for col, o in self.overrides.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "DriftConfig":
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"A drift configuration must be a table of settings, not {type(d).__name__}.")
+        known = [f.name for f in fields(cls)]
+        unknown = [k for k in d if k not in known]
+        if unknown:
+            raise ConfigError(
+                f"Unknown drift setting {', '.join(repr(k) for k in unknown)}. Valid settings: {', '.join(known)}."
+            )
+        values = dict(d)
+        for name in ("alpha", "drift_share", "distance_threshold"):
+            if name in values and values[name] is not None:
+                values[name] = _number(name, values[name])
+        return cls(**values)
+
+    @classmethod
+    def from_file(cls, path) -> "DriftConfig":
+        """Read JSON or TOML; a top-level ``drift`` table/object is accepted too."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the drift configuration file '{p}': {exc.strerror or exc}.") from None
+        data = _parse(p, text)
+        if isinstance(data, Mapping) and isinstance(data.get("drift"), Mapping):
+            data = data["drift"]
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"In '{p}': {exc}") from None
+
+
+def _parse(p: Path, text: str):
+    suffix = p.suffix.lower()
+    if suffix == ".toml":
+        return _toml(p, text)
+    if suffix == ".json":
+        return _json(p, text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return _toml(p, text)
+
+
+def _json(p: Path, text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"'{p}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. Fix the file."
+        ) from None
+
+
+def _toml(p: Path, text: str):
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"'{p}' is neither valid JSON nor valid TOML ({exc}). Fix the file.") from None
+
+
+def _override(col, value) -> ColumnOverride:
+    from robustness.drift.stattests import registry  # late import: stattests does not need config
+
+    if isinstance(value, ColumnOverride):
+        o = value
+    elif isinstance(value, Mapping):
+        bad = [k for k in value if k not in ("test", "threshold")]
+        if bad:
+            raise ConfigError(
+                f"Override for column '{col}' has unknown setting {', '.join(map(repr, bad))}; "
+                "use \"test\" and/or \"threshold\"."
+            )
+        threshold = value.get("threshold")
+        if threshold is not None:
+            threshold = _number(f"threshold of '{col}'", threshold)
+        o = ColumnOverride(value.get("test"), threshold)
+    else:
+        raise ConfigError(
+            f"Override for column '{col}' must be a table with \"test\" and/or \"threshold\", not {value!r}."
+        )
+    tests = registry()
+    if o.test is not None and o.test not in tests:
+        raise ConfigError(
+            f"Unknown drift test {o.test!r} for column '{col}'. Available tests: {', '.join(sorted(tests))}."
+        )
+    if o.threshold is not None:
+        _check_positive(f"threshold of '{col}'", o.threshold)
+        if o.test is not None and tests[o.test].output == "p_value" and o.threshold >= 1:
+            raise ConfigError(
+                f"The threshold of column '{col}' is a significance level for the p-value test "
+                f"'{o.test}', so it must be between 0 and 1, not {o.threshold!r}."
+            )
+    return o
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number, not {value!r}.")
+    return float(value)
+
+
+def _check_fraction(name: str, value, *, open_right: bool) -> None:
+    v = _number(name, value)
+    ok = 0 < v < 1 if open_right else 0 < v <= 1
+    if not ok or not math.isfinite(v):
+        upper = "below 1" if open_right else "at most 1"
+        raise ConfigError(f"{name} must be above 0 and {upper}, not {value!r}.")
+
+
+def _check_positive(name: str, value) -> None:
+    v = _number(name, value)
+    if not (v > 0 and math.isfinite(v)):
+        raise ConfigError(f"{name} must be a positive number, not {value!r}.")
+
+
+def _check_int(name: str, value, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")

@@ -1,0 +1,100 @@
+"""Typed drift results: data, not figures. One function serialises them to JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from robustness.schema import ColumnKind
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """The drift verdict for one column."""
+
+    feature: str
+    kind: ColumnKind
+    test: str  # registry name, e.g. "ks", "wasserstein", "psi"; "none" when not tested
+    statistic: float | None  # None only when the column could not be tested
+    p_value: float | None  # None for distance-based tests; BH-adjusted when p-values decide
+    effect_size: float | None  # a distance on a common scale (see the engine docs)
+    threshold: float  # alpha for p-value tests, the distance threshold otherwise
+    drifted: bool
+    n_reference: int = 0  # non-missing values used
+    n_current: int = 0
+    status: str = "ok"  # "ok" | "skipped" (not testable, with a reason) | "error"
+    message: str = ""  # plain-language reason or caveat ("all values missing in current", ...)
+    p_value_raw: float | None = None  # before the Benjamini-Hochberg correction
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """Small summaries of one column for plots: never raw rows."""
+
+    feature: str
+    kind: ColumnKind
+    # numerical-like columns: shared bin edges and counts, and ECDF points
+    bin_edges: tuple[float, ...] = ()
+    counts_reference: tuple[int, ...] = ()
+    counts_current: tuple[int, ...] = ()
+    ecdf_x: tuple[float, ...] = ()  # common grid
+    ecdf_reference: tuple[float, ...] = ()
+    ecdf_current: tuple[float, ...] = ()
+    # categorical-like columns: top-k categories (+ "other") and their counts
+    categories: tuple[str, ...] = ()
+    category_counts_reference: tuple[int, ...] = ()
+    category_counts_current: tuple[int, ...] = ()
+    missing_reference: float = 0.0
+    missing_current: float = 0.0
+
+
+@dataclass(frozen=True)
+class DatasetDrift:
+    n_columns: int  # columns tested (status "ok")
+    n_drifted: int
+    drifted_share: float
+    share_threshold: float
+    drifted: bool
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    features: tuple[FeatureDrift, ...]
+    dataset: DatasetDrift
+    profiles: dict[str, ColumnProfile] = field(default_factory=dict)
+    config: dict = field(default_factory=dict)  # the effective DriftConfig as a dict
+
+    def feature(self, name: str) -> FeatureDrift:
+        for f in self.features:
+            if f.feature == name:
+                return f
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        """The JSON contract of `robustness drift --json`."""
+        return {
+            "features": [
+                {
+                    "feature": f.feature,
+                    "kind": f.kind.value,
+                    "test": f.test,
+                    "statistic": f.statistic,
+                    "p_value": f.p_value,
+                    "effect_size": f.effect_size,
+                    "threshold": f.threshold,
+                    "drifted": f.drifted,
+                    "status": f.status,
+                    "message": f.message,
+                    "n_reference": f.n_reference,
+                    "n_current": f.n_current,
+                }
+                for f in self.features
+            ],
+            "dataset": {
+                "drifted_share": self.dataset.drifted_share,
+                "drifted": self.dataset.drifted,
+                "n_columns": self.dataset.n_columns,
+                "n_drifted": self.dataset.n_drifted,
+                "share_threshold": self.dataset.share_threshold,
+            },
+            "config": self.config,
+        }

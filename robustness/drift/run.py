@@ -1,0 +1,128 @@
+"""One drift comparison of two loaded tables: what the CLI, the page and the report share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from robustness.drift import DriftConfig, drift
+from robustness.drift.results import DriftResult, FeatureDrift
+from robustness.io.data import LoadedTable, read_table
+from robustness.io.infer import guess_roles, infer_schema, validate_roles
+from robustness.schema import ColumnKind, ColumnRoles
+
+
+@dataclass(frozen=True)
+class DriftRun:
+    reference_name: str
+    current_name: str
+    roles: ColumnRoles
+    result: DriftResult  # the input columns (role columns excluded)
+    target: FeatureDrift | None  # target drift when both files have labels
+    reference: pd.DataFrame  # kept for exports; never serialised
+    current: pd.DataFrame
+
+    def to_dict(self) -> dict:
+        out = self.result.to_dict()
+        out["reference"] = self.reference_name
+        out["current"] = self.current_name
+        out["roles"] = self.roles.to_dict()
+        out["target"] = None if self.target is None else _feature_dict(self.target)
+        return out
+
+    def text(self) -> str:
+        d = self.result.dataset
+        lines = [
+            f"Drift: {self.reference_name} (reference) vs {self.current_name} (current)",
+            f"{'column':28s} {'kind':11s} {'test':13s} {'statistic':>10s} {'p-value':>9s} {'effect':>8s}  verdict",
+        ]
+        order = sorted(self.result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
+        for f in order:
+            if f.status != "ok":
+                lines.append(f"{f.feature[:28]:28s} {f.kind.value:11s} {'-':13s} {'':>10s} {'':>9s} {'':>8s}  "
+                             f"{f.status}: {f.message}")
+                continue
+            lines.append(
+                f"{f.feature[:28]:28s} {f.kind.value:11s} {f.test:13s} {_num(f.statistic):>10s} "
+                f"{_num(f.p_value):>9s} {_num(f.effect_size):>8s}  {'DRIFTED' if f.drifted else 'ok'}"
+            )
+        if self.target is not None:
+            t = self.target
+            lines.append(f"Target '{t.feature}': {t.test} effect {_num(t.effect_size)}, "
+                         f"{'DRIFTED' if t.drifted else 'no drift'}.")
+        lines.append(
+            f"Dataset: {d.n_drifted} of {d.n_columns} columns drifted ({d.drifted_share:.0%}; "
+            f"the dataset counts as drifted at {d.share_threshold:.0%}) -> "
+            + ("DRIFTED" if d.drifted else "no dataset drift")
+        )
+        return "\n".join(lines)
+
+
+def _num(v: float | None) -> str:
+    return "-" if v is None else f"{v:.4g}"
+
+
+def _feature_dict(f: FeatureDrift) -> dict:
+    return {
+        "feature": f.feature, "kind": f.kind.value, "test": f.test, "statistic": f.statistic,
+        "p_value": f.p_value, "effect_size": f.effect_size, "threshold": f.threshold, "drifted": f.drifted,
+        "status": f.status, "message": f.message,
+    }
+
+
+def feature_columns(reference: pd.DataFrame, current: pd.DataFrame, roles: ColumnRoles) -> list[str]:
+    """Every column of either file except the role columns, reference order first."""
+    role_cols = set(roles.role_columns())
+    cols = [c for c in reference.columns if c not in role_cols]
+    cols += [c for c in current.columns if c not in role_cols and c not in cols]
+    return cols
+
+
+def run_drift(
+    reference: LoadedTable,
+    current: LoadedTable,
+    *,
+    roles: ColumnRoles,
+    kinds: Mapping[str, ColumnKind] | None = None,
+    config: DriftConfig | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> DriftRun:
+    ref, cur = reference.frame, current.frame
+    kinds = dict(kinds) if kinds is not None else infer_schema(ref).kinds()
+    for c in cur.columns:  # columns only in current still need a kind
+        if c not in kinds:
+            kinds[c] = infer_schema(cur[[c]]).kinds()[c]
+    result = drift(ref, cur, kinds=kinds, columns=feature_columns(ref, cur, roles), config=config,
+                   progress=progress)
+    target = None
+    if roles.target and roles.target in ref.columns and roles.target in cur.columns:
+        target = drift(ref, cur, kinds=kinds, columns=[roles.target], config=config).features[0]
+    return DriftRun(reference.name, current.name, roles, result, target, ref, cur)
+
+
+def run_drift_files(
+    reference: str | Path,
+    current: str | Path,
+    *,
+    config: DriftConfig | None = None,
+    roles: Mapping[str, str | None] | None = None,
+) -> DriftRun:
+    """Read two files, guess the column roles (explicit ones win) and compare them."""
+    ref, cur = read_table(reference), read_table(current)
+    guessed = guess_roles(ref.frame).to_dict()
+    for key, value in (roles or {}).items():
+        if value is not None:
+            guessed[key] = value
+    # a guessed column must not hold two roles once the user named one
+    named = {v for k, v in (roles or {}).items() if v}
+    for key in ("target", "prediction", "timestamp", "id"):
+        if (roles or {}).get(key) is None and guessed.get(key) in named:
+            guessed[key] = None
+    final = ColumnRoles.from_dict(guessed)
+    validate_roles(ref.frame, final, name=ref.name)
+    cur_roles = ColumnRoles.from_dict({**guessed, "target": final.target if final.target in cur.frame.columns else None})
+    validate_roles(cur.frame, cur_roles, name=cur.name)
+    return run_drift(ref, cur, roles=final, config=config)

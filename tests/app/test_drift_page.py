@@ -1,0 +1,80 @@
+"""The 'Data quality & drift' page on every demo and without a model."""
+
+import pytest
+
+from tests.app.test_pages import metrics, plain, texts
+
+DRIFT = "pages/drift.py"
+SECTIONS = ["Columns", "Data quality", "Multivariate", "Predictions & target", "Over time",
+            "Does it matter?", "Export"]
+
+
+def open_drift(app, scenario=None):
+    if scenario:
+        app.selectbox(key="scenario_choice").set_value(scenario).run()
+    app.switch_page(DRIFT).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def section(app, name):
+    app.segmented_control(key="drift_section").set_value(name).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_credit_story_is_flagged(app):
+    open_drift(app)
+    body = texts(app)
+    m = metrics(app)
+    n_drifted, n_cols = (int(x) for x in m["Columns drifted"].split(" of "))
+    assert n_cols == 11 and 2 <= n_drifted <= 4
+    drifted_block = next(md.value for md in app.markdown if "Drifted columns" in md.value)
+    assert "income" in drifted_block and "employment" in drifted_block
+    for untouched in ("age", "region", "loan_term_months", "num_open_accounts", "has_cosigner"):
+        assert f"**{untouched}**" not in plain(drifted_block)
+    # the model relies on the drifted columns: said in plain words
+    assert "relies on drifted columns income" in body
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_every_section_renders_on_credit(app, name):
+    open_drift(app)
+    section(app, name)
+    body = texts(app)
+    if name == "Multivariate":
+        assert "ROC AUC" in metrics(app) and float(metrics(app)["ROC AUC"]) > 0.6
+        assert "PCA reconstruction error" in body
+    if name == "Data quality":
+        assert "gig-economy" in body
+    if name == "Predictions & target":
+        assert "outputs have drifted" in body
+    if name == "Over time":
+        assert "change point" in body.lower() or "ADWIN" in body
+    if name == "Does it matter?":
+        assert "income" in body
+    if name == "Export":
+        assert [b for b in app.button if b.label == "Build the Evidently report"]
+
+
+@pytest.mark.parametrize("scenario", ["energy", "machines"])
+def test_other_demos(app, scenario):
+    open_drift(app, scenario)
+    body = texts(app)
+    story = {"energy": ("outdoor_temp_c", "floor_area_m2"), "machines": ("vibration_mm_s",)}[scenario]
+    drifted_block = next(md.value for md in app.markdown if "Drifted columns" in md.value)
+    for col in story:
+        assert col in plain(drifted_block), drifted_block
+    for name in ("Predictions & target", "Does it matter?"):
+        section(app, name)
+    assert body
+
+
+def test_evidently_export_from_the_page(app):
+    open_drift(app)
+    section(app, "Export")
+    (b,) = [b for b in app.button if b.label == "Build the Evidently report"]
+    b.click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    labels = [d.label for d in app.get("download_button")]
+    assert "Download Evidently HTML" in labels and "Download Evidently JSON" in labels
