@@ -73,6 +73,14 @@ def _results_table(features) -> pd.DataFrame:
     ])
 
 
+RESULT_COLUMNS = {
+    "statistic": st.column_config.NumberColumn(format="%.4g"),
+    "p-value": st.column_config.NumberColumn(format="%.3g", help="Benjamini–Hochberg adjusted"),
+    "effect size": st.column_config.NumberColumn(format="%.4f"),
+    "threshold": st.column_config.NumberColumn(format="%.3g"),
+}
+
+
 def columns_tab(ws: Workspace, result) -> None:
     order = sorted(result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
     names = [f.feature for f in order]
@@ -95,7 +103,7 @@ def columns_tab(ws: Workspace, result) -> None:
             with right:
                 st.plotly_chart(dplots.column_ecdf(profile, reference_name=ws.reference.name,
                                                    current_name=ws.current.name), width="stretch")
-    st.dataframe(_results_table(order), hide_index=True, width="stretch")
+    st.dataframe(_results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS)
 
 
 def quality_tab(ws: Workspace) -> None:
@@ -150,7 +158,8 @@ def predictions_tab(ws: Workspace, config_key: str) -> None:
         st.info("No model and no prediction columns are loaded, so output drift cannot be measured.")
     else:
         (st.error if preds.drifted else st.success)(md(preds.message))
-        st.dataframe(_results_table(preds.features), hide_index=True, width="stretch")
+        st.dataframe(_results_table(preds.features), hide_index=True, width="stretch",
+                     column_config=RESULT_COLUMNS)
     st.subheader("The target")
     if target is None:
         st.info("No target column is marked (Model & data page).")

@@ -23,15 +23,17 @@ st.markdown(
 
 # ------------------------------------------------------------------ settings
 features = views.drift_columns(ws)
+defaults = DriftConfig()
 with st.expander("⚙️ Test settings", expanded=False):
     with st.form("drift_settings"):
         c1, c2, c3 = st.columns(3)
-        alpha = c1.number_input("Significance (alpha)", 0.001, 0.2, value=0.05, step=0.01, format="%.3f",
+        alpha = c1.number_input("Significance (alpha)", 0.001, 0.2, value=defaults.alpha, step=0.01, format="%.3f",
                                 help="For p-value tests, after the Benjamini–Hochberg correction.")
-        share = c2.slider("Dataset drifts when this share of columns drifts", 0.05, 1.0, 0.5, 0.05)
-        large = c3.number_input("Distance tests from this many rows", 100, 10_000_000, value=1000, step=100,
-                                help="Below: p-value tests (KS, chi-square). Above: effect-size distances, "
-                                "so that large samples from the same distribution do not 'drift'.")
+        share = c2.slider("Dataset drifts when this share of columns drifts", 0.05, 1.0, defaults.drift_share, 0.05)
+        large = c3.number_input("Distance tests from this many rows", 100, 10_000_000, value=defaults.large_sample, step=100,
+                                help="Up to this many rows per file: p-value tests (KS, chi-square). Above: "
+                                "a distance must reach its threshold and be significant, so that large "
+                                "samples from the same distribution do not 'drift'.")
         st.caption("Per-column overrides (leave empty for the default rule).")
         overrides = st.data_editor(
             pd.DataFrame({"column": features, "test": [None] * len(features),

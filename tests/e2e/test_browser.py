@@ -204,3 +204,26 @@ def test_bad_upload_keeps_demo(app_server: str, browser_page: Page, tmp_path: Pa
     expect(page.locator("[data-testid=stSidebar]")).to_contain_text("Loaded: demo 'credit'")
     assert_no_exception(page)
     assert_no_error(page)
+
+
+def test_drift_page_in_the_browser(app_server: str, browser_page: Page, artifacts_dir: Path):
+    """The credit story on the drift page: income and the new category flagged, untouched columns
+    not; the multivariate section trains its classifier and shows the AUC."""
+    page = browser_page
+    open_app(page, app_server)
+    go_to(page, "Data quality & drift", "Data quality & drift")
+    expect(metric(page, "Columns drifted")).to_have_text("3 of 11", timeout=WAIT_MS)
+    drifted = page.locator("[data-testid=stMarkdownContainer]").filter(has_text="Drifted columns").first
+    expect(drifted).to_contain_text("income")
+    expect(drifted).to_contain_text("employment_type")
+    for untouched in ("age", "region", "has_cosigner"):
+        expect(drifted.locator("strong", has_text=untouched)).to_have_count(0)
+    assert_no_exception(page)
+    shot(page, artifacts_dir / "drift-credit.png")
+    page.locator("[data-testid=stButtonGroup] button", has_text="Multivariate").first.click()
+    settle(page, timeout=120_000)
+    expect(metric(page, "ROC AUC")).to_be_visible(timeout=120_000)
+    auc = float(metric(page, "ROC AUC").inner_text())
+    assert 0.6 < auc < 0.9, auc
+    assert_no_exception(page)
+    shot(page, artifacts_dir / "drift-multivariate.png")
