@@ -35,10 +35,7 @@ def _f(x) -> float | None:
 
 def feature_drift_dict(f: FeatureDrift) -> dict:
     """A JSON-safe dict of one FeatureDrift."""
-    return {"feature": f.feature, "kind": ColumnKind(f.kind).value, "test": f.test, "statistic": _f(f.statistic),
-            "p_value": _f(f.p_value), "effect_size": _f(f.effect_size), "threshold": _f(f.threshold),
-            "drifted": bool(f.drifted), "n_reference": int(f.n_reference), "n_current": int(f.n_current),
-            "status": f.status, "message": f.message}
+    return f.to_dict()
 
 
 def proba_column(label) -> str:

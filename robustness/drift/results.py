@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from robustness.schema import ColumnKind
@@ -24,6 +25,27 @@ class FeatureDrift:
     status: str = "ok"  # "ok" | "skipped" (not testable, with a reason) | "error"
     message: str = ""  # plain-language reason or caveat ("all values missing in current", ...)
     p_value_raw: float | None = None  # before the Benjamini-Hochberg correction
+
+    def to_dict(self) -> dict:
+        """JSON-safe: the CLI contract's fields plus status, message and sample sizes."""
+        return {
+            "feature": self.feature,
+            "kind": ColumnKind(self.kind).value,
+            "test": self.test,
+            "statistic": _finite(self.statistic),
+            "p_value": _finite(self.p_value),
+            "effect_size": _finite(self.effect_size),
+            "threshold": _finite(self.threshold),
+            "drifted": bool(self.drifted),
+            "status": self.status,
+            "message": self.message,
+            "n_reference": int(self.n_reference),
+            "n_current": int(self.n_current),
+        }
+
+
+def _finite(x) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 @dataclass(frozen=True)
@@ -72,23 +94,7 @@ class DriftResult:
     def to_dict(self) -> dict:
         """The JSON contract of `robustness drift --json`."""
         return {
-            "features": [
-                {
-                    "feature": f.feature,
-                    "kind": f.kind.value,
-                    "test": f.test,
-                    "statistic": f.statistic,
-                    "p_value": f.p_value,
-                    "effect_size": f.effect_size,
-                    "threshold": f.threshold,
-                    "drifted": f.drifted,
-                    "status": f.status,
-                    "message": f.message,
-                    "n_reference": f.n_reference,
-                    "n_current": f.n_current,
-                }
-                for f in self.features
-            ],
+            "features": [f.to_dict() for f in self.features],
             "dataset": {
                 "drifted_share": self.dataset.drifted_share,
                 "drifted": self.dataset.drifted,

@@ -30,7 +30,7 @@ class DriftRun:
         out["reference"] = self.reference_name
         out["current"] = self.current_name
         out["roles"] = self.roles.to_dict()
-        out["target"] = None if self.target is None else _feature_dict(self.target)
+        out["target"] = None if self.target is None else self.target.to_dict()
         return out
 
     def text(self) -> str:
@@ -63,14 +63,6 @@ class DriftRun:
 
 def _num(v: float | None) -> str:
     return "-" if v is None else f"{v:.4g}"
-
-
-def _feature_dict(f: FeatureDrift) -> dict:
-    return {
-        "feature": f.feature, "kind": f.kind.value, "test": f.test, "statistic": f.statistic,
-        "p_value": f.p_value, "effect_size": f.effect_size, "threshold": f.threshold, "drifted": f.drifted,
-        "status": f.status, "message": f.message,
-    }
 
 
 def feature_columns(reference: pd.DataFrame, current: pd.DataFrame, roles: ColumnRoles) -> list[str]:
