@@ -1,0 +1,34 @@
+"""Stress tests: how predictions break under noise, missing values, unit errors and category changes.
+
+>>> from robustness.stress import ReferenceStats, perturb, registry
+>>> stats = ReferenceStats.from_frame(reference_df)  # doctest: +SKIP
+>>> noisy = perturb("gaussian_noise", current_df, stats, 0.25, columns=["income"], seed=0)  # doctest: +SKIP
+
+Every perturbation has one signature, ``fn(data, stats, severity, rng, *, columns)``, and a
+registry entry (``PerturbationSpec``); ``robustness.stress.perturbations`` documents which rows
+change and when a column's dtype can change.
+"""
+
+# -- perturbations -------------------------------------------------------------------------------
+from robustness.stress._stats import CategoricalStats, NumericStats, ReferenceStats
+from robustness.stress.perturbations import (
+    PerturbationSpec,
+    applicable,
+    perturb,
+    register,
+    registry,
+)
+
+# -- stress suite (robustness.stress.suite, robustness.stress.fragile) ----------------------------
+# from robustness.stress.suite import ...
+
+__all__ = [
+    "CategoricalStats",
+    "NumericStats",
+    "PerturbationSpec",
+    "ReferenceStats",
+    "applicable",
+    "perturb",
+    "register",
+    "registry",
+]

@@ -1,0 +1,310 @@
+"""What the perturbations know about the reference data: one summary per column, computed once.
+
+``ReferenceStats.from_frame(reference)`` reads every column once; the perturbations then set
+data-aware magnitudes from it (noise scaled by the reference standard deviation, outliers
+beyond the reference extremes, categories drawn by their reference shares).
+
+- numerical columns -> :class:`NumericStats` (from the finite values; a column with none gets
+  no stats and is not perturbed by the numerical perturbations);
+- categorical, boolean and text columns -> :class:`CategoricalStats` (text: the 50 most
+  common values only, so their shares may sum to less than 1);
+- datetime and id columns are recorded in ``kinds`` but are not perturbed.
+
+Below the stats: the column helpers the perturbations share (drawing rows, writing values back
+in the column's dtype, the reference CDF, the rounding step, unseen values, typos).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from robustness.errors import ConfigError, DataError
+from robustness.io.infer import infer_kind
+from robustness.schema import ColumnKind
+
+K = ColumnKind
+NUMERIC_KINDS = frozenset({K.NUMERICAL})
+CATEGORY_KINDS = frozenset({K.CATEGORICAL, K.BOOLEAN, K.TEXT})
+TEXT_TOP = 50  # text columns keep their most common values only
+_PERCENTS = np.linspace(0.0, 1.0, 101)
+UNSEEN = "__unseen__"
+
+
+@dataclass(frozen=True)
+class NumericStats:
+    median: float
+    mean: float
+    std: float
+    iqr: float
+    minimum: float
+    maximum: float
+    q01: float
+    q99: float
+    quantiles: tuple[float, ...]  # 101 points, 0..100th percentile, for quantile_shift
+    integer: bool  # all finite values are whole numbers
+
+    def scale(self) -> float:
+        """A positive spread: the IQR, else the std, else the range, else |median|, else 1."""
+        for value in (self.iqr, self.std, self.maximum - self.minimum, abs(self.median)):
+            if np.isfinite(value) and value > 0:
+                return float(value)
+        return 1.0
+
+
+@dataclass(frozen=True)
+class CategoricalStats:
+    categories: tuple[str, ...]  # by frequency, most common first; str() of values, for display
+    values: tuple  # the original values in the same order (str, bool, int, ...)
+    shares: tuple[float, ...]  # share of all non-missing reference values
+    mode: object  # the most common value (None when the column is empty)
+
+
+@dataclass(frozen=True)
+class ReferenceStats:
+    kinds: dict[str, ColumnKind]
+    numeric: dict[str, NumericStats]
+    categorical: dict[str, CategoricalStats]
+
+    @classmethod
+    def from_frame(
+        cls,
+        reference: pd.DataFrame,
+        *,
+        kinds: Mapping[str, ColumnKind | str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> "ReferenceStats":
+        """Summarise ``columns`` (default: all) of ``reference``.
+
+        ``kinds`` (column -> kind) wins over inference; columns it does not name are inferred
+        with :func:`robustness.io.infer.infer_kind`.
+        """
+        if not isinstance(reference, pd.DataFrame):
+            raise DataError("The reference data must be a table (a pandas DataFrame).")
+        names = list(reference.columns)
+        chosen = names if columns is None else list(columns)
+        _require_known(chosen, names, "summarise")
+        given = _checked_kinds(kinds or {}, names)
+        out_kinds: dict[str, ColumnKind] = {}
+        numeric: dict[str, NumericStats] = {}
+        categorical: dict[str, CategoricalStats] = {}
+        for col in chosen:
+            series = reference[col]
+            kind = given.get(col) or infer_kind(series)
+            out_kinds[col] = kind
+            if kind in NUMERIC_KINDS:
+                stats = numeric_stats(series)
+                if stats is not None:
+                    numeric[col] = stats
+            elif kind in CATEGORY_KINDS:
+                categorical[col] = categorical_stats(series, top=TEXT_TOP if kind is K.TEXT else None)
+        return cls(out_kinds, numeric, categorical)
+
+
+def _require_known(chosen: Sequence[str], names: Sequence[str], verb: str) -> None:
+    unknown = [c for c in chosen if c not in names]
+    if unknown:
+        listed = ", ".join(f"'{c}'" for c in unknown[:10])
+        raise ConfigError(
+            f"Cannot {verb} {listed}: no such column in the reference data. Available columns: "
+            f"{', '.join(map(str, names[:20]))}{' ...' if len(names) > 20 else ''}."
+        )
+
+
+def _checked_kinds(kinds: Mapping[str, ColumnKind | str], names: Sequence[str]) -> dict[str, ColumnKind]:
+    _require_known(list(kinds), names, "set the kind of")
+    checked: dict[str, ColumnKind] = {}
+    for col, kind in kinds.items():
+        try:
+            checked[col] = ColumnKind(kind)
+        except ValueError:
+            raise ConfigError(
+                f"'{kind}' is not a column kind (column '{col}'). Use one of: "
+                f"{', '.join(k.value for k in ColumnKind)}."
+            ) from None
+    return checked
+
+
+def numeric_values(series: pd.Series) -> np.ndarray | None:
+    """The column as float64 (NaN for missing), or None when it does not hold numbers."""
+    if ptypes.is_bool_dtype(series) or not ptypes.is_numeric_dtype(series):
+        return None
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def numeric_stats(series: pd.Series) -> NumericStats | None:
+    """Stats of the finite values; None when the column has none (or does not hold numbers)."""
+    values = numeric_values(series)
+    if values is None:
+        return None
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    q = np.quantile(finite, _PERCENTS)
+    q25, q75 = np.quantile(finite, [0.25, 0.75])
+    return NumericStats(
+        median=float(q[50]), mean=float(finite.mean()), std=float(finite.std(ddof=1 if finite.size > 1 else 0)),
+        iqr=float(q75 - q25), minimum=float(q[0]), maximum=float(q[100]), q01=float(q[1]), q99=float(q[99]),
+        quantiles=tuple(float(v) for v in q), integer=bool(np.all(finite == np.round(finite))),
+    )
+
+
+def categorical_stats(series: pd.Series, *, top: int | None = None) -> CategoricalStats:
+    """Categories by frequency (most common first) with their shares of non-missing values."""
+    present = series.dropna()
+    try:
+        counts = present.value_counts(dropna=True)
+    except TypeError:  # unhashable cells, e.g. lists from Parquet
+        counts = present.astype(str).value_counts(dropna=True)
+    counts = counts[counts > 0]  # a categorical dtype lists unused categories with 0
+    if top is not None:
+        counts = counts.iloc[:top]
+    values = tuple(_plain(v) for v in counts.index)
+    total = max(len(present), 1)
+    return CategoricalStats(
+        categories=tuple(str(v) for v in values),
+        values=values,
+        shares=tuple(float(c) / total for c in counts.to_numpy()),
+        mode=values[0] if values else None,
+    )
+
+
+def _plain(value):
+    """numpy scalars as Python values (np.int64(3) -> 3, np.True_ -> True)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# -- column helpers shared by the perturbations -----------------------------------------------------
+
+
+def _choose(rng: np.random.Generator, eligible: np.ndarray, share: float) -> np.ndarray:
+    """A mask of exactly round(share * eligible.sum()) eligible rows, drawn without replacement."""
+    idx = np.flatnonzero(eligible)
+    k = int(round(share * idx.size))
+    mask = np.zeros(eligible.size, dtype=bool)
+    if k:
+        mask[rng.choice(idx, size=k, replace=False)] = True
+    return mask
+
+
+def _present(series: pd.Series) -> np.ndarray:
+    return series.notna().to_numpy()
+
+
+def _everyone(series: pd.Series) -> np.ndarray:
+    return np.ones(len(series), dtype=bool)
+
+
+def _whole(values: np.ndarray, series: pd.Series, stats: NumericStats) -> np.ndarray:
+    """Round to whole numbers when the column holds whole numbers only."""
+    return np.round(values) if stats.integer or ptypes.is_integer_dtype(series) else values
+
+
+def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> pd.Series:
+    """``new`` (float64) in the dtype of ``series`` when it fits there, else in float64."""
+    out = pd.Series(new, index=series.index, name=series.name)
+    dtype = series.dtype
+    if not ptypes.is_integer_dtype(dtype):
+        return out.astype(dtype)
+    nullable = not isinstance(dtype, np.dtype)
+    present = new[~np.isnan(new)]
+    info = np.iinfo(dtype.numpy_dtype if nullable else dtype)
+    fits = (
+        keep_int
+        and (nullable or present.size == new.size)
+        and bool(np.all(np.isfinite(present)) and np.all(present == np.round(present)))
+        and (present.size == 0 or (present.min() >= info.min and present.max() <= info.max))
+    )
+    return out.astype(dtype if fits else "Float64" if nullable else np.float64)
+
+
+def _with_values(series: pd.Series, rows: np.ndarray, new) -> pd.Series:
+    """``series`` with ``new`` at ``rows``, in its dtype where it can hold them."""
+    values = series.to_numpy(dtype=object, copy=True)
+    values[rows] = new
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        known = list(series.cat.categories)
+        seen = set(known)
+        extra = [v for v in pd.unique(np.asarray(new, dtype=object)) if v not in seen]
+        cat = pd.Categorical(values, categories=known + extra, ordered=series.cat.ordered)
+        return pd.Series(cat, index=series.index, name=series.name)
+    out = pd.Series(values, index=series.index, name=series.name, dtype=object)
+    try:
+        return out.astype(series.dtype)
+    except (TypeError, ValueError):
+        return out
+
+
+def _codes(values: np.ndarray, stats: CategoricalStats) -> np.ndarray:
+    """The position of each value among the reference values (-1: not a reference value)."""
+    return pd.Index(list(stats.values), dtype=object).get_indexer(np.asarray(values, dtype=object))
+
+
+def rounding_step(stats: NumericStats, severity: float) -> float:
+    """10 ** round(log10(severity * IQR)); the IQR falls back to ``stats.scale()`` when it is 0.
+
+    0.0 (no rounding) when severity * IQR is 0.
+    """
+    size = severity * (stats.iqr if stats.iqr > 0 else stats.scale())
+    return 10.0 ** round(math.log10(size)) if 0 < size < math.inf else 0.0
+
+
+def reference_cdf(x: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
+    """F(x) from the 101 reference percentiles, linear between them; mid-rank on ties."""
+    q = np.asarray(quantiles, dtype=float)
+    lo, hi = np.searchsorted(q, x, side="left"), np.searchsorted(q, x, side="right")
+    i = np.clip(lo, 1, q.size - 1)
+    gap = q[i] - q[i - 1]
+    inside = (i - 1 + (x - q[i - 1]) / np.where(gap > 0, gap, 1.0)) / (q.size - 1)
+    tied = (lo + hi - 1) / 2 / (q.size - 1)
+    f = np.where(hi > lo, tied, np.where(lo == 0, 0.0, np.where(lo >= q.size, 1.0, inside)))
+    return np.where(np.isnan(x), np.nan, f)
+
+
+def unseen_value(series: pd.Series, stats: CategoricalStats):
+    """A value absent from the reference: max + 1 in a numeric column, else "__unseen__" (made unique)."""
+    if ptypes.is_numeric_dtype(series) and not ptypes.is_bool_dtype(series):
+        seen = [float(v) for v in stats.values if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+        seen += numeric_values(series).tolist()
+        finite = [v for v in seen if math.isfinite(v)]
+        value = math.floor(max(finite, default=0.0)) + 1
+        return value if ptypes.is_integer_dtype(series) else float(value)
+    taken = set(stats.categories) | {str(v) for v in stats.values}
+    value, i = UNSEEN, 1
+    while value in taken:
+        i += 1
+        value = f"__unseen_{i}__"
+    return value
+
+
+def _holds_strings(series: pd.Series) -> bool:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return ptypes.infer_dtype(series.cat.categories, skipna=True) in ("string", "empty")
+    return ptypes.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
+def typos(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One typo-like change per string, at random: a case flip, a leading or trailing space,
+    or a doubled or dropped character. Every result differs from its input."""
+    a = np.asarray(values, dtype=np.dtypes.StringDType())
+    n, length = a.size, np.strings.str_len(a)
+    op = rng.integers(0, 4, n)  # 0 case, 1 space, 2 doubled, 3 dropped
+    pos = np.minimum((rng.random(n) * np.maximum(length, 1)).astype(np.int64), np.maximum(length - 1, 0))
+    variants = [np.strings.upper(a), np.strings.lower(a), np.strings.title(a)]
+    pick = rng.integers(0, 3, n)
+    cased = np.where(pick == 0, variants[0], np.where(pick == 1, variants[1], variants[2]))
+    for variant in variants:  # when the drawn case changes nothing, try the others
+        cased = np.where(cased == a, variant, cased)
+    op = np.where(((op == 0) & (cased == a)) | (length == 0), 1, op)
+    op = np.where((op == 3) & (length < 2), 2, op)
+    spaced = np.where(rng.random(n) < 0.5, np.strings.add(" ", a), np.strings.add(a, " "))
+    doubled = np.strings.add(np.strings.slice(a, 0, pos + 1), np.strings.slice(a, pos, None))
+    dropped = np.strings.add(np.strings.slice(a, 0, pos), np.strings.slice(a, pos + 1, None))
+    out = np.where(op == 0, cased, np.where(op == 1, spaced, np.where(op == 2, doubled, dropped)))
+    return out.astype(object)
