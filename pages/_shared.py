@@ -28,6 +28,7 @@ PAGES_DIR = Path(__file__).resolve().parent
 PAGES = [
     ("overview.py", "Overview", "🧭"),
     ("drift.py", "Data quality & drift", "🔍"),
+    ("stress.py", "Stress tests", "🧪"),
     ("model_data.py", "Model & data", "📦"),
 ]
 

@@ -59,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     for role in ("target", "prediction", "timestamp", "id"):
         dr.add_argument(f"--{role}", help=f"the {role} column (default: guessed); not counted as a feature")
 
+    stp = sub.add_parser(
+        "stress", help="perturb the data and measure how the model's predictions change",
+        description="Exit 0 on pass or warn, 1 on fail, 2 on bad input.",
+    )
+    stp.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
+    stp.add_argument("--data", required=True, help="data to perturb (CSV or Parquet)")
+    stp.add_argument("--reference", help="reference data for the perturbations' scales (default: --data)")
+    stp.add_argument("--target", help="label column in --data: adds accuracy/F1/AUC (or RMSE/MAE) changes")
+    stp.add_argument("--config", help="JSON or TOML file with stress settings (perturbations, severities, thresholds)")
+    stp.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    stp.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
+    stp.add_argument("--allow-pickle", action="store_true", help="load pickle/joblib files you trust")
+    stp.add_argument("--trust", action="append", default=[], metavar="TYPE",
+                     help="accept an untrusted type in a .skops file (repeatable)")
+
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
     exp = dsub.add_parser("export", help="write model.skops, reference.csv, current.csv and scenario.json")
@@ -125,6 +140,22 @@ def _cmd_drift(args) -> int:
     return EXIT_FAILED if report.result.dataset.drifted else EXIT_OK
 
 
+def _cmd_stress(args) -> int:
+    from robustness.stress.run import run_stress_files
+
+    report = run_stress_files(
+        args.model, args.data, reference=args.reference, target=args.target, config=args.config,
+        seed=args.seed, allow_pickle=args.allow_pickle, trusted_types=args.trust,
+    )
+    print(report.text())
+    payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
+    if args.json == "-":
+        print(payload)
+    elif args.json:
+        Path(args.json).write_text(payload + "\n", encoding="utf-8")
+    return EXIT_FAILED if report.result.verdict == "fail" else EXIT_OK
+
+
 def _cmd_demo(args) -> int:
     from robustness.demo import SCENARIOS, export_scenario, load_scenario
 
@@ -148,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_demo(args)
         if args.command == "drift":
             return _cmd_drift(args)
+        if args.command == "stress":
+            return _cmd_stress(args)
     except RobustnessError as err:
         print(f"robustness: error: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT

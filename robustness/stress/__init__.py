@@ -32,3 +32,28 @@ __all__ = [
     "register",
     "registry",
 ]
+
+# -- stress suite, conditions, fragile rows (robustness.stress.suite / config / fragile) ---------
+from robustness.stress.config import StressConfig, Verdict  # noqa: E402
+from robustness.stress.fragile import FragileRow, MinimalChange, fragile_rows, minimal_change  # noqa: E402
+from robustness.stress.suite import (  # noqa: E402
+    FeatureSensitivity,
+    PerturbationResult,
+    StressResult,
+    run_stress,
+    sample_rows,
+)
+
+__all__ += [
+    "FeatureSensitivity",
+    "FragileRow",
+    "MinimalChange",
+    "PerturbationResult",
+    "StressConfig",
+    "StressResult",
+    "Verdict",
+    "fragile_rows",
+    "minimal_change",
+    "run_stress",
+    "sample_rows",
+]

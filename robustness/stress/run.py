@@ -1,0 +1,86 @@
+"""One stress run on files: what the CLI shares with the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from robustness.errors import ConfigError
+from robustness.io.data import read_table
+from robustness.io.infer import infer_schema
+from robustness.io.models import load_model
+from robustness.stress.config import StressConfig
+from robustness.stress.suite import StressResult, run_stress
+from robustness.workspace import check_features, guess_roles_with_model
+from robustness.errors import DataError
+
+
+@dataclass(frozen=True)
+class StressRun:
+    model_name: str
+    data_name: str
+    target: str | None
+    result: StressResult
+
+    def to_dict(self) -> dict:
+        out = self.result.to_dict()
+        out["model"], out["data"], out["target"] = self.model_name, self.data_name, self.target
+        return out
+
+    def text(self) -> str:
+        r = self.result
+        classifier = r.task != "regression"
+        measure = "flip rate" if classifier else "mean |change| / spread"
+        lines = [f"Stress test: {self.model_name} on {self.data_name} ({r.n_rows:,} rows, seed {r.seed})",
+                 f"{'perturbation':18s} {'severity':>8s} {measure:>22s}  notes"]
+        for p in r.results:
+            value = p.flip_rate if classifier else p.mean_abs_change
+            shown = "-" if value is None else f"{value:.1%}" if classifier else f"{value:.3f}"
+            note = "; ".join(p.errors)
+            lines.append(f"{p.perturbation[:18]:18s} {p.severity:8.2f} {shown:>22s}  {note}")
+        if r.feature_sensitivity:
+            top = ", ".join(f"{f.feature} ({f.sensitivity:.1%})" if classifier else f"{f.feature} ({f.sensitivity:.3f})"
+                            for f in r.feature_sensitivity[:5])
+            lines.append(f"Most sensitive columns: {top}")
+        for v in r.verdicts:
+            if v.status != "pass":
+                lines.append(f"{v.status.upper()}: {v.message}")
+        lines.append(f"Robustness score {r.score:.0f}/100 -> verdict {r.verdict.upper()}"
+                     + (" (stopped early)" if r.stopped else ""))
+        return "\n".join(lines)
+
+
+def run_stress_files(
+    model_path: str | Path,
+    data_path: str | Path,
+    *,
+    reference: str | Path | None = None,
+    target: str | None = None,
+    config: str | Path | StressConfig | None = None,
+    seed: int | None = None,
+    allow_pickle: bool = False,
+    trusted_types=(),
+) -> StressRun:
+    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types)
+    if not model.has_model:  # pragma: no cover - files always hold a model
+        raise ConfigError("Stress tests need a model that can score perturbed rows.")
+    data = read_table(data_path)
+    ref = read_table(reference) if reference else None
+    cfg = config if isinstance(config, StressConfig) else (StressConfig.from_file(config) if config else StressConfig())
+    if seed is not None:
+        cfg = replace(cfg, seed=int(seed))
+    roles = guess_roles_with_model(data.frame, model)
+    if target is None:
+        target = roles.target
+    elif target not in data.frame.columns:
+        raise ConfigError(f"The target column '{target}' is not in {data.name}. Columns there: "
+                          f"{', '.join(map(str, list(data.frame.columns)[:15]))}. Name another with --target.")
+    for table in (data, ref) if ref is not None else (data,):
+        fc = check_features(model, table.frame, roles, dataset=table.name)
+        if not fc.ok:
+            raise DataError(fc.message())
+    base = ref.frame if ref is not None else data.frame
+    kinds = infer_schema(base).kinds()
+    model.check_on(data.frame, name=data.name)
+    result = run_stress(model, data.frame, target=target, reference=base, kinds=kinds, config=cfg)
+    return StressRun(model_name=Path(model_path).name, data_name=data.name, target=target, result=result)

@@ -1,0 +1,689 @@
+"""The stress suite: every perturbation at every severity, scored in a few batched model calls.
+
+``run_stress(model, data, ...)`` samples ``max_rows`` rows (seeded), scores them unperturbed
+(the baseline), then builds a perturbed copy of the sample for each (perturbation, severity)
+cell and for each column alone (feature sensitivity), stacks the copies into batches of up to
+``BATCH_ROWS`` rows and calls the model once per batch. Severity 0 is the unperturbed sample and
+needs no call. A batch the model raises on is split in halves by cell until the failing cells
+are isolated; rows the model returns NaN for are counted in their own cell. Either way only the
+affected cells become ``"error"`` results: a model failure is a finding, the suite goes on.
+Only a model that cannot score the unperturbed sample raises ``ModelError``.
+
+Classifiers: ``predict_proba`` is called once per batch and the class is its argmax over
+``adapter.classes``, after checking on the baseline that this reproduces ``predict``; if it
+does not, both are called. Measures per cell:
+
+- ``flip_rate``: share of rows whose predicted class differs from the unperturbed prediction;
+- ``mean_proba_change``: mean |Δ P(the originally predicted class)|;
+- ``mean_abs_change`` (regressors): mean |Δ prediction| / spread, the spread being the
+  target's standard deviation when labels are given, else the unperturbed predictions'.
+
+The conditions that turn these measures into verdicts, the suite verdict and the robustness
+score live in ``robustness.stress.config`` (documented there).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
+from robustness.model import ModelAdapter
+from robustness.quality.results import to_json_safe
+from robustness.schema import ColumnKind
+from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
+from robustness.stress.fragile import FragileRow, fragile_rows
+from robustness.stress.perturbations import ReferenceStats, applicable, perturb, registry
+
+__all__ = ["FeatureSensitivity", "PerturbationResult", "StressResult", "Verdict", "run_stress", "sample_rows",
+           "BATCH_ROWS"]
+
+#: Rows per model call: perturbed copies are stacked up to this many rows.
+BATCH_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class PerturbationResult:
+    perturbation: str
+    severity: float
+    columns: tuple[str, ...]
+    flip_rate: float | None  # classifiers
+    mean_proba_change: float | None  # classifiers with probabilities
+    mean_abs_change: float | None  # regressors, normalised by the spread
+    metrics: dict[str, float]
+    errors: tuple[str, ...]
+    n_rows: int  # rows the measures are computed on (the sample minus rows the model returned NaN for)
+    status: str  # "ok" | "error" (the model failed) | "skipped" (the perturbation could not be applied)
+    seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
+
+    def to_dict(self, task: str | None = None) -> dict:
+        out = {"perturbation": self.perturbation, "severity": self.severity, "columns": list(self.columns)}
+        regression = task == "regression" if task is not None else self.mean_abs_change is not None
+        if regression:
+            out["mean_abs_change"] = self.mean_abs_change
+        else:
+            out["flip_rate"] = self.flip_rate
+            out["mean_proba_change"] = self.mean_proba_change
+        out.update(metrics=dict(self.metrics), errors=list(self.errors), n_rows=self.n_rows, status=self.status,
+                   seed=self.seed)
+        return to_json_safe(out)
+
+
+@dataclass(frozen=True)
+class FeatureSensitivity:
+    feature: str
+    perturbation: str
+    severity: float
+    sensitivity: float  # flip rate (classifiers) or normalised mean |change| (regressors); NaN on error
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        return to_json_safe({"feature": self.feature, "perturbation": self.perturbation, "severity": self.severity,
+                             "sensitivity": self.sensitivity, "error": self.error})
+
+
+@dataclass(frozen=True)
+class StressResult:
+    task: str
+    seed: int
+    n_rows: int
+    columns: tuple[str, ...]
+    results: tuple[PerturbationResult, ...]
+    feature_sensitivity: tuple[FeatureSensitivity, ...]  # most sensitive first; errors last
+    verdicts: tuple[Verdict, ...]
+    verdict: str  # "pass" | "warn" | "fail" (any "error" verdict makes it "fail")
+    score: float  # 0..100, see the module docstring
+    baseline: dict[str, float]
+    config: dict
+    stopped: bool = False
+    fragile: tuple[FragileRow, ...] = ()  # classifiers: up to 20 rows that flip at the lowest severities
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task != "regression"
+
+    def result(self, perturbation: str, severity: float) -> PerturbationResult:
+        for r in self.results:
+            if r.perturbation == perturbation and math.isclose(r.severity, severity):
+                return r
+        raise KeyError((perturbation, severity))
+
+    def to_dict(self) -> dict:
+        """The CLI JSON contract; ``json.dumps(..., allow_nan=False)`` always works."""
+        return to_json_safe({
+            "task": self.task, "seed": self.seed, "n_rows": self.n_rows, "columns": list(self.columns),
+            "verdict": self.verdict, "score": self.score, "stopped": self.stopped,
+            "baseline": dict(self.baseline),
+            "results": [r.to_dict(self.task) for r in self.results],
+            "feature_sensitivity": [f.to_dict() for f in self.feature_sensitivity],
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "fragile": [f.to_dict() for f in self.fragile],
+            "notes": list(self.notes), "config": self.config,
+        })
+
+
+def sample_rows(data: pd.DataFrame, *, max_rows: int, seed: int) -> pd.DataFrame:
+    """The rows the suite scores: all of ``data`` if it is small enough, else ``max_rows`` rows drawn
+    without replacement (seeded), kept in their original order."""
+    pos = _sample_positions(len(data), max_rows, seed)
+    return data if pos is None else data.iloc[pos]
+
+
+def _sample_positions(n: int, max_rows: int, seed: int) -> np.ndarray | None:
+    if n <= max_rows:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=max_rows, replace=False))
+
+
+def cell_seed(seed: int, name: str) -> int:
+    """The seed of one perturbation, the same at every severity: ``perturb(name, sample, stats, severity,
+    columns=result.columns, seed=result.seed)`` reproduces any cell of the suite."""
+    return (int(seed) * 1_000_003 + zlib.crc32(name.encode())) % (2**32)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cell:
+    name: str
+    severity: float
+    columns: tuple[str, ...]
+    seed: int
+    order: int  # position of the perturbation (suite cells) or the feature (sensitivity cells)
+    feature: str | None = None  # set for feature-sensitivity cells
+    frame: pd.DataFrame | None = None
+    outcome: object = None  # _Scores | (status, message) when it failed | None when not run
+
+
+@dataclass
+class _Scores:
+    """One cell's measures (arrays over the sample)."""
+
+    codes: np.ndarray | None  # classifiers: class index per row (-1: not one of the classes)
+    proba: np.ndarray | None  # classifiers with probabilities
+    values: np.ndarray | None  # regressors
+    bad: np.ndarray  # rows the model returned NaN for
+
+
+def run_stress(model: ModelAdapter, data: pd.DataFrame, *, target: str | pd.Series | None = None,
+               reference: pd.DataFrame | None = None, kinds: Mapping | None = None,
+               config: StressConfig | None = None, progress: Callable[[float, str], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> StressResult:
+    """Stress ``model`` with every configured perturbation on (a sample of) ``data``.
+
+    ``target``: a column of ``data`` or a Series aligned with it; gives accuracy / f1 / roc_auc
+    (rmse / mae) and their change. ``reference``: the data the perturbation magnitudes are
+    learnt from (default ``data``). ``kinds``: column -> kind, overriding inference.
+    ``progress(fraction, label)`` is called after each batch; ``should_stop()`` is checked
+    between batches and, when true, the partial result comes back with ``stopped=True``.
+    """
+    config = config if config is not None else StressConfig()
+    if not isinstance(config, StressConfig):
+        raise ConfigError("run_stress() takes its settings as a StressConfig; build one with "
+                          "StressConfig.from_dict({...}).")
+    if not isinstance(data, pd.DataFrame) or len(data) == 0:
+        raise DataError("The stress suite needs data rows to perturb; the data is empty. Load a file with rows.")
+    if not getattr(model, "has_model", True):
+        raise ModelError("The stress suite needs a model that can score perturbed rows; predictions read from "
+                         "columns cannot be recomputed. Load the model file.")
+    labels = _labels(data, target)
+    inputs = _input_columns(model, data, labels)
+    base_ref = reference if reference is not None else data
+    missing = [c for c in inputs if c not in base_ref.columns]
+    if missing:
+        raise DataError(f"The reference data lacks the model's input column(s) {_quote(missing)}. Use reference "
+                        "data with the same columns as the data.")
+    stats = ReferenceStats.from_frame(base_ref, kinds={k: v for k, v in (kinds or {}).items() if k in inputs},
+                                      columns=inputs)
+    specs = registry()
+    columns = _chosen_columns(config, inputs, stats, specs)
+    names = _chosen_perturbations(config, specs)
+
+    pos = _sample_positions(len(data), config.max_rows, config.seed)
+    sample = data.iloc[pos][inputs] if pos is not None else data[inputs]
+    y = None if labels is None else labels.iloc[pos] if pos is not None else labels
+    scorer = _Scorer(model)
+    base, notes = scorer.baseline(sample)
+    keep = ~base.bad
+    if not keep.any():
+        raise ModelError(f"The model returned NaN for every one of the {len(sample)} unperturbed rows, so nothing can "
+                         "be said about its robustness. Check that the data holds the columns and value types the "
+                         "model was trained on.")
+    if not keep.all():
+        notes.append(f"The model returned NaN for {int((~keep).sum())} of {len(sample)} unperturbed rows; "
+                     "they are left out.")
+        sample, base = sample[keep], scorer.subset(base, keep)
+        y = None if y is None else y[keep]
+    ctx = _Context(model, scorer, base, y, config)
+
+    cells, results = _suite_cells(ctx, names, specs, stats, columns, config)
+    sens_cells, sens_errors = _sensitivity_cells(specs, stats, columns, config)
+    stopped = _run_cells(cells + sens_cells, sample, stats, scorer, progress, should_stop)
+    for c in cells:
+        if c.outcome is not None:
+            results[(c.order, c.severity)] = ctx.outcome_result(c)
+    ordered = tuple(results[k] for k in sorted(results))
+    sensitivity = tuple(ctx.sensitivity(c) for c in sens_cells if c.outcome is not None) + tuple(sens_errors)
+    sensitivity = tuple(sorted(sensitivity, key=lambda f: (math.isnan(f.sensitivity),
+                                                           -np.nan_to_num(f.sensitivity), f.feature)))
+    verdicts = judge(ordered, names, specs, config, classifier=model.is_classifier)
+    fragile = ctx.fragile(names, sample) if model.is_classifier else ()
+    if progress is not None:
+        progress(1.0, "stopped" if stopped else "done")
+    return StressResult(
+        task=_task(model), seed=config.seed, n_rows=len(sample), columns=tuple(columns), results=ordered,
+        feature_sensitivity=sensitivity, verdicts=verdicts, verdict=suite_verdict(verdicts),
+        score=robustness_score(verdicts), baseline=ctx.baseline_metrics, config=config.to_dict(), stopped=stopped,
+        fragile=fragile, notes=tuple(notes),
+    )
+
+
+def _suite_cells(ctx: "_Context", names, specs, stats, columns, config: StressConfig):
+    """One cell per (perturbation, severity > 0) to score; severity 0 and skipped ones are results already."""
+    cells: list[_Cell] = []
+    results: dict[tuple[int, float], PerturbationResult] = {}
+    for order, name in enumerate(names):
+        spec = specs[name]
+        cols = applicable(name, stats, list(columns))
+        cols = tuple(cols[:1] if spec.scope == "one" else cols)
+        seed = cell_seed(config.seed, name)
+        for sev in config.severities:
+            if not cols:
+                if config.perturbations is not None:  # asked for by name: say why it did not run
+                    results[(order, sev)] = PerturbationResult(
+                        name, float(sev), (), None, None, None, {},
+                        (f"'{name}' cannot act on the chosen columns ({_kind_list(spec)} columns only).",), 0,
+                        "skipped", seed)
+            elif sev == 0:
+                results[(order, sev)] = ctx.result(name, sev, cols, seed, ctx.base)
+            else:
+                cells.append(_Cell(name, sev, cols, seed, order))
+    return cells, results
+
+
+def _sensitivity_cells(specs, stats, columns, config: StressConfig):
+    """One cell per column: its kind's sensitivity perturbation at that perturbation's default severity."""
+    cells: list[_Cell] = []
+    errors: list[FeatureSensitivity] = []
+    for order, col in enumerate(columns):
+        kind = ColumnKind(stats.kinds[col]).value
+        name = config.sensitivity_perturbation.get(kind)
+        if name is None or name not in specs:
+            why = (f"no sensitivity perturbation is set for {kind} columns" if name is None
+                   else f"the sensitivity perturbation '{name}' is not registered")
+            errors.append(FeatureSensitivity(col, name or "", 0.0, math.nan, why))
+        elif not applicable(name, stats, [col]):
+            errors.append(FeatureSensitivity(col, name, specs[name].default_severity, math.nan,
+                                             f"'{name}' cannot act on this column"))
+        else:
+            cells.append(_Cell(name, specs[name].default_severity, (col,), cell_seed(config.seed, f"{name}:{col}"),
+                               order, feature=col))
+    return cells, errors
+
+
+def _run_cells(cells: list[_Cell], sample: pd.DataFrame, stats: ReferenceStats, scorer: "_Scorer",
+               progress, should_stop) -> bool:
+    """Perturb and score the cells in batches of up to BATCH_ROWS rows; True when stopped early."""
+    total, done, n = len(cells), 0, len(sample)
+    per_batch = max(1, BATCH_ROWS // max(n, 1))
+    for start in range(0, total, per_batch):
+        if should_stop is not None and should_stop():
+            return True
+        batch = cells[start:start + per_batch]
+        ready = []
+        for c in batch:
+            try:
+                c.frame = perturb(c.name, sample, stats, c.severity, columns=list(c.columns), seed=c.seed)
+            except Exception as exc:  # noqa: BLE001 - a perturbation that fails is reported, the suite goes on
+                c.outcome = ("skipped", f"the perturbation could not be applied ({_exc_text(exc)})")
+            else:
+                ready.append(c)
+        if ready:
+            scorer.score_cells(ready)
+        for c in batch:
+            c.frame = None
+        done += len(batch)
+        if progress is not None:
+            last = batch[-1]
+            what = f"{last.name} on '{last.feature}'" if last.feature else f"{last.name} at severity {last.severity:g}"
+            progress(done / total, f"{done} of {total} perturbed copies scored ({what})")
+    return False
+
+
+class _Scorer:
+    """Calls the model: one predict_proba (or predict) per batch, bisecting batches that raise."""
+
+    def __init__(self, model: ModelAdapter):
+        self.model = model
+        self.classifier = model.is_classifier
+        self.proba = self.classifier and bool(getattr(model, "has_proba", False))
+        self.both = False  # call predict as well as predict_proba
+        self.classes: list | None = list(model.classes) if getattr(model, "classes", None) is not None else None
+
+    def baseline(self, sample: pd.DataFrame) -> tuple[_Scores, list[str]]:
+        notes: list[str] = []
+        what = f"the unperturbed sample of {len(sample)} rows"
+        try:
+            pred = self.model.predict(sample)
+        except Exception as exc:  # noqa: BLE001 - the model's own code may raise anything
+            raise ModelError(f"The model cannot score {what}, so nothing can be said about its robustness: "
+                             f"{exc if isinstance(exc, RobustnessError) else _exc_text(exc)}") from exc
+        proba = None
+        if self.proba:
+            try:
+                proba = np.asarray(self.model.predict_proba(sample), dtype=float)
+            except Exception as exc:  # noqa: BLE001
+                self.proba = False
+                notes.append(f"predict_proba failed on the unperturbed sample, so probability changes and "
+                             f"roc_auc are left out ({_exc_text(exc)}).")
+        if self.classifier:
+            if self.classes is None:
+                self.classes = _sorted_labels(pd.unique(pd.Series(pred).dropna()))
+            codes = self._codes(pred)
+            if proba is not None:
+                derived = proba.argmax(axis=1)
+                finite = np.isfinite(proba).all(axis=1)
+                self.both = not np.array_equal(derived[finite], codes[finite])
+                if self.both:
+                    notes.append("The most probable class does not always match predict on the unperturbed data, "
+                                 "so both predict and predict_proba are called on every batch.")
+            return self._scores(codes, proba, None), notes
+        values = _float_array(pred)
+        if values is None:
+            raise ModelError(f"The regressor returned values that are not numbers on {what}; it must return one "
+                             "number per row.")
+        return _Scores(None, None, values, ~np.isfinite(values)), notes
+
+    def subset(self, s: _Scores, keep: np.ndarray) -> _Scores:
+        pick = lambda a: None if a is None else a[keep]  # noqa: E731
+        return _Scores(pick(s.codes), pick(s.proba), pick(s.values), s.bad[keep])
+
+    def score_cells(self, cells: list[_Cell]) -> None:
+        X = cells[0].frame if len(cells) == 1 else pd.concat([c.frame for c in cells], ignore_index=True)
+        try:
+            scores = self._call(X)
+        except Exception as exc:  # noqa: BLE001 - a model failure is a finding; the failing cells are isolated
+            if len(cells) == 1:
+                cells[0].outcome = ("error", _failure_message(cells[0], exc))
+                return
+            mid = len(cells) // 2
+            self.score_cells(cells[:mid])
+            self.score_cells(cells[mid:])
+            return
+        offset = 0
+        for c in cells:
+            n = len(c.frame)
+            sl = slice(offset, offset + n)
+            offset += n
+            c.outcome = _Scores(None if scores.codes is None else scores.codes[sl],
+                                None if scores.proba is None else scores.proba[sl],
+                                None if scores.values is None else scores.values[sl], scores.bad[sl])
+
+    def _call(self, X: pd.DataFrame) -> _Scores:
+        if not self.classifier:
+            values = _float_array(self.model.predict(X))
+            if values is None:
+                raise ModelError("The regressor returned values that are not numbers.")
+            return _Scores(None, None, values, ~np.isfinite(values))
+        proba = np.asarray(self.model.predict_proba(X), dtype=float) if self.proba else None
+        if proba is not None and not self.both:
+            codes = proba.argmax(axis=1)
+        else:
+            codes = self._codes(self.model.predict(X))
+        return self._scores(codes, proba, None)
+
+    def _scores(self, codes, proba, values) -> _Scores:
+        bad = codes < -1  # codes of -2: the model returned NaN (see _codes)
+        if proba is not None:
+            bad = bad | ~np.isfinite(proba).all(axis=1)
+        return _Scores(np.where(codes == -2, -1, codes), proba, values, bad)
+
+    def _codes(self, pred) -> np.ndarray:
+        pred = np.asarray(pred)
+        codes = pd.Index(self.classes, dtype=object).get_indexer(pred.astype(object))
+        return np.where(pd.isna(pred), -2, codes)
+
+
+class _Context:
+    """What turns one cell's scores into results: the baseline, labels and spread."""
+
+    def __init__(self, model, scorer: _Scorer, base: _Scores, y: pd.Series | None, config: StressConfig):
+        self.scorer, self.base, self.config = scorer, base, config
+        self.classifier = model.is_classifier
+        self.y = None if y is None else y.to_numpy()
+        self.labelled = None if y is None else y.notna().to_numpy()
+        self.y_float = None if y is None or model.is_classifier else _float_array(self.y)
+        self.y_codes = None
+        name = f"'{y.name}'" if y is not None and y.name is not None else "given"
+        if self.classifier and y is not None:
+            self.y_codes = pd.Index(scorer.classes, dtype=object).get_indexer(self.y.astype(object))
+            if self.labelled.any() and (self.y_codes[self.labelled] < 0).all():
+                raise DataError(f"The target {name} holds none of the model's classes "
+                                f"({', '.join(map(repr, scorer.classes[:10]))}). Choose the column with the labels "
+                                "the model was trained on, stored the same way (e.g. 1, not '1').")
+        if not self.classifier and y is not None and self.y_float is None:
+            raise DataError(f"The target {name} holds values that are not numbers, so the regressor's errors "
+                            "cannot be measured. Choose the numeric target column, or none.")
+        spread = None
+        if not self.classifier:
+            yv = self.y_float
+            if yv is not None and np.isfinite(yv).sum() > 1:
+                spread = float(np.nanstd(yv[np.isfinite(yv)], ddof=1))
+            if not spread or not math.isfinite(spread):
+                spread = float(np.std(base.values, ddof=1)) if len(base.values) > 1 else 0.0
+            if not spread or not math.isfinite(spread):
+                spread = max(float(np.mean(np.abs(base.values))), 1.0)
+        self.spread = spread
+        self.base_p = None
+        if base.proba is not None:
+            self.base_p = base.proba[np.arange(len(base.codes)), base.codes]
+        self.baseline_metrics = self._metrics(base, np.ones(len(base.bad), dtype=bool))
+        n = len(base.bad)
+        self.min_sev = np.full(n, np.inf)
+        self.min_order = np.full(n, -1)
+        self.flipped_to = np.full(n, -1)
+
+    def _metrics(self, s: _Scores, ok: np.ndarray) -> dict[str, float]:
+        if self.y is None:
+            return {}
+        rows = ok & self.labelled
+        if not rows.any():
+            return {}
+        pick = (lambda a: a) if rows.all() else (lambda a: a[rows])  # noqa: E731 - no copy when all rows count
+        if self.classifier:
+            return _classification_metrics(pick(self.y_codes), pick(s.codes),
+                                           None if s.proba is None else pick(s.proba), len(self.scorer.classes))
+        return _regression_metrics(pick(self.y_float), pick(s.values))
+
+    def measures(self, s: _Scores) -> tuple[dict, np.ndarray]:
+        ok = ~s.bad
+        out: dict = {"flip_rate": None, "mean_proba_change": None, "mean_abs_change": None}
+        if not ok.any():
+            return out, ok
+        rows = slice(None) if ok.all() else np.flatnonzero(ok)
+        if self.classifier:
+            idx = self.base.codes[rows]
+            out["flip_rate"] = float(np.mean(s.codes[rows] != idx))
+            if s.proba is not None and self.base_p is not None:
+                p = s.proba[rows]
+                out["mean_proba_change"] = float(np.abs(np.take_along_axis(p, idx[:, None], axis=1)[:, 0]
+                                                        - self.base_p[rows]).mean())
+        else:
+            out["mean_abs_change"] = float(np.abs(s.values[rows] - self.base.values[rows]).mean() / self.spread)
+        return out, ok
+
+    def result(self, name, sev, cols, seed, s: _Scores, errors: tuple[str, ...] = ()) -> PerturbationResult:
+        values, ok = self.measures(s)
+        metrics = self._metrics(s, ok)
+        for key, base in self.baseline_metrics.items():
+            if key in metrics:
+                if self.classifier:
+                    metrics[f"{key}_drop"] = base - metrics[key]
+                else:
+                    metrics[f"{key}_change"] = metrics[key] - base
+        n_bad = int(s.bad.sum())
+        if n_bad:
+            what = "NaN probabilities" if self.scorer.proba else "NaN"
+            errors = errors + (f"the model returned {what} for {n_bad} of {len(s.bad)} rows after '{name}' on "
+                               f"{_quote(cols)}",)
+        return PerturbationResult(name, float(sev), tuple(cols), values["flip_rate"], values["mean_proba_change"],
+                                  values["mean_abs_change"], metrics, tuple(errors), int(ok.sum()),
+                                  "error" if errors else "ok", seed)
+
+    def outcome_result(self, c: _Cell) -> PerturbationResult:
+        if isinstance(c.outcome, tuple):
+            status, message = c.outcome
+            return PerturbationResult(c.name, float(c.severity), c.columns, None, None, None, {}, (message,), 0,
+                                      status, c.seed)
+        s = c.outcome
+        if self.classifier:
+            flips = (s.codes != self.base.codes) & ~s.bad
+            better = flips & ((c.severity < self.min_sev) | ((c.severity == self.min_sev) & (c.order < self.min_order)))
+            self.min_sev[better], self.min_order[better] = c.severity, c.order
+            self.flipped_to[better] = s.codes[better]
+        return self.result(c.name, c.severity, c.columns, c.seed, s)
+
+    def sensitivity(self, c: _Cell) -> FeatureSensitivity:
+        if isinstance(c.outcome, tuple):
+            return FeatureSensitivity(c.feature, c.name, float(c.severity), math.nan, c.outcome[1])
+        values, _ = self.measures(c.outcome)
+        value = values["flip_rate"] if self.classifier else values["mean_abs_change"]
+        error = ""
+        if c.outcome.bad.any():
+            error = f"the model returned NaN for {int(c.outcome.bad.sum())} rows"
+        return FeatureSensitivity(c.feature, c.name, float(c.severity), math.nan if value is None else value, error)
+
+    def fragile(self, names: list[str], sample: pd.DataFrame) -> tuple[FragileRow, ...]:
+        classes = np.asarray(self.scorer.classes, dtype=object)
+        label = lambda codes: np.where(codes >= 0, classes[np.clip(codes, 0, None)], None)  # noqa: E731
+        which = np.where(self.min_order >= 0, np.asarray(names, dtype=object)[np.clip(self.min_order, 0, None)], None)
+        margin = None if self.base_p is None else self.base_p
+        return fragile_rows(sample, min_severity=self.min_sev, perturbation=which, prediction=label(self.base.codes),
+                            flipped_to=label(self.flipped_to), confidence=margin)
+
+
+# -- inputs --------------------------------------------------------------------------------------
+
+
+def _labels(data: pd.DataFrame, target) -> pd.Series | None:
+    if target is None:
+        return None
+    if isinstance(target, str):
+        if target not in data.columns:
+            raise ConfigError(f"The target column '{target}' is not in the data. Columns: "
+                              f"{_quote(list(map(str, data.columns)))}.")
+        return data[target]
+    if isinstance(target, pd.Series):
+        if len(target) != len(data):
+            raise DataError(f"The target has {len(target)} values but the data has {len(data)} rows; give one "
+                            "label per row.")
+        if target.index.equals(data.index):
+            return target
+        return pd.Series(target.to_numpy(), index=data.index, name=target.name)
+    raise ConfigError(f"target must be a column name or a pandas Series, not {type(target).__name__}.")
+
+
+def _input_columns(model, data: pd.DataFrame, labels: pd.Series | None) -> list[str]:
+    names = getattr(model, "feature_names", None)
+    if names is not None:
+        missing = [c for c in names if c not in data.columns]
+        if missing:
+            raise DataError(f"The data lacks the model's input column(s) {_quote(missing)}. Load data with the "
+                            "columns the model was trained on.")
+        return list(names)
+    skip = {labels.name} if labels is not None else set()
+    return [c for c in data.columns if c not in skip]
+
+
+def _chosen_columns(config, inputs, stats, specs) -> list[str]:
+    if config.columns is not None:
+        bad = [c for c in config.columns if c not in inputs]
+        if bad:
+            raise ConfigError(f"Column(s) {_quote(bad)} in the stress settings are not model input columns. "
+                              f"Choose from: {_quote(inputs)}.")
+        return list(config.columns)
+    kinds = set().union(*(s.kinds for s in specs.values())) if specs else set()
+    chosen = [c for c in inputs if stats.kinds.get(c) in kinds]
+    if not chosen:
+        raise DataError("None of the model's input columns can be perturbed (they are dates, ids or empty). "
+                        "Set their kinds, or choose columns in the stress settings.")
+    return chosen
+
+
+def _chosen_perturbations(config, specs) -> list[str]:
+    if config.perturbations is None:
+        return list(specs)
+    bad = [p for p in config.perturbations if p not in specs]
+    if bad:
+        raise ConfigError(f"Unknown perturbation(s) {_quote(bad)}. Available: {', '.join(specs)}.")
+    return list(config.perturbations)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _failure_message(c: _Cell, exc: Exception) -> str:
+    cols = _quote(c.columns) if len(c.columns) == 1 else f"any of {_quote(c.columns)}"
+    phrase, fix = {
+        "missing_random": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
+        "missing_column": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
+        "unseen_category": (f"rows where {cols} holds a category it never saw",
+                            "encode categories with handle_unknown='ignore' (or 'infrequent_if_exist')"),
+        "typo": (f"rows with typos in {cols}", "normalise text before encoding, and ignore unknown categories"),
+    }.get(c.name, (f"rows after '{c.name}' on {cols}", ""))
+    return f"the model cannot score {phrase} ({_exc_text(exc)})" + (f"; to fix it, {fix}" if fix else "")
+
+
+def _exc_text(exc: BaseException) -> str:
+    cause = exc.__cause__ if isinstance(exc, ModelError) and exc.__cause__ is not None else exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else "no message"
+    text = text[:160].rstrip(". ")
+    return f"{type(cause).__name__}: {text}"
+
+
+def _float_array(values) -> np.ndarray | None:
+    try:
+        return np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return None
+
+
+def _sorted_labels(values) -> list:
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def _task(model) -> str:
+    task = getattr(model, "task", None)
+    return getattr(task, "value", str(task))
+
+
+def _kind_list(spec) -> str:
+    return "/".join(sorted(ColumnKind(k).value for k in spec.kinds))
+
+
+def _quote(names) -> str:
+    names = list(names)
+    shown = ", ".join(f"'{n}'" for n in names[:8])
+    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+
+
+
+# -- metrics (NumPy: sklearn's input validation would cost more than the model on small cells) ----
+
+
+def _classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, k: int) -> dict[str, float]:
+    """accuracy; f1 (binary: class index 1, else macro over the labels present); roc_auc (binary, or
+    one-vs-rest macro over the classes present in y) when probabilities are given. y/pred are class indices."""
+    out = {"accuracy": float(np.mean(y == pred))}
+    if k == 2:
+        out["f1"] = _f1(y == 1, pred == 1)
+    else:
+        labels = np.union1d(y, pred)
+        out["f1"] = float(np.mean([_f1(y == c, pred == c) for c in labels]))
+    if proba is not None:
+        present = [c for c in range(k) if 0 < np.sum(y == c) < len(y)]
+        if k == 2 and len(present) == 2:
+            out["roc_auc"] = _auc(y == 1, proba[:, 1])
+        elif k > 2 and len(present) >= 2:
+            out["roc_auc"] = float(np.mean([_auc(y == c, proba[:, c]) for c in present]))
+    return out
+
+
+def _regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    ok = np.isfinite(y) & np.isfinite(pred)
+    if not ok.any():
+        return {}
+    err = pred[ok] - y[ok]
+    return {"rmse": float(np.sqrt(np.mean(err**2))), "mae": float(np.mean(np.abs(err)))}
+
+
+def _f1(truth: np.ndarray, guess: np.ndarray) -> float:
+    tp = np.sum(truth & guess)
+    denom = 2 * tp + np.sum(~truth & guess) + np.sum(truth & ~guess)
+    return float(2 * tp / denom) if denom else 0.0
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Mann-Whitney AUC with average ranks for ties (as scipy.stats.rankdata), from one argsort."""
+    order = np.argsort(score)
+    s, pos = score[order], positive[order]
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], s.size)
+    rank_sum = float(np.dot(np.add.reduceat(pos.astype(np.int64), starts), (starts + ends + 1) / 2.0))
+    n_pos = int(pos.sum())
+    n_neg = s.size - n_pos
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
