@@ -42,7 +42,9 @@ def severity_curves(result: StressResult) -> go.Figure:
     fig.update_xaxes(title="severity", range=[-0.02, 1.02])
     fig.update_yaxes(title="predictions flipped" if classifier else "mean |change| / spread",
                      tickformat=".0%" if classifier else None, rangemode="tozero")
-    return base_layout(fig, title="How predictions break as the perturbation grows", height=440)
+    base_layout(fig, title="How predictions break as the perturbation grows", height=460)
+    fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top", font=dict(size=11)))
+    return fig
 
 
 def sensitivity_ranking(result: StressResult, *, top: int = 20) -> go.Figure:

@@ -227,3 +227,18 @@ def test_drift_page_in_the_browser(app_server: str, browser_page: Page, artifact
     assert 0.6 < auc < 0.9, auc
     assert_no_exception(page)
     shot(page, artifacts_dir / "drift-multivariate.png")
+
+
+def test_stress_page_in_the_browser(app_server: str, browser_page: Page, artifacts_dir: Path):
+    """The default suite runs on opening the page, with a verdict, a score and both charts."""
+    page = browser_page
+    open_app(page, app_server)
+    go_to(page, "Stress tests", "Stress tests")
+    expect(metric(page, "Robustness score")).to_be_visible(timeout=120_000)
+    settle(page, timeout=120_000)
+    verdict = metric(page, "Verdict").inner_text()
+    assert verdict.split()[-1] in ("pass", "warn", "fail"), verdict
+    assert metric(page, "Seed").inner_text() == "0"
+    expect(page.locator("[data-testid=stPlotlyChart]")).to_have_count(2, timeout=WAIT_MS)
+    assert_no_exception(page)
+    shot(page, artifacts_dir / "stress-credit.png")
