@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
+from robustness.configfile import load_section
 from robustness.errors import ConfigError
 
 _CORRECTIONS = ("bh", "none")
@@ -105,46 +104,7 @@ class DriftConfig:
     @classmethod
     def from_file(cls, path) -> "DriftConfig":
         """Read JSON or TOML; a top-level ``drift`` table/object is accepted too."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"Cannot read the drift configuration file '{p}': {exc.strerror or exc}.") from None
-        data = _parse(p, text)
-        if isinstance(data, Mapping) and isinstance(data.get("drift"), Mapping):
-            data = data["drift"]
-        try:
-            return cls.from_dict(data)
-        except ConfigError as exc:
-            raise ConfigError(f"In '{p}': {exc}") from None
-
-
-def _parse(p: Path, text: str):
-    suffix = p.suffix.lower()
-    if suffix == ".toml":
-        return _toml(p, text)
-    if suffix == ".json":
-        return _json(p, text)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return _toml(p, text)
-
-
-def _json(p: Path, text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"'{p}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. Fix the file."
-        ) from None
-
-
-def _toml(p: Path, text: str):
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"'{p}' is neither valid JSON nor valid TOML ({exc}). Fix the file.") from None
+        return load_section(path, "drift", cls.from_dict)
 
 
 def _override(col, value) -> ColumnOverride:

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from collections.abc import Mapping
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
+from robustness.configfile import load_section
 from robustness.errors import ConfigError
 from robustness.schema import ColumnKind
 
@@ -133,18 +132,7 @@ class StressConfig:
     @classmethod
     def from_file(cls, path) -> "StressConfig":
         """Read JSON or TOML; a top-level ``stress`` table/object is accepted too."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"Cannot read the stress configuration file '{p}': {exc.strerror or exc}.") from None
-        data = _parse(p, text)
-        if isinstance(data, Mapping) and isinstance(data.get("stress"), Mapping):
-            data = data["stress"]
-        try:
-            return cls.from_dict(data)
-        except ConfigError as exc:
-            raise ConfigError(f"In '{p}': {exc}") from None
+        return load_section(path, "stress", cls.from_dict)
 
 
 def _names(name: str, value) -> tuple[str, ...] | None:
@@ -181,33 +169,6 @@ def _number(name: str, value) -> float:
 def _check_int(name: str, value, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
-
-
-def _parse(p: Path, text: str):
-    suffix = p.suffix.lower()
-    if suffix == ".toml":
-        return _toml(p, text)
-    if suffix == ".json":
-        return _json(p, text)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return _toml(p, text)
-
-
-def _json(p: Path, text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"'{p}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
-                          "Fix the file.") from None
-
-
-def _toml(p: Path, text: str):
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"'{p}' is neither valid JSON nor valid TOML ({exc}). Fix the file.") from None
 
 
 # -- conditions --------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.app.conftest import APP, TIMEOUT
 
 MODEL_DATA = "pages/model_data.py"
 
