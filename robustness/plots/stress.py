@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from robustness.plots.drift import DRIFTED, STABLE
 from robustness.plots.theme import base_layout
-from robustness.stress.suite import StressResult
+from robustness.stress.results import StressResult
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D",
            "#BAB0AC", "#EECA3B", "#1F77B4", "#8C564B", "#17BECF", "#7F7F7F"]

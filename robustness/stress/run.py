@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from robustness.errors import ConfigError
+from robustness.errors import ConfigError, DataError
 from robustness.io.data import read_table
 from robustness.io.infer import infer_schema
 from robustness.io.models import load_model
 from robustness.stress.config import StressConfig
-from robustness.stress.suite import StressResult, run_stress
+from robustness.stress.results import StressResult
+from robustness.stress.suite import run_stress
 from robustness.workspace import check_features, guess_roles_with_model
-from robustness.errors import DataError
 
 
 @dataclass(frozen=True)

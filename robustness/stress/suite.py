@@ -34,98 +34,31 @@ import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
 from robustness.model import ModelAdapter
-from robustness.quality.results import to_json_safe
 from robustness.schema import ColumnKind
+from robustness.stress._metrics import classification_metrics, regression_metrics
 from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
 from robustness.stress.fragile import FragileRow, fragile_rows
 from robustness.stress.perturbations import ReferenceStats, applicable, perturb, registry
+from robustness.stress.results import FeatureSensitivity, PerturbationResult, StressResult
+from robustness.stress._inputs import (
+    _labels,
+    _input_columns,
+    _chosen_columns,
+    _chosen_perturbations,
+    _failure_message,
+    _exc_text,
+    _float_array,
+    _sorted_labels,
+    _task,
+    _kind_list,
+    _quote,
+)
 
 __all__ = ["FeatureSensitivity", "PerturbationResult", "StressResult", "Verdict", "run_stress", "sample_rows",
            "BATCH_ROWS"]
 
 #: Rows per model call: perturbed copies are stacked up to this many rows.
 BATCH_ROWS = 200_000
-
-
-@dataclass(frozen=True)
-class PerturbationResult:
-    perturbation: str
-    severity: float
-    columns: tuple[str, ...]
-    flip_rate: float | None  # classifiers
-    mean_proba_change: float | None  # classifiers with probabilities
-    mean_abs_change: float | None  # regressors, normalised by the spread
-    metrics: dict[str, float]
-    errors: tuple[str, ...]
-    n_rows: int  # rows the measures are computed on (the sample minus rows the model returned NaN for)
-    status: str  # "ok" | "error" (the model failed) | "skipped" (the perturbation could not be applied)
-    seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
-
-    def to_dict(self, task: str | None = None) -> dict:
-        out = {"perturbation": self.perturbation, "severity": self.severity, "columns": list(self.columns)}
-        regression = task == "regression" if task is not None else self.mean_abs_change is not None
-        if regression:
-            out["mean_abs_change"] = self.mean_abs_change
-        else:
-            out["flip_rate"] = self.flip_rate
-            out["mean_proba_change"] = self.mean_proba_change
-        out.update(metrics=dict(self.metrics), errors=list(self.errors), n_rows=self.n_rows, status=self.status,
-                   seed=self.seed)
-        return to_json_safe(out)
-
-
-@dataclass(frozen=True)
-class FeatureSensitivity:
-    feature: str
-    perturbation: str
-    severity: float
-    sensitivity: float  # flip rate (classifiers) or normalised mean |change| (regressors); NaN on error
-    error: str = ""
-
-    def to_dict(self) -> dict:
-        return to_json_safe({"feature": self.feature, "perturbation": self.perturbation, "severity": self.severity,
-                             "sensitivity": self.sensitivity, "error": self.error})
-
-
-@dataclass(frozen=True)
-class StressResult:
-    task: str
-    seed: int
-    n_rows: int
-    columns: tuple[str, ...]
-    results: tuple[PerturbationResult, ...]
-    feature_sensitivity: tuple[FeatureSensitivity, ...]  # most sensitive first; errors last
-    verdicts: tuple[Verdict, ...]
-    verdict: str  # "pass" | "warn" | "fail" (any "error" verdict makes it "fail")
-    score: float  # 0..100, see the module docstring
-    baseline: dict[str, float]
-    config: dict
-    stopped: bool = False
-    fragile: tuple[FragileRow, ...] = ()  # classifiers: up to 20 rows that flip at the lowest severities
-    notes: tuple[str, ...] = ()
-
-    @property
-    def is_classifier(self) -> bool:
-        return self.task != "regression"
-
-    def result(self, perturbation: str, severity: float) -> PerturbationResult:
-        for r in self.results:
-            if r.perturbation == perturbation and math.isclose(r.severity, severity):
-                return r
-        raise KeyError((perturbation, severity))
-
-    def to_dict(self) -> dict:
-        """The CLI JSON contract; ``json.dumps(..., allow_nan=False)`` always works."""
-        return to_json_safe({
-            "task": self.task, "seed": self.seed, "n_rows": self.n_rows, "columns": list(self.columns),
-            "verdict": self.verdict, "score": self.score, "stopped": self.stopped,
-            "baseline": dict(self.baseline),
-            "results": [r.to_dict(self.task) for r in self.results],
-            "feature_sensitivity": [f.to_dict() for f in self.feature_sensitivity],
-            "verdicts": [v.to_dict() for v in self.verdicts],
-            "fragile": [f.to_dict() for f in self.fragile],
-            "notes": list(self.notes), "config": self.config,
-        })
 
 
 def sample_rows(data: pd.DataFrame, *, max_rows: int, seed: int) -> pd.DataFrame:
@@ -458,9 +391,9 @@ class _Context:
             return {}
         pick = (lambda a: a) if rows.all() else (lambda a: a[rows])  # noqa: E731 - no copy when all rows count
         if self.classifier:
-            return _classification_metrics(pick(self.y_codes), pick(s.codes),
+            return classification_metrics(pick(self.y_codes), pick(s.codes),
                                            None if s.proba is None else pick(s.proba), len(self.scorer.classes))
-        return _regression_metrics(pick(self.y_float), pick(s.values))
+        return regression_metrics(pick(self.y_float), pick(s.values))
 
     def measures(self, s: _Scores) -> tuple[dict, np.ndarray]:
         ok = ~s.bad
@@ -530,160 +463,3 @@ class _Context:
 
 
 # -- inputs --------------------------------------------------------------------------------------
-
-
-def _labels(data: pd.DataFrame, target) -> pd.Series | None:
-    if target is None:
-        return None
-    if isinstance(target, str):
-        if target not in data.columns:
-            raise ConfigError(f"The target column '{target}' is not in the data. Columns: "
-                              f"{_quote(list(map(str, data.columns)))}.")
-        return data[target]
-    if isinstance(target, pd.Series):
-        if len(target) != len(data):
-            raise DataError(f"The target has {len(target)} values but the data has {len(data)} rows; give one "
-                            "label per row.")
-        if target.index.equals(data.index):
-            return target
-        return pd.Series(target.to_numpy(), index=data.index, name=target.name)
-    raise ConfigError(f"target must be a column name or a pandas Series, not {type(target).__name__}.")
-
-
-def _input_columns(model, data: pd.DataFrame, labels: pd.Series | None) -> list[str]:
-    names = getattr(model, "feature_names", None)
-    if names is not None:
-        missing = [c for c in names if c not in data.columns]
-        if missing:
-            raise DataError(f"The data lacks the model's input column(s) {_quote(missing)}. Load data with the "
-                            "columns the model was trained on.")
-        return list(names)
-    skip = {labels.name} if labels is not None else set()
-    return [c for c in data.columns if c not in skip]
-
-
-def _chosen_columns(config, inputs, stats, specs) -> list[str]:
-    if config.columns is not None:
-        bad = [c for c in config.columns if c not in inputs]
-        if bad:
-            raise ConfigError(f"Column(s) {_quote(bad)} in the stress settings are not model input columns. "
-                              f"Choose from: {_quote(inputs)}.")
-        return list(config.columns)
-    kinds = set().union(*(s.kinds for s in specs.values())) if specs else set()
-    chosen = [c for c in inputs if stats.kinds.get(c) in kinds]
-    if not chosen:
-        raise DataError("None of the model's input columns can be perturbed (they are dates, ids or empty). "
-                        "Set their kinds, or choose columns in the stress settings.")
-    return chosen
-
-
-def _chosen_perturbations(config, specs) -> list[str]:
-    if config.perturbations is None:
-        return list(specs)
-    bad = [p for p in config.perturbations if p not in specs]
-    if bad:
-        raise ConfigError(f"Unknown perturbation(s) {_quote(bad)}. Available: {', '.join(specs)}.")
-    return list(config.perturbations)
-
-
-# -- helpers -------------------------------------------------------------------------------------
-
-
-def _failure_message(c: _Cell, exc: Exception) -> str:
-    cols = _quote(c.columns) if len(c.columns) == 1 else f"any of {_quote(c.columns)}"
-    phrase, fix = {
-        "missing_random": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
-        "missing_column": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
-        "unseen_category": (f"rows where {cols} holds a category it never saw",
-                            "encode categories with handle_unknown='ignore' (or 'infrequent_if_exist')"),
-        "typo": (f"rows with typos in {cols}", "normalise text before encoding, and ignore unknown categories"),
-    }.get(c.name, (f"rows after '{c.name}' on {cols}", ""))
-    return f"the model cannot score {phrase} ({_exc_text(exc)})" + (f"; to fix it, {fix}" if fix else "")
-
-
-def _exc_text(exc: BaseException) -> str:
-    cause = exc.__cause__ if isinstance(exc, ModelError) and exc.__cause__ is not None else exc
-    text = str(cause).strip().splitlines()[0] if str(cause).strip() else "no message"
-    text = text[:160].rstrip(". ")
-    return f"{type(cause).__name__}: {text}"
-
-
-def _float_array(values) -> np.ndarray | None:
-    try:
-        return np.asarray(values, dtype=float).ravel()
-    except (TypeError, ValueError):
-        return None
-
-
-def _sorted_labels(values) -> list:
-    values = [v.item() if isinstance(v, np.generic) else v for v in values]
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)
-
-
-def _task(model) -> str:
-    task = getattr(model, "task", None)
-    return getattr(task, "value", str(task))
-
-
-def _kind_list(spec) -> str:
-    return "/".join(sorted(ColumnKind(k).value for k in spec.kinds))
-
-
-def _quote(names) -> str:
-    names = list(names)
-    shown = ", ".join(f"'{n}'" for n in names[:8])
-    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-
-
-
-# -- metrics (NumPy: sklearn's input validation would cost more than the model on small cells) ----
-
-
-def _classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, k: int) -> dict[str, float]:
-    """accuracy; f1 (binary: class index 1, else macro over the labels present); roc_auc (binary, or
-    one-vs-rest macro over the classes present in y) when probabilities are given. y/pred are class indices."""
-    out = {"accuracy": float(np.mean(y == pred))}
-    if k == 2:
-        out["f1"] = _f1(y == 1, pred == 1)
-    else:
-        labels = np.union1d(y, pred)
-        out["f1"] = float(np.mean([_f1(y == c, pred == c) for c in labels]))
-    if proba is not None:
-        present = [c for c in range(k) if 0 < np.sum(y == c) < len(y)]
-        if k == 2 and len(present) == 2:
-            out["roc_auc"] = _auc(y == 1, proba[:, 1])
-        elif k > 2 and len(present) >= 2:
-            out["roc_auc"] = float(np.mean([_auc(y == c, proba[:, c]) for c in present]))
-    return out
-
-
-def _regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    ok = np.isfinite(y) & np.isfinite(pred)
-    if not ok.any():
-        return {}
-    err = pred[ok] - y[ok]
-    return {"rmse": float(np.sqrt(np.mean(err**2))), "mae": float(np.mean(np.abs(err)))}
-
-
-def _f1(truth: np.ndarray, guess: np.ndarray) -> float:
-    tp = np.sum(truth & guess)
-    denom = 2 * tp + np.sum(~truth & guess) + np.sum(truth & ~guess)
-    return float(2 * tp / denom) if denom else 0.0
-
-
-def _auc(positive: np.ndarray, score: np.ndarray) -> float:
-    """Mann-Whitney AUC with average ranks for ties (as scipy.stats.rankdata), from one argsort."""
-    order = np.argsort(score)
-    s, pos = score[order], positive[order]
-    new = np.empty(s.size, dtype=bool)
-    new[0] = True
-    np.not_equal(s[1:], s[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], s.size)
-    rank_sum = float(np.dot(np.add.reduceat(pos.astype(np.int64), starts), (starts + ends + 1) / 2.0))
-    n_pos = int(pos.sum())
-    n_neg = s.size - n_pos
-    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)

@@ -1,0 +1,91 @@
+"""Typed results of the stress suite: data, not figures; each serialises to JSON-safe dicts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from robustness.quality.results import to_json_safe
+from robustness.stress.config import Verdict
+from robustness.stress.fragile import FragileRow
+
+
+@dataclass(frozen=True)
+class PerturbationResult:
+    perturbation: str
+    severity: float
+    columns: tuple[str, ...]
+    flip_rate: float | None  # classifiers
+    mean_proba_change: float | None  # classifiers with probabilities
+    mean_abs_change: float | None  # regressors, normalised by the spread
+    metrics: dict[str, float]
+    errors: tuple[str, ...]
+    n_rows: int  # rows the measures are computed on (the sample minus rows the model returned NaN for)
+    status: str  # "ok" | "error" (the model failed) | "skipped" (the perturbation could not be applied)
+    seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
+
+    def to_dict(self, task: str | None = None) -> dict:
+        out = {"perturbation": self.perturbation, "severity": self.severity, "columns": list(self.columns)}
+        regression = task == "regression" if task is not None else self.mean_abs_change is not None
+        if regression:
+            out["mean_abs_change"] = self.mean_abs_change
+        else:
+            out["flip_rate"] = self.flip_rate
+            out["mean_proba_change"] = self.mean_proba_change
+        out.update(metrics=dict(self.metrics), errors=list(self.errors), n_rows=self.n_rows, status=self.status,
+                   seed=self.seed)
+        return to_json_safe(out)
+
+
+@dataclass(frozen=True)
+class FeatureSensitivity:
+    feature: str
+    perturbation: str
+    severity: float
+    sensitivity: float  # flip rate (classifiers) or normalised mean |change| (regressors); NaN on error
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        return to_json_safe({"feature": self.feature, "perturbation": self.perturbation, "severity": self.severity,
+                             "sensitivity": self.sensitivity, "error": self.error})
+
+
+@dataclass(frozen=True)
+class StressResult:
+    task: str
+    seed: int
+    n_rows: int
+    columns: tuple[str, ...]
+    results: tuple[PerturbationResult, ...]
+    feature_sensitivity: tuple[FeatureSensitivity, ...]  # most sensitive first; errors last
+    verdicts: tuple[Verdict, ...]
+    verdict: str  # "pass" | "warn" | "fail" (any "error" verdict makes it "fail")
+    score: float  # 0..100, see the module docstring
+    baseline: dict[str, float]
+    config: dict
+    stopped: bool = False
+    fragile: tuple[FragileRow, ...] = ()  # classifiers: up to 20 rows that flip at the lowest severities
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task != "regression"
+
+    def result(self, perturbation: str, severity: float) -> PerturbationResult:
+        for r in self.results:
+            if r.perturbation == perturbation and math.isclose(r.severity, severity):
+                return r
+        raise KeyError((perturbation, severity))
+
+    def to_dict(self) -> dict:
+        """The CLI JSON contract; ``json.dumps(..., allow_nan=False)`` always works."""
+        return to_json_safe({
+            "task": self.task, "seed": self.seed, "n_rows": self.n_rows, "columns": list(self.columns),
+            "verdict": self.verdict, "score": self.score, "stopped": self.stopped,
+            "baseline": dict(self.baseline),
+            "results": [r.to_dict(self.task) for r in self.results],
+            "feature_sensitivity": [f.to_dict() for f in self.feature_sensitivity],
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "fragile": [f.to_dict() for f in self.fragile],
+            "notes": list(self.notes), "config": self.config,
+        })
