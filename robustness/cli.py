@@ -37,10 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
     ins.add_argument("--data", help="CSV or Parquet file to check the model's expected columns against")
     ins.add_argument("--target", help="target column in --data (default: guessed)")
-    ins.add_argument("--allow-pickle", action="store_true",
-                     help="load pickle/joblib files; only for files you trust: loading a pickle runs code")
-    ins.add_argument("--trust", action="append", default=[], metavar="TYPE",
-                     help="accept an untrusted type in a .skops file (repeatable)")
+    _model_file_options(ins)
     ins.add_argument("--feature-names", metavar="A,B,...",
                      help="the model's input columns in training order, for a model that takes one "
                           "feature matrix and does not record them (e.g. some ONNX exports)")
@@ -70,9 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     stp.add_argument("--config", help="JSON or TOML file with stress settings (perturbations, severities, thresholds)")
     stp.add_argument("--seed", type=int, help="random seed (overrides the config)")
     stp.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
-    stp.add_argument("--allow-pickle", action="store_true", help="load pickle/joblib files you trust")
-    stp.add_argument("--trust", action="append", default=[], metavar="TYPE",
-                     help="accept an untrusted type in a .skops file (repeatable)")
+    _model_file_options(stp)
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
@@ -83,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=SCENARIOS)
     dsub.add_parser("list", help="list the scenarios")
     return p
+
+
+def _model_file_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-pickle", action="store_true",
+                   help="load pickle/joblib files; only for files you trust: loading a pickle runs code")
+    p.add_argument("--trust", action="append", default=[], metavar="TYPE",
+                   help="accept an untrusted type in a .skops file (repeatable)")
 
 
 def _version() -> str:

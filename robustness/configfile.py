@@ -5,12 +5,26 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import TypeVar
 
 from robustness.errors import ConfigError
 
 T = TypeVar("T")
+
+
+def known_settings(d, cls, what: str) -> dict:
+    """``d`` as a dict after checking it is a mapping whose keys are fields of the dataclass ``cls``."""
+    if not isinstance(d, Mapping):
+        raise ConfigError(f"A {what} configuration must be a table of settings, not {type(d).__name__}.")
+    known = [f.name for f in fields(cls)]
+    unknown = [k for k in d if k not in known]
+    if unknown:
+        raise ConfigError(
+            f"Unknown {what} setting {', '.join(repr(k) for k in unknown)}. Valid settings: {', '.join(known)}."
+        )
+    return dict(d)
 
 
 def load_section(path, section: str, build: Callable[[Mapping], T]) -> T:

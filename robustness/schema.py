@@ -6,6 +6,22 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+def as_kinds(kinds) -> dict[str, "ColumnKind"]:
+    """``{column: kind}`` with every kind a ColumnKind; ConfigError naming a bad one."""
+    from robustness.errors import ConfigError
+
+    checked: dict[str, ColumnKind] = {}
+    for col, kind in kinds.items():
+        try:
+            checked[col] = ColumnKind(kind)
+        except ValueError:
+            raise ConfigError(
+                f"'{kind}' is not a column kind (column '{col}'). Use one of: "
+                f"{', '.join(k.value for k in ColumnKind)}."
+            ) from None
+    return checked
+
+
 class ColumnKind(str, Enum):
     NUMERICAL = "numerical"
     CATEGORICAL = "categorical"

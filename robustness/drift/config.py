@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from robustness.configfile import load_section
+from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError
 
 _CORRECTIONS = ("bh", "none")
@@ -87,15 +87,7 @@ class DriftConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "DriftConfig":
-        if not isinstance(d, Mapping):
-            raise ConfigError(f"A drift configuration must be a table of settings, not {type(d).__name__}.")
-        known = [f.name for f in fields(cls)]
-        unknown = [k for k in d if k not in known]
-        if unknown:
-            raise ConfigError(
-                f"Unknown drift setting {', '.join(repr(k) for k in unknown)}. Valid settings: {', '.join(known)}."
-            )
-        values = dict(d)
+        values = known_settings(d, cls, "drift")
         for name in ("alpha", "drift_share", "distance_threshold"):
             if name in values and values[name] is not None:
                 values[name] = _number(name, values[name])

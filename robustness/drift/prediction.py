@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from robustness.drift.results import FeatureDrift
+from robustness.drift.results import FeatureDrift, find_feature
 from robustness.model import ModelAdapter, Task
 from robustness.schema import ColumnKind
 
-__all__ = ["PredictionDrift", "TargetDrift", "feature_drift_dict", "model_outputs", "prediction_drift",
+__all__ = ["PredictionDrift", "TargetDrift", "model_outputs", "prediction_drift",
            "target_drift"]
 
 PREDICTED_CLASS = "predicted class"
@@ -31,11 +31,6 @@ PREDICTION = "prediction"
 
 def _f(x) -> float | None:
     return None if x is None or not math.isfinite(float(x)) else float(x)
-
-
-def feature_drift_dict(f: FeatureDrift) -> dict:
-    """A JSON-safe dict of one FeatureDrift."""
-    return f.to_dict()
 
 
 def proba_column(label) -> str:
@@ -74,13 +69,10 @@ class PredictionDrift:
     status: str = "ok"
 
     def feature(self, name: str) -> FeatureDrift:
-        for f in self.features:
-            if f.feature == name:
-                return f
-        raise KeyError(name)
+        return find_feature(self.features, name)
 
     def to_dict(self) -> dict:
-        return {"task": self.task, "features": [feature_drift_dict(f) for f in self.features],
+        return {"task": self.task, "features": [f.to_dict() for f in self.features],
                 "reference_means": [_f(v) for v in self.reference_means],
                 "current_means": [_f(v) for v in self.current_means],
                 "drifted": self.drifted, "message": self.message, "status": self.status}
@@ -127,7 +119,7 @@ class TargetDrift:
         return self.drift is not None and self.drift.drifted
 
     def to_dict(self) -> dict:
-        return {"target": self.target, "drift": None if self.drift is None else feature_drift_dict(self.drift),
+        return {"target": self.target, "drift": None if self.drift is None else self.drift.to_dict(),
                 "message": self.message, "classes": list(self.classes),
                 "reference_shares": [_f(v) for v in self.reference_shares],
                 "current_shares": [_f(v) for v in self.current_shares],

@@ -44,6 +44,14 @@ class FeatureDrift:
         }
 
 
+def find_feature(features, name: str) -> FeatureDrift:
+    """The result for column ``name`` (KeyError if there is none)."""
+    for f in features:
+        if f.feature == name:
+            return f
+    raise KeyError(name)
+
+
 def _finite(x) -> float | None:
     return None if x is None or not math.isfinite(float(x)) else float(x)
 
@@ -86,10 +94,7 @@ class DriftResult:
     config: dict = field(default_factory=dict)  # the effective DriftConfig as a dict
 
     def feature(self, name: str) -> FeatureDrift:
-        for f in self.features:
-            if f.feature == name:
-                return f
-        raise KeyError(name)
+        return find_feature(self.features, name)
 
     def to_dict(self) -> dict:
         """The JSON contract of `robustness drift --json`."""

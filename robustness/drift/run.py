@@ -11,7 +11,7 @@ import pandas as pd
 from robustness.drift import DriftConfig, drift
 from robustness.drift.results import DriftResult, FeatureDrift
 from robustness.io.data import LoadedTable, read_table
-from robustness.io.infer import guess_roles, infer_schema, validate_roles
+from robustness.io.infer import guess_roles, infer_kind, infer_schema, validate_roles
 from robustness.schema import ColumnKind, ColumnRoles
 
 
@@ -86,7 +86,7 @@ def run_drift(
     kinds = dict(kinds) if kinds is not None else infer_schema(ref).kinds()
     for c in cur.columns:  # columns only in current still need a kind
         if c not in kinds:
-            kinds[c] = infer_schema(cur[[c]]).kinds()[c]
+            kinds[c] = infer_kind(cur[c])
     result = drift(ref, cur, kinds=kinds, columns=feature_columns(ref, cur, roles), config=config,
                    progress=progress)
     target = None

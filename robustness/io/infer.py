@@ -38,7 +38,7 @@ from pandas.api import types as ptypes
 from pandas.tseries.api import guess_datetime_format
 
 from robustness.errors import ConfigError, DataError
-from robustness.schema import ColumnInfo, ColumnKind, ColumnRoles, Schema
+from robustness.schema import ColumnInfo, ColumnKind, ColumnRoles, Schema, as_kinds
 
 _SAMPLE = 10_000
 _ID_NAME = re.compile(r"(?i:id|uuid|guid|key)|.*[_\-. ](?i:id|uuid|guid|key)|.*[a-z0-9](?:ID|Id)")
@@ -83,16 +83,7 @@ def infer_schema(df: pd.DataFrame, *, overrides: Mapping[str, ColumnKind | str] 
             f"Cannot set the kind of {_quoted(unknown)}: no such column. Available columns: "
             f"{_short_list(schema.names())}. Pick columns from this list."
         )
-    checked: dict[str, ColumnKind] = {}
-    for col, kind in overrides.items():
-        try:
-            checked[col] = ColumnKind(kind)
-        except ValueError:
-            raise ConfigError(
-                f"'{kind}' is not a column kind (column '{col}'). Use one of: "
-                f"{', '.join(k.value for k in ColumnKind)}."
-            ) from None
-    return schema.with_kinds(checked)
+    return schema.with_kinds(as_kinds(overrides))
 
 
 def _require_unique_columns(df: pd.DataFrame) -> None:

@@ -27,7 +27,7 @@ from pandas.api import types as ptypes
 
 from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_kind
-from robustness.schema import ColumnKind
+from robustness.schema import ColumnKind, as_kinds
 
 K = ColumnKind
 NUMERIC_KINDS = frozenset({K.NUMERICAL})
@@ -119,16 +119,7 @@ def _require_known(chosen: Sequence[str], names: Sequence[str], verb: str) -> No
 
 def _checked_kinds(kinds: Mapping[str, ColumnKind | str], names: Sequence[str]) -> dict[str, ColumnKind]:
     _require_known(list(kinds), names, "set the kind of")
-    checked: dict[str, ColumnKind] = {}
-    for col, kind in kinds.items():
-        try:
-            checked[col] = ColumnKind(kind)
-        except ValueError:
-            raise ConfigError(
-                f"'{kind}' is not a column kind (column '{col}'). Use one of: "
-                f"{', '.join(k.value for k in ColumnKind)}."
-            ) from None
-    return checked
+    return as_kinds(kinds)
 
 
 def numeric_values(series: pd.Series) -> np.ndarray | None:

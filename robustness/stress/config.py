@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from robustness.configfile import load_section
+from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError
 from robustness.schema import ColumnKind
 
@@ -120,14 +120,7 @@ class StressConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "StressConfig":
-        if not isinstance(d, Mapping):
-            raise ConfigError(f"A stress configuration must be a table of settings, not {type(d).__name__}.")
-        known = [f.name for f in fields(cls)]
-        unknown = [k for k in d if k not in known]
-        if unknown:
-            raise ConfigError(f"Unknown stress setting {', '.join(repr(k) for k in unknown)}. "
-                              f"Valid settings: {', '.join(known)}.")
-        return cls(**dict(d))
+        return cls(**known_settings(d, cls, "stress"))
 
     @classmethod
     def from_file(cls, path) -> "StressConfig":
