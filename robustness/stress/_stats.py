@@ -123,10 +123,22 @@ def _checked_kinds(kinds: Mapping[str, ColumnKind | str], names: Sequence[str]) 
 
 
 def numeric_values(series: pd.Series) -> np.ndarray | None:
-    """The column as float64 (NaN for missing), or None when it does not hold numbers."""
-    if ptypes.is_bool_dtype(series) or not ptypes.is_numeric_dtype(series):
+    """The column as float64 (NaN for missing), or None when it does not hold numbers.
+
+    Read-only: it may share memory with ``series`` (callers copy before changing values).
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):  # no pandas NA possible: a plain (cheap) conversion
+        if dtype.kind not in "iuf":
+            return None
+        values = series.to_numpy(dtype=np.float64)
+    elif ptypes.is_bool_dtype(series) or not ptypes.is_numeric_dtype(series):
         return None
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values.view()
+    values.flags.writeable = False
+    return values
 
 
 def numeric_stats(series: pd.Series) -> NumericStats | None:
@@ -197,39 +209,68 @@ def _whole(values: np.ndarray, series: pd.Series, stats: NumericStats) -> np.nda
     return np.round(values) if stats.integer or ptypes.is_integer_dtype(series) else values
 
 
-def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> pd.Series:
-    """``new`` (float64) in the dtype of ``series`` when it fits there, else in float64."""
-    out = pd.Series(new, index=series.index, name=series.name)
+def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> "np.ndarray | pd.Series":
+    """``new`` (a fresh float64 array) in the dtype of ``series`` when it fits there, else in float64.
+
+    A numpy array for numpy dtypes, a Series for pandas' own (nullable) dtypes.
+    """
     dtype = series.dtype
-    if not ptypes.is_integer_dtype(dtype):
-        return out.astype(dtype)
-    nullable = not isinstance(dtype, np.dtype)
-    present = new[~np.isnan(new)]
-    info = np.iinfo(dtype.numpy_dtype if nullable else dtype)
-    fits = (
-        keep_int
-        and (nullable or present.size == new.size)
-        and bool(np.all(np.isfinite(present)) and np.all(present == np.round(present)))
-        and (present.size == 0 or (present.min() >= info.min and present.max() <= info.max))
-    )
-    return out.astype(dtype if fits else "Float64" if nullable else np.float64)
+    if ptypes.is_integer_dtype(dtype):
+        nullable = not isinstance(dtype, np.dtype)
+        present = new[~np.isnan(new)]
+        info = np.iinfo(dtype.numpy_dtype if nullable else dtype)
+        fits = (
+            keep_int
+            and (nullable or present.size == new.size)
+            and bool(np.all(np.isfinite(present)) and np.all(present == np.round(present)))
+            and (present.size == 0 or (present.min() >= info.min and present.max() <= info.max))
+        )
+        dtype = dtype if fits else "Float64" if nullable else np.dtype(np.float64)
+    if isinstance(dtype, np.dtype):
+        return new.astype(dtype, copy=False)
+    return pd.Series(new, index=series.index, name=series.name).astype(dtype)
 
 
-def _with_values(series: pd.Series, rows: np.ndarray, new) -> pd.Series:
-    """``series`` with ``new`` at ``rows``, in its dtype where it can hold them."""
+def _with_values(series: pd.Series, rows: np.ndarray, new) -> "np.ndarray | pd.Series":
+    """``series`` with ``new`` at ``rows``, in its dtype where it can hold them (a numpy array for
+    numpy dtypes, a Series for pandas' own)."""
     values = series.to_numpy(dtype=object, copy=True)
     values[rows] = new
-    if isinstance(series.dtype, pd.CategoricalDtype):
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
         known = list(series.cat.categories)
         seen = set(known)
         extra = [v for v in pd.unique(np.asarray(new, dtype=object)) if v not in seen]
         cat = pd.Categorical(values, categories=known + extra, ordered=series.cat.ordered)
         return pd.Series(cat, index=series.index, name=series.name)
+    if isinstance(dtype, np.dtype) and dtype.kind in "O":
+        return values
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+        try:
+            return values.astype(dtype)
+        except (TypeError, ValueError):
+            return values
     out = pd.Series(values, index=series.index, name=series.name, dtype=object)
     try:
         return out.astype(series.dtype)
     except (TypeError, ValueError):
         return out
+
+
+def _blanked(series: pd.Series, rows: np.ndarray) -> "np.ndarray | pd.Series":
+    """``series`` with missing values at ``rows``: NaN (an integer column becomes float64, a bool
+    column object), NaT in datetimes; pandas' own dtypes through ``Series.mask``."""
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fiubOmM":
+        return series.mask(rows)
+    if dtype.kind in "iu":
+        values = series.to_numpy(dtype=np.float64)
+    elif dtype.kind == "b":
+        values = series.to_numpy(dtype=object)
+    else:
+        values = series.to_numpy(copy=True)
+    values[rows] = np.datetime64("NaT") if dtype.kind == "M" else np.timedelta64("NaT") if dtype.kind == "m" else np.nan
+    return values
 
 
 def _codes(values: np.ndarray, stats: CategoricalStats) -> np.ndarray:
@@ -282,20 +323,41 @@ def _holds_strings(series: pd.Series) -> bool:
 
 def typos(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One typo-like change per string, at random: a case flip, a leading or trailing space,
-    or a doubled or dropped character. Every result differs from its input."""
-    a = np.asarray(values, dtype=np.dtypes.StringDType())
-    n, length = a.size, np.strings.str_len(a)
+    or a doubled or dropped character. Every result differs from its input.
+
+    The draws are made per row; the strings are built once per distinct (value, change), since
+    a column holds few distinct values (a category repeats across thousands of rows).
+    """
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+    uniq = [str(v) for v in uniq]
+    n = codes.size
+    length = np.fromiter((len(v) for v in uniq), dtype=np.int64, count=len(uniq))[codes] if n else codes
     op = rng.integers(0, 4, n)  # 0 case, 1 space, 2 doubled, 3 dropped
     pos = np.minimum((rng.random(n) * np.maximum(length, 1)).astype(np.int64), np.maximum(length - 1, 0))
-    variants = [np.strings.upper(a), np.strings.lower(a), np.strings.title(a)]
-    pick = rng.integers(0, 3, n)
-    cased = np.where(pick == 0, variants[0], np.where(pick == 1, variants[1], variants[2]))
-    for variant in variants:  # when the drawn case changes nothing, try the others
-        cased = np.where(cased == a, variant, cased)
-    op = np.where(((op == 0) & (cased == a)) | (length == 0), 1, op)
+    pick = rng.integers(0, 3, n)  # 0 upper, 1 lower, 2 title
+    front = rng.random(n) < 0.5  # where the space goes
+    cased = [_cased(v) for v in uniq]  # per value and pick: the case change (None: none changes it)
+    no_case = np.fromiter((c[0] is None for c in cased), dtype=bool, count=len(uniq))[codes] if n else op < 0
+    op = np.where(((op == 0) & no_case) | (length == 0), 1, op)
     op = np.where((op == 3) & (length < 2), 2, op)
-    spaced = np.where(rng.random(n) < 0.5, np.strings.add(" ", a), np.strings.add(a, " "))
-    doubled = np.strings.add(np.strings.slice(a, 0, pos + 1), np.strings.slice(a, pos, None))
-    dropped = np.strings.add(np.strings.slice(a, 0, pos), np.strings.slice(a, pos + 1, None))
-    out = np.where(op == 0, cased, np.where(op == 1, spaced, np.where(op == 2, doubled, dropped)))
-    return out.astype(object)
+    param = np.where(op == 0, pick, np.where(op == 1, front, pos))
+    width = int(length.max(initial=0)) + 3
+    keys, inverse = np.unique((codes * 4 + op) * width + param, return_inverse=True)
+    made = np.empty(keys.size, dtype=object)
+    for i, key in enumerate(keys.tolist()):
+        rest, k = divmod(key, width)
+        code, kind = divmod(rest, 4)
+        v = uniq[code]
+        made[i] = (cased[code][k] if kind == 0 else (" " + v if k else v + " ") if kind == 1
+                   else v[:k + 1] + v[k:] if kind == 2 else v[:k] + v[k + 1:])
+    return made[inverse.ravel()]
+
+
+def _cased(value: str) -> tuple:
+    """For each drawn case (upper, lower, title): the changed string, falling back to the first
+    of upper, lower, title that changes it; (None, None, None) when none does."""
+    variants = (value.upper(), value.lower(), value.title())
+    firsts = [v for v in variants if v != value]
+    if not firsts:
+        return (None, None, None)
+    return tuple(v if v != value else firsts[0] for v in variants)

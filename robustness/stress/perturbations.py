@@ -58,6 +58,7 @@ from robustness.stress._stats import (
     _numeric_back,
     _present,
     _whole,
+    _blanked,
     _with_values,
     numeric_values,
     reference_cdf,
@@ -68,7 +69,7 @@ from robustness.stress._stats import (
 
 __all__ = [  # the stats classes are re-exported: import them from here or from robustness.stress
     "CategoricalStats", "NumericStats", "PerturbationSpec", "ReferenceStats", "UNSEEN", "applicable",
-    "perturb", "reference_cdf", "register", "registry", "rounding_step", "typos", "unseen_value",
+    "perturb", "perturbed_columns", "reference_cdf", "register", "registry", "rounding_step", "typos", "unseen_value",
 ]
 
 K = ColumnKind
@@ -105,24 +106,34 @@ def _frame_fn(column_fn: ColumnFn, table: str | None, *, one: bool = False) -> P
 
     ``table`` names the stats the column needs ("numeric", "categorical" or None for none);
     columns without them, or absent from ``data``, are skipped. ``one``: only the first
-    remaining column is perturbed.
+    remaining column is perturbed. The returned function also carries ``changes``: the same
+    work returning only the changed columns (the suite stacks those without building a table
+    per perturbed copy).
     """
 
-    def fn(data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator,
-           *, columns: Sequence[str]) -> pd.DataFrame:
-        out = data.copy()
+    def changes(data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator,
+                *, columns: Sequence[str]) -> dict[str, object]:
+        changed: dict[str, object] = {}
         if severity <= 0:
-            return out
+            return changed
         lookup = getattr(stats, table) if table else stats.kinds
         usable = [c for c in columns if c in data.columns and c in lookup]
         for col in usable[:1] if one else usable:
             new = column_fn(data[col], lookup[col] if table else None, severity, rng)
             if new is not None:
-                out[col] = new
+                changed[col] = new
+        return changed
+
+    def fn(data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator,
+           *, columns: Sequence[str]) -> pd.DataFrame:
+        out = data.copy()
+        for col, new in changes(data, stats, severity, rng, columns=columns).items():
+            out[col] = new
         return out
 
     fn.__name__ = fn.__qualname__ = column_fn.__name__.lstrip("_")
     fn.__doc__ = column_fn.__doc__
+    fn.changes = changes  # type: ignore[attr-defined]
     return fn
 
 
@@ -212,7 +223,7 @@ def _quantile_shift(series, stats: NumericStats, severity, rng):
 def _missing(series, _stats, severity, rng):
     """Blank a share = severity of the cells (NaN, None or NA as the dtype allows)."""
     rows = _choose(rng, _everyone(series), severity)
-    return series.mask(rows) if rows.any() else None
+    return _blanked(series, rows) if rows.any() else None
 
 
 # -- categories -----------------------------------------------------------------------------------
@@ -348,6 +359,31 @@ def perturb(name: str, data: pd.DataFrame, stats: ReferenceStats, severity: floa
 
     Returns a new table; ``data`` is not modified. Same seed, same result.
     """
+    spec, level, targets, rng = _prepared(name, data, stats, severity, columns, seed)
+    if level == 0 or not targets:
+        return data.copy()
+    return _checked_table(name, data, spec.fn(data, stats, level, rng, columns=targets))
+
+
+def perturbed_columns(name: str, data: pd.DataFrame, stats: ReferenceStats, severity: float, *,
+                      columns: Sequence[str], seed: int | np.random.Generator) -> dict[str, object]:
+    """What :func:`perturb` changes, without building the table: ``{column: new values}``.
+
+    The values are numpy arrays or pandas Series of ``len(data)``, in the dtype ``perturb``
+    gives that column; columns not listed are unchanged. Same seed, same values as ``perturb``.
+    A user-defined perturbation's table is returned whole (every column).
+    """
+    spec, level, targets, rng = _prepared(name, data, stats, severity, columns, seed)
+    if level == 0 or not targets:
+        return {}
+    changes = getattr(spec.fn, "changes", None)
+    if changes is not None:
+        return changes(data, stats, level, rng, columns=targets)
+    out = _checked_table(name, data, spec.fn(data, stats, level, rng, columns=targets))
+    return {col: out[col] for col in out.columns}
+
+
+def _prepared(name, data, stats, severity, columns, seed):
     spec = _spec(name)
     level = _checked_severity(severity, name)
     if not isinstance(data, pd.DataFrame):
@@ -361,9 +397,10 @@ def perturb(name: str, data: pd.DataFrame, stats: ReferenceStats, severity: floa
     targets = applicable(name, stats, chosen)
     if spec.scope == "one":
         targets = targets[:1]
-    if level == 0 or not targets:
-        return data.copy()
-    out = spec.fn(data, stats, level, rng, columns=targets)
+    return spec, level, targets, rng
+
+
+def _checked_table(name: str, data: pd.DataFrame, out) -> pd.DataFrame:
     if not isinstance(out, pd.DataFrame) or len(out) != len(data) or list(out.columns) != list(data.columns):
         raise ConfigError(f"Perturbation '{name}' did not return a table with the rows and columns of its "
                           "input. A perturbation must return a new DataFrame of the same shape.")

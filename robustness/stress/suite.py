@@ -38,7 +38,7 @@ from robustness.schema import ColumnKind
 from robustness.stress._metrics import classification_metrics, regression_metrics
 from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
 from robustness.stress.fragile import FragileRow, fragile_rows
-from robustness.stress.perturbations import ReferenceStats, applicable, perturb, registry
+from robustness.stress.perturbations import ReferenceStats, applicable, perturbed_columns, registry
 from robustness.stress.results import FeatureSensitivity, PerturbationResult, StressResult
 from robustness.stress._inputs import (
     _labels,
@@ -91,7 +91,7 @@ class _Cell:
     seed: int
     order: int  # position of the perturbation (suite cells) or the feature (sensitivity cells)
     feature: str | None = None  # set for feature-sensitivity cells
-    frame: pd.DataFrame | None = None
+    changes: dict | None = None  # column -> perturbed values (perturbed_columns), while being scored
     outcome: object = None  # _Scores | (status, message) when it failed | None when not run
 
 
@@ -233,21 +233,62 @@ def _run_cells(cells: list[_Cell], sample: pd.DataFrame, stats: ReferenceStats, 
         ready = []
         for c in batch:
             try:
-                c.frame = perturb(c.name, sample, stats, c.severity, columns=list(c.columns), seed=c.seed)
+                c.changes = perturbed_columns(c.name, sample, stats, c.severity, columns=list(c.columns),
+                                              seed=c.seed)
             except Exception as exc:  # noqa: BLE001 - a perturbation that fails is reported, the suite goes on
                 c.outcome = ("skipped", f"the perturbation could not be applied ({_exc_text(exc)})")
             else:
                 ready.append(c)
         if ready:
-            scorer.score_cells(ready)
+            scorer.score_cells(ready, sample)
         for c in batch:
-            c.frame = None
+            c.changes = None
         done += len(batch)
         if progress is not None:
             last = batch[-1]
             what = f"{last.name} on '{last.feature}'" if last.feature else f"{last.name} at severity {last.severity:g}"
             progress(done / total, f"{done} of {total} perturbed copies scored ({what})")
     return False
+
+
+_PLAIN_KINDS = frozenset("iufb")  # numpy integer, unsigned, float and bool dtypes
+
+
+def stack_rows(base: pd.DataFrame, changes: list[Mapping[str, object]]) -> pd.DataFrame:
+    """Perturbed copies of ``base``, one under the other: copy k is ``base`` with the columns in
+    ``changes[k]`` (column -> new values, as :func:`perturbed_columns` gives them) put in.
+
+    Equal, values and dtypes, to ``pd.concat(copies, ignore_index=True)``, without building the
+    copies: a column whose parts have plain numpy dtypes (object, or numbers that numpy promotes
+    as pandas does) is joined with one ``np.concatenate``, which also skips pandas' per-block
+    checks (they look at every cell of an all-missing object column). Any other column
+    (categorical, nullable, datetime, mixed object/number) goes through pandas.
+    """
+    columns = base.columns
+    if columns.has_duplicates:
+        copies = []
+        for change in changes:
+            copy = base.copy()
+            for col, values in change.items():
+                copy[col] = values
+            copies.append(copy)
+        return pd.concat(copies, ignore_index=True)
+    out = {}
+    for i, col in enumerate(columns):
+        own = base[col]
+        parts = [change.get(col, own) for change in changes]
+        dtypes = {p.dtype for p in parts}
+        plain = all(isinstance(d, np.dtype) for d in dtypes) and (
+            len(dtypes) == 1 and next(iter(dtypes)).kind in _PLAIN_KINDS | {"O"}
+            or all(d.kind in "iuf" for d in dtypes))
+        if plain:
+            out[i] = np.concatenate([np.asarray(p) for p in parts])
+        else:
+            out[i] = pd.concat([p if isinstance(p, pd.Series) else pd.Series(p, name=col) for p in parts],
+                               ignore_index=True)
+    stacked = pd.DataFrame(out, copy=False)
+    stacked.columns = columns
+    return stacked
 
 
 class _Scorer:
@@ -298,8 +339,8 @@ class _Scorer:
         pick = lambda a: None if a is None else a[keep]  # noqa: E731
         return _Scores(pick(s.codes), pick(s.proba), pick(s.values), s.bad[keep])
 
-    def score_cells(self, cells: list[_Cell]) -> None:
-        X = cells[0].frame if len(cells) == 1 else pd.concat([c.frame for c in cells], ignore_index=True)
+    def score_cells(self, cells: list[_Cell], sample: pd.DataFrame) -> None:
+        X = stack_rows(sample, [c.changes for c in cells])
         try:
             scores = self._call(X)
         except Exception as exc:  # noqa: BLE001 - a model failure is a finding; the failing cells are isolated
@@ -307,14 +348,12 @@ class _Scorer:
                 cells[0].outcome = ("error", _failure_message(cells[0], exc))
                 return
             mid = len(cells) // 2
-            self.score_cells(cells[:mid])
-            self.score_cells(cells[mid:])
+            self.score_cells(cells[:mid], sample)
+            self.score_cells(cells[mid:], sample)
             return
-        offset = 0
-        for c in cells:
-            n = len(c.frame)
-            sl = slice(offset, offset + n)
-            offset += n
+        n = len(sample)
+        for k, c in enumerate(cells):
+            sl = slice(k * n, (k + 1) * n)
             c.outcome = _Scores(None if scores.codes is None else scores.codes[sl],
                                 None if scores.proba is None else scores.proba[sl],
                                 None if scores.values is None else scores.values[sl], scores.bad[sl])

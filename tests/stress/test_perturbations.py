@@ -24,7 +24,9 @@ from robustness.stress import (
     registry,
 )
 from robustness.stress import _stats, perturbations
-from robustness.stress.perturbations import UNSEEN, reference_cdf, rounding_step, typos
+from robustness.stress.perturbations import UNSEEN, perturbed_columns, reference_cdf, rounding_step, typos
+from robustness.stress._stats import numeric_values
+from robustness.stress.suite import stack_rows
 
 K = ColumnKind
 BUILTINS = (
@@ -543,3 +545,38 @@ def test_property_shape_kept_and_zero_is_identity(frame, name, severity, seed):
     assert out.shape == frame.shape and list(out.columns) == cols and out.index.equals(frame.index)
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(perturb(name, frame, stats, 0.0, columns=cols, seed=seed), frame)
+
+
+# -- the suite's path: changed columns only, stacked without building each copy ---------------------
+
+
+@pytest.mark.parametrize("which", ["credit", "synthetic"])
+def test_stacked_changes_equal_the_concatenated_perturbed_tables(frames, which, own_registry):
+    """What the suite scores (perturbed_columns + stack_rows) is exactly pd.concat of perturb's tables:
+    same values, same dtypes (int -> float with missing values, bool -> object, categoricals,
+    nullable Int64), for every perturbation and a user-defined one."""
+    data, stats, cols = frames[which]
+    data = data[cols].head(300)
+    register("negate", _negate, kinds=["numerical"], description="Flips the sign of a share = severity of values.")
+    names = list(registry())
+    tables, changes = [], []
+    for i, name in enumerate(names):
+        for severity in (0.0, 0.3, 1.0):
+            kw = dict(columns=applicable(name, stats, cols) or cols[:1], seed=i)
+            tables.append(perturb(name, data, stats, severity, **kw))
+            changes.append(perturbed_columns(name, data, stats, severity, **kw))
+            assert set(changes[-1]) <= set(cols)
+    pd.testing.assert_frame_equal(stack_rows(data, changes), pd.concat(tables, ignore_index=True))
+    # one copy at a time, as when a failing batch is split
+    for table, change in zip(tables[:6], changes[:6]):
+        pd.testing.assert_frame_equal(stack_rows(data, [change]), table.reset_index(drop=True))
+
+
+def test_numeric_values_never_write_into_the_callers_data(frames):
+    data, stats, cols = frames["credit"]
+    before = data.copy()
+    for name in registry():
+        perturb(name, data, stats, 1.0, columns=applicable(name, stats, cols), seed=1)
+    pd.testing.assert_frame_equal(data, before)
+    with pytest.raises(ValueError):
+        numeric_values(data["income"])[0] = 1.0
