@@ -9,6 +9,18 @@
 from robustness.explain.config import ExplainConfig
 from robustness.explain.explainer import Explainer, explain, sample_rows
 from robustness.explain.results import ADDITIVITY_TOLERANCE, ExplainerInfo, Explanation, Importance, RowExplanation
+from robustness.explain.views import (
+    ExplanationShift,
+    FeatureShift,
+    PartialDependence,
+    PermutationImportance,
+    explanation_shift,
+    partial_dependence,
+    permutation_importance,
+    strongest_interaction,
+)
 
 __all__ = ["ADDITIVITY_TOLERANCE", "ExplainConfig", "Explainer", "ExplainerInfo", "Explanation", "Importance",
-           "RowExplanation", "explain", "sample_rows"]
+           "RowExplanation", "explain", "sample_rows", "ExplanationShift", "FeatureShift", "PartialDependence",
+           "PermutationImportance", "explanation_shift", "partial_dependence", "permutation_importance",
+           "strongest_interaction"]
