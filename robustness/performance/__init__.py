@@ -1,5 +1,7 @@
-"""Performance with labels (bootstrap intervals, curves, calibration, over time)."""
+"""Performance with labels (bootstrap intervals, curves, calibration, over time), estimated without
+labels, weak segments, group metrics and conformal coverage."""
 
+from robustness.performance.estimate import Estimate, LabelFreeResult, estimate_performance
 from robustness.performance.evaluate import (
     DatasetPerformance,
     PerformanceResult,
@@ -9,6 +11,10 @@ from robustness.performance.evaluate import (
     performance,
 )
 from robustness.performance.metrics import Calibration, Curves, Labelled, MetricValue
+from robustness.performance.segments import GroupMetrics, Segment, group_metrics, weak_segments
+from robustness.performance.uncertainty import ConformalResult, Coverage, conformal
 
-__all__ = ["Calibration", "Curves", "DatasetPerformance", "Labelled", "MetricValue", "PerformanceResult",
-           "WindowPerformance", "evaluate", "labelled", "performance"]
+__all__ = ["Calibration", "ConformalResult", "Coverage", "Curves", "DatasetPerformance", "Estimate", "GroupMetrics",
+           "LabelFreeResult", "Labelled", "MetricValue", "PerformanceResult", "Segment", "WindowPerformance",
+           "conformal", "estimate_performance", "evaluate", "group_metrics", "labelled", "performance",
+           "weak_segments"]
