@@ -1,0 +1,346 @@
+"""The trust report's scorecard: one pass/warn/fail check per area, with a plain-language reason.
+
+``build_report(workspace, config)`` runs every area on the workspace (the same functions the
+pages and the CLI call) and judges each result against ``ReportConfig`` thresholds:
+
+- **Data quality**: the quality suite's worst finding (its own warn/fail thresholds);
+- **Data drift**: fail when the dataset drifts (share of drifted columns ≥ the drift config's
+  ``drift_share``), warn when some columns drift, else pass;
+- **Stress tests**: the stress suite's verdict (flip-rate thresholds of the stress config);
+- **Explanation shift**: fail when the contribution of the model's most important feature
+  shifted, warn when another feature's did, else pass;
+- **Performance**: the headline metric (accuracy, or MAE for regressors) on current against
+  reference: with current labels the actual value, without them the label-free estimate
+  (confidence-based for classifiers, importance weighting for regressors); warn or fail on the
+  relative degradation (``warn_degradation``, ``fail_degradation``);
+- **Uncertainty**: split-conformal sets calibrated on the reference at ``1 − alpha``: fail when
+  current coverage is below target by ``fail_coverage_gap`` or more (beyond sampling noise),
+  warn when below target beyond noise, else pass.
+
+An area that cannot run (no model, no labels, an error) is "skipped" with its reason and does
+not change the verdict. The overall verdict is the worst status.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from robustness.configfile import known_settings, load_section
+from robustness.errors import ConfigError, RobustnessError
+from robustness.quality.results import to_json_safe
+
+__all__ = ["Check", "ReportConfig", "TrustReport", "build_report", "STATUSES"]
+
+STATUSES = ("pass", "warn", "fail", "skipped")
+_RANK = {"skipped": -1, "pass": 0, "warn": 1, "fail": 2}
+AREAS = ("Data quality", "Data drift", "Stress tests", "Explanation shift", "Performance", "Uncertainty")
+PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "shap", "evidently", "plotly", "streamlit", "skops",
+            "onnxruntime")
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    warn_degradation: float = 0.05  # relative drop of accuracy (rise of MAE) that warns
+    fail_degradation: float = 0.10
+    alpha: float = 0.1  # conformal miscoverage level (90% sets)
+    fail_coverage_gap: float = 0.05  # coverage this far below 1 - alpha fails
+    seed: int = 0
+    stress_rows: int = 2000
+    explain_rows: int = 500
+    n_boot: int = 200
+    checks: tuple[str, ...] = AREAS  # which areas to run
+
+    def __post_init__(self) -> None:
+        for name in ("warn_degradation", "fail_degradation", "fail_coverage_gap"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v < 10 and math.isfinite(v)):
+                raise ConfigError(f"The report setting '{name}' must be a number between 0 and 10, not {v!r}.")
+        if self.warn_degradation > self.fail_degradation:
+            raise ConfigError("warn_degradation must not exceed fail_degradation.")
+        if not (isinstance(self.alpha, (int, float)) and 0 < self.alpha < 1):
+            raise ConfigError(f"The report setting 'alpha' must be between 0 and 1 (e.g. 0.1), not {self.alpha!r}.")
+        for name in ("seed", "stress_rows", "explain_rows", "n_boot"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name in ("seed", "n_boot") else 10):
+                raise ConfigError(f"The report setting '{name}' must be a whole number, not {v!r}.")
+        checks = tuple(self.checks)
+        unknown = [c for c in checks if c not in AREAS]
+        if unknown:
+            raise ConfigError(f"Unknown report check(s) {', '.join(map(repr, unknown))}. Valid: {', '.join(AREAS)}.")
+        object.__setattr__(self, "checks", checks)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["checks"] = list(self.checks)
+        return d
+
+    @classmethod
+    def from_dict(cls, d) -> "ReportConfig":
+        values = known_settings(d, cls, "report")
+        if "checks" in values:
+            values["checks"] = tuple(values["checks"])
+        return cls(**values)
+
+    @classmethod
+    def from_file(cls, path) -> "ReportConfig":
+        return load_section(path, "report", cls.from_dict)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # pass | warn | fail | skipped
+    summary: str  # one plain sentence
+    details: tuple[str, ...] = ()
+    metrics: dict = field(default_factory=dict)  # numbers behind the verdict (aggregates only)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "summary": self.summary, "details": list(self.details),
+                "metrics": to_json_safe(self.metrics)}
+
+
+@dataclass(frozen=True, eq=False)
+class TrustReport:
+    title: str
+    checks: tuple[Check, ...]
+    manifest: dict
+    results: dict  # area -> the typed result (for charts); not serialised whole
+    seconds: float
+
+    @property
+    def verdict(self) -> str:
+        judged = [c.status for c in self.checks if c.status != "skipped"]
+        return max(judged, key=_RANK.__getitem__) if judged else "pass"
+
+    def check(self, name: str) -> Check:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "verdict": self.verdict, "checks": [c.to_dict() for c in self.checks],
+                "manifest": to_json_safe(self.manifest), "seconds": round(self.seconds, 3)}
+
+
+# -- manifest ---------------------------------------------------------------------------------------
+
+
+def manifest(ws, config: ReportConfig, extra: dict | None = None) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in ("robustness-dashboard",) + PACKAGES:
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {"name": ws.model_name, "sha256": ws.model_sha256,
+                  "summary": None if ws.model is None else ws.model.summary().to_dict()},
+        "reference": {"name": ws.reference.name, "sha256": ws.reference.sha256, "rows": len(ws.reference.frame),
+                      "columns": len(ws.reference.frame.columns)},
+        "current": {"name": ws.current.name, "sha256": ws.current.sha256, "rows": len(ws.current.frame),
+                    "columns": len(ws.current.frame.columns)},
+        "scenario": ws.scenario,
+        "roles": ws.roles.to_dict(),
+        "kinds": {c: str(k.value) for c, k in ws.schema.kinds().items()},
+        "config": config.to_dict(),
+        "seed": config.seed,
+        "python": platform.python_version(),
+        "packages": versions,
+        **(extra or {}),
+    }
+
+
+def _labelled_current(ws) -> bool:
+    t = ws.roles.target
+    return bool(t) and t in ws.current.frame.columns and ws.current.frame[t].notna().any()
+
+
+# -- checks -----------------------------------------------------------------------------------------
+
+
+def _names(items, limit: int = 4) -> str:
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _quality(ws, config, results) -> Check:
+    from robustness.quality import quality
+
+    rep = quality(ws.reference.frame, ws.current.frame, kinds=ws.schema.kinds(), roles=ws.roles)
+    results["quality"] = rep
+    issues = rep.issues
+    if not issues:
+        return Check("Data quality", "pass", "No data-quality problem found in the current data compared with the "
+                     "reference (missing values, types, ranges, categories, duplicates).", metrics={"issues": 0})
+    bad = [f for f in issues if f.status == rep.status]
+    summary = f"{len(issues)} data-quality issue(s); the worst: {bad[0].message}"
+    return Check("Data quality", rep.status, summary, tuple(f.message for f in issues[:10]),
+                 {"issues": len(issues), "failing": sum(f.status == "fail" for f in issues)})
+
+
+def _drift(ws, config, results) -> Check:
+    from robustness.drift.run import run_drift
+
+    run = run_drift(ws.reference, ws.current, roles=ws.roles, kinds=ws.schema.kinds())
+    results["drift"] = run
+    res = run.result
+    drifted = [f.feature for f in res.features if f.drifted]
+    tested = res.dataset.n_columns
+    metrics = {"drifted": len(drifted), "tested": tested, "share": res.dataset.drifted_share}
+    if not drifted:
+        return Check("Data drift", "pass", f"None of the {tested} input columns changed distribution significantly.",
+                     metrics=metrics)
+    status = "fail" if res.dataset.drifted else "warn"
+    summary = (f"{len(drifted)} of {tested} input columns changed distribution ({_names(drifted)})"
+               + (f", at or above the {res.dataset.share_threshold:.0%} share that counts as dataset drift." if status == "fail"
+                  else ", below the share that counts as dataset drift."))
+    details = tuple(f"{f.feature}: {f.test} statistic {f.statistic:.3g}" + (f", p = {f.p_value:.2g}" if f.p_value is not None
+                                                                             else "") for f in res.features if f.drifted)
+    return Check("Data drift", status, summary, details[:10], metrics)
+
+
+def _stress(ws, config, results) -> Check:
+    from robustness.stress import StressConfig, run_stress
+
+    target = ws.roles.target if _labelled_current(ws) else None
+    res = run_stress(ws.model, ws.current.frame, target=target, reference=ws.reference.frame, kinds=ws.schema.kinds(),
+                     config=StressConfig(max_rows=config.stress_rows, seed=config.seed))
+    results["stress"] = res
+    failing = [v for v in res.verdicts if v.status in ("fail", "error")]
+    warning = [v for v in res.verdicts if v.status == "warn"]
+    status = "fail" if res.verdict == "fail" else res.verdict
+    if status == "pass":
+        summary = f"Predictions held under every perturbation (robustness score {res.score:.0f}/100)."
+    else:
+        worst = (failing or warning)[0]
+        summary = (f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {res.score:.0f}/100); "
+                   f"the worst: {worst.message}")
+    return Check("Stress tests", status, summary, tuple(v.message for v in failing + warning)[:10],
+                 {"score": res.score, "failing": len(failing), "warning": len(warning)})
+
+
+def _explain(ws, config, results) -> Check:
+    from robustness.explain import ExplainConfig, Explainer, explanation_shift
+
+    ex = Explainer(ws.model, ws.reference.frame, config=ExplainConfig(rows=config.explain_rows, seed=config.seed))
+    ref, cur = ex.explain(ws.reference.frame), ex.explain(ws.current.frame)
+    shift = explanation_shift(ref, cur)
+    results["explain"] = (ref, cur, shift)
+    top = ref.importance()[0].feature
+    shifted = shift.shifted
+    metrics = {"shifted": len(shifted), "features": len(shift.features), "top_feature": top,
+               "additivity_max_error": max(ref.additivity_max_error, cur.additivity_max_error)}
+    if not shifted:
+        return Check("Explanation shift", "pass", f"What drives the predictions is unchanged: no feature's contribution "
+                     f"shifted between reference and current ({ex.method} SHAP, {cur.n_rows} rows each).", metrics=metrics)
+    status = "fail" if top in shifted else "warn"
+    summary = (f"The contributions of {_names(shifted)} to the predictions shifted between reference and current"
+               + (f", including {top}, the feature the model relies on most." if status == "fail" else "."))
+    details = tuple(f"{f.feature}: mean |SHAP| {f.mean_abs_reference:.3g} -> {f.mean_abs_current:.3g}"
+                    for f in shift.features if f.shifted)
+    return Check("Explanation shift", status, summary, details[:10], metrics)
+
+
+def _performance(ws, config, results) -> Check:
+    from robustness.performance import estimate_performance, performance
+
+    target = ws.roles.target
+    if not target or target not in ws.reference.frame.columns:
+        return Check("Performance", "skipped", "No target column in the reference data, so performance cannot be "
+                     "measured or estimated.")
+    headline = "accuracy" if ws.model.is_classifier else "mae"
+    perf = performance(ws.model, ws.reference.frame, ws.current.frame if _labelled_current(ws) else None,
+                       target=target, n_boot=config.n_boot, seed=config.seed)
+    results["performance"] = perf
+    ref_v = perf.reference.metric(headline).value if perf.reference else None
+    source = "measured on current labels"
+    cur_m = perf.current.metric(headline) if perf.current is not None and perf.current.n_labelled else None
+    if cur_m is None:
+        est = estimate_performance(ws.model, ws.reference.frame, ws.current.frame, target=target, seed=config.seed)
+        results["estimate"] = est
+        e = est.get("confidence" if ws.model.is_classifier and ws.model.has_proba else "weighting", headline)
+        if e is None:
+            return Check("Performance", "skipped", "The current data has no labels and no label-free estimate applies.")
+        cur_m, source = e.metric, f"estimated without labels ({e.method})"
+    cur_v = cur_m.value
+    if ref_v is None or cur_v is None:
+        return Check("Performance", "skipped", "The headline metric is undefined on the available labels.")
+    higher = headline == "accuracy"
+    change = (ref_v - cur_v) / abs(ref_v) if higher else (cur_v - ref_v) / abs(ref_v) if ref_v else math.inf
+    status = "fail" if change >= config.fail_degradation else "warn" if change >= config.warn_degradation else "pass"
+    label = "Accuracy" if higher else "MAE"
+    ci = f" (95% interval {cur_m.low:.3g}-{cur_m.high:.3g})" if cur_m.low is not None else ""
+    verb = "rose" if cur_v > ref_v else "fell"
+    if status == "pass":
+        summary = f"{label} on current data is {cur_v:.3g}{ci}, {source}, against {ref_v:.3g} on the reference: within tolerance."
+    else:
+        summary = (f"{label} {verb} from {ref_v:.3g} on the reference to {cur_v:.3g} on current data{ci}, {source}: "
+                   f"{abs(change):.0%} worse.")
+    return Check("Performance", status, summary, (), {"metric": headline, "reference": ref_v, "current": cur_v,
+                                                        "low": cur_m.low, "high": cur_m.high, "source": source,
+                                                        "relative_change": change})
+
+
+def _uncertainty(ws, config, results) -> Check:
+    from robustness.performance import conformal
+
+    target = ws.roles.target
+    if not target or target not in ws.reference.frame.columns:
+        return Check("Uncertainty", "skipped", "No target column in the reference data to calibrate prediction sets on.")
+    if not _labelled_current(ws):
+        res = conformal(ws.model, ws.reference.frame, ws.current.frame, target=target, alpha=config.alpha)
+        results["conformal"] = res
+        return Check("Uncertainty", "skipped", "Current data has no labels, so the coverage of the prediction "
+                     f"{res.kind} cannot be checked.", metrics={"target": res.target, "size_current": res.size_current})
+    res = conformal(ws.model, ws.reference.frame, ws.current.frame, target=target, alpha=config.alpha)
+    results["conformal"] = res
+    c = res.current
+    what = "prediction sets" if res.kind == "sets" else "prediction intervals"
+    gap = res.target - c.coverage
+    metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size}
+    if not res.lost_coverage:
+        return Check("Uncertainty", "pass", f"The {res.target:.0%} {what} calibrated on the reference cover "
+                     f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.", metrics=metrics)
+    status = "fail" if gap >= config.fail_coverage_gap else "warn"
+    return Check("Uncertainty", status, f"The {res.target:.0%} {what} calibrated on the reference cover only "
+                 f"{c.coverage:.1%} of current rows ({c.low:.1%}-{c.high:.1%}): the model is more often wrong than "
+                 "it expects on current data.", metrics=metrics)
+
+
+_AREAS: dict[str, Callable] = {"Data quality": _quality, "Data drift": _drift, "Stress tests": _stress,
+                               "Explanation shift": _explain, "Performance": _performance, "Uncertainty": _uncertainty}
+_NEEDS_MODEL = {"Stress tests", "Explanation shift", "Performance", "Uncertainty"}
+
+
+def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[float, str], None] | None = None,
+                 title: str | None = None) -> TrustReport:
+    """Run every configured area on the workspace and judge it (see the module docstring)."""
+    config = config or ReportConfig()
+    start = time.perf_counter()
+    checks, results = [], {}
+    areas = [a for a in AREAS if a in config.checks]
+    for i, area in enumerate(areas):
+        if progress is not None:
+            progress(i / len(areas), f"Checking {area.lower()}…")
+        if area in _NEEDS_MODEL and not ws.has_model:
+            checks.append(Check(area, "skipped", "No model file was given, so this check cannot run (predictions "
+                                "read from columns cannot be re-computed)."))
+            continue
+        try:
+            checks.append(_AREAS[area](ws, config, results))
+        except RobustnessError as exc:
+            checks.append(Check(area, "skipped", f"Could not run: {exc}"))
+    if progress is not None:
+        progress(1.0, "Done")
+    name = title or f"Trust report: {ws.model_name or 'model'} on {ws.current.name}"
+    return TrustReport(name, tuple(checks), manifest(ws, config), results, time.perf_counter() - start)
