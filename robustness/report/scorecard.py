@@ -184,7 +184,7 @@ def _quality(ws, config, results) -> Check:
                      "reference (missing values, types, ranges, categories, duplicates).", metrics={"issues": 0})
     bad = [f for f in issues if f.status == rep.status]
     summary = f"{len(issues)} data-quality issue(s); the worst: {bad[0].message}"
-    return Check("Data quality", rep.status, summary, tuple(f.message for f in issues[:10]),
+    return Check("Data quality", rep.status, summary, tuple(f.message for f in issues[:10] if f is not bad[0]),
                  {"issues": len(issues), "failing": sum(f.status == "fail" for f in issues)})
 
 
