@@ -107,6 +107,8 @@ def _text(v) -> str:
 
 def point_metrics(d: Labelled) -> dict[str, float | None]:
     """scikit-learn's values of every metric of the task (None where undefined)."""
+    if d.n == 0:
+        return {name: None for name in (CLASSIFICATION if d.classifier else REGRESSION)}
     if not d.classifier:
         y, p = d.y.astype(float), d.pred.astype(float)
         r2 = float(skm.r2_score(y, p)) if d.n >= 2 and np.var(y) > 0 else None

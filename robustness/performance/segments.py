@@ -107,7 +107,7 @@ def weak_segments(model: ModelAdapter, data: pd.DataFrame, *, target: str, featu
     leaves = tree.apply(X)
     headline = "accuracy" if d.classifier else "mae"
     overall = float(1 - err.mean()) if d.classifier else float(err.mean())
-    paths = _paths(tree, feats, orders)
+    paths = _paths(tree, feats, orders, {c for j, c in enumerate(feats) if np.isnan(X[:, j]).any()})
     out = []
     for leaf in np.unique(leaves):
         rows = leaves == leaf
@@ -125,7 +125,7 @@ def weak_segments(model: ModelAdapter, data: pd.DataFrame, *, target: str, featu
     return tuple(s for _, s in out[:max_segments])
 
 
-def _paths(tree, feats: list[str], orders: dict[str, list | None]) -> dict[int, list]:
+def _paths(tree, feats: list[str], orders: dict[str, list | None], gaps: set[str]) -> dict[int, list]:
     t = tree.tree_
     out: dict[int, list] = {}
 
@@ -141,8 +141,9 @@ def _paths(tree, feats: list[str], orders: dict[str, list | None]) -> dict[int, 
         else:
             cut = int(math.floor(thr)) + 1
             left, right = (col, "in", tuple(order[:cut])), (col, "in", tuple(order[cut:]))
-        walk(t.children_left[node], conds + [left] + ([] if nan_left else [(col, "present", None)]))
-        walk(t.children_right[node], conds + [right] + ([] if not nan_left else [(col, "present", None)]))
+        present = [(col, "present", None)] if col in gaps else []  # missing values go one way only
+        walk(t.children_left[node], conds + [left] + ([] if nan_left else present))
+        walk(t.children_right[node], conds + [right] + ([] if not nan_left else present))
 
     walk(0, [])
     return out
