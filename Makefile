@@ -25,11 +25,13 @@ lock:
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-# Debian's chromium for the browser end-to-end tests (no browser download at test time).
+# Debian's chromium for the browser end-to-end tests and the report's PDF export (no browser
+# download at test time), and poppler-utils (pdftoppm, pdftotext) to check the PDFs it prints.
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then \
-		echo "installing Debian's chromium (and an emoji font) for the browser tests"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 \
+		|| ! command -v pdftoppm >/dev/null 2>&1; then \
+		echo "installing Debian's chromium, an emoji font and poppler-utils for the browser and PDF tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji poppler-utils >/dev/null; \
 	fi
 
 test: setup browser
