@@ -27,7 +27,7 @@ import math
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 
 from robustness.configfile import known_settings, load_section
@@ -98,10 +98,11 @@ class Check:
     summary: str  # one plain sentence
     details: tuple[str, ...] = ()
     metrics: dict = field(default_factory=dict)  # numbers behind the verdict (aggregates only)
+    seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "summary": self.summary, "details": list(self.details),
-                "metrics": to_json_safe(self.metrics)}
+                "metrics": to_json_safe(self.metrics), "seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -336,10 +337,12 @@ def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[
             checks.append(Check(area, "skipped", "No model file was given, so this check cannot run (predictions "
                                 "read from columns cannot be re-computed)."))
             continue
+        began = time.perf_counter()
         try:
-            checks.append(_AREAS[area](ws, config, results))
+            check = _AREAS[area](ws, config, results)
         except RobustnessError as exc:
-            checks.append(Check(area, "skipped", f"Could not run: {exc}"))
+            check = Check(area, "skipped", f"Could not run: {exc}")
+        checks.append(replace(check, seconds=time.perf_counter() - began))
     if progress is not None:
         progress(1.0, "Done")
     name = title or f"Trust report: {ws.model_name or 'model'} on {ws.current.name}"

@@ -200,3 +200,15 @@ def test_small_linear_models_work_end_to_end():
     r = from_estimator(LinearRegression().fit(X, X.a * 2))
     assert evaluate(r, X.assign(t=X.a * 2), "t", n_boot=20).metric("mae").value == pytest.approx(0, abs=1e-9)
     assert set(point_metrics(Labelled(np.zeros(0, int), np.zeros(0, int), None, ("0", "1"))).values()) == {None}
+
+
+def test_vectorised_average_precision_equals_sklearn_with_ties():
+    from robustness.performance.metrics import _ap_rows
+
+    rng = np.random.default_rng(1)
+    y = rng.random((6, 400)) < 0.25
+    score = np.round(rng.random((6, 400)) * 0.7 + y * 0.3, 1)
+    got = _ap_rows(y, score)
+    for b in range(6):
+        assert got[b] == pytest.approx(skm.average_precision_score(y[b], score[b]))
+    assert np.isnan(_ap_rows(np.zeros((1, 5), bool), np.ones((1, 5))))[0]
