@@ -173,4 +173,7 @@ def raw_groups(pre, raw: pd.DataFrame, n_out: int) -> tuple[list[str], np.ndarra
                 notes.append(f"The preprocessing combines {key.replace(' + ', ', ')} into shared columns, so their "
                              f"attributions are shown together as '{key}'.")
         M[j, index[key]] = 1.0
-    return groups, M, notes
+    # a column that reaches the model only through a group is shown in the group, not as a zero of its own
+    grouped = {c for key in groups[len(columns):] if key != OTHER for c in key.split(" + ")}
+    keep = [i for i, g in enumerate(groups) if not (g in grouped and not M[:, i].any())]
+    return [groups[i] for i in keep], M[:, keep], notes

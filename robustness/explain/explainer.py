@@ -112,8 +112,10 @@ class Explainer:
             if why is None:
                 return
             tried.append(why)
-        elif wanted == "linear":
+        elif wanted == "linear" and self.final is not None:
             tried.append(f"{self._what()} is not a linear model (it has no coefficients)")
+        if self.final is None and wanted in ("tree", "linear"):
+            tried.append(f"{self._what()} is a black box to SHAP (it exposes no trees or coefficients)")
         if wanted in ("tree", "linear"):
             raise ConfigError(f"The {wanted} explainer cannot explain this model: {'; '.join(tried)}. "
                               "Use method 'auto' or 'permutation'.")
@@ -260,7 +262,7 @@ class Explainer:
         else:
             values, base, output, features = self._shap_transformed(X)
         try:
-            predictions = np.asarray(self.model.predict(X))
+            predictions = np.asarray(self.model.predict(X)) if len(X) else np.empty(0, dtype=object)
         except RobustnessError:
             raise
         except Exception as exc:  # noqa: BLE001 - adapters wrap model errors; anything else is a model failure
@@ -275,16 +277,16 @@ class Explainer:
                            seconds=time.perf_counter() - start, notes=tuple(notes))
 
     def _shap_transformed(self, X: pd.DataFrame):
+        if len(X) == 0:  # before the preprocessing, which may refuse zero rows
+            groups, _ = self._mapping(self._n_inputs)
+            k = len(self.outputs)
+            return np.zeros((0, len(groups), k)), self._base(), np.zeros((0, k)), list(groups)
         try:
             Xt = self._transformed(X)
         except RobustnessError:
             raise
         except Exception as exc:  # noqa: BLE001 - the model's own preprocessing
             raise ModelError(f"The model's preprocessing failed on the rows being explained: {_short(exc)}") from exc
-        if len(X) == 0:
-            n = len(self.features)
-            return (np.zeros((0, n, len(self.outputs))), self._base(), np.zeros((0, len(self.outputs))),
-                    list(self.features))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self.method == "tree":
