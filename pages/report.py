@@ -1,0 +1,109 @@
+"""Trust report: one pass/warn/fail scorecard over every check, exported as HTML, PDF and JSON."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from pages._shared import md, require_workspace
+from robustness.errors import RobustnessError
+from robustness.report import AREAS, ReportConfig, build_report
+from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
+from robustness.workspace import Workspace
+
+ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skipped": "⏭️"}
+
+ws = require_workspace()
+st.title("🛡️ Trust report")
+st.markdown("One scorecard for stakeholders: each check passes, warns or fails with a one-sentence reason. "
+            "Download it as a self-contained HTML page, a PDF or JSON (for CI: `robustness report`).")
+
+with st.expander("⚙️ Thresholds and checks", expanded=False):
+    uploaded = st.file_uploader("Settings file (TOML or JSON, a [report] table)", type=["toml", "json"],
+                                key="report_config_file")
+    with st.form("report_settings"):
+        c1, c2, c3 = st.columns(3)
+        warn = c1.number_input("Warn at performance loss", 0.0, 5.0, 0.05, step=0.01, format="%.2f",
+                               help="Relative drop of accuracy (or rise of MAE) against the reference.")
+        fail = c2.number_input("Fail at performance loss", 0.0, 5.0, 0.10, step=0.01, format="%.2f")
+        alpha = c3.number_input("Conformal α", 0.01, 0.5, 0.10, step=0.01, format="%.2f",
+                                help="Prediction sets aim to cover 1 − α of rows.")
+        checks = st.multiselect("Checks", list(AREAS), default=list(AREAS))
+        seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+        st.form_submit_button("Apply")
+
+try:
+    if uploaded is not None:
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / ("settings" + Path(uploaded.name).suffix.lower())
+            path.write_bytes(uploaded.getvalue())
+            config = ReportConfig.from_file(path)
+        st.caption(f"Settings from {md(uploaded.name)} (the form above is ignored while a file is loaded).")
+    else:
+        config = ReportConfig(warn_degradation=float(warn), fail_degradation=float(fail), alpha=float(alpha),
+                              checks=tuple(checks) or AREAS, seed=int(seed))
+except RobustnessError as err:
+    st.error(md(err))
+    st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_report(_ws: Workspace, key: str, config_key: str, _config: ReportConfig):
+    return build_report(_ws, _config)
+
+
+config_key = json.dumps(config.to_dict(), sort_keys=True)
+status = st.status("Running the checks…", expanded=False)
+try:
+    report = cached_report(ws, ws.key(), config_key, config)
+except RobustnessError as err:
+    status.update(label="The report could not be built", state="error")
+    st.error(md(err))
+    st.stop()
+status.update(label=f"Checks done in {report.seconds:.1f} s", state="complete")
+
+verdict = report.verdict
+banner = {"pass": st.success, "warn": st.warning, "fail": st.error}[verdict]
+counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "warn", "pass", "skipped")}
+banner(f"Overall verdict: **{verdict.upper()}** — {counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
+       + (f", {counts['skipped']} skipped" if counts["skipped"] else ""))
+
+for c in report.checks:
+    with st.container(border=True):
+        st.markdown(f"{ICON[c.status]} **{md(c.name)}** · `{c.status.upper()}`")
+        st.markdown(md(c.summary))
+        if c.details:
+            with st.expander("Details"):
+                for d in c.details:
+                    st.markdown(f"- {md(d)}")
+
+st.subheader("Download")
+stem = "trust-report"
+c1, c2, c3 = st.columns(3)
+c1.download_button("⬇️ HTML (opens offline)", to_html(report), file_name=f"{stem}.html", mime="text/html")
+c2.download_button("⬇️ JSON", to_json(report), file_name=f"{stem}.json", mime="application/json")
+if find_chromium() is None:
+    c3.caption("PDF export prints the report with Chromium, which is not installed on this machine.")
+elif c3.button("Prepare PDF"):
+    import tempfile
+    from pathlib import Path
+
+    with st.spinner("Printing the report with headless Chromium…"):
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                pdf = to_pdf(report, Path(tmp) / f"{stem}.pdf").read_bytes()
+        except RobustnessError as err:
+            st.error(md(err))
+        else:
+            c3.download_button("⬇️ PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf")
+
+st.subheader("Charts in the report")
+for section, fig in report_figures(report):
+    st.plotly_chart(fig, width="stretch")
+
+with st.expander("Run manifest (to reproduce this run)"):
+    st.json(json.loads(json.dumps(report.to_dict()["manifest"])))
