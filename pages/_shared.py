@@ -29,6 +29,9 @@ PAGES = [
     ("overview.py", "Overview", "🧭"),
     ("drift.py", "Data quality & drift", "🔍"),
     ("stress.py", "Stress tests", "🧪"),
+    ("explain.py", "Explainability", "💡"),
+    ("performance.py", "Performance", "📈"),
+    ("report.py", "Trust report", "🛡️"),
     ("model_data.py", "Model & data", "📦"),
 ]
 

@@ -94,6 +94,8 @@ class Explainer:
         self._notes: list[str] = []
         self._groups: tuple[list[str], np.ndarray] | None = None
         self._choose()
+        if self.method != "permutation" and self.pre is not None:  # the raw-column mapping, once, up front:
+            self._mapping(self._n_inputs)  # explain() then only reads shared state (pages call it from threads)
 
     # -- choice ----------------------------------------------------------------------------------
 
@@ -189,14 +191,16 @@ class Explainer:
         self.background_used = len(self.background)
         self.algorithm = (f"shap.PermutationExplainer ({self.config.permutations} permutation(s) per row, "
                           f"{len(self.background)} background rows)")
-        if self.final is None:
+        if self.config.method == "permutation":
+            self.reason = (f"Permutation SHAP was asked for: {self._what()} is explained as a black box, by "
+                           "permuting its raw input columns (model-agnostic).")
+        elif self.final is None:
             self.reason = (f"{self._what()} is explained as a black box: attributions come from permuting its "
                            "raw input columns (model-agnostic).")
         else:
             self.reason = (f"{self._what()} is neither a tree ensemble nor a linear model that SHAP explains "
                            "directly, so attributions come from permuting its raw input columns (model-agnostic).")
         self._notes.extend(f"{t}." for t in tried)
-        self._codes = {c: _Codes(self.background[c]) for c in self.features}
 
     # -- outputs ---------------------------------------------------------------------------------
 
@@ -320,7 +324,7 @@ class Explainer:
         k = len(self.outputs)
         if len(X) == 0:
             return np.zeros((0, len(self.features), k)), np.zeros(k), np.zeros((0, k))
-        codes = self._codes
+        codes = {c: _Codes(self.background[c]) for c in self.features}  # per call: explain() may run in threads
         dtypes = {c: X[c].dtype for c in self.features}
 
         def f(arr: np.ndarray) -> np.ndarray:

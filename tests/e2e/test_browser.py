@@ -242,3 +242,22 @@ def test_stress_page_in_the_browser(app_server: str, browser_page: Page, artifac
     expect(page.locator("[data-testid=stPlotlyChart]")).to_have_count(2, timeout=WAIT_MS)
     assert_no_exception(page)
     shot(page, artifacts_dir / "stress-credit.png")
+
+
+def test_explain_page_in_the_browser(app_server: str, browser_page: Page, artifacts_dir: Path):
+    """Explanations are computed on opening the page: the explainer chosen for the model is named
+    and the SHAP importance chart is drawn."""
+    page = browser_page
+    open_app(page, app_server)
+    go_to(page, "Explainability", "Explainability")
+    settle(page, timeout=120_000)
+    info = page.locator("[data-testid=stAlertContentInfo]").filter(has_text="Explainer:")
+    expect(info).to_contain_text("Tree SHAP", timeout=120_000)
+    expect(info).to_contain_text("Rows explained: 500 of 4,000")
+    chart = page.locator("[data-testid=stPlotlyChart]")
+    expect(chart).to_have_count(1, timeout=WAIT_MS)
+    expect(chart.first).to_be_visible()
+    expect(chart.first).to_contain_text("employment_type")
+    assert_no_exception(page)
+    assert_no_error(page)
+    shot(page, artifacts_dir / "explain.png")

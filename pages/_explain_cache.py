@@ -1,0 +1,136 @@
+"""Cached backend calls of the explainability page, keyed by the workspace's content hash and the settings.
+
+The explainer (it holds the model and a background sample) is a resource; explanations and the
+views built from them are data. ``key`` is always ``ws.key()``: a session only gets back what its
+own workspace produced.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from robustness.explain import (
+    ExplainConfig,
+    Explainer,
+    Explanation,
+    explanation_shift,
+    partial_dependence,
+    permutation_importance,
+    strongest_interaction,
+)
+from robustness.stress import ReferenceStats
+from robustness.workspace import Workspace
+
+#: Rows offered as "worst errors".
+WORST = 20
+
+
+def config_from_key(config_key: str) -> ExplainConfig:
+    return ExplainConfig.from_dict(json.loads(config_key)) if config_key else ExplainConfig()
+
+
+def inputs(ws: Workspace) -> list[str]:
+    """The model's input columns (present in both files: the workspace checked that)."""
+    return [c for c in ws.feature_columns() if c in ws.current.frame.columns and c in ws.reference.frame.columns]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_explainer(_ws: Workspace, key: str, config_key: str) -> Explainer:
+    return Explainer(_ws.model, _ws.reference.frame[inputs(_ws)], config=config_from_key(config_key))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_explanation(_ws: Workspace, key: str, config_key: str, which: str = "current") -> Explanation:
+    """A seeded sample of the current (or reference) rows, explained."""
+    table = _ws.current if which == "current" else _ws.reference
+    return cached_explainer(_ws, key, config_key).explain(table.frame[inputs(_ws)])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_rows(_ws: Workspace, key: str, config_key: str, rows: pd.DataFrame) -> Explanation:
+    """Exactly these rows (a chosen row, an edited what-if row), explained."""
+    return cached_explainer(_ws, key, config_key).explain(rows[inputs(_ws)], sample=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_permutation_importance(_ws: Workspace, key: str, seed: int):
+    target = _ws.roles.target if _ws.target_in_current else None
+    cols = inputs(_ws) + ([target] if target else [])
+    return permutation_importance(_ws.model, _ws.current.frame[cols], target=target, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_pdp(_ws: Workspace, key: str, feature: str, seed: int):
+    return partial_dependence(_ws.model, _ws.current.frame[inputs(_ws)], feature, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_interaction(_ws: Workspace, key: str, config_key: str, feature: str, output) -> str | None:
+    expl = cached_explanation(_ws, key, config_key, "current")
+    return strongest_interaction(expl, feature, output=output)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_shift(_ws: Workspace, key: str, config_key: str):
+    reference = cached_explanation(_ws, key, config_key, "reference")
+    current = cached_explanation(_ws, key, config_key, "current")
+    return explanation_shift(reference, current)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_reference_stats(_ws: Workspace, key: str) -> ReferenceStats:
+    return ReferenceStats.from_frame(_ws.reference.frame, kinds=_ws.schema.kinds(), columns=inputs(_ws))
+
+
+def _label_text(v) -> str:
+    """Class labels compared as text, 1.0 == 1 (a label read from a CSV with gaps)."""
+    if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
+        v = int(v)
+    return str(v)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_worst_errors(_ws: Workspace, key: str) -> list[tuple[int, str]]:
+    """(row position in the current data, description) of the worst predictions against the labels:
+    classifiers: misclassified rows, most confident first; regressors: the largest |error|."""
+    if not _ws.target_in_current:
+        return []
+    frame = _ws.current.frame
+    y = frame[_ws.roles.target]
+    has = np.flatnonzero(y.notna().to_numpy())
+    if has.size == 0:
+        return []
+    X = frame.iloc[has][inputs(_ws)]
+    model = _ws.model
+    out: list[tuple[int, str]] = []
+    if model.is_classifier:
+        labels = y.iloc[has].to_numpy(dtype=object)
+        if model.has_proba and model.classes is not None:
+            proba = np.asarray(model.predict_proba(X), dtype=float)
+            pred = np.asarray(model.classes, dtype=object)[proba.argmax(axis=1)]
+            conf = proba.max(axis=1)
+        else:
+            pred = np.asarray(model.predict(X), dtype=object)
+            conf = np.full(len(pred), np.nan)
+        wrong = np.flatnonzero([_label_text(a) != _label_text(b) for a, b in zip(pred, labels)])
+        order = wrong[np.argsort(-np.nan_to_num(conf[wrong], nan=0.0), kind="stable")][:WORST]
+        for i in order:
+            sure = "" if not np.isfinite(conf[i]) else f" ({conf[i]:.0%} sure)"
+            out.append((int(has[i]), f"row {frame.index[has[i]]}: predicted {_label_text(pred[i])}{sure}, "
+                                     f"actually {_label_text(labels[i])}"))
+    else:
+        truth = pd.to_numeric(y.iloc[has], errors="coerce").to_numpy(dtype=float)
+        pred = np.asarray(model.predict(X), dtype=float)
+        err = pred - truth
+        order = np.argsort(-np.nan_to_num(np.abs(err), nan=-1.0), kind="stable")[:WORST]
+        for i in order:
+            if not np.isfinite(err[i]):
+                continue
+            out.append((int(has[i]), f"row {frame.index[has[i]]}: predicted {pred[i]:,.4g}, actually "
+                                     f"{truth[i]:,.4g} (error {err[i]:+,.4g})"))
+    return out
