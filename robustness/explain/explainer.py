@@ -88,7 +88,7 @@ class Explainer:
         missing = [c for c in self.features if c not in background.columns]
         if missing:
             raise DataError(f"The reference data lacks the model's input column(s) {', '.join(map(repr, missing[:10]))}.")
-        self.background = sample_rows(background[self.features], self.config.background, self.config.seed)
+        self.background = sample_rows(background, self.config.background, self.config.seed)[self.features]
         self.classifier = model.is_classifier
         self.classes = [str(c) for c in (model.classes or [])]
         self._notes: list[str] = []
@@ -142,14 +142,14 @@ class Explainer:
         import shap
 
         try:
-            Xb = self._transformed(self.background)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._shap = shap.TreeExplainer(self.final)
+            n_in = getattr(self.final, "n_features_in_", None)  # Tree SHAP needs no background: skip its transform
+            self._n_inputs = int(n_in) if n_in is not None else self._transformed(self.background.head(1)).shape[1]
         except Exception as exc:  # noqa: BLE001 - shap decides which models it supports
             return f"Tree SHAP does not support {self._what()} ({_short(exc)})"
         self.method = "tree"
-        self._n_inputs = Xb.shape[1]
         if self.classifier and _forest_like(self.final):
             self.scale = "probability"
         elif self.classifier:
@@ -260,17 +260,19 @@ class Explainer:
         cap = self.config.permutation_rows if self.method == "permutation" else self.config.rows
         rows = sample_rows(data, cap, self.config.seed) if sample else data
         X = rows[self.features]
+        predictions = None
         if self.method == "permutation":
             values, base, output = self._permutation(X)
             features = list(self.features)
         else:
-            values, base, output, features = self._shap_transformed(X)
-        try:
-            predictions = np.asarray(self.model.predict(X)) if len(X) else np.empty(0, dtype=object)
-        except RobustnessError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - adapters wrap model errors; anything else is a model failure
-            raise ModelError(f"The model could not score the rows being explained: {_short(exc)}") from exc
+            values, base, output, features, predictions = self._shap_transformed(X)
+        if predictions is None:
+            try:
+                predictions = np.asarray(self.model.predict(X)) if len(X) else np.empty(0, dtype=object)
+            except RobustnessError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - adapters wrap model errors; anything else is a model failure
+                raise ModelError(f"The model could not score the rows being explained: {_short(exc)}") from exc
         notes = list(self._notes)
         if len(data) > len(rows):
             notes.append(f"Explained a seeded uniform sample of {len(rows):,} of the {len(data):,} rows "
@@ -284,7 +286,7 @@ class Explainer:
         if len(X) == 0:  # before the preprocessing, which may refuse zero rows
             groups, _ = self._mapping(self._n_inputs)
             k = len(self.outputs)
-            return np.zeros((0, len(groups), k)), self._base(), np.zeros((0, k)), list(groups)
+            return np.zeros((0, len(groups), k)), self._base(), np.zeros((0, k)), list(groups), None
         try:
             Xt = self._transformed(X)
         except RobustnessError:
@@ -303,7 +305,11 @@ class Explainer:
         output = self._margin(Xt)
         groups, M = self._mapping(Xt.shape[1])
         raw_values = np.einsum("rjk,jf->rfk", values, M) if M is not None else values
-        return raw_values, base, output, groups
+        try:  # the final step on the rows already transformed: no second pass through the preprocessing
+            predictions = np.asarray(self.final.predict(Xt))
+        except Exception:  # noqa: BLE001 - fall back to the adapter (explain() does)
+            predictions = None
+        return raw_values, base, output, groups, predictions
 
     def _base(self) -> np.ndarray:
         return self._by_output(np.atleast_1d(np.asarray(self._shap.expected_value, dtype=float)).reshape(1, -1))[0]

@@ -62,7 +62,8 @@ def sensitivity_ranking(result: StressResult, *, top: int = 20) -> go.Figure:
                        + "}<br>%{customdata[0]} at severity %{customdata[1]}<extra></extra>"),
     )
     fig.update_yaxes(autorange="reversed")
+    small = max((f.sensitivity for f in items), default=0) < 0.1  # whole percents would repeat ("1%, 1%, 2%")
     fig.update_xaxes(title="predictions flipped" if classifier else "mean |change| / spread",
-                     tickformat=".0%" if classifier else None)
+                     tickformat=(".1%" if small else ".0%") if classifier else None)
     return base_layout(fig, title="Which columns the predictions are most sensitive to",
                        height=max(240, 70 + 26 * len(items)))
