@@ -94,6 +94,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="write the result as JSON ('-' for stdout, which then holds only the JSON)")
     _model_file_options(exq)
 
+    rep = sub.add_parser(
+        "report", help="the trust report: a pass/warn/fail scorecard over every check, for people and CI",
+        description="Runs data quality, drift, stress tests, explanation shift, performance and uncertainty "
+                    "checks. Exit 0 on pass or warn, 1 on fail, 2 on bad input.",
+    )
+    rep.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
+    rep.add_argument("--reference", required=True, help="reference data the model was validated on (CSV or Parquet)")
+    rep.add_argument("--current", required=True, help="current data (CSV or Parquet); labels optional")
+    rep.add_argument("--target", help="label column (default: guessed)")
+    rep.add_argument("--config", help="JSON or TOML file with report settings ([report] table: warn_degradation, "
+                                      "fail_degradation, alpha, fail_coverage_gap, checks, seed, ...)")
+    rep.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    rep.add_argument("--html", metavar="OUT", help="write the self-contained HTML report")
+    rep.add_argument("--pdf", metavar="OUT", help="write the PDF report (printed by headless Chromium)")
+    rep.add_argument("--json", metavar="OUT", help="write the JSON report ('-' for stdout, which then holds only it)")
+    rep.add_argument("--feature-names", metavar="A,B,...",
+                     help="the model's input columns in training order, for a model that does not record them")
+    _model_file_options(rep)
+
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
     exp = dsub.add_parser("export", help="write model.skops, reference.csv, current.csv and scenario.json")
@@ -209,6 +228,34 @@ def _cmd_explain(args) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args) -> int:
+    from robustness.report.export import to_html, to_json, to_pdf
+    from robustness.report.run import report_files
+
+    report = report_files(
+        args.model, args.reference, args.current, target=args.target, config=args.config, seed=args.seed,
+        allow_pickle=args.allow_pickle, trusted_types=args.trust,
+        feature_names=[n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None,
+    )
+    payload = to_json(report)
+    if args.html:
+        Path(args.html).write_text(to_html(report), encoding="utf-8")
+    if args.pdf:
+        to_pdf(report, args.pdf)
+    if args.json == "-":
+        print(payload)
+    else:
+        print(f"{report.title}: {report.verdict.upper()}")
+        for c in report.checks:
+            print(f"  {c.status.upper():7s} {c.name}: {c.summary}")
+        for out in (args.html, args.pdf):
+            if out:
+                print(f"wrote {out}")
+        if args.json:
+            Path(args.json).write_text(payload + "\n", encoding="utf-8")
+    return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
+
+
 def _cmd_demo(args) -> int:
     from robustness.demo import SCENARIOS, export_scenario, load_scenario
 
@@ -236,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_stress(args)
         if args.command == "explain":
             return _cmd_explain(args)
+        if args.command == "report":
+            return _cmd_report(args)
     except RobustnessError as err:
         print(f"robustness: error: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
