@@ -95,7 +95,7 @@ if ref_m is not None and ref_m.value is not None:
               help=None if ref_m.low is None else f"95% interval {ref_m.low:.4g} to {ref_m.high:.4g}")
 if cur_m is not None and cur_m.value is not None:
     delta = cur_m.value - ref_m.value if ref_m is not None and ref_m.value is not None else None
-    c2.metric(f"{label}, current", f"{cur_m.value:.4g}", None if delta is None else f"{delta:+.4g}",
+    c2.metric(f"{label}, current", f"{cur_m.value:.4g}", None if delta is None else f"{delta:+.3g}",
               delta_color="normal" if classifier else "inverse",
               help=None if cur_m.low is None else f"95% interval {cur_m.low:.4g} to {cur_m.high:.4g}")
 c3.metric("Labelled rows (reference / current)",
