@@ -34,7 +34,7 @@ import pandas as pd
 from robustness.errors import DataError
 from robustness.model import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
-from robustness.performance.metrics import MetricValue, point_metrics
+from robustness.performance.metrics import MetricValue, _interval, point_metrics
 from robustness.quality.results import to_json_safe
 
 __all__ = ["Estimate", "LabelFreeResult", "estimate_performance"]
@@ -115,15 +115,6 @@ def _binary_counts(pred: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
                 "precision": np.where(tp + fp > 0, tp / (tp + fp), 0.0),
                 "recall": np.where(tp + fn > 0, tp / (tp + fn), 0.0),
                 "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)}
-
-
-def _interval(samples: np.ndarray, level: float) -> tuple[float | None, float | None]:
-    samples = samples[np.isfinite(samples)]
-    if samples.size < 10:
-        return None, None
-    a = (1 - level) / 2
-    lo, hi = np.quantile(samples, [a, 1 - a])
-    return float(lo), float(hi)
 
 
 def estimate_performance(model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFrame, *, target: str,

@@ -98,6 +98,21 @@ def _click(at, label):
     assert not at.exception, [e.value for e in at.exception]
 
 
+def load_predictions_only(app, d: Path) -> None:
+    """Load the exported demo's data with a prediction column and no model file."""
+    import pandas as pd
+
+    ref = pd.read_csv(d / "reference.csv")
+    cur = pd.read_csv(d / "current.csv")
+    ref["pred"], cur["pred"] = 0, 1
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Reference data", "r.csv", ref.to_csv(index=False).encode())
+    upload(app, "Current data", "c.csv", cur.to_csv(index=False).encode())
+    pred_key = next(w.key for w in app.selectbox if w.key and w.key.startswith("role_prediction"))
+    app.selectbox(key=pred_key).set_value("pred").run()
+    _click(app, "Load these files")
+
+
 def test_upload_model_and_data_then_overview(app, exported):
     d = exported["machines"]
     _upload_demo(app, d)

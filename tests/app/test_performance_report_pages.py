@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.app.test_pages import MODEL_DATA, _click, errors_of, metrics, texts, upload
+from tests.app.test_pages import MODEL_DATA, _click, errors_of, load_predictions_only, metrics, texts, upload
 
 PERFORMANCE = "pages/performance.py"
 REPORT = "pages/report.py"
@@ -20,22 +20,13 @@ def open_page(app, page, scenario=None):
     return app
 
 
-def _upload_without_labels(app, exported, *, drop_target=True, with_model=True):
+def _upload_without_labels(app, exported):
     d = exported["credit"]
-    ref = pd.read_csv(d / "reference.csv")
-    cur = pd.read_csv(d / "current.csv")
-    if drop_target:
-        cur = cur.drop(columns=["default"])
+    cur = pd.read_csv(d / "current.csv").drop(columns=["default"])
     app.switch_page(MODEL_DATA).run()
-    if with_model:
-        upload(app, "Model file", "model.skops", (d / "model.skops").read_bytes())
-    else:
-        ref["pred"], cur["pred"] = 0, 1
-    upload(app, "Reference data", "reference.csv", ref.to_csv(index=False).encode())
+    upload(app, "Model file", "model.skops", (d / "model.skops").read_bytes())
+    upload(app, "Reference data", "reference.csv", (d / "reference.csv").read_bytes())
     upload(app, "Current data", "current.csv", cur.to_csv(index=False).encode())
-    if not with_model:
-        key = next(w.key for w in app.selectbox if w.key and w.key.startswith("role_prediction"))
-        app.selectbox(key=key).set_value("pred").run()
     _click(app, "Load these files")
     assert not app.exception, [e.value for e in app.exception]
 
@@ -73,7 +64,7 @@ def test_performance_without_current_labels_is_estimated(app, exported):
 
 
 def test_pages_need_a_model(app, exported):
-    _upload_without_labels(app, exported, drop_target=False, with_model=False)
+    load_predictions_only(app, exported["credit"])
     open_page(app, PERFORMANCE)
     assert "needs the model file" in texts(app)
     open_page(app, REPORT)

@@ -44,20 +44,9 @@ def test_minimal_change_search(app):
 
 
 def test_needs_a_model(app, exported):
-    import pandas as pd
+    from tests.app.test_pages import load_predictions_only
 
-    from tests.app.test_pages import MODEL_DATA, _click, upload
-
-    d = exported["credit"]
-    ref = pd.read_csv(d / "reference.csv")
-    cur = pd.read_csv(d / "current.csv")
-    ref["pred"], cur["pred"] = 0, 1
-    app.switch_page(MODEL_DATA).run()
-    upload(app, "Reference data", "r.csv", ref.to_csv(index=False).encode())
-    upload(app, "Current data", "c.csv", cur.to_csv(index=False).encode())
-    pred_key = next(w.key for w in app.selectbox if w.key and w.key.startswith("role_prediction"))
-    app.selectbox(key=pred_key).set_value("pred").run()
-    _click(app, "Load these files")
+    load_predictions_only(app, exported["credit"])
     app.switch_page(STRESS).run()
     assert not app.exception
     assert "need a model file" in texts(app)
