@@ -8,9 +8,7 @@ own workspace produced.
 from __future__ import annotations
 
 import json
-import math
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -23,6 +21,7 @@ from robustness.explain import (
     permutation_importance,
     strongest_interaction,
 )
+from robustness.performance.evaluate import worst_errors
 from robustness.stress import ReferenceStats
 from robustness.workspace import Workspace
 
@@ -87,50 +86,9 @@ def cached_reference_stats(_ws: Workspace, key: str) -> ReferenceStats:
     return ReferenceStats.from_frame(_ws.reference.frame, kinds=_ws.schema.kinds(), columns=inputs(_ws))
 
 
-def _label_text(v) -> str:
-    """Class labels compared as text, 1.0 == 1 (a label read from a CSV with gaps)."""
-    if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
-        v = int(v)
-    return str(v)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_worst_errors(_ws: Workspace, key: str) -> list[tuple[int, str]]:
-    """(row position in the current data, description) of the worst predictions against the labels:
-    classifiers: misclassified rows, most confident first; regressors: the largest |error|."""
+    """(row position in the current data, description) of the worst predictions against the labels."""
     if not _ws.target_in_current:
         return []
-    frame = _ws.current.frame
-    y = frame[_ws.roles.target]
-    has = np.flatnonzero(y.notna().to_numpy())
-    if has.size == 0:
-        return []
-    X = frame.iloc[has][inputs(_ws)]
-    model = _ws.model
-    out: list[tuple[int, str]] = []
-    if model.is_classifier:
-        labels = y.iloc[has].to_numpy(dtype=object)
-        if model.has_proba and model.classes is not None:
-            proba = np.asarray(model.predict_proba(X), dtype=float)
-            pred = np.asarray(model.classes, dtype=object)[proba.argmax(axis=1)]
-            conf = proba.max(axis=1)
-        else:
-            pred = np.asarray(model.predict(X), dtype=object)
-            conf = np.full(len(pred), np.nan)
-        wrong = np.flatnonzero([_label_text(a) != _label_text(b) for a, b in zip(pred, labels)])
-        order = wrong[np.argsort(-np.nan_to_num(conf[wrong], nan=0.0), kind="stable")][:WORST]
-        for i in order:
-            sure = "" if not np.isfinite(conf[i]) else f" ({conf[i]:.0%} sure)"
-            out.append((int(has[i]), f"row {frame.index[has[i]]}: predicted {_label_text(pred[i])}{sure}, "
-                                     f"actually {_label_text(labels[i])}"))
-    else:
-        truth = pd.to_numeric(y.iloc[has], errors="coerce").to_numpy(dtype=float)
-        pred = np.asarray(model.predict(X), dtype=float)
-        err = pred - truth
-        order = np.argsort(-np.nan_to_num(np.abs(err), nan=-1.0), kind="stable")[:WORST]
-        for i in order:
-            if not np.isfinite(err[i]):
-                continue
-            out.append((int(has[i]), f"row {frame.index[has[i]]}: predicted {pred[i]:,.4g}, actually "
-                                     f"{truth[i]:,.4g} (error {err[i]:+,.4g})"))
-    return out
+    return worst_errors(_ws.model, _ws.current.frame, _ws.roles.target, n=WORST)

@@ -28,7 +28,8 @@ from robustness.performance.metrics import (
     metric_values,
 )
 
-__all__ = ["DatasetPerformance", "PerformanceResult", "WindowPerformance", "evaluate", "labelled", "performance"]
+__all__ = ["DatasetPerformance", "PerformanceResult", "WindowPerformance", "evaluate", "labelled", "performance",
+           "worst_errors"]
 
 RESIDUAL_POINTS = 2000
 
@@ -193,3 +194,31 @@ def _over_time(model, current: pd.DataFrame, target: str, timestamp: str, period
         windows.append(WindowPerformance(str(start), str(end), d.n, m))
     return tuple(windows)
 
+
+
+def worst_errors(model: ModelAdapter, data: pd.DataFrame, target: str, *, n: int = 20) -> list[tuple[int, str]]:
+    """(row position in ``data``, description) of the worst predictions against the labels:
+    classifiers: misclassified rows, most confident first; regressors: the largest |error|."""
+    if target not in data.columns:
+        return []
+    has = np.flatnonzero(data[target].notna().to_numpy())
+    if has.size == 0:
+        return []
+    d, _ = labelled(model, data, target)
+    index = data.index[has]
+    out: list[tuple[int, str]] = []
+    if d.classifier:
+        names = list(d.classes) + ["?"]
+        labels = data[target].to_numpy(dtype=object)[has]
+        conf = d.proba.max(axis=1) if d.proba is not None else np.full(d.n, np.nan)
+        wrong = np.flatnonzero(d.pred != d.y)
+        for i in wrong[np.argsort(-np.nan_to_num(conf[wrong], nan=0.0), kind="stable")][:n]:
+            sure = "" if not np.isfinite(conf[i]) else f" ({conf[i]:.0%} sure)"
+            actual = names[d.y[i]] if d.y[i] >= 0 else str(labels[i])
+            out.append((int(has[i]), f"row {index[i]}: predicted {names[d.pred[i]]}{sure}, actually {actual}"))
+        return out
+    err = d.pred - d.y
+    for i in np.argsort(-np.abs(err), kind="stable")[:n]:
+        out.append((int(has[i]), f"row {index[i]}: predicted {d.pred[i]:,.4g}, actually {d.y[i]:,.4g} "
+                                  f"(error {err[i]:+,.4g})"))
+    return out

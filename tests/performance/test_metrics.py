@@ -212,3 +212,23 @@ def test_vectorised_average_precision_equals_sklearn_with_ties():
     for b in range(6):
         assert got[b] == pytest.approx(skm.average_precision_score(y[b], score[b]))
     assert np.isnan(_ap_rows(np.zeros((1, 5), bool), np.ones((1, 5))))[0]
+
+
+def test_worst_errors_are_confident_misclassifications_first(credit):
+    from robustness.performance.evaluate import worst_errors
+
+    s, m = credit
+    rows = worst_errors(m, s.current, "default", n=5)
+    assert len(rows) == 5
+    X = s.current[list(s.features)]
+    proba = s.model.predict_proba(X).max(axis=1)
+    pred = s.model.predict(X)
+    confs = []
+    for pos, text in rows:
+        assert pred[pos] != s.current["default"].iloc[pos] and "sure" in text and "actually" in text
+        confs.append(proba[pos])
+    assert confs == sorted(confs, reverse=True)
+    e = load_scenario("energy")
+    top = worst_errors(from_estimator(e.model), e.current, e.roles.target, n=3)
+    err = abs(e.model.predict(e.current[list(e.features)]) - e.current[e.roles.target].to_numpy())
+    assert [p for p, _ in top] == list(np.argsort(-err, kind="stable")[:3])
