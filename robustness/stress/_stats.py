@@ -20,6 +20,7 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,11 @@ class CategoricalStats:
     values: tuple  # the original values in the same order (str, bool, int, ...)
     shares: tuple[float, ...]  # share of all non-missing reference values
     mode: object  # the most common value (None when the column is empty)
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """The values as a lookup index (built once: every perturbed copy looks values up)."""
+        return pd.Index(list(self.values), dtype=object)
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,7 @@ def _choose(rng: np.random.Generator, eligible: np.ndarray, share: float) -> np.
 
 
 def _present(series: pd.Series) -> np.ndarray:
-    return series.notna().to_numpy()
+    return ~pd.isna(series.to_numpy()) if isinstance(series.dtype, np.dtype) else series.notna().to_numpy()
 
 
 def _everyone(series: pd.Series) -> np.ndarray:
@@ -275,7 +281,7 @@ def _blanked(series: pd.Series, rows: np.ndarray) -> "np.ndarray | pd.Series":
 
 def _codes(values: np.ndarray, stats: CategoricalStats) -> np.ndarray:
     """The position of each value among the reference values (-1: not a reference value)."""
-    return pd.Index(list(stats.values), dtype=object).get_indexer(np.asarray(values, dtype=object))
+    return stats.index.get_indexer(np.asarray(values, dtype=object))
 
 
 def rounding_step(stats: NumericStats, severity: float) -> float:
