@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from robustness.errors import RobustnessError
+from robustness.errors import ConfigError, RobustnessError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     dr.add_argument("--evidently-json", metavar="OUT", help="also export the comparison as Evidently JSON")
     for role in ("target", "prediction", "timestamp", "id"):
         dr.add_argument(f"--{role}", help=f"the {role} column (default: guessed); not counted as a feature")
+    dr.add_argument("--engine", choices=("memory", "dask"), default="memory",
+                    help="dask: --reference and --current are Parquet files, folders or globs (local or fsspec "
+                         "URLs) summarised partition by partition on a Dask cluster; nothing but summaries and a "
+                         "bounded sample reaches this machine")
+    dr.add_argument("--scheduler", help="with --engine dask: an existing scheduler's address (default: "
+                                        "DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    dr.add_argument("--workers", type=int, help="with --engine dask: workers of the local cluster")
+    dr.add_argument("--memory-limit", help="with --engine dask: memory per local worker, e.g. 2GB")
 
     stp = sub.add_parser(
         "stress", help="perturb the data and measure how the model's predictions change",
@@ -167,7 +175,15 @@ def _cmd_drift(args) -> int:
 
     config = DriftConfig.from_file(args.config) if args.config else DriftConfig()
     roles = {r: getattr(args, r) for r in ("target", "prediction", "timestamp", "id")}
-    report = run_drift_files(args.reference, args.current, config=config, roles=roles)
+    if args.engine == "dask":
+        if args.evidently_html or args.evidently_json:
+            raise ConfigError("The Evidently export needs the data in memory; leave --engine dask out to use it.")
+        from robustness.drift.dask_run import run_drift_dask
+
+        report = run_drift_dask(args.reference, args.current, config=config, roles=roles,
+                                scheduler=args.scheduler, workers=args.workers, memory_limit=args.memory_limit)
+    else:
+        report = run_drift_files(args.reference, args.current, config=config, roles=roles)
     print(report.text())
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
     if args.json == "-":

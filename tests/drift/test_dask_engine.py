@@ -1,0 +1,81 @@
+"""Drift on Parquet datasets through Dask agrees with the in-memory engine; bad paths are specific."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from robustness.demo import _credit_frame
+from robustness.drift import drift
+from robustness.drift.dask_engine import connect, drift_parquet
+from robustness.errors import ConfigError, DataError
+from robustness.io.infer import infer_schema
+
+FEATURES = ["age", "income", "loan_amount", "loan_term_months", "credit_history_years", "num_open_accounts",
+            "debt_to_income", "employment_type", "region", "home_ownership", "has_cosigner"]
+
+
+def _write(frame: pd.DataFrame, folder, files: int) -> None:
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), files)):
+        frame.iloc[part].to_parquet(folder / f"part-{i:03d}.parquet", index=False)
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory):
+    root = tmp_path_factory.mktemp("parquet")
+    ref = _credit_frame(np.random.default_rng(1), 60_000, current=False)[FEATURES]
+    cur = _credit_frame(np.random.default_rng(2), 60_000, current=True)[FEATURES]
+    _write(ref, root / "ref", 12)
+    _write(cur, root / "cur", 9)
+    return root, ref, cur
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = connect(workers=2, processes=False)
+    yield c
+    c.close()
+    c.cluster.close()
+
+
+def test_dask_and_memory_engines_agree(datasets, client):
+    root, ref, cur = datasets
+    kinds = infer_schema(ref).kinds()
+    res = drift_parquet(str(root / "ref"), str(root / "cur"), client=client, kinds=kinds)
+    memory = drift(ref, cur, kinds=kinds)
+    got = {f.feature: f for f in res.features}
+    for f in memory.features:
+        assert got[f.feature].drifted == f.drifted and got[f.feature].test == f.test, f.feature
+    assert {f.feature for f in res.features if f.drifted} >= {"income", "employment_type"}
+    assert res.dataset.n_drifted == memory.dataset.n_drifted
+
+
+def test_a_glob_and_a_single_file_work(datasets, client):
+    root, ref, _ = datasets
+    res = drift_parquet(str(root / "ref" / "part-00*.parquet"), str(root / "ref" / "part-001.parquet"),
+                        client=client)
+    assert res.dataset.n_columns == len(FEATURES)
+
+
+def test_bad_paths_are_specific(datasets, tmp_path, client):
+    root, _, _ = datasets
+    with pytest.raises(DataError, match="does not exist"):
+        drift_parquet(str(tmp_path / "nope"), str(root / "cur"), client=client)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no Parquet files"):
+        drift_parquet(str(tmp_path / "empty"), str(root / "cur"), client=client)
+
+
+def test_a_column_missing_from_current_is_skipped(datasets, tmp_path, client):
+    root, _, cur = datasets
+    _write(cur.drop(columns=["income"]), tmp_path / "cur2", 3)
+    res = drift_parquet(str(root / "ref"), str(tmp_path / "cur2"), client=client)
+    f = next(f for f in res.features if f.feature == "income")
+    assert f.status == "skipped" and not f.drifted
+
+
+def test_unreachable_scheduler():
+    with pytest.raises(ConfigError, match="Cannot reach the Dask scheduler"):
+        connect("tcp://127.0.0.1:9")
