@@ -117,6 +117,12 @@ def summarize_parquet(reference: str, current: str, *, columns: Sequence[str] | 
             r, c = dask.compute(tree(ref), tree(cur))
     except KeyError as exc:
         raise DataError(f"Some Parquet files lack column {exc}; every file must hold the compared columns.") from None
+    except Exception as exc:  # noqa: BLE001 - distributed raises its own types; never return a partial result
+        if type(exc).__name__ == "KilledWorker":
+            raise DataError("Dask workers kept dying while reading a partition (most often: the partition needs "
+                            "more memory than a worker has). Give the workers more memory (--memory-limit), or "
+                            "write the Parquet files in smaller row groups. No partial result was kept.") from None
+        raise
     return r, c, column_kinds
 
 
