@@ -39,6 +39,7 @@ from robustness.stress._metrics import classification_metrics, regression_metric
 from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
 from robustness.stress.fragile import FragileRow, fragile_rows
 from robustness.stress.perturbations import ReferenceStats, applicable, perturbed_columns, registry
+from robustness.stress._stack import stack_rows
 from robustness.stress.results import FeatureSensitivity, PerturbationResult, StressResult
 from robustness.stress._inputs import (
     _labels,
@@ -249,46 +250,6 @@ def _run_cells(cells: list[_Cell], sample: pd.DataFrame, stats: ReferenceStats, 
             what = f"{last.name} on '{last.feature}'" if last.feature else f"{last.name} at severity {last.severity:g}"
             progress(done / total, f"{done} of {total} perturbed copies scored ({what})")
     return False
-
-
-_PLAIN_KINDS = frozenset("iufb")  # numpy integer, unsigned, float and bool dtypes
-
-
-def stack_rows(base: pd.DataFrame, changes: list[Mapping[str, object]]) -> pd.DataFrame:
-    """Perturbed copies of ``base``, one under the other: copy k is ``base`` with the columns in
-    ``changes[k]`` (column -> new values, as :func:`perturbed_columns` gives them) put in.
-
-    Equal, values and dtypes, to ``pd.concat(copies, ignore_index=True)``, without building the
-    copies: a column whose parts have plain numpy dtypes (object, or numbers that numpy promotes
-    as pandas does) is joined with one ``np.concatenate``, which also skips pandas' per-block
-    checks (they look at every cell of an all-missing object column). Any other column
-    (categorical, nullable, datetime, mixed object/number) goes through pandas.
-    """
-    columns = base.columns
-    if columns.has_duplicates:
-        copies = []
-        for change in changes:
-            copy = base.copy()
-            for col, values in change.items():
-                copy[col] = values
-            copies.append(copy)
-        return pd.concat(copies, ignore_index=True)
-    out = {}
-    for i, col in enumerate(columns):
-        own = base[col]
-        parts = [change.get(col, own) for change in changes]
-        dtypes = {p.dtype for p in parts}
-        plain = all(isinstance(d, np.dtype) for d in dtypes) and (
-            len(dtypes) == 1 and next(iter(dtypes)).kind in _PLAIN_KINDS | {"O"}
-            or all(d.kind in "iuf" for d in dtypes))
-        if plain:
-            out[i] = np.concatenate([np.asarray(p) for p in parts])
-        else:
-            out[i] = pd.concat([p if isinstance(p, pd.Series) else pd.Series(p, name=col) for p in parts],
-                               ignore_index=True)
-    stacked = pd.DataFrame(out, copy=False)
-    stacked.columns = columns
-    return stacked
 
 
 class _Scorer:
