@@ -38,9 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--data", help="CSV or Parquet file to check the model's expected columns against")
     ins.add_argument("--target", help="target column in --data (default: guessed)")
     _model_file_options(ins)
-    ins.add_argument("--feature-names", metavar="A,B,...",
-                     help="the model's input columns in training order, for a model that takes one "
-                          "feature matrix and does not record them (e.g. some ONNX exports)")
+    _feature_names_option(ins)
     ins.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' for stdout)")
 
     dr = sub.add_parser(
@@ -95,9 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     exq.add_argument("--config", help="JSON or TOML file with explain settings ([explain] table: method, rows, "
                                       "permutation_rows, background, permutations, seed)")
     exq.add_argument("--seed", type=int, help="random seed of every sample (overrides the config)")
-    exq.add_argument("--feature-names", metavar="A,B,...",
-                     help="the model's input columns in training order, for a model that takes one "
-                          "feature matrix and does not record them (e.g. some ONNX exports)")
+    _feature_names_option(exq)
     exq.add_argument("--json", metavar="OUT",
                      help="write the result as JSON ('-' for stdout, which then holds only the JSON)")
     _model_file_options(exq)
@@ -117,8 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--html", metavar="OUT", help="write the self-contained HTML report")
     rep.add_argument("--pdf", metavar="OUT", help="write the PDF report (printed by headless Chromium)")
     rep.add_argument("--json", metavar="OUT", help="write the JSON report ('-' for stdout, which then holds only it)")
-    rep.add_argument("--feature-names", metavar="A,B,...",
-                     help="the model's input columns in training order, for a model that does not record them")
+    _feature_names_option(rep)
     _model_file_options(rep)
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
@@ -139,6 +134,24 @@ def _model_file_options(p: argparse.ArgumentParser) -> None:
                    help="accept an untrusted type in a .skops file (repeatable)")
 
 
+def _feature_names_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--feature-names", metavar="A,B,...",
+                   help="the model's input columns in training order, for a model that takes one "
+                        "feature matrix and does not record them (e.g. some ONNX exports)")
+
+
+def _feature_names(args) -> list[str] | None:
+    return [n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None
+
+
+def _write_json(out: str, payload: str) -> None:
+    """``payload`` to the file ``out``, or to stdout when ``out`` is "-"."""
+    if out == "-":
+        print(payload)
+    else:
+        Path(out).write_text(payload + "\n", encoding="utf-8")
+
+
 def _version() -> str:
     from robustness import __version__
 
@@ -154,18 +167,14 @@ def _cmd_inspect(args) -> int:
         target=args.target,
         allow_pickle=args.allow_pickle,
         trusted_types=args.trust,
-        feature_names=[n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None,
+        feature_names=_feature_names(args),
     )
     print(report.text())
     if not report.ok:
         problem = report.model_error or (report.features.message() if report.features else "")
         print(f"robustness: error: {' '.join(problem.split())}", file=sys.stderr)
     if args.json:
-        payload = json.dumps(report.to_dict(), indent=2)
-        if args.json == "-":
-            print(payload)
-        else:
-            Path(args.json).write_text(payload + "\n", encoding="utf-8")
+        _write_json(args.json, json.dumps(report.to_dict(), indent=2))
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
@@ -186,10 +195,8 @@ def _cmd_drift(args) -> int:
         report = run_drift_files(args.reference, args.current, config=config, roles=roles)
     print(report.text())
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
-    if args.json == "-":
-        print(payload)
-    elif args.json:
-        Path(args.json).write_text(payload + "\n", encoding="utf-8")
+    if args.json:
+        _write_json(args.json, payload)
     if args.evidently_html or args.evidently_json:
         from robustness.drift.evidently_export import evidently_report
 
@@ -211,10 +218,8 @@ def _cmd_stress(args) -> int:
     )
     print(report.text())
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
-    if args.json == "-":
-        print(payload)
-    elif args.json:
-        Path(args.json).write_text(payload + "\n", encoding="utf-8")
+    if args.json:
+        _write_json(args.json, payload)
     return EXIT_FAILED if report.result.verdict == "fail" else EXIT_OK
 
 
@@ -232,7 +237,7 @@ def _cmd_explain(args) -> int:
     report = run_explain_files(
         args.model, args.data, reference=args.reference, rows=args.rows, config=config, seed=args.seed,
         allow_pickle=args.allow_pickle, trusted_types=args.trust,
-        feature_names=[n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None,
+        feature_names=_feature_names(args),
     )
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
     if args.json == "-":  # stdout is the JSON document alone, ready for a pipe
@@ -240,7 +245,7 @@ def _cmd_explain(args) -> int:
         return EXIT_OK
     print(report.text())
     if args.json:
-        Path(args.json).write_text(payload + "\n", encoding="utf-8")
+        _write_json(args.json, payload)
     return EXIT_OK
 
 
@@ -251,7 +256,7 @@ def _cmd_report(args) -> int:
     report = report_files(
         args.model, args.reference, args.current, target=args.target, config=args.config, seed=args.seed,
         allow_pickle=args.allow_pickle, trusted_types=args.trust,
-        feature_names=[n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None,
+        feature_names=_feature_names(args),
     )
     payload = to_json(report)
     if args.html:
@@ -268,7 +273,7 @@ def _cmd_report(args) -> int:
             if out:
                 print(f"wrote {out}")
         if args.json:
-            Path(args.json).write_text(payload + "\n", encoding="utf-8")
+            _write_json(args.json, payload)
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
 
 
