@@ -8,15 +8,19 @@ import pandas as pd
 
 from robustness.drift.chunked import drift_from_summaries
 from robustness.drift.config import DriftConfig
-from robustness.drift.dask_engine import connect, open_parquet, summarize_parquet
+from robustness.drift.dask_engine import summarize_in
 from robustness.drift.run import DriftRun
 from robustness.io.infer import guess_roles
+from robustness.scale import Job, connect, open_parquet, shutdown
 from robustness.schema import ColumnRoles
 
 
-def run_drift_dask(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
-                   scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None,
-                   processes: bool = True) -> DriftRun:
+def dataset_name(path) -> str:
+    return Path(str(path).rstrip("/")).name or str(path)
+
+
+def parquet_roles(reference: str, roles: dict | None = None) -> tuple[ColumnRoles, list[str]]:
+    """Roles guessed on the reference's first rows (``roles`` wins), and every column name."""
     head = open_parquet(reference, "reference").head(2_000, npartitions=-1)
     guessed = guess_roles(head).to_dict()
     named = {v for v in (roles or {}).values() if v}
@@ -26,22 +30,39 @@ def run_drift_dask(reference: str, current: str, *, config: DriftConfig | None =
     for key in ("target", "prediction", "timestamp", "id"):
         if (roles or {}).get(key) is None and guessed.get(key) in named:
             guessed[key] = None
-    final = ColumnRoles.from_dict(guessed)
-    role_cols = set(final.role_columns())
-    features = [c for c in head.columns if c not in role_cols]
-    target = final.target if final.target in head.columns else None
+    return ColumnRoles.from_dict(guessed), list(head.columns)
+
+
+def drift_job(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
+              client=None) -> Job:
+    """A Job (not started) whose result is the DriftRun of two Parquet datasets."""
+
+    def work(job: Job) -> DriftRun:
+        final, columns = parquet_roles(reference, roles)
+        role_cols = set(final.role_columns())
+        features = [c for c in columns if c not in role_cols]
+        target = final.target if final.target in columns else None
+        r, c, kinds = summarize_in(job, reference, current, columns=features + ([target] if target else []))
+        job.set_stage("Testing")
+        result = drift_from_summaries(r, c, {k: v for k, v in kinds.items() if k != target}, config=config)
+        target_drift = None
+        if target and target in c:
+            target_drift = drift_from_summaries(r, c, {target: kinds[target]}, config=config).features[0]
+        return DriftRun(dataset_name(reference), dataset_name(current), final, result, target_drift,
+                        pd.DataFrame(), pd.DataFrame())
+
+    return Job(work, client)
+
+
+def run_drift_dask(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
+                   scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None,
+                   processes: bool = True) -> DriftRun:
+    parquet_roles(reference, roles)  # bad paths fail before a cluster starts
     client = connect(scheduler, workers=workers, memory_limit=memory_limit, processes=processes)
     try:
-        r, c, kinds = summarize_parquet(reference, current, columns=features + ([target] if target else []),
-                                        client=client)
+        return drift_job(reference, current, config=config, roles=roles, client=client).run()
     finally:
-        cluster = getattr(client, "cluster", None)
-        client.close()
-        if cluster is not None and scheduler is None:
-            cluster.close()
-    result = drift_from_summaries(r, c, {k: v for k, v in kinds.items() if k != target}, config=config)
-    target_drift = None
-    if target and target in c:
-        target_drift = drift_from_summaries(r, c, {target: kinds[target]}, config=config).features[0]
-    name = lambda p: Path(str(p).rstrip("/")).name or str(p)  # noqa: E731
-    return DriftRun(name(reference), name(current), final, result, target_drift, pd.DataFrame(), pd.DataFrame())
+        if scheduler is None:
+            shutdown(client)
+        else:
+            client.close()

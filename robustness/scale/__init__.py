@@ -1,0 +1,15 @@
+"""Work on data beyond one machine's memory: Parquet datasets through Dask.
+
+- :mod:`robustness.scale.cluster`: connecting to a cluster (an existing scheduler or a
+  LocalCluster), opening Parquet datasets with specific errors, bounded uniform samples.
+- :mod:`robustness.scale.jobs`: :class:`Job`, a run on the cluster with a progress fraction, a
+  stage label and cancellation, whose map-reduce merges per-partition summaries in a tree on the
+  workers so that only summaries travel and memory stays bounded by the partition size.
+
+The statistics themselves are the in-memory engine's (see :mod:`robustness.drift.chunked`).
+"""
+
+from robustness.scale.cluster import connect, count_rows, open_parquet, sample_frame, shutdown
+from robustness.scale.jobs import Job, JobCancelled
+
+__all__ = ["Job", "JobCancelled", "connect", "count_rows", "open_parquet", "sample_frame", "shutdown"]
