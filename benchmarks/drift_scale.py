@@ -1,6 +1,7 @@
 """Drift on Parquet datasets through Dask: time and memory as the data grows.
 
     .venv/bin/python benchmarks/drift_scale.py [--rows 1000000,5000000] [--workers 2] [--memory-limit 1.5GB]
+                                               [--data FOLDER]
 
 For each size, reference and current Parquet datasets of 20 numeric and 5 categorical columns are
 generated in partitions (files) of about 1M rows; the current data has a 0.1 SD shift in two
@@ -92,13 +93,18 @@ def main() -> None:
     parser.add_argument("--rows", default="1000000,5000000", help="comma-separated sizes (rows per dataset)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="1.5GB", help="per worker")
+    parser.add_argument("--data", help="keep the generated datasets in this folder and reuse them on the next run")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.rows.split(","))
-    tmp = Path(tempfile.mkdtemp(prefix="drift-scale-"))
+    tmp = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="drift-scale-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     try:
         for n in sizes:
-            write_dataset(tmp / f"ref-{n}", n, shifted=False, seed=1)
-            write_dataset(tmp / f"cur-{n}", n, shifted=True, seed=2)
+            for name, shifted, seed in ((f"ref-{n}", False, 1), (f"cur-{n}", True, 2)):
+                if not (tmp / name / "done").exists():
+                    shutil.rmtree(tmp / name, ignore_errors=True)
+                    write_dataset(tmp / name, n, shifted=shifted, seed=seed)
+                    (tmp / name / "done").touch()
         client = connect(workers=args.workers, memory_limit=args.memory_limit)
         print(f"{'engine':<8} {'rows':>12} {'seconds':>8} {'rows/s':>12} {'peak_MB':>8}  drifted", flush=True)
         runs = []
@@ -123,7 +129,8 @@ def main() -> None:
         print(f"{'memory':<8} {2 * n:>12,} {seconds:>8.1f} {2 * n / seconds:>12,.0f} {mem.peak / 1e6:>8.0f}  "
               f"{', '.join(drifted)}", flush=True)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.data:
+            shutil.rmtree(tmp, ignore_errors=True)
     (n0, t0, m0), (n1, t1, m1) = runs[0], runs[-1]
     print(f"rows_per_s={2 * n1 / t1:.0f} mem_growth={m1 / m0:.2f} time_growth={(t1 / n1) / (t0 / n0):.2f}")
 
