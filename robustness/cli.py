@@ -53,14 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     dr.add_argument("--evidently-json", metavar="OUT", help="also export the comparison as Evidently JSON")
     for role in ("target", "prediction", "timestamp", "id"):
         dr.add_argument(f"--{role}", help=f"the {role} column (default: guessed); not counted as a feature")
-    dr.add_argument("--engine", choices=("memory", "dask"), default="memory",
-                    help="dask: --reference and --current are Parquet files, folders or globs (local or fsspec "
-                         "URLs) summarised partition by partition on a Dask cluster; nothing but summaries and a "
-                         "bounded sample reaches this machine")
-    dr.add_argument("--scheduler", help="with --engine dask: an existing scheduler's address (default: "
-                                        "DASK_SCHEDULER_ADDRESS, else a local cluster)")
-    dr.add_argument("--workers", type=int, help="with --engine dask: workers of the local cluster")
-    dr.add_argument("--memory-limit", help="with --engine dask: memory per local worker, e.g. 2GB")
+    _engine_options(dr)
 
     stp = sub.add_parser(
         "stress", help="perturb the data and measure how the model's predictions change",
@@ -74,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     stp.add_argument("--seed", type=int, help="random seed (overrides the config)")
     stp.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
     _model_file_options(stp)
+    _engine_options(stp)
 
     exq = sub.add_parser(
         "explain", help="SHAP attributions of the model's predictions, per input column",
@@ -115,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--json", metavar="OUT", help="write the JSON report ('-' for stdout, which then holds only it)")
     _feature_names_option(rep)
     _model_file_options(rep)
+    _engine_options(rep)
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
@@ -132,6 +127,31 @@ def _model_file_options(p: argparse.ArgumentParser) -> None:
                    help="load pickle/joblib files; only for files you trust: loading a pickle runs code")
     p.add_argument("--trust", action="append", default=[], metavar="TYPE",
                    help="accept an untrusted type in a .skops file (repeatable)")
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=("auto", "memory", "dask"), default="auto",
+                   help="dask: the data are Parquet files, folders or globs (local or fsspec URLs) summarised "
+                        "partition by partition on a Dask cluster; nothing but summaries and bounded samples "
+                        "reach this machine. auto (default): dask for folders, globs, URLs and Parquet inputs "
+                        "above ROBUSTNESS_DASK_THRESHOLD_MB (1024) on disk, else memory")
+    p.add_argument("--scheduler", help="with the Dask engine: an existing scheduler's address (default: "
+                                       "DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    p.add_argument("--workers", type=int, help="with the Dask engine: workers of the local cluster")
+    p.add_argument("--memory-limit", help="with the Dask engine: memory per local worker, e.g. 2GB")
+
+
+def _engine(args, *paths) -> str:
+    from robustness.scale.choose import choose_engine
+
+    choice = choose_engine(args.engine, paths)
+    if choice.note:
+        print(f"robustness: {choice.note}", file=sys.stderr)
+    return choice.engine
+
+
+def _cluster(args) -> dict:
+    return {"scheduler": args.scheduler, "workers": args.workers, "memory_limit": args.memory_limit}
 
 
 def _feature_names_option(p: argparse.ArgumentParser) -> None:
@@ -184,13 +204,12 @@ def _cmd_drift(args) -> int:
 
     config = DriftConfig.from_file(args.config) if args.config else DriftConfig()
     roles = {r: getattr(args, r) for r in ("target", "prediction", "timestamp", "id")}
-    if args.engine == "dask":
+    if _engine(args, args.reference, args.current) == "dask":
         if args.evidently_html or args.evidently_json:
-            raise ConfigError("The Evidently export needs the data in memory; leave --engine dask out to use it.")
+            raise ConfigError("The Evidently export needs the data in memory; use --engine memory to get it.")
         from robustness.drift.dask_run import run_drift_dask
 
-        report = run_drift_dask(args.reference, args.current, config=config, roles=roles,
-                                scheduler=args.scheduler, workers=args.workers, memory_limit=args.memory_limit)
+        report = run_drift_dask(args.reference, args.current, config=config, roles=roles, **_cluster(args))
     else:
         report = run_drift_files(args.reference, args.current, config=config, roles=roles)
     print(report.text())
