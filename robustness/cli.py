@@ -229,12 +229,14 @@ def _cmd_drift(args) -> int:
 
 
 def _cmd_stress(args) -> int:
-    from robustness.stress.run import run_stress_files
+    from robustness.stress.run import run_stress_dask, run_stress_files
 
-    report = run_stress_files(
-        args.model, args.data, reference=args.reference, target=args.target, config=args.config,
-        seed=args.seed, allow_pickle=args.allow_pickle, trusted_types=args.trust,
-    )
+    options = dict(reference=args.reference, target=args.target, config=args.config, seed=args.seed,
+                   allow_pickle=args.allow_pickle, trusted_types=args.trust)
+    if _engine(args, args.data, args.reference) == "dask":
+        report = run_stress_dask(args.model, args.data, **options, **_cluster(args))
+    else:
+        report = run_stress_files(args.model, args.data, **options)
     print(report.text())
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
     if args.json:
@@ -270,13 +272,14 @@ def _cmd_explain(args) -> int:
 
 def _cmd_report(args) -> int:
     from robustness.report.export import to_html, to_json, to_pdf
-    from robustness.report.run import report_files
+    from robustness.report.run import report_dask, report_files
 
-    report = report_files(
-        args.model, args.reference, args.current, target=args.target, config=args.config, seed=args.seed,
-        allow_pickle=args.allow_pickle, trusted_types=args.trust,
-        feature_names=_feature_names(args),
-    )
+    options = dict(target=args.target, config=args.config, seed=args.seed, allow_pickle=args.allow_pickle,
+                   trusted_types=args.trust, feature_names=_feature_names(args))
+    if _engine(args, args.reference, args.current) == "dask":
+        report = report_dask(args.model, args.reference, args.current, **options, **_cluster(args))
+    else:
+        report = report_files(args.model, args.reference, args.current, **options)
     payload = to_json(report)
     if args.html:
         Path(args.html).write_text(to_html(report), encoding="utf-8")

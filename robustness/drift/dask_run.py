@@ -11,7 +11,8 @@ from robustness.drift.config import DriftConfig
 from robustness.drift.dask_engine import summarize_in
 from robustness.drift.run import DriftRun
 from robustness.io.infer import guess_roles
-from robustness.scale import Job, connect, open_parquet, shutdown
+from robustness.scale import Job, open_parquet
+from robustness.scale.session import cluster_session
 from robustness.schema import ColumnRoles
 
 
@@ -33,36 +34,36 @@ def parquet_roles(reference: str, roles: dict | None = None) -> tuple[ColumnRole
     return ColumnRoles.from_dict(guessed), list(head.columns)
 
 
+def drift_run_in(job: Job, reference: str, current: str, *, config: DriftConfig | None = None,
+                 roles: dict | ColumnRoles | None = None) -> DriftRun:
+    """The DriftRun of two Parquet datasets, computed through ``job`` (roles: given ColumnRoles are used
+    as they are; a dict is completed by guessing on the reference's first rows)."""
+    if isinstance(roles, ColumnRoles):
+        final, columns = roles, list(open_parquet(reference, "reference").columns)
+    else:
+        final, columns = parquet_roles(reference, roles)
+    role_cols = set(final.role_columns())
+    features = [c for c in columns if c not in role_cols]
+    target = final.target if final.target in columns else None
+    r, c, kinds = summarize_in(job, reference, current, columns=features + ([target] if target else []))
+    job.set_stage("Testing")
+    result = drift_from_summaries(r, c, {k: v for k, v in kinds.items() if k != target}, config=config)
+    target_drift = None
+    if target and target in c:
+        target_drift = drift_from_summaries(r, c, {target: kinds[target]}, config=config).features[0]
+    return DriftRun(dataset_name(reference), dataset_name(current), final, result, target_drift,
+                    pd.DataFrame(), pd.DataFrame())
+
+
 def drift_job(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
               client=None) -> Job:
     """A Job (not started) whose result is the DriftRun of two Parquet datasets."""
-
-    def work(job: Job) -> DriftRun:
-        final, columns = parquet_roles(reference, roles)
-        role_cols = set(final.role_columns())
-        features = [c for c in columns if c not in role_cols]
-        target = final.target if final.target in columns else None
-        r, c, kinds = summarize_in(job, reference, current, columns=features + ([target] if target else []))
-        job.set_stage("Testing")
-        result = drift_from_summaries(r, c, {k: v for k, v in kinds.items() if k != target}, config=config)
-        target_drift = None
-        if target and target in c:
-            target_drift = drift_from_summaries(r, c, {target: kinds[target]}, config=config).features[0]
-        return DriftRun(dataset_name(reference), dataset_name(current), final, result, target_drift,
-                        pd.DataFrame(), pd.DataFrame())
-
-    return Job(work, client)
+    return Job(lambda job: drift_run_in(job, reference, current, config=config, roles=roles), client)
 
 
 def run_drift_dask(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
                    scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None,
                    processes: bool = True) -> DriftRun:
     parquet_roles(reference, roles)  # bad paths fail before a cluster starts
-    client = connect(scheduler, workers=workers, memory_limit=memory_limit, processes=processes)
-    try:
+    with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
         return drift_job(reference, current, config=config, roles=roles, client=client).run()
-    finally:
-        if scheduler is None:
-            shutdown(client)
-        else:
-            client.close()

@@ -45,3 +45,101 @@ def report_files(
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
     ws = build_workspace(reference, current, roles, model=model, model_name=Path(model_path).name, model_sha256=digest)
     return build_report(ws, cfg)
+
+
+#: Rows per dataset sampled for the areas that need rows in memory (explanations, performance, uncertainty).
+SAMPLE_ROWS = 20_000
+
+
+def _fingerprint(path: str) -> tuple[str, int]:
+    """sha256 over the dataset's file names, sizes and modification times (hashing the bytes of a
+    dataset larger than memory is a job of its own), and its size on disk (0 for URLs)."""
+    import glob
+    import os
+
+    paths = [path] if "://" in path else sorted(glob.glob(os.path.join(path, "**", "*"), recursive=True)
+                                               if os.path.isdir(path) else glob.glob(path))
+    h, total = hashlib.sha256(), 0
+    for p in paths:
+        size, mtime = (os.path.getsize(p), int(os.path.getmtime(p))) if os.path.isfile(p) else (0, 0)
+        total += size
+        h.update(f"{os.path.relpath(p, path) if os.path.isdir(path) else p}\0{size}\0{mtime}\n".encode())
+    return h.hexdigest(), total
+
+
+def report_dask(
+    model_path: str | Path,
+    reference_path: str,
+    current_path: str,
+    *,
+    target: str | None = None,
+    config: str | Path | ReportConfig | None = None,
+    seed: int | None = None,
+    allow_pickle: bool = False,
+    trusted_types=(),
+    feature_names=None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    processes: bool = True,
+    sample_rows: int = SAMPLE_ROWS,
+) -> TrustReport:
+    """The trust report on Parquet datasets through Dask. Data quality, drift and the stress suite run on
+    the whole datasets on the cluster (stress on ``stress_rows`` rows sampled over every partition);
+    explanation shift, performance and uncertainty run on uniform samples of ``sample_rows`` rows per
+    dataset. The manifest says which (``engine``, ``rows`` and ``sample_rows`` per dataset)."""
+    from robustness.drift.dask_run import dataset_name, drift_run_in
+    from robustness.io.data import LoadedTable
+    from robustness.quality.dask_quality import quality_job_work
+    from robustness.scale import Job
+    from robustness.scale.model_work import open_for_model, sample_in, stress_in
+    from robustness.scale.session import cluster_session
+    from robustness.stress import StressConfig
+
+    cfg = config if isinstance(config, ReportConfig) else (ReportConfig.from_file(config) if config else ReportConfig())
+    if seed is not None:
+        cfg = ReportConfig.from_dict({**cfg.to_dict(), "seed": int(seed)})
+    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
+                       feature_names=feature_names)
+    head = open_for_model(reference_path, "reference").head(2_000, npartitions=-1)
+    ref_name, cur_name = dataset_name(reference_path), dataset_name(current_path)
+    if head.empty:
+        raise DataError(f"The reference dataset {ref_name} has no rows; the report compares current data with it.")
+    guessed = guess_roles_with_model(head, model)
+    if target is not None and target not in head.columns:
+        raise ConfigError(f"The target column '{target}' is not in {ref_name}. Columns there: "
+                          f"{', '.join(map(str, list(head.columns)[:15]))}. Name another with --target.")
+    roles = ColumnRoles.from_dict({**guessed.to_dict(), **({"target": target} if target else {})})
+
+    def work(job: Job):
+        quality = quality_job_work(job, reference_path, current_path, roles=roles) if "Data quality" in cfg.checks else None
+        drift = drift_run_in(job, reference_path, current_path, roles=roles) if "Data drift" in cfg.checks else None
+        job.set_stage("Sampling rows for explanations and performance")
+        ref_frame, n_ref = sample_in(job, reference_path, sample_rows, seed=cfg.seed, name="reference")
+        cur_frame, n_cur = sample_in(job, current_path, sample_rows, seed=cfg.seed, name="current")
+        labelled = bool(roles.target) and roles.target in cur_frame.columns and cur_frame[roles.target].notna().any()
+        stress = None
+        if "Stress tests" in cfg.checks:
+            stress = stress_in(job, model, current_path, target=roles.target if labelled else None,
+                               reference_path=reference_path,
+                               config=StressConfig(max_rows=cfg.stress_rows, seed=cfg.seed))
+        return quality, drift, stress, (ref_frame, n_ref), (cur_frame, n_cur)
+
+    with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
+        quality, drift, stress, (ref_frame, n_ref), (cur_frame, n_cur) = Job(work, client).run()
+    tables = []
+    for frame, n, path, name in ((ref_frame, n_ref, reference_path, ref_name), (cur_frame, n_cur, current_path, cur_name)):
+        digest, size = _fingerprint(str(path))
+        note = f"A uniform sample of {len(frame):,} of {n:,} rows (Dask engine)."
+        tables.append(LoadedTable(frame, name, "parquet", None, None, digest, size, (note,)))
+    digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
+    ws = build_workspace(tables[0], tables[1], roles, model=model, model_name=Path(model_path).name,
+                         model_sha256=digest)
+    precomputed = {k: v for k, v in (("quality", quality), ("drift", drift), ("stress", stress)) if v is not None}
+    extra = {"engine": "dask",
+             "reference": {"name": ref_name, "fingerprint": tables[0].sha256, "rows": n_ref,
+                           "sample_rows": len(ref_frame), "columns": len(ref_frame.columns)},
+             "current": {"name": cur_name, "fingerprint": tables[1].sha256, "rows": n_cur,
+                         "sample_rows": len(cur_frame), "columns": len(cur_frame.columns)},
+             "whole_data": sorted(precomputed), "sampled": ["explain", "performance", "uncertainty"]}
+    return build_report(ws, cfg, precomputed=precomputed, manifest_extra=extra)

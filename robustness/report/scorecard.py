@@ -177,7 +177,8 @@ def _names(items, limit: int = 4) -> str:
 def _quality(ws, config, results) -> Check:
     from robustness.quality import quality
 
-    rep = quality(ws.reference.frame, ws.current.frame, kinds=ws.schema.kinds(), roles=ws.roles)
+    rep = results.get("quality") or quality(ws.reference.frame, ws.current.frame, kinds=ws.schema.kinds(),
+                                            roles=ws.roles)
     results["quality"] = rep
     issues = rep.issues
     if not issues:
@@ -192,7 +193,7 @@ def _quality(ws, config, results) -> Check:
 def _drift(ws, config, results) -> Check:
     from robustness.drift.run import run_drift
 
-    run = run_drift(ws.reference, ws.current, roles=ws.roles, kinds=ws.schema.kinds())
+    run = results.get("drift") or run_drift(ws.reference, ws.current, roles=ws.roles, kinds=ws.schema.kinds())
     results["drift"] = run
     res = run.result
     drifted = [f.feature for f in res.features if f.drifted]
@@ -214,8 +215,9 @@ def _stress(ws, config, results) -> Check:
     from robustness.stress import StressConfig, run_stress
 
     target = ws.roles.target if _labelled_current(ws) else None
-    res = run_stress(ws.model, ws.current.frame, target=target, reference=ws.reference.frame, kinds=ws.schema.kinds(),
-                     config=StressConfig(max_rows=config.stress_rows, seed=config.seed))
+    res = results.get("stress") or run_stress(
+        ws.model, ws.current.frame, target=target, reference=ws.reference.frame, kinds=ws.schema.kinds(),
+        config=StressConfig(max_rows=config.stress_rows, seed=config.seed))
     results["stress"] = res
     failing = [v for v in res.verdicts if v.status in ("fail", "error")]
     warning = [v for v in res.verdicts if v.status == "warn"]
@@ -324,11 +326,16 @@ _NEEDS_MODEL = {"Stress tests", "Explanation shift", "Performance", "Uncertainty
 
 
 def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[float, str], None] | None = None,
-                 title: str | None = None) -> TrustReport:
-    """Run every configured area on the workspace and judge it (see the module docstring)."""
+                 title: str | None = None, precomputed: dict | None = None,
+                 manifest_extra: dict | None = None) -> TrustReport:
+    """Run every configured area on the workspace and judge it (see the module docstring).
+
+    ``precomputed``: typed results computed elsewhere (``"quality"``: QualityReport, ``"drift"``:
+    DriftRun, ``"stress"``: StressResult), judged as they are: the Dask engine computes these on
+    the whole datasets and passes a workspace of bounded samples for the other areas."""
     config = config or ReportConfig()
     start = time.perf_counter()
-    checks, results = [], {}
+    checks, results = [], dict(precomputed or {})
     areas = [a for a in AREAS if a in config.checks]
     for i, area in enumerate(areas):
         if progress is not None:
@@ -346,4 +353,5 @@ def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[
     if progress is not None:
         progress(1.0, "Done")
     name = title or f"Trust report: {ws.model_name or 'model'} on {ws.current.name}"
-    return TrustReport(name, tuple(checks), manifest(ws, config), results, time.perf_counter() - start)
+    return TrustReport(name, tuple(checks), manifest(ws, config, manifest_extra), results,
+                       time.perf_counter() - start)

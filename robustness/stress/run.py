@@ -66,15 +66,9 @@ def run_stress_files(
         raise ConfigError("Stress tests need a model that can score perturbed rows.")
     data = read_table(data_path)
     ref = read_table(reference) if reference else None
-    cfg = config if isinstance(config, StressConfig) else (StressConfig.from_file(config) if config else StressConfig())
-    if seed is not None:
-        cfg = replace(cfg, seed=int(seed))
+    cfg = _config(config, seed)
     roles = guess_roles_with_model(data.frame, model)
-    if target is None:
-        target = roles.target
-    elif target not in data.frame.columns:
-        raise ConfigError(f"The target column '{target}' is not in {data.name}. Columns there: "
-                          f"{', '.join(map(str, list(data.frame.columns)[:15]))}. Name another with --target.")
+    target = _target(target, roles, data.frame, data.name)
     for table in (data, ref) if ref is not None else (data,):
         fc = check_features(model, table.frame, roles, dataset=table.name)
         if not fc.ok:
@@ -84,3 +78,59 @@ def run_stress_files(
     model.check_on(data.frame, name=data.name)
     result = run_stress(model, data.frame, target=target, reference=base, kinds=kinds, config=cfg)
     return StressRun(model_name=Path(model_path).name, data_name=data.name, target=target, result=result)
+
+
+def _config(config, seed) -> StressConfig:
+    cfg = config if isinstance(config, StressConfig) else (StressConfig.from_file(config) if config else StressConfig())
+    return replace(cfg, seed=int(seed)) if seed is not None else cfg
+
+
+def _target(target, roles, frame, name) -> str | None:
+    if target is None:
+        return roles.target
+    if target not in frame.columns:
+        raise ConfigError(f"The target column '{target}' is not in {name}. Columns there: "
+                          f"{', '.join(map(str, list(frame.columns)[:15]))}. Name another with --target.")
+    return target
+
+
+def run_stress_dask(
+    model_path: str | Path,
+    data_path: str,
+    *,
+    reference: str | None = None,
+    target: str | None = None,
+    config: str | Path | StressConfig | None = None,
+    seed: int | None = None,
+    allow_pickle: bool = False,
+    trusted_types=(),
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    processes: bool = True,
+) -> StressRun:
+    """The stress suite on Parquet datasets through Dask: ``config.max_rows`` rows sampled uniformly over
+    every partition and scored on the workers (:func:`robustness.scale.model_work.stress_in`)."""
+    from robustness.drift.dask_run import dataset_name
+    from robustness.scale import Job
+    from robustness.scale.model_work import open_for_model, stress_in
+    from robustness.scale.session import cluster_session
+
+    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types)
+    cfg = _config(config, seed)
+    name = dataset_name(data_path)
+    head = open_for_model(data_path, "data").head(2_000, npartitions=-1)
+    roles = guess_roles_with_model(head, model)
+    target = _target(target, roles, head, name)
+    tables = [(head, name)]
+    if reference:
+        tables.append((open_for_model(reference, "reference").head(2_000, npartitions=-1), dataset_name(reference)))
+    for frame, table_name in tables:
+        fc = check_features(model, frame, roles, dataset=table_name)
+        if not fc.ok:
+            raise DataError(fc.message())
+    model.check_on(head, name=name)
+    with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
+        result = Job(lambda job: stress_in(job, model, data_path, target=target, reference_path=reference,
+                                           config=cfg), client).run()
+    return StressRun(model_name=Path(model_path).name, data_name=name, target=target, result=result)

@@ -143,19 +143,8 @@ def run_stress(model: ModelAdapter, data: pd.DataFrame, *, target: str | pd.Seri
     pos = _sample_positions(len(data), config.max_rows, config.seed)
     sample = data.iloc[pos][inputs] if pos is not None else data[inputs]
     y = None if labels is None else labels.iloc[pos] if pos is not None else labels
-    scorer = _Scorer(model)
-    base, notes = scorer.baseline(sample)
-    keep = ~base.bad
-    if not keep.any():
-        raise ModelError(f"The model returned NaN for every one of the {len(sample)} unperturbed rows, so nothing can "
-                         "be said about its robustness. Check that the data holds the columns and value types the "
-                         "model was trained on.")
-    if not keep.all():
-        notes.append(f"The model returned NaN for {int((~keep).sum())} of {len(sample)} unperturbed rows; "
-                     "they are left out.")
-        sample, base = sample[keep], scorer.subset(base, keep)
-        y = None if y is None else y[keep]
-    ctx = _Context(model, scorer, base, y, config)
+    ctx, sample, notes = _scored_baseline(model, sample, y, config)
+    scorer = ctx.scorer
 
     cells, results = _suite_cells(ctx, names, specs, stats, columns, config)
     sens_cells, sens_errors = _sensitivity_cells(specs, stats, columns, config)
@@ -177,6 +166,25 @@ def run_stress(model: ModelAdapter, data: pd.DataFrame, *, target: str | pd.Seri
         score=robustness_score(verdicts), baseline=ctx.baseline_metrics, config=config.to_dict(), stopped=stopped,
         fragile=fragile, notes=tuple(notes),
     )
+
+
+def _scored_baseline(model: ModelAdapter, sample: pd.DataFrame, y: pd.Series | None,
+                     config: StressConfig) -> tuple["_Context", pd.DataFrame, list[str]]:
+    """The unperturbed sample scored: (context, the sample without the rows the model returned NaN for,
+    notes). ModelError when the model cannot score it. Shared with the Dask engine (robustness.scale)."""
+    scorer = _Scorer(model)
+    base, notes = scorer.baseline(sample)
+    keep = ~base.bad
+    if not keep.any():
+        raise ModelError(f"The model returned NaN for every one of the {len(sample)} unperturbed rows, so nothing can "
+                         "be said about its robustness. Check that the data holds the columns and value types the "
+                         "model was trained on.")
+    if not keep.all():
+        notes.append(f"The model returned NaN for {int((~keep).sum())} of {len(sample)} unperturbed rows; "
+                     "they are left out.")
+        sample, base = sample[keep], scorer.subset(base, keep)
+        y = None if y is None else y[keep]
+    return _Context(model, scorer, base, y, config), sample, notes
 
 
 def _suite_cells(ctx: "_Context", names, specs, stats, columns, config: StressConfig):

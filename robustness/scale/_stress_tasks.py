@@ -1,0 +1,145 @@
+"""What the stress suite runs on the Dask workers (the plan is in :func:`robustness.scale.model_work.stress_in`).
+
+- The sample: each partition draws its share of a simple random sample on its worker
+  (:func:`allocate` splits ``max_rows`` over the partitions by a multivariate hypergeometric draw, so
+  every set of ``max_rows`` rows is equally likely); the shares are joined on the cluster, labelled
+  by their row number in the dataset (partition order), and never come to the client.
+- The cells: every task holds the whole sample, scores the unperturbed sample and the perturbed
+  copies of its share of the suite's cells (every ``groups``-th cell) with the in-memory suite's own
+  code (``robustness.stress.suite``), and returns their results; the parts merge by union. A
+  perturbation draws its rows and noise over the whole sample with one random stream, so splitting
+  by cells rather than by rows is what keeps the numbers equal to ``run_stress`` on the same rows
+  (roc_auc included: every cell's metrics see all its rows at once). Each task scores the unperturbed
+  sample itself (one model call of the sample's size per task, a few per worker) rather than
+  receiving the suite's internal scoring state. Memory per task: the sample plus one batch of
+  ``BATCH_ROWS`` stacked rows, as in memory.
+- Fragile rows: each task keeps, for the rows of a bounded uniform subsample, the lowest
+  (severity, perturbation) that flipped them among its cells; the minimum merges exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from robustness.stress.config import StressConfig
+from robustness.stress.perturbations import PerturbationSpec, ReferenceStats, register, registry
+from robustness.stress.results import FeatureSensitivity, PerturbationResult
+from robustness.stress.suite import _run_cells, _sample_positions, _scored_baseline, _sensitivity_cells, _suite_cells
+
+__all__ = ["Plan", "StressPart", "allocate", "join_shares", "merge_parts", "run_group", "take_share"]
+
+
+def allocate(counts, rows: int, seed: int) -> np.ndarray:
+    """Rows to draw from each partition: all of them when the dataset holds at most ``rows``."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.sum() <= rows:
+        return counts
+    return np.random.default_rng(seed).multivariate_hypergeometric(counts, rows)
+
+
+def take_share(part: pd.DataFrame, k: int, seed: int, index: int, offset: int) -> pd.DataFrame:
+    """``k`` rows of partition ``index`` drawn without replacement, in order, labelled by row number."""
+    n = len(part)
+    pos = np.arange(n) if k >= n else np.sort(np.random.default_rng([seed, index]).choice(n, size=k, replace=False))
+    out = part.iloc[pos]
+    out.index = pd.Index(offset + pos, dtype=np.int64)
+    return out
+
+
+def join_shares(*shares: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(shares) if len(shares) > 1 else shares[0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every task needs besides the model and the sample; sent to the workers once."""
+
+    inputs: list[str]
+    target: str | None
+    stats: ReferenceStats
+    names: list[str]  # perturbations, in suite order
+    columns: list[str]  # the columns perturbed
+    config: StressConfig
+    groups: int  # tasks; task g scores cells g, g + groups, ...
+    fragile_rows: int  # rows of the fragile subsample
+    custom: dict[str, PerturbationSpec] = field(default_factory=dict)  # user-registered perturbations
+
+
+@dataclass(frozen=True)
+class Head:
+    """What only the first task returns: the baseline, and the fragile subsample's rows."""
+
+    n_rows: int  # the sample minus the rows the model returned NaN for
+    notes: tuple[str, ...]
+    baseline: dict[str, float]
+    classes: list | None
+    rows: pd.DataFrame  # the fragile subsample (inputs only)
+    codes: np.ndarray | None  # its unperturbed class indices
+    confidence: np.ndarray | None  # its unperturbed probability of the predicted class
+
+
+@dataclass
+class StressPart:
+    results: dict = field(default_factory=dict)  # (order, severity) -> PerturbationResult
+    sensitivity: list = field(default_factory=list)  # FeatureSensitivity
+    fragile: tuple | None = None  # (min severity, min order, flipped-to code) per fragile row
+    head: Head | None = None
+
+
+def merge_parts(a: StressPart, b: StressPart) -> StressPart:
+    """Union of two tasks' cells (associative and commutative: cells are disjoint, fragile keeps the minimum)."""
+    return StressPart({**a.results, **b.results}, a.sensitivity + b.sensitivity, _lowest(a.fragile, b.fragile),
+                      a.head if a.head is not None else b.head)
+
+
+def _lowest(a, b):
+    if a is None or b is None:
+        return b if a is None else a
+    better = (b[0] < a[0]) | ((b[0] == a[0]) & (b[1] < a[1]))
+    return tuple(np.where(better, y, x) for x, y in zip(a, b))
+
+
+def run_group(shipped, sample: pd.DataFrame, plan: Plan, group: int) -> StressPart:
+    """Score the unperturbed sample and the cells of ``group``, as ``run_stress`` does."""
+    have = registry()
+    for name, spec in plan.custom.items():  # a perturbation registered in the client process only
+        if name not in have:
+            register(name, spec.fn, kinds=spec.kinds, description=spec.description, scope=spec.scope,
+                     default_severity=spec.default_severity)
+    model, specs, config = shipped.adapter, registry(), plan.config
+    y = None if plan.target is None else sample[plan.target]
+    ctx, data, notes = _scored_baseline(model, sample[plan.inputs], y, config)
+    cells, ready = _suite_cells(ctx, plan.names, specs, plan.stats, plan.columns, config)
+    sens, sens_errors = _sensitivity_cells(specs, plan.stats, plan.columns, config)
+    mine = (cells + sens)[group::plan.groups]
+    _run_cells(mine, data, plan.stats, ctx.scorer, None, None)
+    part = StressPart()
+    for c in mine:
+        if c.feature is None:
+            part.results[(c.order, c.severity)] = ctx.outcome_result(c)
+        else:
+            part.sensitivity.append(ctx.sensitivity(c))
+    pos = _sample_positions(len(data), plan.fragile_rows, config.seed)
+    pos = np.arange(len(data)) if pos is None else pos
+    if model.is_classifier:
+        part.fragile = (ctx.min_sev[pos], ctx.min_order[pos], ctx.flipped_to[pos])
+    if group == 0:
+        part.results.update(ready)
+        part.sensitivity.extend(sens_errors)
+        base = ctx.base
+        part.head = Head(len(data), tuple(notes), dict(ctx.baseline_metrics), ctx.scorer.classes, data.iloc[pos],
+                         None if base.codes is None else base.codes[pos],
+                         None if ctx.base_p is None else ctx.base_p[pos])
+    return part
+
+
+def sorted_sensitivity(items) -> tuple[FeatureSensitivity, ...]:
+    """In the in-memory suite's order: most sensitive first, errors last."""
+    return tuple(sorted(items, key=lambda f: (np.isnan(f.sensitivity), -np.nan_to_num(f.sensitivity), f.feature)))
+
+
+def ordered_results(results: dict) -> tuple[PerturbationResult, ...]:
+    return tuple(results[k] for k in sorted(results))
