@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages import _large_data as large_data
 from pages._shared import (
     OWN_FILES,
     cached_model,
@@ -43,6 +44,8 @@ c_model, c_ref, c_cur = st.columns(3)
 model_file = c_model.file_uploader("Model file", type=MODEL_TYPES, key="up_model")
 ref_file = c_ref.file_uploader("Reference data", type=DATA_TYPES, key="up_reference")
 cur_file = c_cur.file_uploader("Current data", type=DATA_TYPES, key="up_current")
+with st.expander(large_data.TITLE, expanded=large_data.is_active()):
+    large_data.render()
 
 max_bytes = limit * 1024 * 1024
 
