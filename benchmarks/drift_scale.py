@@ -101,10 +101,10 @@ def main() -> None:
     try:
         for n in sizes:
             for name, shifted, seed in ((f"ref-{n}", False, 1), (f"cur-{n}", True, 2)):
-                if not (tmp / name / "done").exists():
+                if not (tmp / name / "_done").exists():
                     shutil.rmtree(tmp / name, ignore_errors=True)
                     write_dataset(tmp / name, n, shifted=shifted, seed=seed)
-                    (tmp / name / "done").touch()
+                    (tmp / name / "_done").touch()
         client = connect(workers=args.workers, memory_limit=args.memory_limit)
         print(f"{'engine':<8} {'rows':>12} {'seconds':>8} {'rows/s':>12} {'peak_MB':>8}  drifted", flush=True)
         runs = []
