@@ -43,7 +43,7 @@ import pandas as pd
 from robustness.drift.chunked import drift_from_summaries, merge_parts, numeric_edges, summarize_part
 from robustness.drift.config import DriftConfig
 from robustness.drift.dask_engine import SAMPLE_ROWS
-from robustness.drift.windows import _PERIOD_ALIASES, DriftWindow, TimeDriftResult, _band, _f, _label, _times
+from robustness.drift.windows import _PERIOD_ALIASES, TimeDriftResult, _label, _times, assemble
 from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_schema
 from robustness.scale import Job, open_parquet, sample_frame
@@ -189,61 +189,13 @@ def windows_in(job: Job, reference: str, current: str, *, timestamp: str, featur
         res = None if n < min_rows else drift_from_summaries(ref_part, win, column_kinds, config=cfg)
         built.append((_label(key.start_time), _label(key.end_time.normalize()), n, res))
     job.set_stage("Reference band")
-    return _assemble(built, features, sample, column_kinds, timestamp, p, cfg, min_rows, max_band_chunks,
-                     cur_windows["__no_time__"], int(n_ref))
-
-
-def _assemble(built, features, sample, kinds, timestamp, period, cfg, min_rows, max_band_chunks, n_missing,
-              n_ref) -> TimeDriftResult:
-    """The TimeDriftResult of ``drift_over_time`` (window="period") from the per-window DriftResults."""
-    windows, tests, thresholds = [], {}, {}
-    for i, (start, end, n, res) in enumerate(built):
-        if res is None:
-            windows.append(DriftWindow(i, start, end, n, "too_few_rows",
-                                       f"Only {n} rows (at least {min_rows} are needed); not tested.",
-                                       tuple(None for _ in features), tuple(False for _ in features), None))
-            continue
-        by = {f.feature: f for f in res.features}
-        eff, flags = [], []
-        for c in features:
-            f = by.get(c)
-            ok = f is not None and f.status == "ok"
-            eff.append(_f(f.effect_size) if ok and f.effect_size is not None else None)
-            flags.append(bool(ok and f.drifted))
-            if ok and c not in tests:
-                tests[c], thresholds[c] = f.test, _f(f.threshold)
-        windows.append(DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags),
-                                   _f(res.dataset.drifted_share)))
-    ok_sizes = [w.n_rows for w in windows if w.status == "ok"]
-    chunk = int(np.median(ok_sizes)) if ok_sizes else 0
-    band, n_chunks, note = _band(sample, list(features), kinds, timestamp, chunk, cfg, max_band_chunks)
-    if len(sample) < n_ref:
-        note = (note + " " if note else "") + (
-            f"The reference band comes from a uniform sample of {len(sample):,} of the reference's {n_ref:,} rows "
-            "(chunks of the window's row count, over a longer stretch of time).")
-    n_ok = len(ok_sizes)
-    msg = f"{len(windows)} windows of current data compared with the full reference ({n_ok} tested)."
-    small = len(windows) - n_ok
-    if small:
-        msg += f" {small} window(s) had fewer than {min_rows} rows and were not tested."
-    if n_missing:
-        msg += f" {n_missing} current row(s) without a timestamp were left out."
-    tested = [w for w in windows if w.status == "ok"]
-    counts = {c: sum(w.drifted[j] for w in tested) for j, c in enumerate(features)}
-    often = sorted((c for c in features if tested and counts[c] >= len(tested) / 2), key=lambda c: -counts[c])
-    if often:
-        msg += " Drifted in at least half of the tested windows: " + ", ".join(
-            f"{c} ({counts[c]} of {len(tested)})" for c in often) + "."
-    elif tested:
-        msg += " No feature drifted in half of the tested windows or more."
-    if note:
-        msg += " " + note
-    return TimeDriftResult(
-        features=tuple(features), tests=tuple(tests.get(c, "none") for c in features),
-        thresholds=tuple(thresholds.get(c) for c in features), band_mean=band[0], band_lower=band[1],
-        band_upper=band[2], band_chunk_size=chunk, n_band_chunks=n_chunks, windows=tuple(windows),
-        window="period", size=None, period=period, ordered_by=timestamp, min_rows=min_rows,
-        n_rows_without_time=int(n_missing), message=msg)
+    note = None
+    if len(sample) < int(n_ref):
+        note = (f"The reference band comes from a uniform sample of {len(sample):,} of the reference's {int(n_ref):,} "
+                "rows (chunks of the window's row count, over a longer stretch of time).")
+    return assemble(built, features, sample, kinds=column_kinds, timestamp=timestamp, window="period", size=None,
+                    period=p, config=cfg, min_rows=min_rows, max_band_chunks=max_band_chunks,
+                    n_missing=cur_windows["__no_time__"], band_note=note)
 
 
 def drift_over_time_parquet(reference: str, current: str, *, timestamp: str, features: Sequence[str] | None = None,

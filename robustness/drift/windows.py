@@ -180,14 +180,29 @@ def drift_over_time(reference: pd.DataFrame, current: pd.DataFrame, *, features:
 
         kinds = infer_schema(reference[[c for c in features if c in reference.columns]]).kinds()
     parts, n_missing, size, period = _split(current, timestamp, window, size, period, min_rows, max_windows)
+    built = []
+    for start, end, pos in parts:
+        res = None if len(pos) < min_rows else drift(reference, current.iloc[pos], kinds=kinds, columns=list(features),
+                                                     config=config)
+        built.append((start, end, len(pos), res))
+    return assemble(built, features, reference, kinds=kinds, timestamp=timestamp, window=window, size=size,
+                    period=period, config=config, min_rows=min_rows, max_band_chunks=max_band_chunks,
+                    n_missing=n_missing)
+
+
+def assemble(built, features, band_reference: pd.DataFrame, *, kinds, timestamp: str | None, window: str,
+             size: int | None, period: str | None, config, min_rows: int, max_band_chunks: int, n_missing: int,
+             band_note: str | None = None) -> TimeDriftResult:
+    """The TimeDriftResult from per-window results: ``built`` holds (start label, end label, rows,
+    DriftResult or None when the window has too few rows); the band comes from ``band_reference``
+    (``band_note`` is added to the message). Shared by the in-memory and the Dask engines."""
     windows, tests, thresholds = [], {}, {}
-    for i, (start, end, pos) in enumerate(parts):
-        if len(pos) < min_rows:
-            windows.append(DriftWindow(i, start, end, len(pos), "too_few_rows",
-                                       f"Only {len(pos)} rows (at least {min_rows} are needed); not tested.",
+    for i, (start, end, n, res) in enumerate(built):
+        if res is None:
+            windows.append(DriftWindow(i, start, end, n, "too_few_rows",
+                                       f"Only {n} rows (at least {min_rows} are needed); not tested.",
                                        tuple(None for _ in features), tuple(False for _ in features), None))
             continue
-        res = drift(reference, current.iloc[pos], kinds=kinds, columns=list(features), config=config)
         by = {f.feature: f for f in res.features}
         eff, flags = [], []
         for c in features:
@@ -197,11 +212,13 @@ def drift_over_time(reference: pd.DataFrame, current: pd.DataFrame, *, features:
             flags.append(bool(ok and f.drifted))
             if ok and c not in tests:
                 tests[c], thresholds[c] = f.test, _f(f.threshold)
-        windows.append(DriftWindow(i, start, end, len(pos), "ok", "", tuple(eff), tuple(flags),
+        windows.append(DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags),
                                    _f(res.dataset.drifted_share)))
     ok_sizes = [w.n_rows for w in windows if w.status == "ok"]
     chunk = size if window == "size" else (int(np.median(ok_sizes)) if ok_sizes else 0)
-    band, n_chunks, note = _band(reference, features, kinds, timestamp, chunk, config, max_band_chunks)
+    band, n_chunks, note = _band(band_reference, list(features), kinds, timestamp, chunk, config, max_band_chunks)
+    if band_note:
+        note = (note + " " if note else "") + band_note
     n_ok = len(ok_sizes)
     msg = f"{len(windows)} windows of current data compared with the full reference ({n_ok} tested)."
     small = len(windows) - n_ok
@@ -224,7 +241,7 @@ def drift_over_time(reference: pd.DataFrame, current: pd.DataFrame, *, features:
         thresholds=tuple(thresholds.get(c) for c in features), band_mean=band[0], band_lower=band[1],
         band_upper=band[2], band_chunk_size=int(chunk), n_band_chunks=n_chunks, windows=tuple(windows),
         window=window, size=size, period=period, ordered_by=timestamp or "row order", min_rows=min_rows,
-        n_rows_without_time=n_missing, message=msg)
+        n_rows_without_time=int(n_missing), message=msg)
 
 
 def _band(reference: pd.DataFrame, features: list[str], kinds, timestamp: str | None, chunk: int, config,
