@@ -6,6 +6,11 @@ A column check ``check_<name>(ctx, column)`` measures one quantity and returns o
 :class:`QualityConfig`. The suite (:func:`robustness.quality.quality`) looks checks up by
 name at run time and turns an exception in one into an "error" finding; the rest go on.
 
+Each check measures, then leaves the status and wording to a pure ``<name>_finding(...)`` that
+takes the counts; the Dask engine (:mod:`robustness.quality.dask_quality`) calls the same
+functions with counts merged from partition summaries. Their ``examples`` (the example rows, or
+a function returning them) are used only when the finding shows example rows.
+
 Which columns each check looks at:
 
 - missing_values, type_mismatch, constant_column: every column in both files (the target
@@ -23,7 +28,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from robustness.quality._context import Context, category_keys, listing, ns_to_text, num, pct, rows
-from robustness.quality.results import QualityFinding, to_json_safe
+from robustness.quality.results import QualityConfig, QualityFinding, to_json_safe
 from robustness.schema import ColumnKind
 
 _TYPE_WORDS = {"number": "numbers", "datetime": "dates", "boolean": "yes/no values", "text": "text"}
@@ -34,6 +39,11 @@ def _finding(check, column, status, value, reference_value, message, examples=()
     return QualityFinding(check, column, status, float(value),
                           None if reference_value is None else float(reference_value),
                           message, tuple(examples), to_json_safe(dict(details or {})))
+
+
+def _shown(examples):
+    """The example rows of a finding that shows some: ``examples``, or what it returns if callable."""
+    return examples() if callable(examples) else examples
 
 
 def _role_of(ctx: Context, col: str) -> str | None:
@@ -91,26 +101,37 @@ def _duplicates(df: pd.DataFrame, id_col: str | None) -> tuple[np.ndarray, np.nd
 def check_duplicate_rows(ctx: Context) -> list[QualityFinding]:
     """Exact duplicate rows over all columns except the id column, in each file."""
     _, ref_dup, _ = _duplicates(ctx.ref, ctx.roles.id)
-    h, dup, cols = _duplicates(ctx.cur, ctx.roles.id)
-    n_ref, n_cur = int(ref_dup.sum()), int(dup.sum())
-    share_ref, share = n_ref / len(ctx.ref), n_cur / len(ctx.cur)
-    status = ctx.config.grade(share, "duplicate")
-    over = "all columns" + (f" except the id column '{ctx.roles.id}'" if ctx.roles.id in ctx.cur.columns else "")
-    details = {"n_duplicates_current": n_cur, "n_duplicates_reference": n_ref, "columns_compared": len(cols)}
-    if n_cur == 0:
-        return [_finding("duplicate_rows", None, status, 0.0, share_ref,
-                         f"No row of current repeats an earlier row exactly (compared over {over}); reference "
-                         f"has {pct(share_ref)} duplicated rows ({n_ref:,}).", details=details)]
-    pos = np.flatnonzero(dup)[: ctx.config.max_examples]
-    first_pos = pd.Series(np.flatnonzero(~dup), index=h[~dup])
-    firsts = first_pos.loc[h[pos]].to_numpy()
-    extra = {int(p): {"_duplicate_of": ctx.cur_labels[f]} for p, f in zip(pos, firsts)}
-    message = (f"{pct(share)} of current rows ({n_cur:,} of {len(ctx.cur):,}) repeat an earlier row exactly "
-               f"(compared over {over}); reference has {pct(share_ref)} ({n_ref:,}). Duplicates give some cases "
+    h, dup, _ = _duplicates(ctx.cur, ctx.roles.id)
+
+    def examples():
+        pos = np.flatnonzero(dup)[: ctx.config.max_examples]
+        first_pos = pd.Series(np.flatnonzero(~dup), index=h[~dup])
+        firsts = first_pos.loc[h[pos]].to_numpy()
+        extra = {int(p): {"_duplicate_of": ctx.cur_labels[f]} for p, f in zip(pos, firsts)}
+        return ctx.examples("current", pos, extra=extra)
+
+    return [duplicate_rows_finding(int(ref_dup.sum()), len(ctx.ref), int(dup.sum()), len(ctx.cur), ctx.cur.columns,
+                                   ctx.roles.id, ctx.config, examples)]
+
+
+def duplicate_rows_finding(n_dup_ref: int, n_ref: int, n_dup_cur: int, n_cur: int, columns, id_col: str | None,
+                           config: QualityConfig, examples=()) -> QualityFinding:
+    """The duplicate-rows finding from the number of rows repeating an earlier row in each file;
+    ``columns`` are current's columns (all but ``id_col`` compared)."""
+    share_ref, share = n_dup_ref / n_ref, n_dup_cur / n_cur
+    status = config.grade(share, "duplicate")
+    over = "all columns" + (f" except the id column '{id_col}'" if id_col in columns else "")
+    details = {"n_duplicates_current": n_dup_cur, "n_duplicates_reference": n_dup_ref,
+               "columns_compared": len([c for c in columns if c != id_col])}
+    if n_dup_cur == 0:
+        return _finding("duplicate_rows", None, status, 0.0, share_ref,
+                        f"No row of current repeats an earlier row exactly (compared over {over}); reference "
+                        f"has {pct(share_ref)} duplicated rows ({n_dup_ref:,}).", details=details)
+    message = (f"{pct(share)} of current rows ({n_dup_cur:,} of {n_cur:,}) repeat an earlier row exactly "
+               f"(compared over {over}); reference has {pct(share_ref)} ({n_dup_ref:,}). Duplicates give some cases "
                "extra weight in every statistic. Check the export or join that produced current and drop them "
                "if they are not genuine repeats.")
-    return [_finding("duplicate_rows", None, status, share, share_ref, message,
-                     ctx.examples("current", pos, extra=extra), details)]
+    return _finding("duplicate_rows", None, status, share, share_ref, message, _shown(examples), details)
 
 
 # -- column checks -----------------------------------------------------------------------------
@@ -119,10 +140,17 @@ def check_duplicate_rows(ctx: Context) -> list[QualityFinding]:
 def check_missing_values(ctx: Context, col: str) -> QualityFinding:
     """Share of missing values in current vs reference; the increase decides."""
     r, c = ctx.isna("reference", col), ctx.isna("current", col)
-    share_r, share_c = float(r.mean()), float(c.mean())
+    return missing_values_finding(col, int(r.sum()), len(r), int(c.sum()), len(c), ctx.config,
+                                  lambda: ctx.examples("current", np.flatnonzero(c), col))
+
+
+def missing_values_finding(col: str, n_missing_ref: int, n_ref: int, n_missing_cur: int, n_cur: int,
+                           config: QualityConfig, examples=()) -> QualityFinding:
+    """The missing-values finding from the counts of missing values and of rows in each file."""
+    share_r, share_c = n_missing_ref / n_ref, n_missing_cur / n_cur
     increase = share_c - share_r
-    status = ctx.config.grade(increase, "missing_increase")
-    details = {"n_missing_current": int(c.sum()), "n_missing_reference": int(r.sum()), "increase": increase}
+    status = config.grade(increase, "missing_increase")
+    details = {"n_missing_current": n_missing_cur, "n_missing_reference": n_missing_ref, "increase": increase}
     if status == "pass":
         if share_c == 1 and share_r == 1:
             msg = f"Column '{col}' has no values in either file, so nothing can be checked on it; consider dropping it."
@@ -131,44 +159,53 @@ def check_missing_values(ctx: Context, col: str) -> QualityFinding:
                    "no notable increase.")
         return _finding("missing_values", col, status, share_c, share_r, msg, details=details)
     where = "has no values at all in current" if share_c == 1 else f"is missing in {pct(share_c)} of current rows"
-    msg = (f"Column '{col}' {where} ({int(c.sum()):,} of {len(c):,}) against {pct(share_r)} in reference, "
+    msg = (f"Column '{col}' {where} ({n_missing_cur:,} of {n_cur:,}) against {pct(share_r)} in reference, "
            f"{increase * 100:.1f} percentage points more. Check the step that fills this column for current "
            "(a join that stopped matching, a renamed source field, a failing sensor); imputing hides the problem "
            "from the model but not from its accuracy.")
-    return _finding("missing_values", col, status, share_c, share_r, msg,
-                    ctx.examples("current", np.flatnonzero(c), col), details)
+    return _finding("missing_values", col, status, share_c, share_r, msg, _shown(examples), details)
 
 
 def check_type_mismatch(ctx: Context, col: str) -> QualityFinding:
     """Current values that do not parse as the type the column has in reference."""
     kind = ctx.ref_type(col)
-    ref_dtype, cur_dtype = str(ctx.ref[col].dtype), str(ctx.cur[col].dtype)
+    dtypes = str(ctx.ref[col].dtype), str(ctx.cur[col].dtype)
+    if kind not in _TYPE_WORDS:
+        return type_mismatch_finding(col, kind, *dtypes, ctx.config)
+    bad = ctx.bad_values(col).to_numpy()
+    sub = ctx.cur[col][bad].head(10_000)
+    firsts = sub[~sub.astype(str).duplicated()]
+    return type_mismatch_finding(col, kind, *dtypes, ctx.config, int(bad.sum()),
+                                 int((~ctx.isna("current", col)).sum()), firsts,
+                                 lambda: ctx.examples("current", firsts.index, col))
+
+
+def type_mismatch_finding(col: str, kind: str, ref_dtype: str, cur_dtype: str, config: QualityConfig,
+                          n_bad: int = 0, n_present: int = 0, values: pd.Series | None = None,
+                          examples=()) -> QualityFinding:
+    """The type-mismatch finding. ``kind`` is the column's type in reference (``Context.ref_type``);
+    for a kind not compared the counts are not read. ``n_bad`` of the ``n_present`` non-missing
+    current values do not parse; ``values``: the first distinct of them, in order (read if any)."""
     details = {"reference_type": kind, "reference_dtype": ref_dtype, "current_dtype": cur_dtype}
     if kind not in _TYPE_WORDS:
         why = {"empty": "reference has no values in it", "mixed": "reference already mixes several types in it",
                "other": f"its reference type ({ref_dtype}) is not compared"}[kind]
         return _finding("type_mismatch", col, "pass", 0.0, None,
                         f"Types of column '{col}' are not compared: {why}.", details=details)
-    bad = ctx.bad_values(col).to_numpy()
-    n_bad, n_present = int(bad.sum()), int((~ctx.isna("current", col)).sum())
     share = n_bad / n_present if n_present else 0.0
-    status = ctx.config.grade(share, "type_mismatch")
+    status = config.grade(share, "type_mismatch")
     words = _TYPE_WORDS[kind]
     details.update(n_unparseable=n_bad, n_present=n_present)
     if n_bad == 0:
         return _finding("type_mismatch", col, status, 0.0, None,
                         f"Column '{col}' holds {words} in both files.", details=details)
-    s = ctx.cur[col]
-    sub = s[bad].head(10_000)
-    firsts = sub[~sub.astype(str).duplicated()]
-    details["values"] = list(firsts.head(_MAX_LISTED))
+    details["values"] = list(values.head(_MAX_LISTED))
     msg = (f"Column '{col}' holds {words} in reference ({ref_dtype}), but {n_bad:,} of {n_present:,} non-missing "
            f"current values ({pct(share)}) are not {words} (current type {cur_dtype}), e.g. "
-           f"{listing(firsts.head(3))}."
+           f"{listing(values.head(3))}."
            + (" The range and infinity checks treat them as missing." if kind in ("number", "datetime") else "")
            + " Fix the export so the column keeps one type and format, or clean these values.")
-    return _finding("type_mismatch", col, status, share, None, msg,
-                    ctx.examples("current", firsts.index, col), details)
+    return _finding("type_mismatch", col, status, share, None, msg, _shown(examples), details)
 
 
 def check_out_of_range(ctx: Context, col: str) -> QualityFinding | None:
@@ -180,42 +217,57 @@ def check_out_of_range(ctx: Context, col: str) -> QualityFinding | None:
     kind = ctx.ref_type(col)
     if kind not in ("number", "datetime"):
         return None
-    show = ns_to_text if kind == "datetime" else num
     r, c = ctx.parsed("reference", col), ctx.parsed("current", col)
     r = r[np.isfinite(r)]
     if len(r) == 0:
+        return out_of_range_finding(col, kind, None, ctx.config)
+    lo, hi = float(r.min()), float(r.max())
+    finite = np.isfinite(c)
+    below, above = finite & (c < lo), finite & (c > hi)
+    span = (float(c[finite].min()), float(c[finite].max())) if finite.any() else None
+
+    def examples():  # the furthest out first
+        dist = np.where(below, lo - c, np.where(above, c - hi, 0.0))
+        pos = np.flatnonzero(below | above)
+        k = ctx.config.max_examples
+        if len(pos) > k > 0:
+            pos = pos[np.argpartition(-dist[pos], k - 1)[:k]]
+        return ctx.examples("current", pos[np.argsort(-dist[pos], kind="stable")], col)
+
+    return out_of_range_finding(col, kind, (lo, hi), ctx.config, int(finite.sum()), int(below.sum()),
+                                int(above.sum()), span, examples)
+
+
+def out_of_range_finding(col: str, kind: str, ref_range: tuple | None, config: QualityConfig, n_checked: int = 0,
+                         n_below: int = 0, n_above: int = 0, current_range: tuple | None = None,
+                         examples=()) -> QualityFinding:
+    """The out-of-range finding. ``kind``: "number" or "datetime" (values as floats, datetimes as ns);
+    ``ref_range``: reference's finite (min, max), None when it has none; of the ``n_checked`` finite
+    current values ``n_below``/``n_above`` lie outside; ``current_range``: their (min, max) (read if any)."""
+    if ref_range is None:
         return _finding("out_of_range", col, "pass", 0.0, None,
                         f"The range of column '{col}' is not checked: reference has no finite values in it.",
                         details={"skipped": "no finite reference values"})
-    lo, hi = float(r.min()), float(r.max())
-    finite = np.isfinite(c)
-    n = int(finite.sum())
-    below, above = finite & (c < lo), finite & (c > hi)
-    n_below, n_above = int(below.sum()), int(above.sum())
-    share = (n_below + n_above) / n if n else 0.0
-    status = ctx.config.grade(share, "out_of_range")
+    show = ns_to_text if kind == "datetime" else num
     to_json = (lambda x: pd.Timestamp(int(x))) if kind == "datetime" else float
+    (lo, hi), n = ref_range, n_checked
+    share = (n_below + n_above) / n if n else 0.0
+    status = config.grade(share, "out_of_range")
     details = {"min": to_json(lo), "max": to_json(hi), "n_below": n_below, "n_above": n_above, "n_checked": n}
     rng = f"[{show(lo)}, {show(hi)}]"
     if n_below + n_above == 0:
         return _finding("out_of_range", col, status, 0.0, None,
                         f"All {n:,} current values of '{col}' lie within the reference range {rng}.", details=details)
-    cmin, cmax = float(c[finite].min()), float(c[finite].max())
+    cmin, cmax = current_range
     details.update(current_min=to_json(cmin), current_max=to_json(cmax))
-    dist = np.where(below, lo - c, np.where(above, c - hi, 0.0))
-    pos = np.flatnonzero(below | above)
-    k = ctx.config.max_examples
-    if len(pos) > k > 0:
-        pos = pos[np.argpartition(-dist[pos], k - 1)[:k]]
-    pos = pos[np.argsort(-dist[pos], kind="stable")]
     msg = (f"{pct(share)} of current values of '{col}' ({n_below + n_above:,} of {n:,}) lie outside the reference "
            f"range {rng}: {n_below:,} below and {n_above:,} above; current spans [{show(cmin)}, {show(cmax)}].")
     if status == "pass":
-        msg += f" That is under the warning threshold ({pct(ctx.config.out_of_range_warn)})."
+        msg += f" That is under the warning threshold ({pct(config.out_of_range_warn)})."
     else:
         msg += (" The model never saw such values, so its predictions there are extrapolation. Check for a change "
                 "of unit or scale or for entry errors; if the values are real, retrain on data that covers them.")
-    return _finding("out_of_range", col, status, share, None, msg, ctx.examples("current", pos, col), details)
+    return _finding("out_of_range", col, status, share, None, msg, _shown(examples), details)
 
 
 def _categories(ctx: Context, col: str):
@@ -271,27 +323,33 @@ def check_new_categories(ctx: Context, col: str) -> QualityFinding | None:
         return None
     (_, ref_counts, _), (s, cur_counts, raw_to_key) = cats
     new = cur_counts[~cur_counts.index.isin(ref_counts.index)]
-    n_rows = int(new.sum())
-    share = n_rows / len(ctx.cur)
-    status = ctx.config.grade(share, "new_category")
+    return new_categories_finding(col, new, int(new.sum()), len(ctx.cur), len(ref_counts), len(cur_counts),
+                                  ctx.config, lambda: _category_examples(ctx, "current", s, raw_to_key, new.index, col))
+
+
+def new_categories_finding(col: str, new: pd.Series, n_rows: int, n_cur: int, n_categories_ref: int,
+                           n_categories_cur: int, config: QualityConfig, examples=()) -> QualityFinding:
+    """The new-categories finding. ``new``: current rows per category key absent from reference, most
+    frequent first; ``n_rows`` current rows (of ``n_cur``) hold one of them."""
+    share = n_rows / n_cur
+    status = config.grade(share, "new_category")
     details = {"new": list(new.index[:_MAX_LISTED]), "n_new": len(new), "n_rows": n_rows,
                "counts": {k: int(v) for k, v in new.head(_MAX_LISTED).items()},
-               "n_categories_reference": len(ref_counts), "n_categories_current": len(cur_counts)}
+               "n_categories_reference": n_categories_ref, "n_categories_current": n_categories_cur}
     if len(new) == 0:
         return _finding("new_categories", col, status, 0.0, None,
                         f"Every category of column '{col}' in current also occurs in reference "
-                        f"({len(cur_counts):,} {_many(len(cur_counts))}).", details=details)
-    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / len(ctx.cur))})" for k, v in new.head(_MAX_LISTED).items())
+                        f"({n_categories_cur:,} {_many(n_categories_cur)}).", details=details)
+    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / n_cur)})" for k, v in new.head(_MAX_LISTED).items())
     more = f" and {len(new) - _MAX_LISTED:,} more" if len(new) > _MAX_LISTED else ""
     msg = (f"Column '{col}' has {len(new):,} {_many(len(new))} never seen in reference: {listed}{more}."
            + (f" Together they are {pct(share)} of current rows ({n_rows:,})." if len(new) > 1 else "")
            + f" The model has no experience with {'it' if len(new) == 1 else 'them'}: if genuine, retrain with "
            "examples or map to a known category; if it is a change of spelling, case or coding, fix it at the source.")
     if len(new) > 100:
-        msg += (f" With {len(cur_counts):,} distinct values this column may be an identifier or free text; if so, "
+        msg += (f" With {n_categories_cur:,} distinct values this column may be an identifier or free text; if so, "
                 "set its kind or role accordingly.")
-    return _finding("new_categories", col, status, share, None, msg,
-                    _category_examples(ctx, "current", s, raw_to_key, new.index, col), details)
+    return _finding("new_categories", col, status, share, None, msg, _shown(examples), details)
 
 
 def check_vanished_categories(ctx: Context, col: str) -> QualityFinding | None:
@@ -301,25 +359,31 @@ def check_vanished_categories(ctx: Context, col: str) -> QualityFinding | None:
         return None
     (s, ref_counts, raw_to_key), (_, cur_counts, _) = cats
     gone = ref_counts[~ref_counts.index.isin(cur_counts.index)]
+    return vanished_categories_finding(col, gone, len(ctx.ref), len(ctx.cur), ctx.config,
+                                       lambda: _category_examples(ctx, "reference", s, raw_to_key, gone.index, col))
+
+
+def vanished_categories_finding(col: str, gone: pd.Series, n_ref: int, n_cur: int, config: QualityConfig,
+                                examples=()) -> QualityFinding:
+    """The vanished-categories finding. ``gone``: reference rows per category key absent from
+    current, most frequent first; the examples are reference rows."""
     n_rows = int(gone.sum())
-    share = n_rows / len(ctx.ref)
-    status = ctx.config.grade(share, "vanished_category")
+    share = n_rows / n_ref
+    status = config.grade(share, "vanished_category")
     details = {"vanished": list(gone.index[:_MAX_LISTED]), "n_vanished": len(gone), "n_rows_reference": n_rows,
                "counts": {k: int(v) for k, v in gone.head(_MAX_LISTED).items()}, "examples_from": "reference"}
     if len(gone) == 0:
         return _finding("vanished_categories", col, status, 0.0, None,
                         f"Every category of column '{col}' in reference still occurs in current.", details=details)
-    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / len(ctx.ref))})" for k, v in gone.head(_MAX_LISTED).items())
+    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / n_ref)})" for k, v in gone.head(_MAX_LISTED).items())
     more = f" and {len(gone) - _MAX_LISTED:,} more" if len(gone) > _MAX_LISTED else ""
-    expected = share * len(ctx.cur)
-    msg = (f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer "
-           f"occur{'s' if len(gone) == 1 else ''} in current: {listed}{more}. "
-           f"{'It' if len(gone) == 1 else 'They'} held {pct(share)} of reference rows, so about {expected:,.0f} "
-           f"of the {len(ctx.cur):,} current rows would be expected to hold {'it' if len(gone) == 1 else 'them'}. "
+    one = len(gone) == 1
+    msg = (f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer occur{'s' if one else ''} in "
+           f"current: {listed}{more}. {'It' if one else 'They'} held {pct(share)} of reference rows, so about "
+           f"{share * n_cur:,.0f} of the {n_cur:,} current rows would be expected to hold {'it' if one else 'them'}. "
            "Check whether current is filtered (a segment left out) or the category was renamed or recoded. "
            "Example rows are from reference.")
-    return _finding("vanished_categories", col, status, share, None, msg,
-                    _category_examples(ctx, "reference", s, raw_to_key, gone.index, col), details)
+    return _finding("vanished_categories", col, status, share, None, msg, _shown(examples), details)
 
 
 def _constant(s: pd.Series, missing: np.ndarray) -> tuple[str, object]:
@@ -367,18 +431,24 @@ def check_infinite_values(ctx: Context, col: str) -> QualityFinding | None:
         return None
     c, r = ctx.parsed("current", col), ctx.parsed("reference", col)
     pos_c, neg_c = np.isposinf(c), np.isneginf(c)
-    n_c, n_r = int(pos_c.sum() + neg_c.sum()), int(np.isinf(r).sum())
-    share, share_r = n_c / len(c), n_r / len(r)
-    status = ctx.config.grade(share, "infinite")
-    details = {"n_current": n_c, "n_reference": n_r, "n_positive_current": int(pos_c.sum()),
-               "n_negative_current": int(neg_c.sum())}
+    return infinite_values_finding(col, int(np.isinf(r).sum()), len(r), int(pos_c.sum()), int(neg_c.sum()), len(c),
+                                   ctx.config, lambda: ctx.examples("current", np.flatnonzero(pos_c | neg_c), col))
+
+
+def infinite_values_finding(col: str, n_inf_ref: int, n_ref: int, n_pos_cur: int, n_neg_cur: int, n_cur: int,
+                            config: QualityConfig, examples=()) -> QualityFinding:
+    """The infinite-values finding from the counts of infinities and of rows in each file."""
+    n_c, n_r = n_pos_cur + n_neg_cur, n_inf_ref
+    share, share_r = n_c / n_cur, n_r / n_ref
+    status = config.grade(share, "infinite")
+    details = {"n_current": n_c, "n_reference": n_r, "n_positive_current": n_pos_cur,
+               "n_negative_current": n_neg_cur}
     if n_c == 0:
         ref_note = f"; reference has {n_r:,} ({pct(share_r)})" if n_r else ""
         return _finding("infinite_values", col, status, 0.0, share_r,
                         f"Column '{col}' has no infinite values in current{ref_note}.", details=details)
-    msg = (f"Column '{col}' has {n_c:,} infinite values in current ({int(pos_c.sum()):,} +inf, {int(neg_c.sum()):,} "
+    msg = (f"Column '{col}' has {n_c:,} infinite values in current ({n_pos_cur:,} +inf, {n_neg_cur:,} "
            f"-inf; {pct(share)} of rows) against {n_r:,} in reference. They often come from a division by zero; "
            "most statistics and many models cannot use them. Replace them with missing values or a finite cap "
            "in the source data.")
-    return _finding("infinite_values", col, status, share, share_r, msg,
-                    ctx.examples("current", np.flatnonzero(pos_c | neg_c), col), details)
+    return _finding("infinite_values", col, status, share, share_r, msg, _shown(examples), details)

@@ -17,8 +17,9 @@ example rows whose ``_row`` is the row number in that concatenation.
    16 bytes per row of its share.
 3. One pass over current that knows the reference's types, ranges and category keys: unparseable
    values (the in-memory ``Context.bad_values``), out-of-range and infinite values, new categories.
-4. The findings with the in-memory thresholds and wording; each kept at most ``max_examples``
-   example positions, and only those rows are read back, from the partitions holding them.
+4. The findings from the in-memory checks' own ``*_finding`` functions (thresholds, wording);
+   each kept at most ``max_examples`` example positions, and only those rows are read back,
+   from the partitions holding them.
 
 Exact: every count, share, status and range, and the duplicates. Like the in-memory check, two
 different rows whose hashes collide count as a duplicate: for n rows the chance of any collision
@@ -47,11 +48,11 @@ from pandas.api import types as ptypes
 
 from robustness.errors import ConfigError, RobustnessError
 from robustness.quality import checks as _checks
-from robustness.quality._context import Context, listing, ns_to_text, num, pct, rows
-from robustness.quality._partials import (MAX_CATEGORIES, MAX_LISTED, Plan, current_part, current_plan, decode,
+from robustness.quality._context import Context
+from robustness.quality._partials import (MAX_CATEGORIES, Plan, current_part, current_plan, decode,
                                           duplicate_bucket, first_unparseable, merge_parts, reference_part, row_hashes,
                                           rows_holding, take_rows)
-from robustness.quality.checks import _TYPE_WORDS, _finding, _many
+from robustness.quality.checks import _TYPE_WORDS, _finding
 from robustness.quality.results import QualityConfig, QualityFinding, QualityReport
 from robustness.quality.suite import COLUMN_CHECKS, _check_roles, _empty_finding, _frame, _kinds, _table
 from robustness.scale import Job, open_parquet, sample_frame
@@ -223,7 +224,7 @@ def _columns(ref_meta, cur_meta, kinds, findings, missing: dict, n_ref: int, n_c
     return tuple(out)
 
 
-# -- findings from the summaries (the wording and thresholds of robustness.quality.checks) ------
+# -- findings from the summaries (through the checks' own *_finding functions) ------------------
 
 
 _Run = collections.namedtuple("_Run", "ref cur plan n_ref n_cur ref_meta cur_meta")  # merged summaries and facts
@@ -262,52 +263,20 @@ def _error(name, col, reason, exception):
 
 
 def _missing_values(col, r, c, run: _Run):
-    nr, nc = r["n_missing"], c["n_missing"]
-    share_r, share_c = nr / run.n_ref, nc / run.n_cur
-    increase = share_c - share_r
-    status = run.plan.config.grade(increase, "missing_increase")
-    details = {"n_missing_current": nc, "n_missing_reference": nr, "increase": increase}
-    if status == "pass":
-        if share_c == 1 and share_r == 1:
-            msg = f"Column '{col}' has no values in either file, so nothing can be checked on it; consider dropping it."
-        else:
-            msg = (f"Column '{col}' is {pct(share_c)} missing in current and {pct(share_r)} in reference; "
-                   "no notable increase.")
-        return _finding("missing_values", col, status, share_c, share_r, msg, details=details), None
-    where = "has no values at all in current" if share_c == 1 else f"is missing in {pct(share_c)} of current rows"
-    msg = (f"Column '{col}' {where} ({nc:,} of {run.n_cur:,}) against {pct(share_r)} in reference, "
-           f"{increase * 100:.1f} percentage points more. Check the step that fills this column for current "
-           "(a join that stopped matching, a renamed source field, a failing sensor); imputing hides the problem "
-           "from the model but not from its accuracy.")
-    return (_finding("missing_values", col, status, share_c, share_r, msg, details=details),
-            _Ask("current", c["missing_at"].positions, col))
+    f = _checks.missing_values_finding(col, r["n_missing"], run.n_ref, c["n_missing"], run.n_cur, run.plan.config)
+    return f, _Ask("current", c["missing_at"].positions, col) if f.status != "pass" else None
 
 
 def _type_mismatch(col, r, c, run: _Run):
-    kind = run.plan.ref_types[col]
-    ref_dtype, cur_dtype = str(run.ref_meta[col].dtype), str(run.cur_meta[col].dtype)
-    details = {"reference_type": kind, "reference_dtype": ref_dtype, "current_dtype": cur_dtype}
+    kind, config = run.plan.ref_types[col], run.plan.config
+    dtypes = str(run.ref_meta[col].dtype), str(run.cur_meta[col].dtype)
     if kind not in _TYPE_WORDS:
-        why = {"empty": "reference has no values in it", "mixed": "reference already mixes several types in it",
-               "other": f"its reference type ({ref_dtype}) is not compared"}[kind]
-        return _finding("type_mismatch", col, "pass", 0.0, None,
-                        f"Types of column '{col}' are not compared: {why}.", details=details), None
-    n_bad, n_present = c["n_bad"], run.n_cur - c["n_missing"]
-    share = n_bad / n_present if n_present else 0.0
-    status, words = run.plan.config.grade(share, "type_mismatch"), _TYPE_WORDS[kind]
-    details.update(n_unparseable=n_bad, n_present=n_present)
-    if n_bad == 0:
-        return _finding("type_mismatch", col, status, 0.0, None,
-                        f"Column '{col}' holds {words} in both files.", details=details), None
-    firsts = first_unparseable(c)
-    details["values"] = list(firsts["value"].head(MAX_LISTED))
-    msg = (f"Column '{col}' holds {words} in reference ({ref_dtype}), but {n_bad:,} of {n_present:,} non-missing "
-           f"current values ({pct(share)}) are not {words} (current type {cur_dtype}), e.g. "
-           f"{listing(firsts['value'].head(3))}."
-           + (" The range and infinity checks treat them as missing." if kind in ("number", "datetime") else "")
-           + " Fix the export so the column keeps one type and format, or clean these values.")
-    return (_finding("type_mismatch", col, status, share, None, msg, details=details),
-            _Ask("current", [int(p) for p in firsts["pos"]], col))
+        return _checks.type_mismatch_finding(col, kind, *dtypes, config), None
+    n_bad = c["n_bad"]
+    firsts = first_unparseable(c) if n_bad else None
+    f = _checks.type_mismatch_finding(col, kind, *dtypes, config, n_bad, run.n_cur - c["n_missing"],
+                                      None if firsts is None else firsts["value"])
+    return f, _Ask("current", [int(p) for p in firsts["pos"]], col) if n_bad else None
 
 
 def _out_of_range(col, r, c, run: _Run):
@@ -315,30 +284,11 @@ def _out_of_range(col, r, c, run: _Run):
     if kind not in ("number", "datetime"):
         return None
     if col not in run.plan.ranges:
-        return _finding("out_of_range", col, "pass", 0.0, None,
-                        f"The range of column '{col}' is not checked: reference has no finite values in it.",
-                        details={"skipped": "no finite reference values"}), None
-    show = ns_to_text if kind == "datetime" else num
-    to_json = (lambda x: pd.Timestamp(int(x))) if kind == "datetime" else float
-    (lo, hi), n, n_below, n_above = run.plan.ranges[col], c["n_finite"], c["n_below"], c["n_above"]
-    share = (n_below + n_above) / n if n else 0.0
-    status = run.plan.config.grade(share, "out_of_range")
-    details = {"min": to_json(lo), "max": to_json(hi), "n_below": n_below, "n_above": n_above, "n_checked": n}
-    rng = f"[{show(lo)}, {show(hi)}]"
-    if n_below + n_above == 0:
-        return _finding("out_of_range", col, status, 0.0, None,
-                        f"All {n:,} current values of '{col}' lie within the reference range {rng}.",
-                        details=details), None
-    details.update(current_min=to_json(c["lo"]), current_max=to_json(c["hi"]))
-    msg = (f"{pct(share)} of current values of '{col}' ({n_below + n_above:,} of {n:,}) lie outside the reference "
-           f"range {rng}: {n_below:,} below and {n_above:,} above; current spans [{show(c['lo'])}, {show(c['hi'])}].")
-    if status == "pass":
-        msg += f" That is under the warning threshold ({pct(run.plan.config.out_of_range_warn)})."
-    else:
-        msg += (" The model never saw such values, so its predictions there are extrapolation. Check for a change "
-                "of unit or scale or for entry errors; if the values are real, retrain on data that covers them.")
-    return _finding("out_of_range", col, status, share, None, msg, details=details), _Ask(
-        "current", c["far"].positions, col)
+        return _checks.out_of_range_finding(col, kind, None, run.plan.config), None
+    n_out = c["n_below"] + c["n_above"]
+    f = _checks.out_of_range_finding(col, kind, run.plan.ranges[col], run.plan.config, c["n_finite"], c["n_below"],
+                                     c["n_above"], (c["lo"], c["hi"]) if n_out else None)
+    return f, _Ask("current", c["far"].positions, col) if n_out else None
 
 
 def _not_checked(name: str, col: str, run: _Run):
@@ -359,34 +309,20 @@ def _firsts(counts: pd.Series, first: pd.Series, k: int) -> list[int]:
 def _new_categories(col, r, c, run: _Run):
     if r["categories"].capped:
         return _not_checked("new_categories", col, run)
-    new, n_rows, n_cur = c["new"].ordered(), c["n_new_rows"], run.n_cur
-    n_cur_categories, share = len(c["seen"]) + len(new), n_rows / n_cur
-    status = run.plan.config.grade(share, "new_category")
-    details = {"new": list(new.index[:MAX_LISTED]), "n_new": len(new), "n_rows": n_rows,
-               "counts": {k: int(v) for k, v in new.head(MAX_LISTED).items()},
-               "n_categories_reference": len(r["categories"].table), "n_categories_current": n_cur_categories}
+    new = c["new"].ordered()
+    f = _checks.new_categories_finding(col, new, c["n_new_rows"], run.n_cur, len(r["categories"].table),
+                                       len(c["seen"]) + len(new), run.plan.config)
     if len(new) == 0:
-        return _finding("new_categories", col, status, 0.0, None,
-                        f"Every category of column '{col}' in current also occurs in reference "
-                        f"({n_cur_categories:,} {_many(n_cur_categories)}).", details=details), None
-    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / n_cur)})" for k, v in new.head(MAX_LISTED).items())
-    more = f" and {len(new) - MAX_LISTED:,} more" if len(new) > MAX_LISTED else ""
-    msg = (f"Column '{col}' has {len(new):,} {_many(len(new))} never seen in reference: {listed}{more}."
-           + (f" Together they are {pct(share)} of current rows ({n_rows:,})." if len(new) > 1 else "")
-           + f" The model has no experience with {'it' if len(new) == 1 else 'them'}: if genuine, retrain with "
-           "examples or map to a known category; if it is a change of spelling, case or coding, fix it at the source.")
-    if len(new) > 100:
-        msg += (f" With {n_cur_categories:,} distinct values this column may be an identifier or free text; if so, "
-                "set its kind or role accordingly.")
+        return f, None
     if c["new"].capped:
-        details["capped"] = True
-        msg += (f" (More than {run.plan.cap:,} distinct new values: the counts of categories are lower bounds; the "
-                "share of rows is exact.)")
+        f = dataclasses.replace(f, details={**f.details, "capped": True}, message=f.message + (
+            f" (More than {run.plan.cap:,} distinct new values: the counts of categories are lower bounds; the "
+            "share of rows is exact.)"))
     k = run.plan.config.max_examples
     positions = _firsts(new, c["new"].table["first"], k)
     if len(positions) < k:  # fewer new categories than examples: further rows holding them, in file order
         positions += [p for p in c["new_at"].positions if p not in set(positions)]
-    return _finding("new_categories", col, status, share, None, msg, details=details), _Ask("current", positions, col)
+    return f, _Ask("current", positions, col)
 
 
 def _vanished_categories(col, r, c, run: _Run):
@@ -394,27 +330,13 @@ def _vanished_categories(col, r, c, run: _Run):
         return _not_checked("vanished_categories", col, run)
     counts = r["categories"].ordered()
     gone = counts[~counts.index.isin(list(c["seen"]))]
-    n_rows, n_ref, n_cur = int(gone.sum()), run.n_ref, run.n_cur
-    share = n_rows / n_ref
-    status = run.plan.config.grade(share, "vanished_category")
-    details = {"vanished": list(gone.index[:MAX_LISTED]), "n_vanished": len(gone), "n_rows_reference": n_rows,
-               "counts": {k: int(v) for k, v in gone.head(MAX_LISTED).items()}, "examples_from": "reference"}
+    f = _checks.vanished_categories_finding(col, gone, run.n_ref, run.n_cur, run.plan.config)
     if len(gone) == 0:
-        return _finding("vanished_categories", col, status, 0.0, None, f"Every category of column '{col}' in "
-                        "reference still occurs in current.", details=details), None
-    listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / n_ref)})" for k, v in gone.head(MAX_LISTED).items())
-    more = f" and {len(gone) - MAX_LISTED:,} more" if len(gone) > MAX_LISTED else ""
-    one = len(gone) == 1
-    msg = (f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer occur{'s' if one else ''} in "
-           f"current: {listed}{more}. {'It' if one else 'They'} held {pct(share)} of reference rows, so about "
-           f"{share * n_cur:,.0f} of the {n_cur:,} current rows would be expected to hold {'it' if one else 'them'}. "
-           "Check whether current is filtered (a segment left out) or the category was renamed or recoded. "
-           "Example rows are from reference.")
+        return f, None
     k = run.plan.config.max_examples
     positions = _firsts(gone, r["categories"].table["first"], k)
-    fill = gone.index[:k] if len(positions) < k and n_rows > len(positions) else None
-    return (_finding("vanished_categories", col, status, share, None, msg, details=details),
-            _Ask("reference", positions, col, fill=fill))
+    fill = gone.index[:k] if len(positions) < k and int(gone.sum()) > len(positions) else None
+    return f, _Ask("reference", positions, col, fill=fill)
 
 
 def _constant_column(col, r, c, run: _Run):
@@ -428,41 +350,19 @@ def _constant_column(col, r, c, run: _Run):
 def _infinite_values(col, r, c, run: _Run):
     if run.plan.ref_types.get(col) != "number":
         return None
-    n_pos, n_neg, n_r = c["n_pos_inf"], c["n_neg_inf"], r.get("n_inf", 0)
-    n_c = n_pos + n_neg
-    share, share_r = n_c / run.n_cur, n_r / run.n_ref
-    status = run.plan.config.grade(share, "infinite")
-    details = {"n_current": n_c, "n_reference": n_r, "n_positive_current": n_pos, "n_negative_current": n_neg}
-    if n_c == 0:
-        ref_note = f"; reference has {n_r:,} ({pct(share_r)})" if n_r else ""
-        return _finding("infinite_values", col, status, 0.0, share_r,
-                        f"Column '{col}' has no infinite values in current{ref_note}.", details=details), None
-    msg = (f"Column '{col}' has {n_c:,} infinite values in current ({n_pos:,} +inf, {n_neg:,} "
-           f"-inf; {pct(share)} of rows) against {n_r:,} in reference. They often come from a division by zero; "
-           "most statistics and many models cannot use them. Replace them with missing values or a finite cap "
-           "in the source data.")
-    return (_finding("infinite_values", col, status, share, share_r, msg, details=details),
-            _Ask("current", c["inf_at"].positions, col))
+    n_pos, n_neg = c["n_pos_inf"], c["n_neg_inf"]
+    f = _checks.infinite_values_finding(col, r.get("n_inf", 0), run.n_ref, n_pos, n_neg, run.n_cur, run.plan.config)
+    return f, _Ask("current", c["inf_at"].positions, col) if n_pos + n_neg else None
 
 
 def _duplicate_rows(run: _Run, dr: dict, dc: dict):
-    n_ref, n_cur = dr.get("n_duplicates", 0), dc.get("n_duplicates", 0)
-    share_ref, share = n_ref / run.n_ref, n_cur / run.n_cur
-    status, id_col = run.plan.config.grade(share, "duplicate"), run.plan.roles.id
-    cols = [c for c in run.cur_meta.columns if c != id_col]
-    over = "all columns" + (f" except the id column '{id_col}'" if id_col in run.cur_meta.columns else "")
-    details = {"n_duplicates_current": n_cur, "n_duplicates_reference": n_ref, "columns_compared": len(cols)}
+    n_cur = dc.get("n_duplicates", 0)
+    f = _checks.duplicate_rows_finding(dr.get("n_duplicates", 0), run.n_ref, n_cur, run.n_cur, run.cur_meta.columns,
+                                       run.plan.roles.id, run.plan.config)
     if n_cur == 0:
-        return _finding("duplicate_rows", None, status, 0.0, share_ref,
-                        f"No row of current repeats an earlier row exactly (compared over {over}); reference "
-                        f"has {pct(share_ref)} duplicated rows ({n_ref:,}).", details=details), None
+        return f, None
     ex = dc["duplicates"].rows
-    message = (f"{pct(share)} of current rows ({n_cur:,} of {run.n_cur:,}) repeat an earlier row exactly "
-               f"(compared over {over}); reference has {pct(share_ref)} ({n_ref:,}). Duplicates give some cases "
-               "extra weight in every statistic. Check the export or join that produced current and drop them "
-               "if they are not genuine repeats.")
-    return (_finding("duplicate_rows", None, status, share, share_ref, message, details=details),
-            _Ask("current", [int(p) for p in ex["pos"]], None, dict(zip(ex["pos"].tolist(), ex["first"].tolist()))))
+    return f, _Ask("current", [int(p) for p in ex["pos"]], None, dict(zip(ex["pos"].tolist(), ex["first"].tolist())))
 
 
 _BUILDERS = {"missing_values": _missing_values, "type_mismatch": _type_mismatch, "out_of_range": _out_of_range,
