@@ -5,17 +5,19 @@ on it).
 ``drift_parquet(reference, current, client=...)``:
 
 1. opens both datasets with ``dask.dataframe.read_parquet`` (a file, a folder or a glob; local or
-   any fsspec URL), reading only the columns compared;
+   any fsspec URL), reading only the columns compared, once every file's footer has been checked
+   (:func:`robustness.scale.cluster.open_parquet`: one schema across the files; files without
+   rows left out, so they change nothing);
 2. infers column kinds and fixes the numeric bin edges from a uniform sample of the reference of
    at most ``sample_rows`` rows (the only rows that reach the client);
 3. summarises every partition on the workers and merges the summaries pairwise on the workers
    as they complete (:meth:`robustness.scale.Job.map_reduce`: memory bounded by the partition
    size, progress and cancellation), then decides with the in-memory engine's rule.
 
-Failures are specific: a path with no Parquet files, partitions whose schemas disagree, a column
-missing in some files, an unreachable scheduler raise ``DataError`` / ``ConfigError`` (exit 2 in the
-CLI). A worker that dies mid-run is Dask's to reschedule; if the run cannot finish, the error
-says so and no partial result is returned.
+Failures are specific: a path with no Parquet files, a glob that matches nothing, files whose
+schemas disagree, a column missing in some files, an unreachable scheduler raise ``DataError`` /
+``ConfigError`` (exit 2 in the CLI), before any partition is read. A worker that dies mid-run is
+Dask's to reschedule; if the run cannot finish, the error says so and no partial result is returned.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from robustness.drift.config import DriftConfig
 from robustness.drift.results import DriftResult
 from robustness.errors import DataError
 from robustness.io.infer import infer_schema
-from robustness.scale import Job, connect, open_parquet, sample_frame
+from robustness.scale import Job, connect, open_parquet
+from robustness.scale.cluster import sample_of
 from robustness.schema import ColumnKind
 
 __all__ = ["connect", "drift_parquet", "open_parquet", "summarize_in", "summarize_parquet"]
@@ -40,16 +43,14 @@ def summarize_in(job: Job, reference: str, current: str, *, columns: Sequence[st
     """(reference summaries, current summaries, column kinds), computed through ``job``."""
     import dask
 
-    ref = open_parquet(reference, "reference", columns)
-    cur = open_parquet(current, "current")
+    ref = open_parquet(reference, "reference", columns)  # both checked (footers only) before any work
     names = list(columns) if columns is not None else list(ref.columns)
-    cur = cur[[c for c in names if c in cur.columns]]
+    cur = open_parquet(current, "current", names, optional=True)  # a column it lacks is "skipped"
     (n_ref,) = job.compute(ref.map_partitions(len).sum(), label="Counting reference rows")
     if int(n_ref) == 0:
         raise DataError("The reference Parquet dataset has no rows.")
-    job.set_stage("Sampling the reference for column kinds and bin edges")
-    job.check()
-    sample = sample_frame(ref, sample_rows, seed, n=int(n_ref))
+    (sample,) = job.compute(sample_of(ref, sample_rows, seed, int(n_ref)),
+                            label="Sampling the reference for column kinds and bin edges")
     given = {c: ColumnKind(k) for c, k in (kinds or {}).items()}
     inferred = infer_schema(sample[names]).kinds()
     column_kinds = {c: given.get(c, inferred[c]) for c in names}

@@ -12,6 +12,7 @@ from robustness.drift.dask_engine import summarize_in
 from robustness.drift.run import DriftRun
 from robustness.io.infer import guess_roles
 from robustness.scale import Job, open_parquet
+from robustness.scale.head import parquet_head
 from robustness.scale.session import cluster_session
 from robustness.schema import ColumnRoles
 
@@ -22,7 +23,7 @@ def dataset_name(path) -> str:
 
 def parquet_roles(reference: str, roles: dict | None = None) -> tuple[ColumnRoles, list[str]]:
     """Roles guessed on the reference's first rows (``roles`` wins), and every column name."""
-    head = open_parquet(reference, "reference").head(2_000, npartitions=-1)
+    head = parquet_head(reference, "reference")
     guessed = guess_roles(head).to_dict()
     named = {v for v in (roles or {}).values() if v}
     for key, value in (roles or {}).items():

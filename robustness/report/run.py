@@ -92,7 +92,8 @@ def report_dask(
     from robustness.io.data import LoadedTable
     from robustness.quality.dask_quality import quality_job_work
     from robustness.scale import Job
-    from robustness.scale.model_work import open_for_model, sample_in, stress_in
+    from robustness.scale.head import parquet_head
+    from robustness.scale.model_work import sample_in, stress_in
     from robustness.scale.session import cluster_session
     from robustness.stress import StressConfig
 
@@ -101,7 +102,7 @@ def report_dask(
         cfg = ReportConfig.from_dict({**cfg.to_dict(), "seed": int(seed)})
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
                        feature_names=feature_names)
-    head = open_for_model(reference_path, "reference").head(2_000, npartitions=-1)
+    head = parquet_head(reference_path, "reference")
     ref_name, cur_name = dataset_name(reference_path), dataset_name(current_path)
     if head.empty:
         raise DataError(f"The reference dataset {ref_name} has no rows; the report compares current data with it.")

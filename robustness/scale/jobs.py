@@ -20,12 +20,15 @@ workers too often), the run raises a ``DataError`` saying so, never a partial re
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from robustness.errors import DataError, RobustnessError
 
 __all__ = ["Job", "JobCancelled"]
+
+DROP_WAIT_S = 5.0  # after a failure, how long to wait for the scheduler to forget the run's tasks
 
 
 class JobCancelled(RobustnessError):
@@ -136,6 +139,34 @@ class Job:
             for f in futures:
                 self._futures.discard(f)
 
+    def _drop(self) -> None:
+        """After a failure or a cancellation: cancel every future of the job still held, then wait (a
+        few seconds at most) until the scheduler has forgotten them. The cancellation travels on the
+        client's message stream; a task that erred stays erred on the scheduler while anything holds
+        it, and Dask hands that error to whoever asks for the same key, so a run of the same data
+        started right after would fail at once with this run's error."""
+        with self._lock:
+            futures = list(self._futures)
+            self._futures.clear()
+        if not futures or self.client is None:
+            return
+        keys = [f.key for f in futures]
+        try:
+            self.client.cancel(futures)
+        except Exception:  # noqa: BLE001 - the client may already be closed
+            return
+        del futures
+        deadline = time.monotonic() + DROP_WAIT_S
+        while time.monotonic() < deadline:
+            try:  # a lambda travels by value: the scheduler needs nothing of this package
+                held = self.client.run_on_scheduler(
+                    lambda keys, dask_scheduler=None: [k for k in keys if k in dask_scheduler.tasks], keys)
+            except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler: nothing to wait for
+                return
+            if not held:
+                return
+            time.sleep(0.05)
+
     # -- cluster work --------------------------------------------------------------------------
 
     def compute(self, *collections, label: str | None = None) -> tuple:
@@ -149,20 +180,24 @@ class Job:
             out = dask.compute(*collections)
             self._done = self._total
             return out
-        from distributed import wait
-
         futures = self.client.compute(list(collections))
         self._track(futures)
         try:
-            while True:
+            # Poll rather than distributed.wait(timeout=): its TimeoutError (every quarter second)
+            # kept these futures alive in reference cycles until the garbage collector ran, so the
+            # sample stayed in a worker's memory through the whole run, and, lost with a killed worker,
+            # was recomputed (or failed again) for nothing.
+            while not all(f.done() for f in futures):
                 self.check()
-                finished = wait(futures, timeout=0.25, return_when="ALL_COMPLETED")
-                if not finished.not_done:
-                    break
+                time.sleep(0.05)
             self.check()
-            return tuple(self.client.gather(futures))
-        finally:
-            self._untrack(*futures)
+            out = tuple(self.client.gather(futures))
+        except BaseException:
+            futures.clear()  # the traceback keeps this frame: hold no future in it
+            self._drop()
+            raise
+        self._untrack(*futures)
+        return out
 
     def map_reduce(self, groups: Mapping[str, Sequence[Any]], merge: Callable[[Any, Any], Any],
                    empty: Callable[[], Any], *, label: str = "Summarising partitions") -> dict[str, Any]:
@@ -206,13 +241,10 @@ class Job:
             self.check()
             return {g: (pending[g].result() if pending[g] is not None else empty()) for g in groups}
         except BaseException:
-            with self._lock:
-                futures = list(self._futures)
-            if futures:
-                try:
-                    self.client.cancel(futures)
-                except Exception:  # noqa: BLE001
-                    pass
+            futures, f, other, merged = [], None, None, None  # the traceback keeps this frame: no futures in it
+            pending.clear()
+            ac.clear()
+            self._drop()
             raise
         finally:
             with self._lock:

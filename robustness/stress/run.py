@@ -113,18 +113,19 @@ def run_stress_dask(
     every partition and scored on the workers (:func:`robustness.scale.model_work.stress_in`)."""
     from robustness.drift.dask_run import dataset_name
     from robustness.scale import Job
-    from robustness.scale.model_work import open_for_model, stress_in
+    from robustness.scale.head import parquet_head
+    from robustness.scale.model_work import stress_in
     from robustness.scale.session import cluster_session
 
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types)
     cfg = _config(config, seed)
     name = dataset_name(data_path)
-    head = open_for_model(data_path, "data").head(2_000, npartitions=-1)
+    head = parquet_head(data_path, "data")
     roles = guess_roles_with_model(head, model)
     target = _target(target, roles, head, name)
     tables = [(head, name)]
     if reference:
-        tables.append((open_for_model(reference, "reference").head(2_000, npartitions=-1), dataset_name(reference)))
+        tables.append((parquet_head(reference, "reference"), dataset_name(reference)))
     for frame, table_name in tables:
         fc = check_features(model, frame, roles, dataset=table_name)
         if not fc.ok:
