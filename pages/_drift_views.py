@@ -26,7 +26,8 @@ def _f(v, spec=".3g") -> str:
     return "–" if v is None else format(v, spec)
 
 
-def summary(ws: Workspace, result, target, config_key: str) -> None:
+def metrics_row(result, target) -> None:
+    """Columns drifted, dataset verdict, target drift and untested columns, side by side."""
     d = result.dataset
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Columns drifted", f"{d.n_drifted} of {d.n_columns}")
@@ -34,8 +35,12 @@ def summary(ws: Workspace, result, target, config_key: str) -> None:
               help=f"Drifted when at least {d.share_threshold:.0%} of the tested columns drift.")
     if target is not None:
         c3.metric(f"Target '{target.feature}'", "drifted" if target.drifted else "no drift")
+    c4.metric("Not tested", sum(f.status != "ok" for f in result.features))
+
+
+def summary(ws: Workspace, result, target, config_key: str) -> None:
+    metrics_row(result, target)
     skipped = [f for f in result.features if f.status != "ok"]
-    c4.metric("Not tested", len(skipped))
     drifted = sorted((f for f in result.features if f.drifted), key=lambda f: -(f.effect_size or 0))
     if drifted:
         st.markdown("**Drifted columns**, largest effect first:\n" + "\n".join(

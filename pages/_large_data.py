@@ -21,7 +21,7 @@ from importlib.util import find_spec
 
 import streamlit as st
 
-from pages._drift_views import RESULT_COLUMNS, _results_table
+from pages._drift_views import RESULT_COLUMNS, _results_table, metrics_row
 from pages._shared import md
 from robustness.drift.dask_run import drift_job
 from robustness.drift.run import DriftRun
@@ -197,13 +197,7 @@ def _show(done: Finished) -> None:
                f"as drifted at {d.share_threshold:.0%}): "
                + ("**dataset drifted**" if d.drifted else "no dataset drift"))
     (st.warning if d.drifted else st.success)(verdict)
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Columns drifted", f"{d.n_drifted} of {d.n_columns}")
-    c2.metric("Dataset", "drifted" if d.drifted else "no drift",
-              help=f"Drifted when at least {d.share_threshold:.0%} of the tested columns drift.")
-    if target is not None:
-        c3.metric(f"Target '{target.feature}'", "drifted" if target.drifted else "no drift")
-    c4.metric("Not tested", sum(f.status != "ok" for f in result.features))
+    metrics_row(result, target)
     st.plotly_chart(dplots.drift_overview(result), width="stretch", key="large_drift_overview")
     order = sorted(result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
     st.dataframe(_results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS,

@@ -5,6 +5,15 @@
 - :mod:`robustness.scale.jobs`: :class:`Job`, a run on the cluster with a progress fraction, a
   stage label and cancellation, whose map-reduce merges per-partition summaries in a tree on the
   workers so that only summaries travel and memory stays bounded by the partition size.
+- :mod:`robustness.scale.head`: the first rows of a dataset (roles, feature checks), from the
+  files' first record batches.
+- :mod:`robustness.scale.model_work`: the model on the workers (sent once): predictions,
+  prediction drift and the stress suite.
+- :mod:`robustness.scale.choose`: ``--engine auto``; :mod:`robustness.scale.session`: a cluster for
+  the length of a CLI command.
+
+Drift (:mod:`robustness.drift.dask_engine`, :mod:`robustness.drift.dask_windows`) and data quality
+(:mod:`robustness.quality.dask_quality`) live beside their in-memory engines.
 
 The statistics themselves are the in-memory engine's (see :mod:`robustness.drift.chunked`).
 """

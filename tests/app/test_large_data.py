@@ -13,7 +13,7 @@ import pages._large_data as ld
 from robustness.demo import _credit_frame
 from robustness.drift.dask_engine import drift_parquet
 from robustness.drift.dask_run import drift_job, parquet_roles
-from robustness.scale import Job, JobCancelled, connect
+from robustness.scale import Job, JobCancelled
 from tests.app.test_pages import MODEL_DATA, errors_of, metrics, texts
 
 WAIT_S = 120
@@ -32,11 +32,8 @@ def folders(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    client = connect(workers=2, processes=False)
-    yield client
-    client.close()
-    client.cluster.close()
+def cluster(client):
+    return client
 
 
 @pytest.fixture

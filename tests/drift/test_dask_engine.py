@@ -32,14 +32,6 @@ def datasets(tmp_path_factory):
     return root, ref, cur
 
 
-@pytest.fixture(scope="module")
-def client():
-    c = connect(workers=2, processes=False)
-    yield c
-    c.close()
-    c.cluster.close()
-
-
 def test_dask_and_memory_engines_agree(datasets, client):
     root, ref, cur = datasets
     kinds = infer_schema(ref).kinds()

@@ -9,7 +9,6 @@ import pytest
 from robustness.demo import _credit_frame
 from robustness.drift.binned import BinnedSummary, binned_wasserstein
 from robustness.drift.chunked import numeric_edges
-from robustness.drift.dask_engine import connect
 from robustness.drift.dask_windows import drift_over_time_parquet
 from robustness.drift.summaries import numeric_values
 from robustness.drift.windows import drift_over_time
@@ -52,14 +51,6 @@ def data(tmp_path_factory):
     _write(ref, root / "ref", [1_700, 3_900, 5_800])
     _write(cur, root / "cur", [1_400, 3_300, 4_350, 6_600])
     return root, ref, cur
-
-
-@pytest.fixture(scope="module")
-def client():
-    c = connect(workers=2, processes=False)
-    yield c
-    c.close()
-    c.cluster.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from robustness.errors import ConfigError, DataError
 from robustness.quality import QualityConfig, quality
 from robustness.quality._partials import Plan, merge_parts, reference_part
 from robustness.quality.dask_quality import quality_parquet
-from robustness.scale import connect, shutdown
 from robustness.schema import ColumnKind, ColumnRoles
 
 ROLES = ColumnRoles(target="default", id="application_id", timestamp="application_date")
@@ -40,13 +39,6 @@ def _same_report(got, expected) -> None:
         assert g.message == e.message and g.details == e.details, (e.check, e.column)
         assert g.examples == e.examples, (e.check, e.column)
     assert got.to_dict() == expected.to_dict()
-
-
-@pytest.fixture(scope="module")
-def client():
-    c = connect(workers=2, processes=False)
-    yield c
-    shutdown(c)
 
 
 @pytest.fixture(scope="module")

@@ -79,13 +79,6 @@ def data(tmp_path_factory):
             "ref_path": _write(ref, root / "ref", 3), "cur_path": _write(cur, root / "cur", 4)}
 
 
-@pytest.fixture(scope="module")
-def client():
-    c = connect(workers=2, processes=False)
-    yield c
-    shutdown(c)
-
-
 def _memory_stress(model, data, client, config, columns, *, target="default"):
     sample = uniform_sample_parquet(data["cur_path"], config.max_rows, seed=config.seed, columns=columns, client=client)
     return run_stress(model, sample, target=target, reference=data["ref"], config=config), sample
