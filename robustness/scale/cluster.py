@@ -143,7 +143,13 @@ def _list_files(path: str, name: str) -> tuple[object, list[str], str]:
     """(filesystem, the files ``path`` stands for, their root folder)."""
     from fsspec.core import url_to_fs
 
-    fs, root = url_to_fs(path)
+    try:
+        fs, root = url_to_fs(path)
+    except ImportError as exc:  # fsspec names the package: "Install s3fs to access S3"
+        raise DataError(f"Cannot read the {name} URL {path!r}: {' '.join(str(exc).split())}. Install that package "
+                        "on this machine and on the Dask workers.") from None
+    except ValueError as exc:  # an unknown protocol
+        raise DataError(f"Cannot read the {name} path {path!r}: {' '.join(str(exc).split())}.") from None
     if any(ch in path for ch in "*?["):
         matches = sorted(fs.glob(root))
         if not matches:

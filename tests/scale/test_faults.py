@@ -184,6 +184,17 @@ def test_paths_without_parquet_files(data, client):
             drift_parquet(str(path), str(data / "cur"), client=client)
 
 
+def test_urls_whose_filesystem_is_missing_or_unknown():
+    from importlib.util import find_spec
+
+    cases = [("nope://x/ref.parquet", r"Cannot read the reference path 'nope://x/ref\.parquet'")]
+    if find_spec("s3fs") is None:  # not a dependency: the user is told which package to install
+        cases.append(("s3://bucket/ref/", r"Cannot read the reference URL 's3://bucket/ref/': Install s3fs"))
+    for url, message in cases:
+        with pytest.raises(DataError, match=message):
+            open_parquet(url, "reference")
+
+
 def test_an_unreachable_scheduler_fails_in_seconds():
     start = time.monotonic()
     with pytest.raises(ConfigError, match=r"Cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9' \(nothing "
