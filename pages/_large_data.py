@@ -25,7 +25,7 @@ from pages._drift_views import RESULT_COLUMNS, _results_table, metrics_row
 from pages._shared import md
 from robustness.drift.dask_run import drift_job
 from robustness.drift.run import DriftRun
-from robustness.errors import DataError, RobustnessError
+from robustness.errors import RobustnessError
 from robustness.plots import drift as dplots
 from robustness.scale import Job, connect, open_parquet
 
@@ -110,14 +110,7 @@ def _cancel() -> None:
 
 def _check_path(path: str, name: str) -> None:
     """Raises the user-facing error of a path that cannot be opened (metadata only; no rows read)."""
-    try:
-        open_parquet(path, name)
-    except ImportError as exc:  # fsspec: the URL's filesystem package is not installed
-        reason = str(exc).strip().splitlines()[-1].replace("Original Message: ", "")
-        raise DataError(
-            f"The {name} URL {path!r} needs a filesystem package this server does not have ({reason}). "
-            "Install it on this server and on the Dask workers (for example: pip install s3fs), or use a path."
-        ) from None
+    open_parquet(path, name)  # a URL whose filesystem package is missing is a DataError saying which
 
 
 def _start(reference: str, current: str, address: str) -> None:

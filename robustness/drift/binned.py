@@ -10,18 +10,25 @@ The tests then run on the merged summaries. KS and Wasserstein see the data only
 binned distribution functions, with these bounds (``binned_ks`` / ``binned_wasserstein`` return
 them):
 
-- **KS.** D is evaluated at every edge. Within a bin each empirical CDF rises by at most that
-  bin's share, so the true D lies in ``[D_binned, D_binned + max over bins of max(p_ref, p_cur)]``.
-  With 8,192 bins at the reference's quantiles (the default) the bound is about 0.0005 while the
-  current data stays near the reference (KS 0.04 to 0.05: a shift of 0.1 SD), and grows where the
-  current data piles into the reference's sparse tails (0.005 to 0.008 at a shift of 1 SD, where
-  KS is about 0.4 and the decision is not in doubt).
-- **Wasserstein-1** = ∫|F_ref − F_cur| dx. Within a bin of width w the gap between the CDFs
-  moves by at most δ = max(p_ref, p_cur) from its value at the left edge, so the trapezoid estimate
-  is within ``Σ w · δ`` of the truth (|gap| is 1-Lipschitz in the gap). The two tails use the
-  observed min and max as their outer edges. Measured with 8,192 bins: the bound is under 0.005
-  reference standard deviations for shifts up to 0.1 SD (normal and lognormal data), where the
-  default threshold is 0.05.
+Each summary also counts, per bin, the values lying exactly on its left edge (``at_edge``), so
+a bin's mass splits into an atom at the edge and an interior part; only the interior is unknown
+in position. With ``b`` and ``b'`` the interior shares of a bin in the two summaries:
+
+- **KS.** D is evaluated just below and just after every edge (before and after its atom). Within
+  a bin's interior each empirical CDF rises by at most its interior share, so the true D lies in
+  ``[D_binned, D_binned + max over bins of max(b, b')]``. With 8,192 bins at the reference's
+  quantiles (the default) the bound is about 0.0005 while the current data stays near the
+  reference (KS 0.04 to 0.05: a shift of 0.1 SD), and grows where the current data piles into
+  the reference's sparse tails (0.005 to 0.008 at a shift of 1 SD, where KS is about 0.4 and the
+  decision is not in doubt). When the sample has at most ``bins + 1`` distinct values (whole
+  numbers, codes), they are the edges: values seen in the sample have no interior mass, and D is
+  exact (bound 0) unless the data hold values the sample lacks.
+- **Wasserstein-1** = ∫|F_ref − F_cur| dx. Over a bin's interior of width w the gap between the
+  CDFs starts at its value after the edge's atoms and moves by at most δ = max(b, b') in total,
+  so the trapezoid estimate is within ``Σ w · δ`` of the truth (|gap| is 1-Lipschitz in the gap).
+  The two tails use the observed min and max as their outer edges. Measured with 8,192 bins: the
+  bound is under 0.005 reference standard deviations for shifts up to 0.1 SD (normal and
+  lognormal data), where the default threshold is 0.05; for values on the edges it is 0.
 
 PSI, Jensen-Shannon and chi-square already work on counts, and give the same values here as on
 the histograms they are given in memory.
@@ -40,15 +47,23 @@ __all__ = ["BinnedSummary", "binned_ks", "binned_wasserstein", "fixed_edges"]
 
 
 def fixed_edges(sample: np.ndarray, bins: int = 8192) -> np.ndarray:
-    """Unique edges at the 0, 1/bins, ..., 1 quantiles of the finite values of a (bounded) sample."""
+    """Bin edges from the finite values of a (bounded) sample: its distinct values when there are at most
+    ``bins + 1`` of them (whole numbers, codes: values then sit on edges and the statistics are exact),
+    else the unique 0, 1/bins, ..., 1 quantiles."""
     v = np.asarray(sample, dtype=np.float64)
-    return quantile_edges(np.sort(v[np.isfinite(v)]), bins)
+    v = np.sort(v[np.isfinite(v)])
+    if v.size:
+        distinct = v[np.concatenate(([True], v[1:] != v[:-1]))]
+        if 1 < distinct.size <= bins + 1:
+            return distinct
+    return quantile_edges(v, bins)
 
 
 @dataclass(frozen=True, eq=False)
 class BinnedSummary:
     edges: np.ndarray  # increasing bin edges, fixed before any partition is read
     counts: np.ndarray  # below edges[0], each bin [e_i, e_i+1) (the last one closed), above edges[-1]
+    at_edge: np.ndarray  # per edge: how many values equal it (the last one closes the last bin)
     n_missing: int
     n_posinf: int
     n_neginf: int
@@ -68,16 +83,25 @@ class BinnedSummary:
         n_pos = int(np.count_nonzero(raw == np.inf))
         n_neg = raw.size - v.size - n_nan - n_pos
         counts = np.zeros(edges.size + 1, dtype=np.int64)
+        at_edge = np.zeros(edges.size, dtype=np.int64)
         if v.size:
             below = np.count_nonzero(v < edges[0])
             above = np.count_nonzero(v > edges[-1])
             inside = v[(v >= edges[0]) & (v <= edges[-1])]
             counts[0], counts[-1] = below, above
-            counts[1:-1] = np.histogram(inside, bins=edges)[0] if edges[-1] > edges[0] else inside.size
+            if edges[-1] > edges[0]:
+                # bin i holds e_i <= v < e_i+1; the last bin is closed (as np.histogram)
+                idx = np.minimum(np.searchsorted(edges, inside, side="right") - 1, edges.size - 2)
+                counts[1:-1] = np.bincount(idx, minlength=edges.size - 1)
+                at_edge[:-1] = np.bincount(idx[inside == edges[idx]], minlength=edges.size - 1)
+                at_edge[-1] = np.count_nonzero(inside == edges[-1])
+            else:
+                counts[1:-1] = inside.size
+                at_edge[0] = inside.size
             mean = float(v.mean())
-            return cls(edges, counts, n_nan, n_pos, n_neg, int(v.size), mean, float(((v - mean) ** 2).sum()),
-                       float(v.min()), float(v.max()))
-        return cls(edges, counts, n_nan, n_pos, n_neg, 0, 0.0, 0.0, math.inf, -math.inf)
+            return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, int(v.size), mean,
+                       float(((v - mean) ** 2).sum()), float(v.min()), float(v.max()))
+        return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, 0, 0.0, 0.0, math.inf, -math.inf)
 
     def merge(self, other: "BinnedSummary") -> "BinnedSummary":
         """The summary of both parts together (the same edges are required)."""
@@ -90,7 +114,8 @@ class BinnedSummary:
             delta = other.mean - self.mean
             mean = self.mean + delta * other.n / n
             m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
-        return BinnedSummary(self.edges, self.counts + other.counts, self.n_missing + other.n_missing,
+        return BinnedSummary(self.edges, self.counts + other.counts, self.at_edge + other.at_edge,
+                             self.n_missing + other.n_missing,
                              self.n_posinf + other.n_posinf, self.n_neginf + other.n_neginf, n, mean, m2,
                              min(self.min, other.min), max(self.max, other.max))
 
@@ -101,32 +126,41 @@ class BinnedSummary:
 
 
 def _cdfs(ref: BinnedSummary, cur: BinnedSummary):
+    """Per summary, over the segments (the left tail, each bin, the right tail): the interior share
+    (the segment's mass off its edges), the CDF just after the atom at its start, and the CDF just
+    before the atom at its end. The last bin is closed: the atom at the last edge ends it."""
     if not np.array_equal(ref.edges, cur.edges):
         raise ValueError("Both summaries must use the same bin edges.")
-    p = ref.counts / max(ref.n, 1)
-    q = cur.counts / max(cur.n, 1)
-    # the CDFs at each edge: the share strictly below edges[0], then below each next edge, then 1
-    F = np.concatenate(([0.0], np.cumsum(p)))
-    G = np.concatenate(([0.0], np.cumsum(q)))
-    return p, q, F, G
+    out = []
+    for s in (ref, cur):
+        n = max(s.n, 1)
+        p = s.counts / n  # tail below, bins, tail above
+        start_atom = np.zeros_like(p)
+        start_atom[1:-1] = s.at_edge[:-1] / n
+        end_atom = np.zeros_like(p)
+        if p.size > 2:
+            end_atom[-2] = s.at_edge[-1] / n if s.edges[-1] > s.edges[0] else 0.0
+        F = np.concatenate(([0.0], np.cumsum(p)))  # before each segment, then 1
+        out.append((p - start_atom - end_atom, F[:-1] + start_atom, F[1:] - end_atom, F))
+    (b, start, end, F), (bc, start_c, end_c, G) = out
+    return b, bc, start - start_c, end - end_c, F - G
 
 
 def binned_ks(ref: BinnedSummary, cur: BinnedSummary) -> tuple[float, float]:
     """(D at the edges, bound): the true two-sample KS statistic lies in [D, D + bound]."""
-    p, q, F, G = _cdfs(ref, cur)
-    d = float(np.abs(F - G).max())
-    return d, float(np.maximum(p, q).max())
+    b, bc, start, end, gap = _cdfs(ref, cur)
+    d = float(max(np.abs(gap).max(), np.abs(start).max(), np.abs(end).max()))
+    return d, float(np.maximum(b, bc).max())
 
 
 def binned_wasserstein(ref: BinnedSummary, cur: BinnedSummary) -> tuple[float, float]:
     """(W1 estimate, bound): |true W1 − estimate| ≤ bound. Tails use the observed min and max."""
-    p, q, F, G = _cdfs(ref, cur)
+    b, bc, start, end, _ = _cdfs(ref, cur)
     lo, hi = min(ref.min, cur.min), max(ref.max, cur.max)
     e = ref.edges
-    # the positions of the CDF values F[k]: the left tail starts at lo, then the edges, then hi
+    # segment k runs from x[k] to x[k+1]: the left tail from lo to edges[0], the bins, the right tail to hi
     x = np.concatenate(([min(lo, e[0])], e, [max(hi, e[-1])]))
     width = np.diff(x)
-    gap = np.abs(F - G)
-    estimate = float(np.sum(width * (gap[:-1] + gap[1:]) / 2.0))
-    bound = float(np.sum(width * np.maximum(p, q)))
+    estimate = float(np.sum(width * (np.abs(start) + np.abs(end)) / 2.0))
+    bound = float(np.sum(width * np.maximum(b, bc)))
     return estimate, bound

@@ -146,8 +146,8 @@ def _list_files(path: str, name: str) -> tuple[object, list[str], str]:
     try:
         fs, root = url_to_fs(path)
     except ImportError as exc:  # fsspec names the package: "Install s3fs to access S3"
-        raise DataError(f"Cannot read the {name} URL {path!r}: {' '.join(str(exc).split())}. Install that package "
-                        "on this machine and on the Dask workers.") from None
+        raise DataError(f"Reading the {name} URL {path!r} needs a filesystem package: {' '.join(str(exc).split())}. "
+                        "Install it on this machine and on the Dask workers.") from None
     except ValueError as exc:  # an unknown protocol
         raise DataError(f"Cannot read the {name} path {path!r}: {' '.join(str(exc).split())}.") from None
     if any(ch in path for ch in "*?["):

@@ -78,3 +78,36 @@ def test_merge_refuses_different_edges():
     b = BinnedSummary.of(np.arange(10.0), np.array([0.0, 4.0, 9.0]))
     with pytest.raises(ValueError, match="same bin edges"):
         a.merge(b)
+
+
+def test_values_on_the_edges_give_exact_statistics_and_a_zero_bound():
+    """Whole numbers: every value of the sample is an edge, so the binned KS and Wasserstein are the
+    exact ones (scipy) and their bounds vanish; only values beyond the sample's range add to the bound."""
+    rng = np.random.default_rng(3)
+    ref, cur = rng.poisson(4.0, 100_000).astype(float), rng.poisson(4.3, 80_000).astype(float)
+    cur = np.clip(cur, ref.min(), ref.max())  # inside the reference's support
+    edges = fixed_edges(ref)
+    r, c = BinnedSummary.of(ref, edges), BinnedSummary.of(cur, edges)
+    d, d_bound = binned_ks(r, c)
+    w, w_bound = binned_wasserstein(r, c)
+    assert d_bound == 0.0 and w_bound == 0.0
+    assert d == pytest.approx(stats.ks_2samp(ref, cur).statistic, abs=1e-12)
+    assert w == pytest.approx(stats.wasserstein_distance(ref, cur), abs=1e-9)
+    # a current value above every edge: the bound is that tail's share times its width, and still holds
+    wide = np.append(cur, [ref.max() + 5.0] * 40)
+    c2 = BinnedSummary.of(wide, edges)
+    d2, d2_bound = binned_ks(r, c2)
+    w2, w2_bound = binned_wasserstein(r, c2)
+    assert d2_bound == pytest.approx(40 / wide.size)
+    assert d2 - 1e-12 <= stats.ks_2samp(ref, wide).statistic <= d2 + d2_bound + 1e-12
+    assert abs(stats.wasserstein_distance(ref, wide) - w2) <= w2_bound + 1e-12
+
+
+def test_edge_counts_merge_like_the_whole():
+    rng = np.random.default_rng(5)
+    v = rng.integers(0, 50, 30_000).astype(float)
+    edges = fixed_edges(v[:5_000])
+    whole = BinnedSummary.of(v, edges)
+    parts = BinnedSummary.of(v[:7_000], edges).merge(BinnedSummary.of(v[7_000:], edges))
+    assert np.array_equal(whole.at_edge, parts.at_edge) and np.array_equal(whole.counts, parts.counts)
+    assert whole.at_edge.sum() == np.isin(v, edges).sum()

@@ -189,7 +189,7 @@ def test_urls_whose_filesystem_is_missing_or_unknown():
 
     cases = [("nope://x/ref.parquet", r"Cannot read the reference path 'nope://x/ref\.parquet'")]
     if find_spec("s3fs") is None:  # not a dependency: the user is told which package to install
-        cases.append(("s3://bucket/ref/", r"Cannot read the reference URL 's3://bucket/ref/': Install s3fs"))
+        cases.append(("s3://bucket/ref/", r"Reading the reference URL 's3://bucket/ref/' needs a filesystem package: Install s3fs"))
     for url, message in cases:
         with pytest.raises(DataError, match=message):
             open_parquet(url, "reference")
