@@ -85,19 +85,19 @@ class BinnedSummary:
         counts = np.zeros(edges.size + 1, dtype=np.int64)
         at_edge = np.zeros(edges.size, dtype=np.int64)
         if v.size:
-            below = np.count_nonzero(v < edges[0])
-            above = np.count_nonzero(v > edges[-1])
-            inside = v[(v >= edges[0]) & (v <= edges[-1])]
-            counts[0], counts[-1] = below, above
+            # one sort, then binary searches of the edges in the sorted values (an order of magnitude
+            # faster than searching every value among 8,192 edges)
+            s = np.sort(v)
+            left = np.searchsorted(s, edges, side="left")  # values < e_i
+            right = np.searchsorted(s, edges, side="right")  # values <= e_i
+            counts[0], counts[-1] = left[0], s.size - right[-1]
+            at_edge = (right - left).astype(np.int64)
             if edges[-1] > edges[0]:
                 # bin i holds e_i <= v < e_i+1; the last bin is closed (as np.histogram)
-                idx = np.minimum(np.searchsorted(edges, inside, side="right") - 1, edges.size - 2)
-                counts[1:-1] = np.bincount(idx, minlength=edges.size - 1)
-                at_edge[:-1] = np.bincount(idx[inside == edges[idx]], minlength=edges.size - 1)
-                at_edge[-1] = np.count_nonzero(inside == edges[-1])
+                counts[1:-1] = np.diff(np.append(left[:-1], right[-1]))
             else:
-                counts[1:-1] = inside.size
-                at_edge[0] = inside.size
+                counts[1:-1] = right[-1] - left[0]
+                at_edge[1:] = 0
             mean = float(v.mean())
             return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, int(v.size), mean,
                        float(((v - mean) ** 2).sum()), float(v.min()), float(v.max()))
