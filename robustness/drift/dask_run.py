@@ -9,8 +9,7 @@ import pandas as pd
 from robustness.drift.chunked import drift_from_summaries
 from robustness.drift.config import DriftConfig
 from robustness.drift.dask_engine import summarize_in
-from robustness.drift.run import DriftRun
-from robustness.io.infer import guess_roles
+from robustness.drift.run import DriftRun, guessed_roles
 from robustness.scale import Job, open_parquet
 from robustness.scale.head import parquet_head
 from robustness.scale.session import cluster_session
@@ -24,15 +23,7 @@ def dataset_name(path) -> str:
 def parquet_roles(reference: str, roles: dict | None = None) -> tuple[ColumnRoles, list[str]]:
     """Roles guessed on the reference's first rows (``roles`` wins), and every column name."""
     head = parquet_head(reference, "reference")
-    guessed = guess_roles(head).to_dict()
-    named = {v for v in (roles or {}).values() if v}
-    for key, value in (roles or {}).items():
-        if value is not None:
-            guessed[key] = value
-    for key in ("target", "prediction", "timestamp", "id"):
-        if (roles or {}).get(key) is None and guessed.get(key) in named:
-            guessed[key] = None
-    return ColumnRoles.from_dict(guessed), list(head.columns)
+    return ColumnRoles.from_dict(guessed_roles(head, roles)), list(head.columns)
 
 
 def drift_run_in(job: Job, reference: str, current: str, *, config: DriftConfig | None = None,

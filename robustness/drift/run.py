@@ -95,6 +95,20 @@ def run_drift(
     return DriftRun(reference.name, current.name, roles, result, target, ref, cur)
 
 
+def guessed_roles(frame: pd.DataFrame, roles: Mapping[str, str | None] | None = None) -> dict:
+    """Roles guessed on ``frame``, the ones named in ``roles`` winning (as a ColumnRoles dict)."""
+    guessed = guess_roles(frame).to_dict()
+    for key, value in (roles or {}).items():
+        if value is not None:
+            guessed[key] = value
+    # a guessed column must not hold two roles once the user named one
+    named = {v for v in (roles or {}).values() if v}
+    for key in ("target", "prediction", "timestamp", "id"):
+        if (roles or {}).get(key) is None and guessed.get(key) in named:
+            guessed[key] = None
+    return guessed
+
+
 def run_drift_files(
     reference: str | Path,
     current: str | Path,
@@ -104,15 +118,7 @@ def run_drift_files(
 ) -> DriftRun:
     """Read two files, guess the column roles (explicit ones win) and compare them."""
     ref, cur = read_table(reference), read_table(current)
-    guessed = guess_roles(ref.frame).to_dict()
-    for key, value in (roles or {}).items():
-        if value is not None:
-            guessed[key] = value
-    # a guessed column must not hold two roles once the user named one
-    named = {v for k, v in (roles or {}).items() if v}
-    for key in ("target", "prediction", "timestamp", "id"):
-        if (roles or {}).get(key) is None and guessed.get(key) in named:
-            guessed[key] = None
+    guessed = guessed_roles(ref.frame, roles)
     final = ColumnRoles.from_dict(guessed)
     validate_roles(ref.frame, final, name=ref.name)
     cur_roles = ColumnRoles.from_dict({**guessed, "target": final.target if final.target in cur.frame.columns else None})

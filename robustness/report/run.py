@@ -5,12 +5,28 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
+
 from robustness.errors import ConfigError, DataError
 from robustness.io.data import read_table
 from robustness.io.models import load_model
 from robustness.report.scorecard import ReportConfig, TrustReport, build_report
 from robustness.schema import ColumnRoles
 from robustness.workspace import build_workspace, guess_roles_with_model
+
+
+def _config(config, seed) -> ReportConfig:
+    cfg = config if isinstance(config, ReportConfig) else (ReportConfig.from_file(config) if config else ReportConfig())
+    return ReportConfig.from_dict({**cfg.to_dict(), "seed": int(seed)}) if seed is not None else cfg
+
+
+def _roles(reference: pd.DataFrame, name: str, model, target: str | None) -> ColumnRoles:
+    """Roles guessed on the reference (with the model's feature list); ``target`` wins."""
+    if target is not None and target not in reference.columns:
+        raise ConfigError(f"The target column '{target}' is not in {name}. Columns there: "
+                          f"{', '.join(map(str, list(reference.columns)[:15]))}. Name another with --target.")
+    guessed = guess_roles_with_model(reference, model)
+    return ColumnRoles.from_dict({**guessed.to_dict(), **({"target": target} if target else {})})
 
 
 def report_files(
@@ -27,9 +43,7 @@ def report_files(
 ) -> TrustReport:
     """Read the model and both files, assemble a workspace (roles guessed, ``target`` wins) and
     build the trust report. Bad input raises a RobustnessError naming the file and the fix."""
-    cfg = config if isinstance(config, ReportConfig) else (ReportConfig.from_file(config) if config else ReportConfig())
-    if seed is not None:
-        cfg = ReportConfig.from_dict({**cfg.to_dict(), "seed": int(seed)})
+    cfg = _config(config, seed)
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
                        feature_names=feature_names)
     reference, current = read_table(reference_path), read_table(current_path)
@@ -37,11 +51,7 @@ def report_files(
         raise DataError(f"The reference file {reference.name} has no rows; the report compares current data with it.")
     if current.frame.empty:
         raise DataError(f"The current file {current.name} has no rows; there is nothing to check.")
-    guessed = guess_roles_with_model(reference.frame, model)
-    if target is not None and target not in reference.frame.columns:
-        raise ConfigError(f"The target column '{target}' is not in {reference.name}. Columns there: "
-                          f"{', '.join(map(str, list(reference.frame.columns)[:15]))}. Name another with --target.")
-    roles = ColumnRoles.from_dict({**guessed.to_dict(), **({"target": target} if target else {})})
+    roles = _roles(reference.frame, reference.name, model, target)
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
     ws = build_workspace(reference, current, roles, model=model, model_name=Path(model_path).name, model_sha256=digest)
     return build_report(ws, cfg)
@@ -97,20 +107,14 @@ def report_dask(
     from robustness.scale.session import cluster_session
     from robustness.stress import StressConfig
 
-    cfg = config if isinstance(config, ReportConfig) else (ReportConfig.from_file(config) if config else ReportConfig())
-    if seed is not None:
-        cfg = ReportConfig.from_dict({**cfg.to_dict(), "seed": int(seed)})
+    cfg = _config(config, seed)
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
                        feature_names=feature_names)
     head = parquet_head(reference_path, "reference")
     ref_name, cur_name = dataset_name(reference_path), dataset_name(current_path)
     if head.empty:
         raise DataError(f"The reference dataset {ref_name} has no rows; the report compares current data with it.")
-    guessed = guess_roles_with_model(head, model)
-    if target is not None and target not in head.columns:
-        raise ConfigError(f"The target column '{target}' is not in {ref_name}. Columns there: "
-                          f"{', '.join(map(str, list(head.columns)[:15]))}. Name another with --target.")
-    roles = ColumnRoles.from_dict({**guessed.to_dict(), **({"target": target} if target else {})})
+    roles = _roles(head, ref_name, model, target)
 
     def work(job: Job):
         quality = quality_job_work(job, reference_path, current_path, roles=roles) if "Data quality" in cfg.checks else None
