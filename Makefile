@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# 127.0.0.1: this machine only. ADDRESS=0.0.0.0 shares the app on the network (README: Deploying for a team).
+ADDRESS ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -23,7 +25,7 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 run: setup
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 # Debian's chromium for the browser end-to-end tests and the report's PDF export (no browser
 # download at test time), and poppler-utils (pdftoppm, pdftotext) to check the PDFs it prints.

@@ -6,16 +6,13 @@ scenario into each new session, so the dashboard opens populated.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:  # pages/_shared.py is imported as pages._shared
-    sys.path.insert(0, str(ROOT))
+from dashboard.shared import available_pages, init_state, show_failure, sidebar
 
-from pages._shared import available_pages, init_state, sidebar  # noqa: E402
+ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Robustness dashboard", page_icon="🛡️", layout="wide")
 
@@ -26,4 +23,7 @@ pages = [
 navigation = st.navigation(pages)
 init_state()
 sidebar()
-navigation.run()
+try:
+    navigation.run()
+except Exception as exc:  # the one guard of every page: the user sees what failed, the log the traceback
+    show_failure(exc)

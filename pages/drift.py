@@ -7,11 +7,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from pages import _drift_views as views
-from pages._drift_cache import cached_drift
-from pages._shared import md, require_workspace
+from dashboard import drift_views as views
+from dashboard.drift_cache import cached_drift
+from dashboard.shared import md, require_workspace, through_app
 from robustness.drift import DriftConfig, registry
 from robustness.errors import RobustnessError
+
+through_app()
 
 ws = require_workspace()
 st.title("🔍 Data quality & drift")

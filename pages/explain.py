@@ -6,12 +6,14 @@ import json
 
 import streamlit as st
 
-from pages import _explain_cache as cache
-from pages import _explain_views as views
-from pages._shared import md, require_workspace
+from dashboard import explain_cache as cache
+from dashboard import explain_views as views
+from dashboard.shared import md, require_workspace, through_app
 from robustness.errors import RobustnessError
 from robustness.explain import ExplainConfig
 from robustness.explain.config import METHODS
+
+through_app()
 
 ws = require_workspace()
 st.title("💡 Explainability")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import _large_data as large_data
-from pages._shared import (
+from dashboard import large_data as large_data
+from dashboard.shared import (
+    through_app,
     OWN_FILES,
     cached_model,
     cached_model_info,
@@ -22,6 +23,8 @@ from robustness.io.infer import infer_schema
 from robustness.model import from_predictions
 from robustness.schema import ColumnKind, ColumnRoles
 from robustness.workspace import build_workspace, guess_roles_with_model
+
+through_app()
 
 NONE = "(none)"
 DATA_TYPES = ["csv", "tsv", "txt", "parquet", "pq"]

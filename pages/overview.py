@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from pages._shared import available_pages, cached_overview, demo_story, md, require_workspace
+from dashboard.shared import available_pages, cached_overview, demo_story, md, require_workspace, through_app
 from robustness import plots
+
+through_app()
 
 ws = require_workspace()
 ov = cached_overview(ws, ws.key())

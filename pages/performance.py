@@ -6,12 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._shared import md, require_workspace
+from dashboard.shared import md, require_workspace, through_app
 from robustness.errors import RobustnessError
 from robustness.performance import conformal, estimate_performance, group_metrics, performance, weak_segments
 from robustness.performance.estimate import ASSUMPTIONS, NAMES
 from robustness.plots import performance as pplots
 from robustness.workspace import Workspace
+
+through_app()
 
 ws = require_workspace()
 st.title("📈 Performance")

@@ -6,11 +6,13 @@ import json
 
 import streamlit as st
 
-from pages._shared import md, require_workspace
+from dashboard.shared import md, require_workspace, through_app
 from robustness.errors import RobustnessError
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
 from robustness.workspace import Workspace
+
+through_app()
 
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skipped": "⏭️"}
 

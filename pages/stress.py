@@ -8,10 +8,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from pages._shared import md, require_workspace
+from dashboard.shared import md, require_workspace, through_app
 from robustness.errors import RobustnessError
 from robustness.plots import stress as splots
 from robustness.stress import ReferenceStats, StressConfig, minimal_change, registry, run_stress
+
+through_app()
 
 SEVERITIES = [0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0]
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}

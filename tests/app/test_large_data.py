@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-import pages._large_data as ld
+import dashboard.large_data as ld
 from robustness.demo import _credit_frame
 from robustness.drift.dask_engine import drift_parquet
 from robustness.drift.dask_run import drift_job, parquet_roles

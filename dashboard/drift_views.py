@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from pages import _drift_cache as cache
-from pages._shared import md
+from dashboard import drift_cache as cache
+from dashboard.shared import md
 from robustness.plots import drift as dplots
 from robustness.plots import drift_context as cplots
 from robustness.workspace import Workspace
@@ -69,7 +69,7 @@ def render_section(section: str, ws: Workspace, result, target, config_key: str)
     }[section]()
 
 
-def _results_table(features) -> pd.DataFrame:
+def results_table(features) -> pd.DataFrame:
     return pd.DataFrame([
         {"column": f.feature, "kind": f.kind.value, "test": f.test, "statistic": f.statistic,
          "p-value": f.p_value, "effect size": f.effect_size, "threshold": f.threshold,
@@ -108,7 +108,7 @@ def columns_tab(ws: Workspace, result) -> None:
             with right:
                 st.plotly_chart(dplots.column_ecdf(profile, reference_name=ws.reference.name,
                                                    current_name=ws.current.name), width="stretch")
-    st.dataframe(_results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS)
+    st.dataframe(results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS)
 
 
 def quality_tab(ws: Workspace) -> None:
@@ -163,7 +163,7 @@ def predictions_tab(ws: Workspace, config_key: str) -> None:
         st.info("No model and no prediction columns are loaded, so output drift cannot be measured.")
     else:
         (st.error if preds.drifted else st.success)(md(preds.message))
-        st.dataframe(_results_table(preds.features), hide_index=True, width="stretch",
+        st.dataframe(results_table(preds.features), hide_index=True, width="stretch",
                      column_config=RESULT_COLUMNS)
     st.subheader("The target")
     if target is None:

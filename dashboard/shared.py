@@ -7,7 +7,10 @@ hashes, so a session can only get back what it uploaded itself.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import runpy
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -22,7 +25,8 @@ from robustness.workspace import Workspace
 
 OWN_FILES = "Your own files"
 WS = "workspace"
-PAGES_DIR = Path(__file__).resolve().parent
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+APP_PATH = PAGES_DIR.parent / "app.py"
 
 # (file in pages/, title, icon). The navigation lists the ones whose file exists.
 PAGES = [
@@ -34,6 +38,42 @@ PAGES = [
     ("report.py", "Trust report", "🛡️"),
     ("model_data.py", "Model & data", "📦"),
 ]
+
+
+log = logging.getLogger("robustness.app")
+
+
+def show_failure(exc: Exception) -> None:
+    """A page failed: say what failed (a RobustnessError's message is written for the user) and give a
+    reference that finds the traceback in the server's log; never show the traceback itself."""
+    ref = uuid.uuid4().hex[:8]
+    if isinstance(exc, RobustnessError):
+        log.warning("page error [ref %s]: %s", ref, exc)
+        st.error(md(exc))
+    else:
+        log.error("page failed [ref %s]", ref, exc_info=exc)
+        st.error(
+            f"This page stopped on an unexpected error ({type(exc).__name__}). What is already loaded is kept: "
+            f"open another page or load other files. If it happens again, give the server's administrator "
+            f"the reference **{ref}**; the details are in the server's log."
+        )
+
+
+def through_app() -> None:
+    """Make sure this run went through app.py's ``st.navigation``; the first call of every page.
+
+    Streamlit serves a folder named ``pages/`` beside the main script as pages of their own (its
+    first multipage API) until ``st.navigation`` has run once in the server. A deep link such as
+    ``/model_data`` opened on a fresh server would then run that file without app.py: no demo, no
+    sidebar, and a navigation listing every file in the folder. Such a run executes app.py instead
+    (its navigation replaces the folder's and runs this same page, fully set up) and stops there.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # no public switch for this
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        runpy.run_path(str(APP_PATH), run_name="__main__")
+        st.stop()
 
 
 def available_pages() -> list[tuple[str, str, str]]:

@@ -21,8 +21,8 @@ from importlib.util import find_spec
 
 import streamlit as st
 
-from pages._drift_views import RESULT_COLUMNS, _results_table, metrics_row
-from pages._shared import md
+from dashboard.drift_views import RESULT_COLUMNS, results_table, metrics_row
+from dashboard.shared import md
 from robustness.drift.dask_run import drift_job
 from robustness.drift.run import DriftRun
 from robustness.errors import RobustnessError
@@ -193,7 +193,7 @@ def _show(done: Finished) -> None:
     metrics_row(result, target)
     st.plotly_chart(dplots.drift_overview(result), width="stretch", key="large_drift_overview")
     order = sorted(result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
-    st.dataframe(_results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS,
+    st.dataframe(results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS,
                  height=min(700, 40 + 35 * len(order)))
     st.download_button("Download the result (JSON)", json.dumps(done.run.to_dict(), indent=2, allow_nan=False),
                        file_name="drift-dask.json", mime="application/json", key="large_download")

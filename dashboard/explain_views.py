@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages import _explain_cache as cache
-from pages._shared import md
+from dashboard import explain_cache as cache
+from dashboard.shared import md
 from robustness.errors import RobustnessError
 from robustness.explain import Explanation
 from robustness.plots import explain as eplots
