@@ -7,14 +7,19 @@ The run is the CLI's ``robustness drift --engine dask``: a :class:`robustness.sc
 moves into ``st.session_state`` (per browser session: never shared, kept across page switches).
 Clicking Cancel re-runs the script, whose callback cancels the job; nothing of it is kept.
 
-The local cluster is made once per server (``st.cache_resource``) and shared by every session;
-a scheduler address gets its own client per address. Tests replace :func:`connect_local`.
+What a visitor may read is the server's setting (:mod:`robustness.settings`): without
+``ROBUSTNESS_DATA_ROOTS`` the section only says how to enable it; with it, every path is resolved
+and refused outside the roots (:mod:`robustness.scale.allowed`), before a file is opened. The Dask
+scheduler is the server's too (``DASK_SCHEDULER_ADDRESS``): a visitor cannot name one, since a
+Dask client unpickles what its scheduler sends. Without it, a local cluster bound to 127.0.0.1 is
+made once per server (``st.cache_resource``) and shared by every session. Tests replace
+:func:`connect_local`.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import logging
 import time
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -22,20 +27,24 @@ from importlib.util import find_spec
 import streamlit as st
 
 from dashboard.drift_views import RESULT_COLUMNS, results_table, metrics_row
-from dashboard.shared import md
+from dashboard.shared import md, server_settings
 from robustness.drift.dask_run import drift_job
 from robustness.drift.run import DriftRun
-from robustness.errors import RobustnessError
+from robustness.errors import ConfigError, RobustnessError
 from robustness.plots import drift as dplots
-from robustness.scale import Job, connect, open_parquet
+from robustness.scale import Job, connect
+from robustness.scale.allowed import check_files, resolve_allowed
+from robustness.scale.cluster import inspect_parquet
+from robustness.settings import ENV_DATA_ROOTS, ENV_SCHEDULER, ServerSettings
+
+log = logging.getLogger("robustness.app")
 
 TITLE = "🗄️ Large dataset (Parquet through Dask)"
 POLL_SECONDS = 0.3
 LOCAL_WORKERS = 2
-ENV_SCHEDULER = "DASK_SCHEDULER_ADDRESS"
 
 # session-state keys: widgets, their kept values (widget state is dropped on other pages), the run
-REFERENCE, CURRENT, SCHEDULER = "large_reference", "large_current", "large_scheduler"
+REFERENCE, CURRENT = "large_reference", "large_current"
 RUNNING, FINISHED, NOTE = "large_running", "large_finished", "large_note"
 CANCELLED = "Cancelled; nothing was kept."
 
@@ -77,23 +86,26 @@ def connect_local():
     return _local_client().client
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _remote_client(address: str) -> _Held:
     return _Held(connect(address))
 
 
-def client_for(address: str):
-    """(client, where it runs): one client per scheduler address, else the server's local cluster."""
+def client_for(settings: ServerSettings):
+    """(client, where it runs): the server's scheduler when it sets one, else its local cluster."""
+    address = settings.scheduler
     if not address:
-        client = connect_local()
-        if os.environ.get(ENV_SCHEDULER):
-            return client, f"the scheduler at {os.environ[ENV_SCHEDULER]} ({ENV_SCHEDULER})"
-        return client, f"a local cluster on this server ({LOCAL_WORKERS} workers)"
-    client = _remote_client(address).client
-    if getattr(client, "status", "running") in ("closing", "closed"):  # the scheduler went away since
-        _remote_client.clear(address)
+        return connect_local(), f"a local cluster on this server ({LOCAL_WORKERS} workers)"
+    try:
         client = _remote_client(address).client
-    return client, f"the scheduler at {address}"
+        if getattr(client, "status", "running") in ("closing", "closed"):  # the scheduler went away since
+            _remote_client.clear(address)
+            client = _remote_client(address).client
+    except ConfigError as err:  # the details name the address: for the log, not for a visitor
+        log.warning("Dask scheduler unreachable: %s", err)
+        raise ConfigError("Cannot reach the Dask scheduler this server is set to use. Try again later, or tell the "
+                          f"server's administrator (the address is set by {ENV_SCHEDULER}).") from None
+    return client, "the server's Dask scheduler"
 
 
 # ---------------------------------------------------------------- state changes
@@ -108,26 +120,30 @@ def _cancel() -> None:
     _set_note("info", CANCELLED)
 
 
-def _check_path(path: str, name: str) -> None:
-    """Raises the user-facing error of a path that cannot be opened (metadata only; no rows read)."""
-    open_parquet(path, name)  # a URL whose filesystem package is missing is a DataError saying which
+def _check_path(path: str, name: str, settings: ServerSettings) -> str:
+    """The path resolved inside the data roots, after its files' footers were read (no rows); raises
+    the user-facing error of a path that cannot be used."""
+    resolved = resolve_allowed(path, settings)
+    inspect_parquet(resolved, name, check_files=lambda files: check_files(files, settings))
+    return resolved
 
 
-def _start(reference: str, current: str, address: str) -> None:
+def _start(reference: str, current: str) -> None:
     st.session_state.pop(NOTE, None)
     earlier = st.session_state.pop(RUNNING, None)
     if earlier is not None:  # one run per session at a time
         earlier.job.cancel()
     if not reference or not current:
-        _set_note("error", "Give both a reference and a current Parquet path (a file, a folder, a glob or a URL).")
+        _set_note("error", "Give both a reference and a current Parquet path (a file, a folder or a glob).")
         return
+    settings = server_settings()
     try:
         with st.spinner("Checking the Parquet files…"):  # fails here, before a cluster starts
-            _check_path(reference, "reference")
-            _check_path(current, "current")
-        with st.spinner(f"Connecting to {address}…" if address else "Starting or reaching the local Dask cluster…"):
-            client, where = client_for(address)
-        job = drift_job(reference, current, client=client).start()
+            ref_path = _check_path(reference, "reference", settings)
+            cur_path = _check_path(current, "current", settings)
+        with st.spinner("Reaching the Dask cluster…"):
+            client, where = client_for(settings)
+        job = drift_job(ref_path, cur_path, client=client).start()
     except RobustnessError as err:
         _set_note("error", str(err))
         return
@@ -201,33 +217,39 @@ def _show(done: Finished) -> None:
 
 def render() -> None:
     _collect()
+    settings = server_settings()
+    if not settings.server_paths:
+        st.markdown(
+            "Check two **Parquet datasets** that are too large to upload for drift, the same check as "
+            "`robustness drift --engine dask`, from folders on this server. **This server does not allow it**: "
+            f"its administrator enables it by naming the folders visitors may read in `{ENV_DATA_ROOTS}` "
+            "(README: Deploying for a team). Until then, upload files above, or run the CLI on your own machine."
+        )
+        return
+    roots = ", ".join(f"`{md(r)}`" for r in settings.data_roots)
+    urls = (" or a URL starting with " + ", ".join(f"`{s}://`" for s in sorted(settings.url_schemes))
+            if settings.url_schemes else "")
     st.markdown(
         "Check two **Parquet datasets** that are too large to upload for drift, the same check as "
-        "`robustness drift --engine dask`. Give a file, a folder, a glob (`/data/current/*.parquet`) or an "
-        "fsspec URL (`s3://bucket/reference/`); URLs need the filesystem package (`s3fs`, `gcsfs`, `adlfs`) "
-        "on this server and the workers. Paths are read by this server and the Dask workers, not by your browser; "
-        "only per-partition summaries travel."
+        f"`robustness drift --engine dask`. Give a file, a folder or a glob inside {roots}{urls}. "
+        "Paths are read by this server and its Dask workers, not by your browser; only per-partition "
+        "summaries travel. Runs on "
+        + ("the server's Dask scheduler." if settings.scheduler
+           else f"a local Dask cluster on this server ({LOCAL_WORKERS} worker processes, shared by every visitor).")
     )
-    env = os.environ.get(ENV_SCHEDULER, "")
-    c_ref, c_cur, c_sched = st.columns([2, 2, 1.4])
-    reference = _text(c_ref, "Reference Parquet path or URL", REFERENCE,
-                      placeholder="/data/reference/ or s3://bucket/reference/")
-    current = _text(c_cur, "Current Parquet path or URL", CURRENT, placeholder="/data/current/*.parquet")
-    scheduler = _text(
-        c_sched, "Dask scheduler (optional)", SCHEDULER, default=env, placeholder="tcp://host:8786",
-        help="The address of a running Dask scheduler. Empty: a local cluster on this server, started once "
-        f"and shared ({LOCAL_WORKERS} worker processes)."
-        + (f" {ENV_SCHEDULER} is set on this server, so an empty field uses {env}." if env else ""),
-    )
+    first = settings.data_roots[0]
+    c_ref, c_cur = st.columns(2)
+    reference = _text(c_ref, "Reference Parquet path", REFERENCE, placeholder=f"{first}/reference/")
+    current = _text(c_cur, "Current Parquet path", CURRENT, placeholder=f"{first}/current/*.parquet")
     running = st.session_state.get(RUNNING)
     if st.button("Run drift check", type="primary", key="large_run", disabled=running is not None):
-        _start(reference, current, scheduler)
+        _start(reference, current)
     note = st.session_state.get(NOTE)
     if note is not None:
         kind, text = note
         (st.error if kind == "error" else st.info)(md(text))
     if running is not None:
-        if not scheduler and not env and find_spec("bokeh") is None:
+        if not settings.scheduler and find_spec("bokeh") is None:
             st.caption("The Dask dashboard page needs the `bokeh` package, which this server does not have.")
         _progress()
     finished = st.session_state.get(FINISHED)

@@ -11,6 +11,7 @@ import logging
 import re
 import runpy
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 import streamlit as st
@@ -21,6 +22,7 @@ from robustness.io.data import LoadedTable, read_table
 from robustness.io.models import inspect_model_file, load_model
 from robustness.model import ModelAdapter
 from robustness.overview import Overview, summarize
+from robustness.settings import ServerSettings, load_settings
 from robustness.workspace import Workspace
 
 OWN_FILES = "Your own files"
@@ -103,24 +105,67 @@ def demo_story(name: str) -> tuple[str, str]:
     return s.title, s.story
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=16)
-def cached_table(_data: bytes, sha256: str, name: str, max_bytes: int) -> LoadedTable:
-    return read_table(_data, name, max_bytes=max_bytes)
+# Uploaded tables and models are kept per session (in st.session_state, released when the session
+# closes), a few of each, never in a cache shared by the server: a visitor's data must not outlive
+# their session, and the server's memory must not grow with the number of past uploads.
+KEEP_TABLES = 4  # reference and current, and the two before them (switching back and forth is instant)
+KEEP_MODELS = 2
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+def _session_memo(store_key: str, key: tuple, build, keep: int):
+    store: OrderedDict = st.session_state.setdefault(store_key, OrderedDict())
+    if key in store:
+        store.move_to_end(key)
+        return store[key]
+    value = build()
+    store[key] = value
+    while len(store) > keep:
+        store.popitem(last=False)
+    return value
+
+
+def cached_table(data: bytes, sha256: str, name: str, max_bytes: int) -> LoadedTable:
+    def build() -> LoadedTable:
+        with st.spinner(f"Reading {name}…"):
+            return read_table(data, name, max_bytes=max_bytes)  # TODO(budget kwarg)
+
+    return _session_memo("_tables", (sha256, name, max_bytes), build, KEEP_TABLES)
+
+
 def cached_model(
-    _data: bytes, sha256: str, name: str, allow_pickle: bool, trusted: tuple[str, ...],
+    data: bytes, sha256: str, name: str, allow_pickle: bool, trusted: tuple[str, ...],
     feature_names: tuple[str, ...] | None = None,
 ) -> ModelAdapter:
-    return load_model(
-        _data, name, allow_pickle=allow_pickle, trusted_types=trusted, feature_names=feature_names
-    )
+    """The model of an upload, per session. ``allow_pickle`` is the visitor's opt-in, honoured only
+    when the server allows pickles (``ROBUSTNESS_ALLOW_PICKLE``)."""
+    allow = bool(allow_pickle) and server_settings().allow_pickle
+
+    def build() -> ModelAdapter:
+        with st.spinner("Loading the model…"):
+            return load_model(data, name, allow_pickle=allow, trusted_types=trusted, feature_names=feature_names)
+
+    return _session_memo("_models", (sha256, name, allow, trusted, feature_names), build, KEEP_MODELS)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_model_info(_data: bytes, sha256: str, name: str):
-    return inspect_model_file(_data, name)
+def cached_model_info(data: bytes, sha256: str, name: str):
+    return _session_memo("_model_info", (sha256, name), lambda: inspect_model_file(data, name), KEEP_MODELS)
+
+
+def server_settings() -> ServerSettings:
+    """What this server allows (environment variables over the ``[robustness]`` section of
+    .streamlit/secrets.toml). A bad setting stops the page with its message."""
+    section: dict = {}
+    try:
+        if st.secrets.load_if_toml_exists():
+            section = dict(st.secrets.get("robustness", {}))
+    except (OSError, ValueError) as err:  # an unreadable secrets file: the administrator's to fix
+        log.warning("secrets not read: %s", err)
+    try:
+        return load_settings(section=section)
+    except RobustnessError as err:
+        st.error(md(f"This server is misconfigured: {err}"))
+        st.stop()
+        raise  # unreachable: st.stop() raises
 
 
 @st.cache_data(show_spinner="Summarising…", max_entries=16)
@@ -181,13 +226,15 @@ def sidebar() -> None:
                 f"Loaded: {label} · {len(ws.reference.frame):,} reference rows · "
                 f"{len(ws.current.frame):,} current rows"
             )
-        st.toggle(
-            "Allow pickle files I trust",
-            value=False,
-            key="allow_pickle",
-            help="Loading a pickle or joblib file runs code stored in the file. Leave this off "
-            "unless you made the file yourself. skops and ONNX files never need it.",
-        )
+        if server_settings().allow_pickle:
+            st.toggle(
+                "Allow pickle files I trust",
+                value=False,
+                key="allow_pickle",
+                help="This server allows pickle and joblib models (ROBUSTNESS_ALLOW_PICKLE). Loading one runs "
+                "code stored in the file: turn this on only for a file you made yourself. skops and ONNX files "
+                "never need it.",
+            )
         st.caption(f"Uploads up to {upload_limit_mb()} MB per file.")
 
 

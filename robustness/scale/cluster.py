@@ -53,8 +53,11 @@ def connect(scheduler: str | None = None, *, workers: int | None = None, memory_
                 reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise ConfigError(f"Cannot reach the Dask scheduler at {address!r} ({reason}). Check the address and "
                               "that the scheduler is running, or leave --scheduler out to use a local cluster.") from None
+    # Scheduler, workers and dashboard listen on this machine only (threads talk in-process).
+    local = {"host": "127.0.0.1"} if processes else {}
     cluster = LocalCluster(n_workers=workers or max(1, (os.cpu_count() or 2)), threads_per_worker=1,
-                           memory_limit=memory_limit or "auto", processes=processes, dashboard_address=":0")
+                           memory_limit=memory_limit or "auto", processes=processes,
+                           dashboard_address="127.0.0.1:0", **local)
     return Client(cluster)
 
 
@@ -211,10 +214,15 @@ def _index_columns(schema) -> set[str]:
     return names
 
 
-def inspect_parquet(path: str, name: str) -> ParquetLayout:
-    """The files of a Parquet dataset and what their footers say (DataError when there are none)."""
+def inspect_parquet(path: str, name: str, *, check_files=None) -> ParquetLayout:
+    """The files of a Parquet dataset and what their footers say (DataError when there are none).
+
+    ``check_files(files)``, when given, sees the listed files before any of them is opened (the app
+    refuses files outside its data roots there)."""
     path = str(path)
     fs, files, root = _list_files(path, name)
+    if check_files is not None:
+        check_files(files)
     if len(files) > 4:
         with ThreadPoolExecutor(max_workers=min(16, len(files))) as pool:
             footers = list(pool.map(lambda f: _footer(fs, f, name), files))

@@ -14,6 +14,7 @@ from robustness.demo import _credit_frame
 from robustness.drift.dask_engine import drift_parquet
 from robustness.drift.dask_run import drift_job, parquet_roles
 from robustness.scale import Job, JobCancelled
+from robustness.settings import ENV_DATA_ROOTS, ENV_SCHEDULER, ENV_URL_SCHEMES
 from tests.app.test_pages import MODEL_DATA, errors_of, metrics, texts
 
 WAIT_S = 120
@@ -37,18 +38,19 @@ def cluster(client):
 
 
 @pytest.fixture
-def page(app, cluster, monkeypatch):
+def page(app, cluster, folders, monkeypatch):
     monkeypatch.setattr(ld, "connect_local", lambda: cluster)
-    monkeypatch.delenv(ld.ENV_SCHEDULER, raising=False)
+    monkeypatch.delenv(ENV_SCHEDULER, raising=False)
+    monkeypatch.delenv(ENV_URL_SCHEMES, raising=False)
+    monkeypatch.setenv(ENV_DATA_ROOTS, str(folders))
     app.switch_page(MODEL_DATA).run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
 
-def start(at, reference, current, scheduler=""):
+def start(at, reference, current):
     at.text_input(key=ld.REFERENCE).set_value(str(reference))
     at.text_input(key=ld.CURRENT).set_value(str(current))
-    at.text_input(key=ld.SCHEDULER).set_value(scheduler)
     at.button(key="large_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -82,18 +84,22 @@ def expected(folders, cluster):
     return drift_parquet(str(folders / "ref"), str(folders / "cur"), columns=features, client=cluster)
 
 
-def test_section_is_there_and_idle(page):
+def test_section_is_there_and_idle(page, folders):
     assert page.expander[0].label == ld.TITLE
-    assert page.text_input(key=ld.SCHEDULER).placeholder == "tcp://host:8786"
-    assert page.text_input(key=ld.SCHEDULER).value == ""
+    assert page.text_input(key=ld.REFERENCE).placeholder == f"{folders}/reference/"
+    assert not [t for t in page.text_input if "scheduler" in t.label.lower()]  # the server's setting, not a field
     assert "Columns drifted" not in metrics(page)
-    assert "s3fs" in texts(page)  # URLs need the filesystem package
+    assert str(folders) in texts(page)  # where paths may point
 
 
-def test_scheduler_is_prefilled_from_the_environment(app, monkeypatch):
-    monkeypatch.setenv(ld.ENV_SCHEDULER, "tcp://10.0.0.5:8786")
+def test_section_is_off_without_data_roots(app, monkeypatch):
+    monkeypatch.delenv(ENV_DATA_ROOTS, raising=False)
     app.switch_page(MODEL_DATA).run()
-    assert app.text_input(key=ld.SCHEDULER).value == "tcp://10.0.0.5:8786"
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.expander[0].label == ld.TITLE
+    assert not app.text_input, [t.label for t in app.text_input]
+    assert not [b for b in app.button if b.key == "large_run"]
+    assert "does not allow it" in texts(app) and ENV_DATA_ROOTS in texts(app)
 
 
 def test_run_shows_what_drift_parquet_finds(page, folders, cluster):
@@ -138,7 +144,7 @@ def test_run_shows_what_drift_parquet_finds(page, folders, cluster):
     ("nope", "The reference path"),
     ("empty", "holds no Parquet files"),
     ("", "Give both a reference and a current Parquet path"),
-    ("s3://bucket/reference/", "needs a filesystem package"),
+    ("s3://bucket/reference/", "This path is not allowed"),
 ])
 def test_bad_paths_say_why(page, folders, reference, message):
     ref = reference if reference in ("", "s3://bucket/reference/") else folders / reference
@@ -148,12 +154,20 @@ def test_bad_paths_say_why(page, folders, reference, message):
     assert "Columns drifted" not in metrics(page)
 
 
-def test_a_scheduler_address_gets_its_own_client(page, folders, cluster):
+def test_an_allowed_url_scheme_reaches_fsspec(page, folders, monkeypatch):
+    monkeypatch.setenv(ENV_URL_SCHEMES, "s3")
+    start(page, "s3://bucket/reference/", folders / "cur")
+    assert "needs a filesystem package" in errors_of(page)
+
+
+def test_the_servers_scheduler_gets_its_own_client(page, folders, cluster, monkeypatch):
     address = cluster.scheduler.address
-    start(page, folders / "ref", folders / "cur", scheduler=address)
+    monkeypatch.setenv(ENV_SCHEDULER, address)
+    start(page, folders / "ref", folders / "cur")
     wait_done(page)
     assert not page.error, errors_of(page)
-    assert f"Ran on the scheduler at {address}" in texts(page)
+    assert "Ran on the server's Dask scheduler" in texts(page)
+    assert address not in texts(page)  # a visitor is not told where it is
     want = expected(folders, cluster).dataset
     assert metrics(page)["Columns drifted"] == f"{want.n_drifted} of {want.n_columns}"
     client = ld._remote_client(address).client
@@ -161,9 +175,10 @@ def test_a_scheduler_address_gets_its_own_client(page, folders, cluster):
     client.close()
 
 
-def test_unreachable_scheduler(page, folders):
-    start(page, folders / "ref", folders / "cur", scheduler="tcp://127.0.0.1:9")
-    assert "Cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in errors_of(page)
+def test_unreachable_scheduler(page, folders, monkeypatch):
+    monkeypatch.setenv(ENV_SCHEDULER, "tcp://127.0.0.1:9")
+    start(page, folders / "ref", folders / "cur")
+    assert "Cannot reach the Dask scheduler" in errors_of(page)
     assert ld.RUNNING not in page.session_state
 
 

@@ -6,6 +6,7 @@ Nothing is downloaded at test time: the browser is Debian's chromium at
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -69,20 +70,19 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_server(artifacts_dir: Path):
-    """Start `streamlit run app.py` on a free localhost port; yield its base URL."""
+def data_root() -> Path:
+    """The folder the test server allows for server-side paths (ROBUSTNESS_DATA_ROOTS)."""
+    with tempfile.TemporaryDirectory(prefix="lake-") as tmp:
+        yield Path(tmp).resolve()
+
+
+@contextlib.contextmanager
+def streamlit_server(log_path: Path, env: dict[str, str] | None = None):
+    """`streamlit run app.py` on a free localhost port with the project's own config (what `make run`
+    serves); yields its base URL once /_stcore/health answers."""
     port = _free_port()
-    log_path = artifacts_dir / "streamlit-server.log"
-    cmd = [
-        _python(), "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        # others edit the sources while tests run; no watcher, no "source changed" reruns
-        "--server.fileWatcherType", "none",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [_python(), "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     log = open(log_path, "w", encoding="utf-8")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -118,6 +118,13 @@ def app_server(artifacts_dir: Path):
                 proc.kill()
                 proc.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(artifacts_dir: Path, data_root: Path):
+    """The app served as `make run` serves it, with server-side paths allowed under ``data_root``."""
+    with streamlit_server(artifacts_dir / "streamlit-server.log", {"ROBUSTNESS_DATA_ROOTS": str(data_root)}) as base:
+        yield base
 
 
 @pytest.fixture

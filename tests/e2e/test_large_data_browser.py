@@ -20,11 +20,12 @@ RUN_MS = 240_000  # starting the local cluster's worker processes and the run, o
 
 
 @pytest.fixture(scope="module")
-def parquet_folders() -> Path:
-    """Two folders of four Parquet files each, at short paths (they show in the README's screenshot)."""
+def parquet_folders(data_root: Path) -> Path:
+    """Two folders of four Parquet files each, inside the server's data root, at short paths (they show
+    in the README's screenshot)."""
     from robustness.demo import _credit_frame
 
-    with tempfile.TemporaryDirectory(prefix="lake-") as tmp:
+    with tempfile.TemporaryDirectory(dir=data_root) as tmp:
         root = Path(tmp) / "credit"
         for name, current, seed in (("reference", False, 1), ("current", True, 2)):
             frame = _credit_frame(np.random.default_rng(seed), 20_000, current=current)
@@ -52,13 +53,12 @@ def test_large_dataset_drift_from_paths(app_server: str, browser_page: Page, par
     section = page.locator("[data-testid=stExpander]").filter(has_text="Large dataset (Parquet through Dask)")
     expect(section).to_have_count(1, timeout=WAIT_MS)
     section.locator("summary").click()
-    for label, path in (("Reference Parquet path or URL", ref), ("Current Parquet path or URL", cur)):
+    for label, path in (("Reference Parquet path", ref), ("Current Parquet path", cur)):
         box = section.get_by_role("textbox", name=label)
         box.fill(path)
         box.press("Enter")
         settle(page)
-    scheduler = section.get_by_role("textbox", name="Dask scheduler (optional)")
-    expect(scheduler).to_have_attribute("placeholder", "tcp://host:8786")
+    expect(section.get_by_role("textbox")).to_have_count(2)  # no scheduler field: that is the server's setting
 
     section.get_by_role("button", name="Run drift check").click()
     # while it runs: the progress of the current stage, a link to Dask's dashboard, a Cancel button

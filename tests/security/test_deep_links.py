@@ -1,0 +1,64 @@
+"""Only pages are pages: on a fresh server, a deep link to a page opens it fully set up (demo loaded,
+the app's sidebar and navigation), and a helper module's name is not found."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dashboard.shared import PAGES
+from tests.e2e.conftest import streamlit_server
+from tests.e2e.test_browser import FIRST_LOAD_MS, WAIT_MS, assert_no_exception, settle
+
+pytestmark = pytest.mark.e2e
+
+TITLES = [title for _, title, _ in PAGES]
+HELPERS = ["shared", "_shared", "large_data", "drift_views", "explain_cache", "app"]
+
+
+def _nav(page: Page) -> list[str]:
+    nav = page.locator("[data-testid=stSidebarNav]")
+    expect(nav).to_be_visible(timeout=WAIT_MS)
+    return [t.strip() for t in nav.locator("a").all_inner_texts() if t.strip()]
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("[data-testid=stApp]", timeout=FIRST_LOAD_MS)
+    settle(page, FIRST_LOAD_MS)
+
+
+def _fully_set_up(page: Page) -> None:
+    labels = _nav(page)
+    assert len(labels) == len(TITLES) and all(any(t in label for label in labels) for t in TITLES), labels
+    expect(page.locator("[data-testid=stSidebar]")).to_contain_text("Loaded: demo 'credit'")
+    assert_no_exception(page)
+
+
+def test_the_first_request_of_a_fresh_server_is_a_deep_link(browser_page: Page, artifacts_dir: Path):
+    page = browser_page
+    with streamlit_server(artifacts_dir / "deep-link-server.log") as base:
+        _open(page, f"{base}/model_data")  # the very first session of this server
+        _fully_set_up(page)
+        expect(page.get_by_role("heading", name="Model & data")).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        for i, (file, title, _) in enumerate(PAGES):
+            _open(page, f"{base}/{'' if i == 0 else file.removesuffix('.py')}")  # the first page is the app's /
+            _fully_set_up(page)
+            expect(page.locator("[data-testid=stMain] h1")).to_contain_text(re.compile(title.split(" ")[0], re.I))
+            expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
+def test_a_helper_name_on_a_fresh_server_is_not_found(browser_page: Page, artifacts_dir: Path):
+    page = browser_page
+    with streamlit_server(artifacts_dir / "deep-link-helper-server.log") as base:
+        _open(page, f"{base}/shared")  # the very first session: Streamlit's pages-folder mode would run it
+        expect(page.get_by_text("Page not found")).to_be_visible(timeout=WAIT_MS)
+        _fully_set_up(page)  # and the app's own main page runs, set up as from /
+        for name in HELPERS:
+            _open(page, f"{base}/{name}")
+            expect(page.get_by_text("Page not found")).to_be_visible(timeout=WAIT_MS)
+            _fully_set_up(page)
