@@ -21,6 +21,10 @@ Detection rules:
   no line has a delimiter is one column.
 - Decimal comma: with a non-comma delimiter, when sampled cells look like
   ``1,5`` and none like ``1.5``.
+
+Memory: before a table is parsed its size in memory is estimated (Parquet from the footer, then
+from the text columns' dictionaries; CSV from a sample of lines; see :mod:`robustness.io.budget`)
+and a table above the budget (``max_table_bytes``, default ``ROBUSTNESS_MAX_TABLE_MB``) is refused.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from robustness.errors import DataError
+from robustness.io import budget as _budget
 
 DEFAULT_MAX_BYTES: int = 200 * 1024 * 1024  # .streamlit/config.toml server.maxUploadSize = 200 (MB)
 
@@ -77,15 +82,19 @@ def read_table(
     name: str | None = None,
     *,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_table_bytes: int | None = None,
     min_rows: int = 2,
 ) -> LoadedTable:
     """Load a CSV or Parquet file given as raw bytes or as a path.
 
     ``name`` is the file name shown in messages (defaults to the path's base
     name, or "uploaded file" for bytes). ``max_bytes=None`` disables the size
-    limit. Objects with ``getvalue()`` (``io.BytesIO``, Streamlit's
-    ``UploadedFile``) are accepted as bytes, with their ``.name``.
+    limit. ``max_table_bytes`` is the table budget: the most memory the table may
+    take once read, estimated before it is parsed (None: the server's setting,
+    ``robustness.settings.max_table_bytes()``). Objects with ``getvalue()``
+    (``io.BytesIO``, Streamlit's ``UploadedFile``) are accepted as bytes, with their ``.name``.
     """
+    budget = _budget.table_budget() if max_table_bytes is None else int(max_table_bytes)
     raw, name = _read_source(source, name, max_bytes)
     _check_size(len(raw), name, max_bytes)
     notes: list[str] = []
@@ -97,9 +106,9 @@ def read_table(
             f"{min_rows} data rows; if you exported it, check that the export finished."
         )
     if fmt == "parquet":
-        frame, encoding, delimiter = _read_parquet(data, name, notes), None, None
+        frame, encoding, delimiter = _read_parquet(data, name, notes, budget), None, None
     else:
-        frame, encoding, delimiter = _read_csv(data, name, notes)
+        frame, encoding, delimiter = _read_csv(data, name, notes, budget)
     _check_shape(frame, name, min_rows)
     sha = hashlib.sha256(raw).hexdigest()
     return LoadedTable(frame, name, fmt, encoding, delimiter, sha, len(raw), tuple(notes))
@@ -204,7 +213,7 @@ def _check_shape(frame: pd.DataFrame, name: str, min_rows: int) -> None:
 # -- Parquet -----------------------------------------------------------------------------------
 
 
-def _read_parquet(data: bytes, name: str, notes: list[str]) -> pd.DataFrame:
+def _read_parquet(data: bytes, name: str, notes: list[str], budget: int) -> pd.DataFrame:
     if data[:4] != b"PAR1":
         raise DataError(
             f"{name} is not a Parquet file (it does not start with the Parquet marker PAR1). If it is a CSV file, "
@@ -217,8 +226,23 @@ def _read_parquet(data: bytes, name: str, notes: list[str]) -> pd.DataFrame:
         )
     try:
         pfile = pq.ParquetFile(io.BytesIO(data))
-        _check_duplicates(list(pfile.schema_arrow.names), name)
-        frame = pfile.read().to_pandas()
+        schema = pfile.schema_arrow
+        _check_duplicates(list(schema.names), name)
+        estimate, per_column = _budget.parquet_footer_estimate(pfile.metadata, schema)
+        if estimate.bytes > budget:  # refused from the footer: no page is read
+            raise _budget.table_too_large(name, estimate, budget, parquet=True)
+        text = _budget.text_columns(schema)
+        if text:  # text read as dictionaries: each distinct value once, counted before it is expanded
+            pfile = pq.ParquetFile(io.BytesIO(data), read_dictionary=text)
+        table = pfile.read()
+        if text:
+            estimate = _budget.parquet_values_estimate(table, schema, per_column, estimate.rows)
+            if estimate.bytes > budget:
+                raise _budget.table_too_large(name, estimate, budget, parquet=True)
+            table = _budget.decode_dictionaries(table, schema)
+        del pfile
+        frame = table.to_pandas()
+        del table
     except (pa.ArrowException, OSError, ValueError, TypeError, IndexError) as e:
         detail = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
         raise DataError(
@@ -237,7 +261,7 @@ def _read_parquet(data: bytes, name: str, notes: list[str]) -> pd.DataFrame:
 # -- CSV ---------------------------------------------------------------------------------------
 
 
-def _read_csv(data: bytes, name: str, notes: list[str]) -> tuple[pd.DataFrame, str, str]:
+def _read_csv(data: bytes, name: str, notes: list[str], budget: int) -> tuple[pd.DataFrame, str, str]:
     body, encoding = _decode(data, name, notes)
     truncated = len(body) > _SAMPLE_BYTES
     sample_bytes = body[: body.rfind(b"\n", 0, _SAMPLE_BYTES) + 1 or _SAMPLE_BYTES] if truncated else body
@@ -248,6 +272,9 @@ def _read_csv(data: bytes, name: str, notes: list[str]) -> tuple[pd.DataFrame, s
     delimiter, records = _sniff_delimiter(sample, name, truncated=truncated, prefer_tab=prefer_tab)
     header, rows = records[0], records[1:]
     _check_duplicates(header, name)
+    estimate = _budget.csv_estimate(len(body), len(sample_bytes), header, rows, truncated=truncated)
+    if estimate.bytes > budget:
+        raise _budget.table_too_large(name, estimate, budget, parquet=False)
     kwargs: dict = {"index_col": False}
     if rows and len(rows[0]) > len(header):
         if all(len(r) == len(header) + 1 and r[-1] == "" for r in rows):
