@@ -1,14 +1,15 @@
 """ONNX models through onnxruntime: DataFrame columns in, labels/probabilities out.
 
-Only onnxruntime is used at run time. Class labels are read from the graph's
-ZipMap / *Classifier nodes with a tiny protobuf reader (the ``onnx`` package is a
-test-only dependency); failing that they are learned from the first outputs.
-Import :class:`OnnxAdapter` from :mod:`robustness.model`.
+Only onnxruntime is used at run time. Before a session is made, the file is read with protobuf
+(:mod:`robustness.io.onnx_proto`; the ``onnx`` package is a test-only dependency) and refused if it
+names external data or its weights need more memory than the budget. Class labels are read from
+the graph's ZipMap / *Classifier nodes the same way; failing that they are learned from the
+first outputs. Import :class:`OnnxAdapter` from :mod:`robustness.model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,17 @@ import pandas as pd
 from onnxruntime.capi import onnxruntime_pybind11_state as _ort_state
 
 from robustness.errors import FeatureNamesRequiredError, ModelError
+from robustness.io.budget import table_budget
+from robustness.io.onnx_proto import check_onnx, class_labels
 from robustness.model import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
 
-__all__ = ["ORT_ERRORS", "OnnxAdapter", "graph_class_labels", "open_session"]
+__all__ = ["ORT_ERRORS", "WEIGHT_BUDGET_TABLES", "OnnxAdapter", "graph_class_labels", "open_session",
+           "weight_budget"]
+
+# A model's weights (dense, sparse ones counted as the dense arrays onnxruntime makes of them) and its
+# constant-shape tensors may take as much memory as this many tables: the budget is derived from the
+# table budget (ROBUSTNESS_MAX_TABLE_MB, default total memory / 40), so one setting bounds both.
+WEIGHT_BUDGET_TABLES = 1
 
 ORT_ERRORS: tuple[type[BaseException], ...] = tuple(
     getattr(_ort_state, n) for n in (
@@ -34,8 +43,17 @@ _DTYPES: dict[str, Any] = {
 _FLOATS = ("tensor(float)", "tensor(double)")
 
 
-def open_session(data: bytes, name: str) -> ort.InferenceSession:
-    """An onnxruntime session from bytes (never a path: external data files are not read)."""
+def weight_budget() -> int:
+    """The most memory a model's weights may need: ``WEIGHT_BUDGET_TABLES`` x the table budget."""
+    return table_budget() * WEIGHT_BUDGET_TABLES
+
+
+def open_session(data: bytes, name: str, *, max_weight_bytes: int | None = None) -> ort.InferenceSession:
+    """An onnxruntime session from bytes, made only after :func:`robustness.io.onnx_proto.check_onnx`
+    has refused external data (files the model names are never read) and weights above
+    ``max_weight_bytes`` (None: :func:`weight_budget`)."""
+    limit = weight_budget() if max_weight_bytes is None else max_weight_bytes
+    check_onnx(data, name, max_weight_bytes=limit)
     opts = ort.SessionOptions()
     opts.log_severity_level = 4  # failures are raised to the caller, not logged
     try:  # read_config_from_model=0: session options never come from the (untrusted) file
@@ -67,9 +85,10 @@ class OnnxAdapter(ModelAdapter):
     source = "onnx"
 
     def __init__(self, data: bytes, *, feature_names: Sequence[str] | None = None,
-                 classes: Sequence | None = None, name: str = "the ONNX model"):
+                 classes: Sequence | None = None, name: str = "the ONNX model",
+                 max_weight_bytes: int | None = None):
         self.name = name
-        self._session = open_session(data, name)
+        self._session = open_session(data, name, max_weight_bytes=max_weight_bytes)
         self._inputs = self._session.get_inputs()
         outputs = self._session.get_outputs()
         meta = self._session.get_modelmeta()
@@ -282,90 +301,9 @@ def _to_tensor(s: pd.Series, etype: str, col: str, where: str) -> np.ndarray:
         raise bad(" (it holds non-integer numbers)")
     return values.astype(_DTYPES[etype])
 
-
-# -- minimal protobuf reading: class labels of ZipMap / *Classifier nodes -------------------
+# -- class labels from the graph ---------------------------------------------------------------
 
 
 def graph_class_labels(data: bytes) -> list | None:
     """Class labels stored in the graph (ZipMap first, else the classifier node), or None."""
-    try:
-        graph = next((v for f, w, v in _fields(memoryview(data)) if f == 7 and w == 2), None)
-        if graph is None:
-            return None
-        zipmaps, classifiers = [], []
-        for f, w, node in _fields(graph):
-            if f != 1 or w != 2:
-                continue
-            op, labels = "", None
-            for nf, nw, v in _fields(node):
-                if nf == 4 and nw == 2:
-                    op = bytes(v).decode()
-                elif nf == 5 and nw == 2:
-                    labels = _class_label_attribute(v) or labels
-            if labels:
-                (zipmaps if op == "ZipMap" else classifiers).append(labels)
-    except (ValueError, IndexError, UnicodeDecodeError):
-        return None
-    if zipmaps:
-        return zipmaps[-1]
-    if classifiers and all(c == classifiers[0] for c in classifiers):
-        return classifiers[0]
-    return None
-
-
-def _class_label_attribute(attr: memoryview) -> list | None:
-    name, ints, strings = "", [], []
-    for f, w, v in _fields(attr):
-        if f == 1 and w == 2:
-            name = bytes(v).decode()
-        elif f == 8 and w == 0:
-            ints.append(_signed(v))
-        elif f == 8 and w == 2:
-            i = 0
-            while i < len(v):
-                x, i = _varint(v, i)
-                ints.append(_signed(x))
-        elif f == 9 and w == 2:
-            strings.append(bytes(v).decode())
-    if name in ("classlabels_int64s", "classlabels_ints"):
-        return ints
-    if name == "classlabels_strings":
-        return strings
-    return None
-
-
-def _fields(buf: memoryview) -> Iterator[tuple[int, int, Any]]:
-    i, n = 0, len(buf)
-    while i < n:
-        key, i = _varint(buf, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(buf, i)
-        elif wire == 2:
-            size, i = _varint(buf, i)
-            value, i = buf[i:i + size], i + size
-        elif wire in (1, 5):
-            size = 8 if wire == 1 else 4
-            value, i = buf[i:i + size], i + size
-        else:
-            raise ValueError(f"unsupported wire type {wire}")
-        if i > n:
-            raise ValueError("truncated message")
-        yield field, wire, value
-
-
-def _varint(buf: memoryview, i: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, i
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
-
-
-def _signed(x: int) -> int:
-    return x - (1 << 64) if x >= 1 << 63 else x
+    return class_labels(data)

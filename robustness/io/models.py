@@ -95,18 +95,21 @@ def default_trusted(types: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def load_model(source: bytes | str | os.PathLike, name: str | None = None, *, allow_pickle: bool = False,
-               trusted_types: Iterable[str] = (), feature_names: Sequence[str] | None = None) -> ModelAdapter:
+               trusted_types: Iterable[str] = (), feature_names: Sequence[str] | None = None,
+               max_weight_bytes: int | None = None) -> ModelAdapter:
     """Load a model file into a :class:`ModelAdapter`.
 
     ``feature_names`` (training columns in order) is used only when the file does not record
     them, e.g. an ONNX graph with one [rows, k] input or an estimator fitted on an array.
+    ``max_weight_bytes``: the most memory an ONNX model's weights may need (None: the table
+    budget, ``ROBUSTNESS_MAX_TABLE_MB``); ONNX files naming external data are always refused.
     """
     data, name = _read(source, name)
     fmt = sniff_model_format(data, name)
     if fmt == "onnx":
         from robustness._onnx import OnnxAdapter
 
-        return OnnxAdapter(data, feature_names=feature_names, name=name)
+        return OnnxAdapter(data, feature_names=feature_names, name=name, max_weight_bytes=max_weight_bytes)
     if isinstance(trusted_types, str):
         trusted_types = [trusted_types]
     if fmt == "skops":
@@ -211,13 +214,10 @@ def _is_text_pickle(data: bytes) -> bool:
 
 
 def _is_onnx(data: bytes) -> bool:
-    from robustness._onnx import open_session
+    """Parsed, not opened: no onnxruntime session is made for a file that may not be a model."""
+    from robustness.io.onnx_proto import looks_like_onnx
 
-    try:
-        open_session(data, "model")
-    except ModelError:
-        return False
-    return True
+    return looks_like_onnx(data)
 
 
 def _is_default_trusted(type_name: str) -> bool:
