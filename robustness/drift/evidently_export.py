@@ -8,13 +8,30 @@ samples, and it bins numerical columns for PSI and Jensen–Shannon on the poole
 (Sturges) where we use reference quantiles. Evidently's HTML embeds the raw
 values of every column (about 5 MB per 10k rows): share it only where the data may go.
 
-Evidently is imported only when an export is asked for: it takes seconds to import.
+Names and values that could carry markup. Evidently's HTML embeds column names and
+category values as JSON inside ``<script>`` tags and draws them with React and Plotly,
+unescaped: a ``</script>`` in a name or value ends the script early and the rest of the
+text runs as HTML, and Plotly turns tags such as ``<a href>`` in labels into markup. So
+Evidently only ever sees text that cannot carry markup:
+
+- a column name that is not plain text (letters, digits, ``_ .-()%/+`` and spaces) is
+  renamed ``col_<n>``, n being its position in the export;
+- a category value is HTML-escaped (``& < > " '`` become entities): the change is
+  one-to-one, so every count and statistic is the same; Evidently's charts (Plotly)
+  show the value as written, its tables show the entities (``&lt;``); a value without
+  those five characters, such as ``javascript:x`` or ``{{x}}``, is inert text in both.
+
+The mapping is in the note, in a table at the top of the HTML (escaped) and under
+``"renamed"`` in the JSON. Evidently is imported only when an export is asked for: it
+takes seconds to import.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -33,14 +50,20 @@ EVIDENTLY_METHODS = {
     "hellinger": "hellinger",
 }
 
+_PLAIN_NAME = re.compile(r"[\w .()%/+-]*\w[\w .()%/+-]*")
+_ESCAPE_VALUE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+_NOTE_LISTS_AT_MOST = 10
+
 
 @dataclass(frozen=True)
 class EvidentlyExport:
     html: str
     json: str
-    columns: tuple[str, ...]  # the columns in the export
+    columns: tuple[str, ...]  # the columns in the export (our names)
     left_out: tuple[str, ...]  # tested by us but not expressible in Evidently (with the reason below)
     note: str
+    renamed: dict[str, str] = field(default_factory=dict)  # name in the export -> column name, renamed ones only
+    escaped_values: dict[str, dict[str, str]] = field(default_factory=dict)  # export column -> {shown: value}
 
 
 def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: DriftResult) -> EvidentlyExport:
@@ -62,6 +85,9 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
     columns = numerical + categorical
     if not columns:
         raise RobustnessError("No column was tested for drift, so there is nothing to export to Evidently.")
+    name = export_names(columns)
+    escaped = {name[c]: _escaped_values(reference[c], current[c]) for c in categorical}
+    escaped = {c: values for c, values in escaped.items() if values}
 
     def frame(df: pd.DataFrame) -> pd.DataFrame:
         out = df[columns].copy()
@@ -73,20 +99,25 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
                 out[c] = pd.to_numeric(s, errors="coerce")
         for c in categorical:
             s = out[c]
-            out[c] = s.astype(str).where(s.notna(), None)  # labels as text, missing stays missing
-        return out
+            text = s.astype(str)  # labels as text, missing stays missing
+            shown = {v: k for k, v in escaped.get(name[c], {}).items()}
+            if shown:
+                text = text.map(lambda v: shown.get(v, v))
+            out[c] = text.where(s.notna(), None)
+        return out.rename(columns=name)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from evidently import DataDefinition, Dataset, Report
         from evidently.presets import DataDriftPreset
 
-        definition = DataDefinition(numerical_columns=numerical, categorical_columns=categorical)
+        definition = DataDefinition(numerical_columns=[name[c] for c in numerical],
+                                    categorical_columns=[name[c] for c in categorical])
         preset = DataDriftPreset(
-            columns=columns,
+            columns=[name[c] for c in columns],
             drift_share=result.dataset.share_threshold,
-            per_column_method=methods,
-            per_column_threshold=thresholds,
+            per_column_method={name[c]: m for c, m in methods.items()},
+            per_column_threshold={name[c]: t for c, t in thresholds.items()},
         )
         snapshot = Report([preset]).run(
             Dataset.from_pandas(frame(current), data_definition=definition),
@@ -94,6 +125,7 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
         )
         html = snapshot.get_html_str(as_iframe=False)
         payload = snapshot.json()
+    renamed = {new: old for old, new in name.items() if new != old}
     note = (
         "Same columns, tests and thresholds as the dashboard, with three differences: Evidently does not "
         "correct p-values for multiple testing (the dashboard uses Benjamini–Hochberg); its chi-square "
@@ -101,6 +133,104 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
         "tests homogeneity; and on large samples it decides by the distance alone, without the "
         "dashboard's significance guard. Its HTML embeds the raw values."
     )
+    note += _renaming_note(renamed, escaped)
+    if renamed or escaped:
+        html = _with_mapping_table(html, renamed, escaped)
+        payload = _with_mapping_json(payload, renamed, escaped)
     if left_out:
         note += f" Not exported (no Evidently equivalent): {', '.join(left_out)}."
-    return EvidentlyExport(html=html, json=payload, columns=tuple(columns), left_out=tuple(left_out), note=note)
+    return EvidentlyExport(html=html, json=payload, columns=tuple(columns), left_out=tuple(left_out), note=note,
+                           renamed=renamed, escaped_values=escaped)
+
+
+def export_names(columns: list[str]) -> dict[str, str]:
+    """Column name -> name in the export: plain names stay, others become ``col_<position>``."""
+    plain = {c for c in columns if _PLAIN_NAME.fullmatch(c)}
+    taken = set(plain)
+    names = {}
+    for i, c in enumerate(columns, start=1):
+        if c in plain:
+            names[c] = c
+            continue
+        new = f"col_{i}"
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        names[c] = new
+    return names
+
+
+def _escaped_values(reference: pd.Series, current: pd.Series) -> dict[str, str]:
+    """Value as shown in the export -> value as text, for the values that HTML escaping changes."""
+    out = {}
+    for s in (reference, current):
+        for v in pd.unique(s[s.notna()].astype(str)):
+            shown = v.translate(_ESCAPE_VALUE)
+            if shown != v:
+                out[shown] = v
+    return out
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # quotes it and spells out control characters
+
+
+def _renaming_note(renamed: dict[str, str], escaped: dict[str, dict[str, str]]) -> str:
+    note = ""
+    if renamed:
+        pairs = [f"{new} = {_quoted(old)}" for new, old in list(renamed.items())[:_NOTE_LISTS_AT_MOST]]
+        more = len(renamed) - len(pairs)
+        note += (f" Column names that could carry markup are renamed in the export ({len(renamed)}): "
+                 f"{'; '.join(pairs)}{f'; and {more} more' if more > 0 else ''}.")
+    if escaped:
+        cols = list(escaped)[:_NOTE_LISTS_AT_MOST]
+        more = len(escaped) - len(cols)
+        note += (f" Category values containing & < > \" ' are HTML-escaped in the export (Evidently's charts "
+                 f"show them as written, its tables as &lt; and the like), in {', '.join(cols)}"
+                 f"{f' and {more} more columns' if more > 0 else ''}.")
+    if renamed or escaped:
+        note += " The table at the top of the HTML and \"renamed\" in the JSON give every original."
+    return note
+
+
+def _text(value: str) -> str:
+    """HTML text for any string: every character but letters, digits, space and _ . - as a reference."""
+    return "".join(c if c.isalnum() or c in " _.-" else f"&#{ord(c)};" for c in value)
+
+
+_CELL = 'style="border: 1px solid #ccc; padding: 2px 8px; text-align: left; white-space: pre-wrap"'
+
+
+def _with_mapping_table(html: str, renamed: dict[str, str], escaped: dict[str, dict[str, str]]) -> str:
+    rows = "".join(f"<tr><td {_CELL}>{_text(new)}</td><td {_CELL}>{_text(old)}</td></tr>"
+                   for new, old in renamed.items())
+    parts = ['<section id="robustness-renamed" style="font-family: sans-serif; margin: 16px 40px">',
+             "<h3>Names changed in this export</h3>",
+             "<p>Names and values that could carry markup are changed before Evidently sees them, "
+             "so that the report cannot run script from the data. Statistics are unchanged.</p>"]
+    if renamed:
+        parts.append(f'<table style="border-collapse: collapse"><tr><th {_CELL}>Name in this report</th>'
+                     f"<th {_CELL}>Column in the data</th></tr>{rows}</table>")
+    if escaped:
+        cols = ", ".join(_text(c) for c in escaped)
+        parts.append(f"<p>Category values containing &amp; &lt; &gt; &#34; &#39; are HTML-escaped (the charts "
+                     f"show them as written, the tables as &amp;lt; and the like), in: {cols}.</p>")
+    parts.append("</section>")
+    block = "".join(parts)
+    body = re.search(r"<body[^>]*>", html, flags=re.IGNORECASE)
+    at = body.end() if body else 0
+    return html[:at] + block + html[at:]
+
+
+def _with_mapping_json(payload: str, renamed: dict[str, str], escaped: dict[str, dict[str, str]]) -> str:
+    data = json.loads(payload)
+    data["renamed"] = {
+        "about": "Evidently saw these names and values instead of the ones in the data, so that its report "
+                 "cannot run markup carried in them; statistics are unchanged.",
+        "columns": [{"name": new, "original": old} for new, old in renamed.items()],
+        "values": [{"column": c, "value": shown, "original": v}
+                   for c, values in escaped.items() for shown, v in values.items()],
+    }
+    text = json.dumps(data)
+    # < > & only occur inside JSON strings: \u escapes keep the data and any HTML parser at bay
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
