@@ -133,8 +133,10 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("auto", "memory", "dask"), default="auto",
                    help="dask: the data are Parquet files, folders or globs (local or fsspec URLs) summarised "
                         "partition by partition on a Dask cluster; nothing but summaries and bounded samples "
-                        "reach this machine. auto (default): dask for folders, globs, URLs and Parquet inputs "
-                        "above ROBUSTNESS_DASK_THRESHOLD_MB (1024) on disk, else memory")
+                        "reach this machine. memory: pandas, for inputs within the table budget "
+                        "(ROBUSTNESS_MAX_TABLE_MB, default total memory / 40; estimated before reading). auto "
+                        "(default): dask for folders, globs, URLs, Parquet inputs above the table budget in memory "
+                        "or above ROBUSTNESS_DASK_THRESHOLD_MB (1024) on disk, else memory")
     p.add_argument("--scheduler", help="with the Dask engine: an existing scheduler's address (default: "
                                        "DASK_SCHEDULER_ADDRESS, else a local cluster)")
     p.add_argument("--workers", type=int, help="with the Dask engine: workers of the local cluster")
@@ -144,7 +146,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 def _engine(args, *paths) -> str:
     from robustness.scale.choose import choose_engine
 
-    choice = choose_engine(args.engine, paths)
+    choice = choose_engine(args.engine, paths, command=args.command)  # applies the table budget
     if choice.note:
         print(f"robustness: {choice.note}", file=sys.stderr)
     return choice.engine

@@ -68,6 +68,10 @@ class MemoryEstimate:
     columns: int
     basis: str  # what it was estimated from, for messages: "its Parquet footer", ...
 
+    @property
+    def shape(self) -> str:
+        return f"{self.rows:,} rows x {self.columns:,} column{'s' if self.columns != 1 else ''}"
+
 
 def table_budget() -> int:
     """The table budget in bytes: ``ROBUSTNESS_MAX_TABLE_MB``, else total memory / 40. Only that
@@ -95,8 +99,8 @@ def table_too_large(name: str, estimate: MemoryEstimate, budget: int, *, parquet
                   "checks on the Dask engine: in the CLI `robustness drift --engine dask` (also report and "
                   "stress), in the app the large-dataset section.")
     return DataError(
-        f"{name} would take about {format_bytes(estimate.bytes)} in memory once read ({estimate.rows:,} rows x "
-        f"{estimate.columns:,} column{'s' if estimate.columns != 1 else ''}, estimated from {estimate.basis}), more than the table budget of "
+        f"{name} would take about {format_bytes(estimate.bytes)} in memory once read ("
+        f"{estimate.shape}, estimated from {estimate.basis}), more than the table budget of "
         f"{format_bytes(budget)} (ROBUSTNESS_MAX_TABLE_MB). {advice} If this machine has the memory, whoever "
         "runs it can raise ROBUSTNESS_MAX_TABLE_MB."
     )

@@ -170,7 +170,7 @@ def _shape_text(dims: Iterable[int]) -> str:
 def _tensor(t: Any, what: str, found: _Found) -> None:
     if t.data_location == _EXTERNAL or len(t.external_data):
         location = next((e.value for e in t.external_data if e.key == b"location"), b"")
-        found.external.append(f"{what} at '{_text(location)}'" if location else what)
+        found.external.append(f"{what} at '{_text(location, 200)}'" if location else what)
     n = _elements(t.dims)
     found.weights.append((_bytes(n, t.data_type),
                           f"{what}: {_shape_text(t.dims)} = {n:,} values of {_type_name(t.data_type)}"))
@@ -180,7 +180,7 @@ def _sparse(s: Any, what: str, found: _Found) -> None:
     for part, t in (("values", s.values), ("indices", s.indices)):
         if t.data_location == _EXTERNAL or len(t.external_data):
             location = next((e.value for e in t.external_data if e.key == b"location"), b"")
-            found.external.append(f"the {part} of {what}" + (f" at '{_text(location)}'" if location else ""))
+            found.external.append(f"the {part} of {what}" + (f" at '{_text(location, 200)}'" if location else ""))
     n = _elements(s.dims)
     found.weights.append((_bytes(n, s.values.data_type), f"{what}: {_shape_text(s.dims)} = {n:,} values of "
                                                           f"{_type_name(s.values.data_type)} once made dense"))

@@ -1,10 +1,14 @@
 """Which engine runs a CLI command: in memory (pandas) or Dask.
 
-``--engine memory`` and ``--engine dask`` are obeyed. ``--engine auto`` (the default) picks Dask
-when an input cannot be read into memory as one table (a folder, a glob, an fsspec URL) or when
-the Parquet inputs together exceed a size on disk (``ROBUSTNESS_DASK_THRESHOLD_MB``, default
-1024 MB; Parquet usually grows 2-5x in memory), and says so. CSV files always run in memory: the
-Dask engine reads Parquet.
+``--engine dask`` is obeyed. ``--engine memory`` is obeyed unless a Parquet input would take more
+memory than the table budget (``ROBUSTNESS_MAX_TABLE_MB``, see :mod:`robustness.settings`),
+estimated from its footer without reading it: that is a DataError suggesting ``--engine dask``
+(CLI exit 2), raised before anything is read. ``--engine auto`` (the default) picks Dask when an
+input cannot be read into memory as one table (a folder, a glob, an fsspec URL), when a Parquet
+input's estimated size in memory exceeds the table budget, or when the Parquet inputs together
+exceed a size on disk (``ROBUSTNESS_DASK_THRESHOLD_MB``, default 1024 MB; Parquet usually grows
+2-5x in memory), and says so. CSV files always run in memory (the Dask engine reads Parquet);
+``read_table`` applies the budget to them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from robustness.errors import ConfigError
+from robustness.errors import ConfigError, DataError
+from robustness.io.budget import MemoryEstimate, format_bytes, parquet_file_estimate, table_budget
 
 __all__ = ["EngineChoice", "choose_engine", "threshold_bytes"]
 
@@ -53,16 +58,49 @@ def _parquet_bytes(path: str) -> int | None:
     return sum(os.path.getsize(f) for f in files) if files else None
 
 
-def choose_engine(requested: str, paths: Sequence[str | None]) -> EngineChoice:
+def _over_budget(paths: Sequence[str]) -> tuple[str, MemoryEstimate, int] | None:
+    """The first local Parquet file whose footer estimate exceeds the table budget."""
+    budget = None
+    for path in paths:
+        if _is_many(path) or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, "rb") as f:
+                if f.read(4) != b"PAR1":
+                    continue
+        except OSError:
+            continue
+        estimate = parquet_file_estimate(path)
+        budget = table_budget() if budget is None else budget
+        if estimate is not None and estimate.bytes > budget:
+            return path, estimate, budget
+    return None
+
+
+def choose_engine(requested: str, paths: Sequence[str | None], *, command: str = "drift") -> EngineChoice:
+    """The engine for ``command`` (named in messages) on the inputs ``paths`` (None entries ignored)."""
     if requested not in ENGINES:
         raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, not {requested!r}.")
-    if requested != "auto":
+    if requested == "dask":
         return EngineChoice(requested, None)
     given = [str(p) for p in paths if p]
     many = [p for p in given if _is_many(p)]
-    if many:
+    if requested == "auto" and many:
         return EngineChoice("dask", f"{many[0]} is a folder, a glob or a URL: using the Dask engine, which reads "
                                     "Parquet datasets partition by partition.")
+    over = _over_budget(given)
+    if over is not None:
+        path, estimate, budget = over
+        size = (f"{path} would take about {format_bytes(estimate.bytes)} in memory ({estimate.shape}, "
+                "estimated from its Parquet footer), more than the table budget of "
+                f"{format_bytes(budget)} (ROBUSTNESS_MAX_TABLE_MB)")
+        if requested == "memory":
+            raise DataError(f"{size}, so the in-memory engine does not read it. Run `robustness {command}` again with "
+                            "`--engine dask` (the Dask engine reads Parquet part by part), use a sample of the "
+                            "rows, or, if this machine has the memory, raise ROBUSTNESS_MAX_TABLE_MB.")
+        return EngineChoice("dask", f"{size}: using the Dask engine, which reads Parquet part by part.")
+    if requested == "memory":
+        return EngineChoice(requested, None)
     sizes = [_parquet_bytes(p) for p in given]
     if sizes and all(s is not None for s in sizes):
         total, limit = sum(sizes), threshold_bytes()
