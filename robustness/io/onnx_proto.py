@@ -314,10 +314,11 @@ def check_onnx(data: bytes, name: str, *, max_weight_bytes: int) -> None:
     what = "The " + name[4:] if name.startswith("the ") else name
     try:
         model = parse_model(data)
-    except DecodeError as exc:
+    except DecodeError as exc:  # "Error parsing message with type '...Model': Wire format was corrupt"
+        detail = str(exc).rsplit(": ", 1)[-1].rstrip(".") or "it could not be parsed"
         raise ModelError(f"{what} could not be opened as an ONNX model: it is not a valid ONNX protobuf "
-                         f"({exc or 'error parsing message'}). The file may be damaged or truncated; export it "
-                         "again (e.g. with skl2onnx.to_onnx) and upload the complete file.") from None
+                         f"({detail.lower()}). The file may be damaged or truncated; export it again (e.g. with "
+                         "skl2onnx.to_onnx) and upload the complete file.") from None
     found = _scan(model)
     if found.external:
         n = len(found.external)
