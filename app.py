@@ -1,28 +1,30 @@
 """Entry point: `streamlit run app.py` (or `make run`).
 
-Builds the navigation over the page files in pages/ and loads the default demo
-scenario into each new session, so the dashboard opens populated.
+Builds the navigation over the page files in pages/ first (before the heavy imports, so a fresh
+server shows the app's own navigation at once), then loads the default demo scenario into each new
+session, so the dashboard opens populated.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from dashboard.shared import available_pages, init_state, show_failure, sidebar
-
-ROOT = Path(__file__).resolve().parent
+from dashboard.navigation import PAGES_DIR, available_pages
 
 st.set_page_config(page_title="Robustness dashboard", page_icon="🛡️", layout="wide")
 
-pages = [
-    st.Page(str(ROOT / "pages" / file), title=title, icon=icon, default=(i == 0))
+navigation = st.navigation([
+    st.Page(str(PAGES_DIR / file), title=title, icon=icon, default=(i == 0))
     for i, (file, title, icon) in enumerate(available_pages())
-]
-navigation = st.navigation(pages)
+])
+
+from dashboard.shared import init_state, show_failure, sidebar  # noqa: E402  (after the navigation: see above)
+from dashboard.story import reading_switch  # noqa: E402
+
 init_state()
 sidebar()
+with st.sidebar:
+    reading_switch()
 try:
     navigation.run()
 except Exception as exc:  # the one guard of every page: the user sees what failed, the log the traceback

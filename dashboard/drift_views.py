@@ -31,8 +31,8 @@ def metrics_row(result, target) -> None:
     d = result.dataset
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Columns drifted", f"{d.n_drifted} of {d.n_columns}")
-    c2.metric("Dataset", "drifted" if d.drifted else "no drift",
-              help=f"Drifted when at least {d.share_threshold:.0%} of the tested columns drift.")
+    c2.metric("Share of columns drifted", f"{d.drifted_share:.0%}",
+              help=f"The dataset as a whole counts as drifted from {d.share_threshold:.0%} of the tested columns.")
     if target is not None:
         c3.metric(f"Target '{target.feature}'", "drifted" if target.drifted else "no drift")
     c4.metric("Not tested", sum(f.status != "ok" for f in result.features))

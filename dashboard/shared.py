@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import runpy
 import uuid
 from collections import OrderedDict
 from pathlib import Path
@@ -25,22 +24,10 @@ from robustness.overview import Overview, summarize
 from robustness.settings import ServerSettings, load_settings
 from robustness.workspace import Workspace
 
+from dashboard.navigation import APP_PATH, PAGES, PAGES_DIR, available_pages, through_app  # noqa: F401  (re-exported)
+
 OWN_FILES = "Your own files"
 WS = "workspace"
-PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
-APP_PATH = PAGES_DIR.parent / "app.py"
-
-# (file in pages/, title, icon). The navigation lists the ones whose file exists.
-PAGES = [
-    ("overview.py", "Overview", "🧭"),
-    ("drift.py", "Data quality & drift", "🔍"),
-    ("stress.py", "Stress tests", "🧪"),
-    ("explain.py", "Explainability", "💡"),
-    ("performance.py", "Performance", "📈"),
-    ("report.py", "Trust report", "🛡️"),
-    ("model_data.py", "Model & data", "📦"),
-]
-
 
 log = logging.getLogger("robustness.app")
 
@@ -59,27 +46,6 @@ def show_failure(exc: Exception) -> None:
             f"open another page or load other files. If it happens again, give the server's administrator "
             f"the reference **{ref}**; the details are in the server's log."
         )
-
-
-def through_app() -> None:
-    """Make sure this run went through app.py's ``st.navigation``; the first call of every page.
-
-    Streamlit serves a folder named ``pages/`` beside the main script as pages of their own (its
-    first multipage API) until ``st.navigation`` has run once in the server. A deep link such as
-    ``/model_data`` opened on a fresh server would then run that file without app.py: no demo, no
-    sidebar, and a navigation listing every file in the folder. Such a run executes app.py instead
-    (its navigation replaces the folder's and runs this same page, fully set up) and stops there.
-    """
-    from streamlit.runtime.pages_manager import PagesManager  # no public switch for this
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        runpy.run_path(str(APP_PATH), run_name="__main__")
-        st.stop()
-
-
-def available_pages() -> list[tuple[str, str, str]]:
-    return [p for p in PAGES if (PAGES_DIR / p[0]).exists()]
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$])")
@@ -127,9 +93,10 @@ def _session_memo(store_key: str, key: tuple, build, keep: int):
 def cached_table(data: bytes, sha256: str, name: str, max_bytes: int) -> LoadedTable:
     def build() -> LoadedTable:
         with st.spinner(f"Reading {name}…"):
-            return read_table(data, name, max_bytes=max_bytes)  # TODO(budget kwarg)
+            return read_table(data, name, max_bytes=max_bytes, max_table_bytes=budget)
 
-    return _session_memo("_tables", (sha256, name, max_bytes), build, KEEP_TABLES)
+    budget = server_settings().max_table_bytes
+    return _session_memo("_tables", (sha256, name, max_bytes, budget), build, KEEP_TABLES)
 
 
 def cached_model(
@@ -138,13 +105,16 @@ def cached_model(
 ) -> ModelAdapter:
     """The model of an upload, per session. ``allow_pickle`` is the visitor's opt-in, honoured only
     when the server allows pickles (``ROBUSTNESS_ALLOW_PICKLE``)."""
-    allow = bool(allow_pickle) and server_settings().allow_pickle
+    settings = server_settings()
+    allow = bool(allow_pickle) and settings.allow_pickle
+    budget = settings.max_table_bytes
 
     def build() -> ModelAdapter:
         with st.spinner("Loading the model…"):
-            return load_model(data, name, allow_pickle=allow, trusted_types=trusted, feature_names=feature_names)
+            return load_model(data, name, allow_pickle=allow, trusted_types=trusted, feature_names=feature_names,
+                              max_weight_bytes=budget)
 
-    return _session_memo("_models", (sha256, name, allow, trusted, feature_names), build, KEEP_MODELS)
+    return _session_memo("_models", (sha256, name, allow, trusted, feature_names, budget), build, KEEP_MODELS)
 
 
 def cached_model_info(data: bytes, sha256: str, name: str):

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import drift_views as views
 from dashboard.drift_cache import cached_drift
 from dashboard.shared import md, require_workspace, through_app
+from dashboard.story import area_banner
 from robustness.drift import DriftConfig, registry
 from robustness.errors import RobustnessError
 
@@ -17,6 +18,8 @@ through_app()
 
 ws = require_workspace()
 st.title("🔍 Data quality & drift")
+area_banner(ws, "Data quality")
+area_banner(ws, "Data drift")
 st.markdown(
     f"Compares **{md(ws.current.name)}** ({len(ws.current.frame):,} rows) with **{md(ws.reference.name)}** "
     f"({len(ws.reference.frame):,} rows), column by column and as a whole, and asks whether the changes "

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import explain_cache as cache
 from dashboard import explain_views as views
 from dashboard.shared import md, require_workspace, through_app
+from dashboard.story import area_banner
 from robustness.errors import RobustnessError
 from robustness.explain import ExplainConfig
 from robustness.explain.config import METHODS
@@ -17,6 +18,7 @@ through_app()
 
 ws = require_workspace()
 st.title("💡 Explainability")
+area_banner(ws, "Explanation shift")
 if not ws.has_model:
     st.info("Explanations need the model file: SHAP asks the model for predictions on changed rows, which "
             "predictions read from columns of the data cannot give. Upload the model (skops, ONNX or, if you "

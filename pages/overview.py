@@ -1,21 +1,55 @@
-"""Overview: what is loaded, at a glance, and what the other views will examine."""
+"""Overview: the punchline first (verdict, the findings that matter most, one status per area),
+then what is loaded."""
 
 import streamlit as st
 
-from dashboard.shared import available_pages, cached_overview, demo_story, md, require_workspace, through_app
+from dashboard.shared import PAGES_DIR, available_pages, cached_overview, demo_story, md, require_workspace, through_app
+from dashboard.story import ICON, plain_words, session_story, verdict_box
 from robustness import plots
+from robustness.report.story import STATUS_WORDS
 
 through_app()
 
 ws = require_workspace()
 ov = cached_overview(ws, ws.key())
+story = session_story(ws)
+plain = plain_words()
+TITLES = {file: title for file, title, _ in available_pages()}
 
 st.title("🛡️ Model robustness overview")
 if ws.scenario:
-    title, story = demo_story(ws.scenario)
-    st.markdown(f"**Demo scenario: {title}.** {story}")
+    title, demo_text = demo_story(ws.scenario)
+    st.caption(f"Demo scenario: {title}. {demo_text}")
 else:
-    st.markdown(f"**Your files:** {md(ws.reference.name)} (reference) and {md(ws.current.name)} (current).")
+    st.caption(md(f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
+                  f"against {ws.reference.name} (reference)."))
+
+verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
+
+tiles = st.columns(len(story.areas)) if story.areas else []
+for col, a in zip(tiles, story.areas):
+    with col.container(border=True):
+        st.markdown(f"{ICON[a.status]} **{STATUS_WORDS[a.status]}**  \n{a.area}", help=a.text(plain))
+
+if story.findings:
+    st.subheader("What matters most")
+    for i, f in enumerate(story.top(3), start=1):
+        with st.container(border=True):
+            st.markdown(f"{ICON[f.status]} **{i}. {f.area}:** {md(f.headline if plain else f.technical)}")
+            st.markdown(f"*What it means:* {f.consequence}  \n*What to do:* {f.next_step}")
+            if f.page in TITLES:
+                st.page_link(str(PAGES_DIR / f.page), label=f"See it on {TITLES[f.page]}", icon="➡️")
+    if len(story.findings) > 3:
+        st.caption(f"{len(story.findings) - 3} more finding(s) on the pages below and in the Trust report.")
+else:
+    st.markdown(f"**Next step:** {story.next_step}")
+
+if (PAGES_DIR / "present.py").exists():
+    st.page_link(str(PAGES_DIR / "present.py"), label="Present this story in a meeting (one screen per step)",
+                 icon="🎬")
+
+st.divider()
+st.subheader("What is loaded")
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Reference rows", f"{ov.n_reference:,}")

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
+from dashboard.story import area_banner
 from robustness.errors import RobustnessError
 from robustness.performance import conformal, estimate_performance, group_metrics, performance, weak_segments
 from robustness.performance.estimate import ASSUMPTIONS, NAMES
@@ -17,6 +18,8 @@ through_app()
 
 ws = require_workspace()
 st.title("📈 Performance")
+area_banner(ws, "Performance")
+area_banner(ws, "Uncertainty")
 if not ws.has_model:
     st.info("Performance is measured by re-scoring rows, so it needs the model file. Predictions read from columns "
             "are compared on the 'Data quality & drift' page; upload the model on the 'Model & data' page.")

@@ -7,6 +7,8 @@ import json
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
+from dashboard.story import plain_words, session_report, verdict_box
+from robustness.report.story import STATUS_WORDS, story_of
 from robustness.errors import RobustnessError
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
@@ -61,23 +63,25 @@ def cached_report(_ws: Workspace, key: str, config_key: str, _config: ReportConf
 config_key = json.dumps(config.to_dict(), sort_keys=True)
 status = st.status("Running the checks…", expanded=False)
 try:
-    report = cached_report(ws, ws.key(), config_key, config)
+    report = session_report(ws) if config == ReportConfig() else cached_report(ws, ws.key(), config_key, config)
 except RobustnessError as err:
     status.update(label="The report could not be built", state="error")
     st.error(md(err))
     st.stop()
 status.update(label=f"Checks done in {report.seconds:.1f} s", state="complete")
 
-verdict = report.verdict
-banner = {"pass": st.success, "warn": st.warning, "fail": st.error}[verdict]
+story = story_of(report)
+plain = plain_words()
 counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "warn", "pass", "skipped")}
-banner(f"Overall verdict: **{verdict.upper()}** — {counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
-       + (f", {counts['skipped']} skipped" if counts["skipped"] else ""))
+verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
+st.caption(f"{counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
+           + (f", {counts['skipped']} skipped" if counts["skipped"] else "") + ". Worst first.")
 
-for c in report.checks:
+rank = {"fail": 0, "warn": 1, "pass": 2, "skipped": 3}
+for c in sorted(report.checks, key=lambda c: (rank.get(c.status, 4), -c.effect)):
     with st.container(border=True):
-        st.markdown(f"{ICON[c.status]} **{md(c.name)}** · `{c.status.upper()}`")
-        st.markdown(md(c.summary))
+        st.markdown(f"{ICON[c.status]} **{md(c.name)}** · {STATUS_WORDS[c.status]}")
+        st.markdown(md(c.plain_summary if plain else c.summary))
         if c.details:
             with st.expander("Details"):
                 for d in c.details:

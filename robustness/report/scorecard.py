@@ -95,14 +95,21 @@ class ReportConfig:
 class Check:
     name: str
     status: str  # pass | warn | fail | skipped
-    summary: str  # one plain sentence
+    summary: str  # one sentence with the technical facts (test names, intervals)
     details: tuple[str, ...] = ()
     metrics: dict = field(default_factory=dict)  # numbers behind the verdict (aggregates only)
     seconds: float = 0.0
+    plain: str = ""  # the same facts in words a stakeholder reads (no test names, p-values or jargon)
+    effect: float = 0.0  # size of the effect on the model, to rank findings of one severity (see story.py)
+
+    @property
+    def plain_summary(self) -> str:
+        return self.plain or self.summary
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "summary": self.summary, "details": list(self.details),
-                "metrics": to_json_safe(self.metrics), "seconds": round(self.seconds, 3)}
+        return {"name": self.name, "status": self.status, "summary": self.summary, "plain": self.plain_summary,
+                "effect": round(float(self.effect), 4) if math.isfinite(self.effect) else None,
+                "details": list(self.details), "metrics": to_json_safe(self.metrics), "seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,11 +190,26 @@ def _quality(ws, config, results) -> Check:
     issues = rep.issues
     if not issues:
         return Check("Data quality", "pass", "No data-quality problem found in the current data compared with the "
-                     "reference (missing values, types, ranges, categories, duplicates).", metrics={"issues": 0})
-    bad = [f for f in issues if f.status == rep.status]
+                     "reference (missing values, types, ranges, categories, duplicates).", metrics={"issues": 0},
+                     plain="The current data has no quality problems compared with the reference.")
+    bad = sorted((f for f in issues if f.status == rep.status), key=lambda f: -_share(f))
     summary = f"{len(issues)} data-quality issue(s); the worst: {bad[0].message}"
+    plain = (f"{len(issues)} data-quality problem{'s' if len(issues) != 1 else ''}; the worst: "
+             f"{_first_sentence(bad[0].message)}")
     return Check("Data quality", rep.status, summary, tuple(f.message for f in issues[:10] if f is not bad[0]),
-                 {"issues": len(issues), "failing": sum(f.status == "fail" for f in issues)})
+                 {"issues": len(issues), "failing": sum(f.status == "fail" for f in issues)},
+                 plain=plain, effect=_share(bad[0]))
+
+
+def _share(finding) -> float:
+    """The share of rows a quality finding touches, when its value is one (most are), else 0."""
+    v = finding.value
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1 else 0.0
+
+
+def _first_sentence(text: str) -> str:
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
 
 
 def _drift(ws, config, results) -> Check:
@@ -201,14 +223,17 @@ def _drift(ws, config, results) -> Check:
     metrics = {"drifted": len(drifted), "tested": tested, "share": res.dataset.drifted_share}
     if not drifted:
         return Check("Data drift", "pass", f"None of the {tested} input columns changed distribution significantly.",
-                     metrics=metrics)
+                     metrics=metrics, plain=f"None of the {tested} inputs changed between reference and current.")
     status = "fail" if res.dataset.drifted else "warn"
     summary = (f"{len(drifted)} of {tested} input columns changed distribution ({_names(drifted)})"
                + (f", at or above the {res.dataset.share_threshold:.0%} share that counts as dataset drift." if status == "fail"
                   else ", below the share that counts as dataset drift."))
     details = tuple(f"{f.feature}: {f.test} statistic {f.statistic:.3g}" + (f", p = {f.p_value:.2g}" if f.p_value is not None
                                                                              else "") for f in res.features if f.drifted)
-    return Check("Data drift", status, summary, details[:10], metrics)
+    plain = (f"{len(drifted)} of {tested} inputs changed between reference and current ({_names(drifted)})"
+             + (": enough to count as a different dataset." if status == "fail" else "."))
+    return Check("Data drift", status, summary, details[:10], metrics, plain=plain,
+                 effect=float(res.dataset.drifted_share))
 
 
 def _stress(ws, config, results) -> Check:
@@ -245,13 +270,19 @@ def _explain(ws, config, results) -> Check:
                "additivity_max_error": max(ref.additivity_max_error, cur.additivity_max_error)}
     if not shifted:
         return Check("Explanation shift", "pass", f"What drives the predictions is unchanged: no feature's contribution "
-                     f"shifted between reference and current ({ex.method} SHAP, {cur.n_rows} rows each).", metrics=metrics)
+                     f"shifted between reference and current ({ex.method} SHAP, {cur.n_rows} rows each).", metrics=metrics,
+                     plain="The model weighs its inputs as it did on the reference data.")
     status = "fail" if top in shifted else "warn"
     summary = (f"The contributions of {_names(shifted)} to the predictions shifted between reference and current"
                + (f", including {top}, the feature the model relies on most." if status == "fail" else "."))
     details = tuple(f"{f.feature}: mean |SHAP| {f.mean_abs_reference:.3g} -> {f.mean_abs_current:.3g}"
                     for f in shift.features if f.shifted)
-    return Check("Explanation shift", status, summary, details[:10], metrics)
+    plain = (f"The model now weighs {_names(shifted)} differently than on the reference data"
+             + (f", including {top}, the input it relies on most." if status == "fail" else "."))
+    total = sum(f.mean_abs_reference for f in shift.features) or 1.0  # the reference's whole attribution
+    changes = [abs(f.mean_abs_current - f.mean_abs_reference) / total for f in shift.features if f.shifted]
+    return Check("Explanation shift", status, summary, details[:10], metrics, plain=plain,
+                 effect=min(max(changes, default=0.0), 10.0))
 
 
 def _performance(ws, config, results) -> Check:
@@ -284,14 +315,23 @@ def _performance(ws, config, results) -> Check:
     label = "Accuracy" if higher else "MAE"
     ci = f" (95% interval {cur_m.low:.3g}-{cur_m.high:.3g})" if cur_m.low is not None else ""
     verb = "rose" if cur_v > ref_v else "fell"
+    how = "measured on current labels" if source.startswith("measured") else "estimated without labels"
+    if higher:
+        shown = f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {ref_v:.1%} to {cur_v:.1%}"
+    else:
+        times = f" ({cur_v / ref_v:.3g} times as large)" if ref_v and cur_v / ref_v >= 1.5 else ""
+        shown = f"average error {'grew' if cur_v > ref_v else 'shrank'} from {ref_v:,.3g} to {cur_v:,.3g}{times}"
     if status == "pass":
         summary = f"{label} on current data is {cur_v:.3g}{ci}, {source}, against {ref_v:.3g} on the reference: within tolerance."
+        plain = f"The model performs as on the reference data: {shown}, {how}."
     else:
         summary = (f"{label} {verb} from {ref_v:.3g} on the reference to {cur_v:.3g} on current data{ci}, {source}: "
                    f"{abs(change):.0%} worse.")
+        plain = f"The model is less accurate on current data: {shown}, {how}."
     return Check("Performance", status, summary, (), {"metric": headline, "reference": ref_v, "current": cur_v,
                                                         "low": cur_m.low, "high": cur_m.high, "source": source,
-                                                        "relative_change": change})
+                                                        "relative_change": change},
+                 plain=plain[0].upper() + plain[1:], effect=max(float(change), 0.0) if math.isfinite(change) else 10.0)
 
 
 def _uncertainty(ws, config, results) -> Check:
@@ -311,13 +351,20 @@ def _uncertainty(ws, config, results) -> Check:
     what = "prediction sets" if res.kind == "sets" else "prediction intervals"
     gap = res.target - c.coverage
     metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size}
+    said = (f"When the model says it is {res.target:.0%} sure" if res.kind == "sets"
+            else f"The ranges the model gives for {res.target:.0%} of cases")
     if not res.lost_coverage:
         return Check("Uncertainty", "pass", f"The {res.target:.0%} {what} calibrated on the reference cover "
-                     f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.", metrics=metrics)
+                     f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.", metrics=metrics,
+                     plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
+                     f"it is right {c.coverage:.0%} of the time.")
     status = "fail" if gap >= config.fail_coverage_gap else "warn"
+    plain = (f"{said}, it is right only {c.coverage:.0%} of the time on current data: it is over-confident."
+             if res.kind == "sets" else
+             f"{said} contain the true value for only {c.coverage:.0%} of current rows: it is over-confident.")
     return Check("Uncertainty", status, f"The {res.target:.0%} {what} calibrated on the reference cover only "
                  f"{c.coverage:.1%} of current rows ({c.low:.1%}-{c.high:.1%}): the model is more often wrong than "
-                 "it expects on current data.", metrics=metrics)
+                 "it expects on current data.", metrics=metrics, plain=plain, effect=max(gap, 0.0) / res.target)
 
 
 _AREAS: dict[str, Callable] = {"Data quality": _quality, "Data drift": _drift, "Stress tests": _stress,

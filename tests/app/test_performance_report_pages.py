@@ -75,7 +75,7 @@ def test_pages_need_a_model(app, exported):
 def test_trust_report_on_credit(app):
     open_page(app, REPORT)
     body = texts(app)
-    assert "Overall verdict: **FAIL**" in errors_of(app)
+    assert "**Verdict: Fail.**" in errors_of(app)
     for area in ("Data quality", "Data drift", "Stress tests", "Explanation shift", "Performance", "Uncertainty"):
         assert area in body
     assert "gig-economy" in body
@@ -96,8 +96,10 @@ def test_trust_report_thresholds_from_the_form(app):
         submit.click()
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    assert "Overall verdict: **FAIL**" in errors_of(app)
-    assert "worse" in texts(app)
+    assert "**Verdict: Fail.**" in errors_of(app)
+    assert "less accurate on current data" in texts(app)  # plain words by default
+    app.segmented_control(key="plain_words").set_value("Technical").run()
+    assert "worse" in texts(app) and "95% interval" in texts(app)  # the technical sentence, same check
 
 
 def test_trust_report_settings_file_with_a_bad_key(app):

@@ -48,7 +48,7 @@ def test_trust_report_page(app_server: str, browser_page: Page, artifacts_dir: P
     open_app(page, app_server)
     go_to(page, "Trust report", "Trust report")
     settle(page, timeout=180_000)
-    expect(page.get_by_text("Overall verdict: FAIL")).to_be_visible(timeout=180_000)
+    expect(page.get_by_text("Verdict: Fail.")).to_be_visible(timeout=180_000)
     for area in ("Data quality", "Data drift", "Stress tests", "Explanation shift", "Performance", "Uncertainty"):
         expect(page.locator("[data-testid=stMain] strong").filter(has_text=area).first).to_be_visible()
     expect(page.get_by_role("button", name="⬇️ HTML (opens offline)")).to_be_visible()

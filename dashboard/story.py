@@ -1,0 +1,135 @@
+"""One verdict everywhere: the session's scorecard, computed once per loaded workspace, and the
+status line each page opens with.
+
+The scorecard is :func:`robustness.report.build_report` with the default settings, the same run as
+``robustness report``; :func:`robustness.report.story.story_of` reads the verdict, the ranked
+findings and one status per area off it. Every page that states a verdict reads it from here.
+
+Computed once per workspace content (``st.cache_resource`` keyed by the workspace's content hash,
+so a session only gets back the report of what it loaded itself). The demos' scorecards are also
+kept on disk (``demo_checks``), so a fresh server shows a demo's verdict without recomputing it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.shared import md
+from robustness.report import ReportConfig, build_report
+from robustness.report.scorecard import Check, TrustReport
+from robustness.report.story import STATUS_WORDS, Story, story_of
+from robustness.workspace import Workspace
+
+log = logging.getLogger("robustness.app")
+
+ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skipped": "⏭️"}
+PLAIN = "plain_words"  # session-state key of the sidebar's reading switch
+
+
+def plain_words() -> bool:
+    """Whether the visitor reads plain words (the default) or the technical facts."""
+    return st.session_state.get(PLAIN, "Plain") == "Plain"
+
+
+def reading_switch() -> None:
+    """The sidebar's Plain / Technical switch (one setting for every page)."""
+    st.segmented_control(
+        "Words", ["Plain", "Technical"], key=PLAIN, default="Plain", selection_mode="single",
+        help="Plain: the same facts in words a stakeholder reads. Technical: test names, statistics and intervals.",
+    )
+    if st.session_state.get(PLAIN) is None:  # a segmented control can be cleared: keep one mode
+        st.session_state[PLAIN] = "Plain"
+
+
+# ---------------------------------------------------------------- the scorecard, once
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A hash of the library's sources: a cached demo scorecard is reused only by the same code."""
+    import robustness
+
+    h = hashlib.sha256()
+    root = Path(robustness.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("ROBUSTNESS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "robustness-dashboard")
+    return Path(base)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _report(_ws: Workspace, key: str) -> TrustReport:
+    return build_report(_ws, ReportConfig())
+
+
+def demo_checks(scenario: str, key: str) -> tuple[Check, ...] | None:
+    """A demo's checks from the disk cache (JSON, written by this server for this code version)."""
+    path = _cache_dir() / f"scorecard-{scenario}-{_code_version()}-{key[:16]}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(Check(**{k: v for k, v in c.items() if k in Check.__dataclass_fields__}) for c in data["checks"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_demo_checks(scenario: str, key: str, report: TrustReport) -> None:
+    path = _cache_dir() / f"scorecard-{scenario}-{_code_version()}-{key[:16]}.json"
+    checks = [{"name": c.name, "status": c.status, "summary": c.summary, "details": list(c.details),
+               "metrics": c.to_dict()["metrics"], "seconds": c.seconds, "plain": c.plain,
+               "effect": c.effect} for c in report.checks]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"checks": checks}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as err:  # a read-only home: the scorecard is recomputed next time, nothing else changes
+        log.warning("demo scorecard not cached on disk: %s", err)
+
+
+def session_report(ws: Workspace) -> TrustReport:
+    """The loaded workspace's trust report (default settings), computed once, with progress."""
+    key = ws.key()
+    with st.spinner("Running every check once for the scorecard (data quality, drift, stress, explanations, "
+                    "performance)…"):
+        report = _report(ws, key)
+    if ws.scenario and demo_checks(ws.scenario, key) is None:
+        _save_demo_checks(ws.scenario, key, report)
+    return report
+
+
+def session_story(ws: Workspace) -> Story:
+    """The story of the loaded workspace: from the disk cache for a demo, else from its report."""
+    if ws.scenario:
+        checks = demo_checks(ws.scenario, ws.key())
+        if checks is not None:
+            return story_of(TrustReport("", checks, {}, {}, 0.0))
+    return story_of(session_report(ws))
+
+
+# ---------------------------------------------------------------- what pages show
+def verdict_box(story: Story, text: str) -> None:
+    box = {"fail": st.error, "warn": st.warning}.get(story.verdict, st.success)
+    box(text, icon=ICON.get(story.verdict))
+
+
+def area_banner(ws: Workspace, area: str) -> None:
+    """The page's opening line: its area's status and one-sentence reason, from the scorecard."""
+    if not ws.has_model and area in ("Stress tests", "Explanation shift", "Performance", "Uncertainty"):
+        return  # the page itself says why it cannot run
+    a = session_story(ws).area(area)
+    if a is None:
+        return
+    word = STATUS_WORDS[a.status]
+    text = f"**{area}: {word}.** {md(a.text(plain_words()))}"
+    {"fail": st.error, "warn": st.warning, "pass": st.success}.get(a.status, st.info)(text, icon=ICON.get(a.status))
