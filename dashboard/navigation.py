@@ -26,6 +26,7 @@ PAGES = [
     ("performance.py", "Performance", "📈"),
     ("report.py", "Trust report", "🛡️"),
     ("model_data.py", "Model & data", "📦"),
+    ("present.py", "Present mode", "🎬"),
 ]
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.app.test_pages import errors_of, plain, texts
+from tests.app.test_pages import errors_of, plain, problems, texts
 
 EXPLAIN = "pages/explain.py"
 SECTIONS = ["Importance", "Beeswarm", "Dependence", "Single row", "PDP / ICE", "Shift", "What-if"]
@@ -20,7 +20,7 @@ def open_explain(app, scenario=None):
 
 def ok(app):
     assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
+    assert not problems(app), problems(app)
 
 
 def section(app, name):

@@ -15,7 +15,7 @@ from robustness.drift.dask_engine import drift_parquet
 from robustness.drift.dask_run import drift_job, parquet_roles
 from robustness.scale import Job, JobCancelled
 from robustness.settings import ENV_DATA_ROOTS, ENV_SCHEDULER, ENV_URL_SCHEMES
-from tests.app.test_pages import MODEL_DATA, errors_of, metrics, texts
+from tests.app.test_pages import MODEL_DATA, errors_of, metrics, problems, texts
 
 WAIT_S = 120
 
@@ -108,7 +108,7 @@ def test_run_shows_what_drift_parquet_finds(page, folders, cluster):
     # the job runs in a thread; the first run shows its progress and a Cancel button
     assert ld.RUNNING in page.session_state
     wait_done(page)
-    assert not page.error, errors_of(page)
+    assert not problems(page), errors_of(page)
 
     want = expected(folders, cluster)
     d = want.dataset
@@ -165,7 +165,7 @@ def test_the_servers_scheduler_gets_its_own_client(page, folders, cluster, monke
     monkeypatch.setenv(ENV_SCHEDULER, address)
     start(page, folders / "ref", folders / "cur")
     wait_done(page)
-    assert not page.error, errors_of(page)
+    assert not problems(page), errors_of(page)
     assert "Ran on the server's Dask scheduler" in texts(page)
     assert address not in texts(page)  # a visitor is not told where it is
     want = expected(folders, cluster).dataset

@@ -85,3 +85,24 @@ def test_story_ranks_by_severity_then_effect(reports):
     assert fails == sorted(fails, reverse=True)
     assert story.findings[0].area == "Performance"  # MAE 5.6x: the largest effect on the model
     assert story.verdict == reports["energy"]["verdict"] == "fail"
+
+
+def test_present_mode_walks_the_story(app):
+    from dashboard.shared import PAGES_DIR
+
+    app.switch_page(str(PAGES_DIR / "present.py")).run()
+    headings = []
+    for _ in range(5):
+        assert not app.exception, [e.value for e in app.exception]
+        headings.append(app.title[0].value)
+        nxt = app.button(key="present_next")
+        if nxt.disabled:
+            break
+        nxt.click().run()
+    assert headings == ["1. The verdict", "2. What changed", "3. Does it matter to the model?",
+                        "4. How fragile is it?", "5. What to do"]
+    assert app.button(key="present_next").disabled and not app.button(key="present_prev").disabled
+    assert "Add input validation" in " ".join(m.value for m in app.markdown)  # credit: stress fails: what to do
+    app.button(key="present_prev").click().run()
+    assert app.title[0].value == "4. How fragile is it?"
+    assert app.get("plotly_chart")
