@@ -12,9 +12,13 @@ change and when a column's dtype can change.
 # -- perturbations -------------------------------------------------------------------------------
 from robustness.stress._stats import CategoricalStats, NumericStats, ReferenceStats
 from robustness.stress.perturbations import (
+    FAMILIES,
     PerturbationSpec,
     applicable,
+    family_of,
+    label_of,
     perturb,
+    phrase_of,
     register,
     registry,
 )
@@ -23,18 +27,22 @@ from robustness.stress.perturbations import (
 # from robustness.stress.suite import ...
 
 __all__ = [
+    "FAMILIES",
     "CategoricalStats",
     "NumericStats",
     "PerturbationSpec",
     "ReferenceStats",
     "applicable",
+    "family_of",
+    "label_of",
     "perturb",
+    "phrase_of",
     "register",
     "registry",
 ]
 
 # -- stress suite, conditions, fragile rows (robustness.stress.suite / config / fragile) ---------
-from robustness.stress.config import StressConfig, Verdict  # noqa: E402
+from robustness.stress.config import StressConfig, Verdict, by_family, worst_first, worst_verdict  # noqa: E402
 from robustness.stress.fragile import FragileRow, MinimalChange, fragile_rows, minimal_change  # noqa: E402
 from robustness.stress.suite import (  # noqa: E402
     FeatureSensitivity,
@@ -45,6 +53,7 @@ from robustness.stress.suite import (  # noqa: E402
 )
 
 __all__ += [
+    "by_family",
     "FeatureSensitivity",
     "FragileRow",
     "MinimalChange",
@@ -56,4 +65,6 @@ __all__ += [
     "minimal_change",
     "run_stress",
     "sample_rows",
+    "worst_first",
+    "worst_verdict",
 ]

@@ -13,6 +13,9 @@ Conditions (deepchecks-style, separate from the measures):
   on it (raised, or returned NaN for some rows);
 - the suite verdict is the worst of these, an "error" counting as "fail": a model that crashes
   or returns NaN on plausible bad input is not robust to it (the verdict's message says so);
+- verdicts come worst first (:func:`severity_key`): "fail" and "error" (errors first), then
+  "warn", then "pass", each by its value, largest first (ties keep the registry order); the
+  "worst" a report or page names is :func:`worst_verdict`, the first of that order;
 - the robustness score is ``100 × (1 − mean over judged perturbations of min(1, value))``, a
   perturbation the model failed on counting as 1; rounded to one decimal (100 when nothing was
   judged).
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field, fields
 from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError
 from robustness.schema import ColumnKind
+from robustness.stress.perturbations import family_of, label_of
 
 #: Column kind -> the perturbation used for feature sensitivity (one column at a time).
 DEFAULT_SENSITIVITY = {"numerical": "gaussian_noise", "categorical": "category_swap", "boolean": "category_swap"}
@@ -171,24 +175,33 @@ _RANK = {"pass": 0, "warn": 1, "fail": 2, "error": 2}
 
 @dataclass(frozen=True)
 class Verdict:
-    perturbation: str
+    perturbation: str  # the registry name: the stable id
     severity: float
     value: float | None  # flip rate or normalised mean |change|; None on error
     status: str  # "pass" | "warn" | "fail" | "error"
     message: str
+    label: str = ""  # what people read ("Unit error ×10"); from the registry when not given
+    family: str = ""  # the perturbation's family (robustness.stress.perturbations.FAMILIES); likewise
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", label_of(self.perturbation))
+        if not self.family:
+            object.__setattr__(self, "family", family_of(self.perturbation))
 
     def to_dict(self) -> dict:
         value = None if self.value is None or not math.isfinite(self.value) else float(self.value)
-        return {"perturbation": self.perturbation, "severity": float(self.severity), "value": value,
-                "status": self.status, "message": self.message}
+        return {"perturbation": self.perturbation, "label": self.label, "family": self.family,
+                "severity": float(self.severity), "value": value, "status": self.status, "message": self.message}
 
 
 def judge(results: Iterable, names: Iterable[str], specs: Mapping, config: StressConfig, *,
           classifier: bool) -> tuple[Verdict, ...]:
-    """One verdict per perturbation in ``names`` that has non-skipped results at a severity above 0.
+    """One verdict per perturbation in ``names`` that has non-skipped results at a severity above 0,
+    worst first (:func:`severity_key`).
 
     ``results``: PerturbationResult-like (perturbation, severity, columns, status, errors,
-    flip_rate, mean_abs_change); ``specs``: the registry (default_severity, description).
+    flip_rate, mean_abs_change); ``specs``: the registry (default_severity, description, label, family).
     """
     by_name: dict[str, list] = {}
     for r in results:
@@ -200,8 +213,35 @@ def judge(results: Iterable, names: Iterable[str], specs: Mapping, config: Stres
         if runs:
             target = specs[name].default_severity
             r = min(runs, key=lambda r: (abs(r.severity - target), -r.severity))
-            out.append(_verdict(r, specs[name].description, config, classifier))
-    return tuple(out)
+            out.append(_verdict(r, specs[name], config, classifier))
+    return worst_first(out)
+
+
+def severity_key(v: Verdict) -> tuple:
+    """Sort key, worst first: "fail"/"error" (an error before any measured failure), "warn", "pass";
+    within one status the larger value first."""
+    value = v.value if v.value is not None and math.isfinite(v.value) else 0.0
+    return (-_RANK[v.status], v.status != "error", -value)
+
+
+def worst_first(verdicts: Iterable[Verdict]) -> tuple[Verdict, ...]:
+    """The verdicts in :func:`severity_key` order (stable: ties keep their order)."""
+    return tuple(sorted(verdicts, key=severity_key))
+
+
+def by_family(verdicts: Iterable[Verdict]) -> tuple[Verdict, ...]:
+    """Worst first, grouped by family: the families in the order of their worst verdict, each family's
+    verdicts worst first (so the first is still :func:`worst_verdict`). The order of the page's views."""
+    ordered = worst_first(verdicts)
+    first: dict[str, int] = {}
+    for i, v in enumerate(ordered):
+        first.setdefault(v.family, i)
+    return tuple(sorted(ordered, key=lambda v: first[v.family]))
+
+
+def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
+    """The worst verdict: the largest effect among those of the worst status (None when there are none)."""
+    return min(verdicts, key=severity_key, default=None)
 
 
 def suite_verdict(verdicts: Iterable[Verdict]) -> str:
@@ -215,14 +255,15 @@ def robustness_score(verdicts: Iterable[Verdict]) -> float:
     return round(100.0 * (1.0 - (sum(values) / len(values) if values else 0.0)), 1)
 
 
-def _verdict(r, description: str, config: StressConfig, classifier: bool) -> Verdict:
+def _verdict(r, spec, config: StressConfig, classifier: bool) -> Verdict:
+    description, label, family = spec.description, getattr(spec, "label", ""), getattr(spec, "family", "")
     cols = list(r.columns)
     on = ", ".join(f"'{c}'" for c in cols) if len(cols) <= 3 else f"{len(cols)} columns"
     where = f"'{r.perturbation}' on {on} at severity {r.severity:g}"
     if r.status == "error":
         return Verdict(r.perturbation, r.severity, None, "error",
                        f"The model fails under {where}: {'; '.join(r.errors)}. A model that cannot score such "
-                       "input counts as failing this perturbation.")
+                       "input counts as failing this perturbation.", label, family)
     value = r.flip_rate if classifier else r.mean_abs_change
     warn, fail = config.thresholds(classifier=classifier)
     status = config.grade(value, classifier=classifier)
@@ -233,4 +274,4 @@ def _verdict(r, description: str, config: StressConfig, classifier: bool) -> Ver
             "pass": f"below the {fmt(warn)} warning threshold"}[status]
     sentence = description[0].lower() + description[1:] if description else ""
     return Verdict(r.perturbation, r.severity, value, status,
-                   f"{where[0].upper()}{where[1:]} {what} ({rule}). What it does: {sentence}")
+                   f"{where[0].upper()}{where[1:]} {what} ({rule}). What it does: {sentence}", label, family)

@@ -29,11 +29,18 @@ Dtypes are kept, except where the change cannot be stored in the column's dtype:
 
 Numerical columns holding only whole numbers (``NumericStats.integer``) get whole numbers back
 from ``gaussian_noise``, ``outliers``, ``replace_median`` and ``quantile_shift``.
+
+What people read: the registry name is the stable id (JSON, configs); each entry also has a
+``label`` ("Unit error ×10"), a ``family`` (one of :data:`FAMILIES`) and a plain ``phrase`` for the
+change at a given severity ("a unit error (×10) in 25% of values"). Families of the built-ins:
+noise (``gaussian_noise``, ``rounding``: values blurred), unit errors (``unit_*``), missing values
+(``missing_*``, and ``replace_median`` / ``replace_mode``: the defaults a feed fills gaps with),
+categories (``category_swap``, ``unseen_category``, ``typo``), outliers (``outliers``) and shifts
+(``quantile_shift``, the one that fits none of the others).
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -41,26 +48,27 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from robustness.errors import ConfigError, DataError
 from robustness.schema import ColumnKind
-from robustness.stress._stats import (
-    _PERCENTS,
+from robustness.stress._columns import (
+    _category_swap,
+    _gaussian_noise,
+    _missing,
+    _outliers,
+    _quantile_shift,
+    _replace_median,
+    _replace_mode,
+    _rounding,
+    _typo,
+    _unit_error,
+    _unseen_category,
+)
+from robustness.stress._stats import (  # re-exported: the stats and the helpers their users need
     UNSEEN,
     CategoricalStats,
     NumericStats,
     ReferenceStats,
-    _choose,
-    _codes,
-    _everyone,
-    _holds_strings,
-    _numeric_back,
-    _present,
-    _whole,
-    _blanked,
-    _with_values,
-    numeric_values,
     reference_cdf,
     rounding_step,
     typos,
@@ -68,9 +76,13 @@ from robustness.stress._stats import (
 )
 
 __all__ = [  # the stats classes are re-exported: import them from here or from robustness.stress
-    "CategoricalStats", "NumericStats", "PerturbationSpec", "ReferenceStats", "UNSEEN", "applicable",
-    "perturb", "perturbed_columns", "reference_cdf", "register", "registry", "rounding_step", "typos", "unseen_value",
+    "CategoricalStats", "FAMILIES", "NumericStats", "PerturbationSpec", "ReferenceStats", "UNSEEN", "applicable",
+    "family_of", "label_of", "perturb", "perturbed_columns", "phrase_of", "reference_cdf", "register", "registry",
+    "rounding_step", "typos", "unseen_value",
 ]
+
+#: The families perturbations are grouped in (display order); "other" holds what fits none.
+FAMILIES = ("noise", "unit errors", "missing values", "categories", "outliers", "shifts", "other")
 
 K = ColumnKind
 _NUMERIC = frozenset({K.NUMERICAL})
@@ -91,6 +103,16 @@ class PerturbationSpec:
     fn: Perturbation
     scope: str  # "each": every chosen column; "one": only the first chosen column
     default_severity: float = 0.25  # the suite's "default severity" for verdicts
+    label: str = ""  # the name people read ("Unit error ×10"); ``name`` stays the id
+    family: str = "other"  # one of FAMILIES
+    phrase: str | Callable[[float], str] = ""  # the change in plain words; "{share}" -> severity as a percent
+
+    def plain(self, severity: float) -> str:
+        """The change at ``severity`` in plain words, e.g. "a unit error (×10) in 25% of values"."""
+        if callable(self.phrase):
+            return self.phrase(severity)
+        text = self.phrase or f"{_lower_first(self.label or _default_label(self.name))} at {{share}} strength"
+        return text.replace("{share}", f"{severity:.0%}")
 
 
 _REGISTRY: dict[str, PerturbationSpec] = {}
@@ -137,148 +159,6 @@ def _frame_fn(column_fn: ColumnFn, table: str | None, *, one: bool = False) -> P
     return fn
 
 
-# -- numerical ------------------------------------------------------------------------------------
-
-
-def _gaussian_noise(series, stats: NumericStats, severity, rng):
-    """Add N(0, (severity * reference std)^2) to every value."""
-    x = numeric_values(series)
-    if x is None or not stats.std > 0:
-        return None
-    return _numeric_back(series, _whole(x + rng.normal(0.0, severity * stats.std, x.size), series, stats))
-
-
-def _unit_error(factor: float, name: str) -> ColumnFn:
-    def column_fn(series, stats: NumericStats, severity, rng):
-        x = numeric_values(series)
-        if x is None:
-            return None
-        rows = _choose(rng, ~np.isnan(x), severity)
-        if not rows.any():
-            return None
-        new = x.copy()
-        new[rows] = new[rows] * factor if factor >= 1 else new[rows] / round(1 / factor)
-        return _numeric_back(series, new, keep_int=factor >= 1)
-
-    column_fn.__name__ = name
-    column_fn.__doc__ = f"Scale a share = severity of the present values by {factor:g}."
-    return column_fn
-
-
-def _outliers(series, stats: NumericStats, severity, rng):
-    """Set a share = severity of rows to q99 + k*IQR or q01 - k*IQR, k uniform in [1, 3]."""
-    x = numeric_values(series)
-    if x is None:
-        return None
-    rows = _choose(rng, _everyone(series), severity)
-    m = int(rows.sum())
-    if not m:
-        return None
-    k, up = rng.uniform(1.0, 3.0, m), rng.random(m) < 0.5
-    spread = stats.iqr if stats.iqr > 0 else stats.scale()
-    value = np.where(up, stats.q99 + k * spread, stats.q01 - k * spread)
-    if stats.integer or ptypes.is_integer_dtype(series):
-        value = np.where(up, np.ceil(value), np.floor(value))
-    new = x.copy()
-    new[rows] = value
-    return _numeric_back(series, new)
-
-
-def _replace_median(series, stats: NumericStats, severity, rng):
-    """Set a share = severity of rows to the reference median (rounded in whole-number columns)."""
-    x = numeric_values(series)
-    if x is None:
-        return None
-    rows = _choose(rng, _everyone(series), severity)
-    if not rows.any():
-        return None
-    new = x.copy()
-    new[rows] = _whole(np.array([stats.median]), series, stats)[0]
-    return _numeric_back(series, new)
-
-
-def _rounding(series, stats: NumericStats, severity, rng):
-    """Round every value to the nearest multiple of ``rounding_step(stats, severity)``."""
-    x, step = numeric_values(series), rounding_step(stats, severity)
-    if x is None or step == 0 or not np.isfinite(x).any():
-        return None
-    if step < np.nanmax(np.abs(x[np.isfinite(x)])) * 1e-15:  # finer than float precision: no change
-        return None
-    return _numeric_back(series, np.round(x, -round(math.log10(step))))
-
-
-def _quantile_shift(series, stats: NumericStats, severity, rng):
-    """x -> F^-1(min(F(x) + severity/2, 1)); values never move down (those above the max stay)."""
-    x = numeric_values(series)
-    if x is None or severity <= 0:
-        return None
-    u = np.minimum(reference_cdf(x, stats.quantiles) + 0.5 * severity, 1.0)
-    new = np.fmax(np.interp(u, _PERCENTS, np.asarray(stats.quantiles)), x)
-    return _numeric_back(series, _whole(np.where(np.isnan(x), np.nan, new), series, stats))
-
-
-# -- missing values -------------------------------------------------------------------------------
-
-
-def _missing(series, _stats, severity, rng):
-    """Blank a share = severity of the cells (NaN, None or NA as the dtype allows)."""
-    rows = _choose(rng, _everyone(series), severity)
-    return _blanked(series, rows) if rows.any() else None
-
-
-# -- categories -----------------------------------------------------------------------------------
-
-
-def _category_swap(series, stats: CategoricalStats, severity, rng):
-    """Give a share = severity of present values another reference category, by reference shares."""
-    if len(stats.values) < 2:
-        return None
-    rows = _choose(rng, _present(series), severity)
-    if not rows.any():
-        return None
-    p = np.asarray(stats.shares, dtype=float)
-    p = p / p.sum()
-    cum = np.cumsum(p)
-    cum[-1] = 1.0
-    codes = _codes(series.to_numpy(dtype=object)[rows], stats)
-    known = codes >= 0
-    own = np.where(known, p[codes.clip(0)], 0.0)
-    before = np.where(known, (cum - p)[codes.clip(0)], 1.0)
-    u = rng.random(codes.size) * (1.0 - own)  # a draw from the other categories' shares
-    pick = np.searchsorted(cum, np.where(u >= before, u + own, u), side="right").clip(0, p.size - 1)
-    clash = pick == codes  # floating-point edge cases only
-    pick[clash] = (pick[clash] + 1) % p.size
-    return _with_values(series, rows, np.asarray(stats.values, dtype=object)[pick])
-
-
-def _unseen_category(series, stats: CategoricalStats, severity, rng):
-    """Set a share = severity of rows to a value never seen in the reference."""
-    rows = _choose(rng, _everyone(series), severity)
-    if not rows.any():
-        return None
-    return _with_values(series, rows, np.full(int(rows.sum()), unseen_value(series, stats), dtype=object))
-
-
-def _replace_mode(series, stats: CategoricalStats, severity, rng):
-    """Set a share = severity of rows to the most common reference category."""
-    if stats.mode is None:
-        return None
-    rows = _choose(rng, _everyone(series), severity)
-    if not rows.any():
-        return None
-    return _with_values(series, rows, np.full(int(rows.sum()), stats.mode, dtype=object))
-
-
-def _typo(series, stats: CategoricalStats, severity, rng):
-    """Give a share = severity of present string values a typo-like change."""
-    if not _holds_strings(series):
-        return None
-    rows = _choose(rng, _present(series), severity)
-    if not rows.any():
-        return None
-    return _with_values(series, rows, typos(series.to_numpy(dtype=object)[rows], rng))
-
-
 # -- registry -------------------------------------------------------------------------------------
 
 
@@ -289,9 +169,14 @@ def registry() -> dict[str, PerturbationSpec]:
 
 def register(name: str, fn: Perturbation, *, kinds: Iterable[ColumnKind | str] | ColumnKind | str,
              description: str, scope: str = "each", default_severity: float = 0.25,
+             label: str | None = None, family: str = "other", phrase: str | Callable[[float], str] = "",
              replace: bool = False) -> None:
     """Add a user-defined perturbation with the uniform signature
     ``fn(data, stats, severity, rng, *, columns) -> DataFrame`` (a new table; severity 0 = no change).
+
+    ``label``: the name people read (default: the name with spaces, "sensor_drift" -> "Sensor drift");
+    ``family``: one of :data:`FAMILIES`; ``phrase``: the change in plain words, "{share}" standing
+    for the severity as a percent ("drifting sensors in {share} of rows"), or a function of the severity.
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"{name!r} is not a valid perturbation name. Use letters, digits, '_' or '-', "
@@ -307,9 +192,46 @@ def register(name: str, fn: Perturbation, *, kinds: Iterable[ColumnKind | str] |
                           "and how severity sets its strength.")
     if scope not in _SCOPES:
         raise ConfigError(f"Scope '{scope}' of perturbation '{name}' is not one of: {', '.join(_SCOPES)}.")
+    if family not in FAMILIES:
+        raise ConfigError(f"Family {family!r} of perturbation '{name}' is not one of: {', '.join(FAMILIES)}.")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise ConfigError(f"The label of perturbation '{name}' must be non-empty text, e.g. 'Sensor drift'.")
+    if not (callable(phrase) or isinstance(phrase, str)):
+        raise ConfigError(f"The phrase of perturbation '{name}' must be text such as 'drifting sensors in {{share}} "
+                          "of rows', or a function of the severity.")
     _REGISTRY[name] = PerturbationSpec(name, _checked_kinds(kinds, name), description.strip(), fn, scope,
-                                       _checked_severity(default_severity, name))
+                                       _checked_severity(default_severity, name),
+                                       label.strip() if label else _default_label(name), family, phrase)
     _REQUIRES.pop(name, None)
+
+
+def _default_label(name: str) -> str:
+    words = re.sub(r"[_\-]+", " ", str(name)).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def label_of(name: str) -> str:
+    """The label people read for perturbation ``name`` (a readable form of the name when it is not registered)."""
+    spec = _REGISTRY.get(name)
+    return spec.label if spec is not None and spec.label else _default_label(name)
+
+
+def family_of(name: str) -> str:
+    """The family of perturbation ``name`` ("other" when it is not registered)."""
+    spec = _REGISTRY.get(name)
+    return spec.family if spec is not None else "other"
+
+
+def phrase_of(name: str, severity: float) -> str:
+    """Perturbation ``name`` at ``severity`` in plain words ("a unit error (×10) in 25% of values")."""
+    spec = _REGISTRY.get(name)
+    if spec is None:
+        return f"{_lower_first(_default_label(name))} at {severity:.0%} strength"
+    return spec.plain(severity)
 
 
 def _checked_kinds(kinds, name: str) -> frozenset[ColumnKind]:
@@ -423,9 +345,10 @@ def _generator(seed) -> np.random.Generator:
 
 
 def _builtin(name: str, column_fn: ColumnFn, table: str | None, kinds: frozenset[ColumnKind],
-             description: str, requires: Callable[[ReferenceStats, str], bool], *, scope: str = "each") -> None:
+             description: str, requires: Callable[[ReferenceStats, str], bool], *, label: str, family: str,
+             phrase: str | Callable[[float], str], scope: str = "each") -> None:
     register(name, _frame_fn(column_fn, table, one=scope == "one"), kinds=kinds,
-             description=description, scope=scope)
+             description=description, scope=scope, label=label, family=family, phrase=phrase)
     _REQUIRES[name] = requires
 
 
@@ -449,41 +372,54 @@ def _any(stats: ReferenceStats, col: str) -> bool:
 _SHARE = "a share = severity of the"
 _builtin("gaussian_noise", _gaussian_noise, "numeric", _NUMERIC,
          "Adds Gaussian noise with standard deviation = severity × the column's reference standard "
-         "deviation (whole-number columns stay whole).", _has_numeric)
-for _factor, _label, _example in ((10, "unit_x10", "centimetres recorded as millimetres"),
-                                  (1000, "unit_x1000", "kilograms recorded as grams"),
-                                  (1e-3, "unit_div1000", "grams recorded as kilograms")):
+         "deviation (whole-number columns stay whole).", _has_numeric, label="Gaussian noise", family="noise",
+         phrase="random noise ({share} of each input's normal variation) on every value")
+for _factor, _label, _example, _sign in ((10, "unit_x10", "centimetres recorded as millimetres", "×10"),
+                                         (1000, "unit_x1000", "kilograms recorded as grams", "×1000"),
+                                         (1e-3, "unit_div1000", "grams recorded as kilograms", "÷1000")):
     _verb = "Multiplies" if _factor >= 1 else "Divides"
     _builtin(_label, _unit_error(_factor, f"_{_label}"), "numeric", _NUMERIC,
              f"{_verb} {_SHARE} values by {1000 if _factor < 1 else _factor}, a unit error such as "
-             f"{_example}" + (" (whole-number columns become decimal)." if _factor < 1 else "."), _has_numeric)
+             f"{_example}" + (" (whole-number columns become decimal)." if _factor < 1 else "."), _has_numeric,
+             label=f"Unit error {_sign}", family="unit errors", phrase=f"a unit error ({_sign}) in {{share}} of values")
 _builtin("missing_random", _missing, None, _FILLABLE,
          f"Blanks {_SHARE} cells of every chosen column (an integer column becomes decimal, a true/false "
-         "column holds objects).", _any)
+         "column holds objects).", _any, label="Missing values", family="missing values",
+         phrase="missing values in {share} of cells")
 _builtin("missing_column", _missing, None, _FILLABLE,
          f"Blanks {_SHARE} rows in one column (the first chosen); at severity 1 the whole column is missing.",
-         _any, scope="one")
+         _any, scope="one", label="Missing column", family="missing values",
+         phrase="one input missing in {share} of rows")
 _builtin("category_swap", _category_swap, "categorical", _CATEGORIES,
          f"Replaces {_SHARE} values by another category seen in the reference, drawn by the reference shares.",
-         _has_categories(2))
+         _has_categories(2), label="Swapped categories", family="categories",
+         phrase="a wrong category in {share} of values")
 _builtin("unseen_category", _unseen_category, "categorical", frozenset({K.CATEGORICAL}),
          f"Replaces {_SHARE} values by a category never seen in the reference ('{UNSEEN}', or max + 1 in a "
-         "numeric column).", _has_categories(0))
+         "numeric column).", _has_categories(0), label="Unseen category", family="categories",
+         phrase="a category the model never saw in {share} of rows")
 _builtin("typo", _typo, "categorical", frozenset({K.CATEGORICAL, K.TEXT}),
          f"Gives {_SHARE} text values a typo: a case change, a leading or trailing space, or a doubled or "
-         "dropped character.", _has_strings)
+         "dropped character.", _has_strings, label="Typos", family="categories",
+         phrase="typos in {share} of text values")
 _builtin("outliers", _outliers, "numeric", _NUMERIC,
          f"Sets {_SHARE} values beyond the reference extremes: 1 to 3 interquartile ranges above the 99th "
-         "or below the 1st percentile.", _has_numeric)
+         "or below the 1st percentile.", _has_numeric, label="Outliers", family="outliers",
+         phrase="extreme values in {share} of rows")
 _builtin("replace_median", _replace_median, "numeric", _NUMERIC,
-         f"Replaces {_SHARE} values by the reference median (severity 1 gives a constant column).", _has_numeric)
+         f"Replaces {_SHARE} values by the reference median (severity 1 gives a constant column).", _has_numeric,
+         label="Median filled in", family="missing values", phrase="a typical value filled in for {share} of values")
 _builtin("replace_mode", _replace_mode, "categorical", _CATEGORIES,
          f"Replaces {_SHARE} values by the most common reference category (severity 1 gives a constant column).",
-         _has_categories(1))
+         _has_categories(1), label="Top category filled in", family="missing values",
+         phrase="the most common category filled in for {share} of values")
 _builtin("rounding", _rounding, "numeric", _NUMERIC,
          "Rounds every value to a step of 10^round(log10(severity × the reference interquartile range)), "
-         "coarser as severity grows.", _has_numeric)
+         "coarser as severity grows.", _has_numeric, label="Rounding", family="noise",
+         phrase="every value rounded to a coarser step")
 _builtin("quantile_shift", _quantile_shift, "numeric", _NUMERIC,
          "Moves every value up the reference distribution by severity × 50 percentile points (at severity "
-         "0.5 a value at the median moves to the 75th percentile).", _has_numeric)
-del _factor, _label, _example, _verb
+         "0.5 a value at the median moves to the 75th percentile).", _has_numeric, label="Upward shift",
+         family="shifts", phrase=lambda severity: "every value shifted upward (a middle value becomes higher than "
+                                                  f"{50 + 50 * severity:.0f}% of normal values)")
+del _factor, _label, _example, _verb, _sign

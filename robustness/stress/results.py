@@ -6,8 +6,9 @@ import math
 from dataclasses import dataclass
 
 from robustness.quality.results import to_json_safe
-from robustness.stress.config import Verdict
+from robustness.stress.config import StressConfig, Verdict
 from robustness.stress.fragile import FragileRow
+from robustness.stress.perturbations import family_of, label_of
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class PerturbationResult:
     seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
 
     def to_dict(self, task: str | None = None) -> dict:
-        out = {"perturbation": self.perturbation, "severity": self.severity, "columns": list(self.columns)}
+        out = {"perturbation": self.perturbation, "label": label_of(self.perturbation),
+               "family": family_of(self.perturbation), "severity": self.severity, "columns": list(self.columns)}
         regression = task == "regression" if task is not None else self.mean_abs_change is not None
         if regression:
             out["mean_abs_change"] = self.mean_abs_change
@@ -58,7 +60,7 @@ class StressResult:
     columns: tuple[str, ...]
     results: tuple[PerturbationResult, ...]
     feature_sensitivity: tuple[FeatureSensitivity, ...]  # most sensitive first; errors last
-    verdicts: tuple[Verdict, ...]
+    verdicts: tuple[Verdict, ...]  # worst first (robustness.stress.config.severity_key)
     verdict: str  # "pass" | "warn" | "fail" (any "error" verdict makes it "fail")
     score: float  # 0..100, see the module docstring
     baseline: dict[str, float]
@@ -70,6 +72,28 @@ class StressResult:
     @property
     def is_classifier(self) -> bool:
         return self.task != "regression"
+
+    def thresholds(self) -> tuple[float, float]:
+        """(warn, fail) of this run: flip rates (classifiers) or normalised changes (regressors)."""
+        keys = ("warn_flip_rate", "fail_flip_rate") if self.is_classifier else ("warn_change", "fail_change")
+        cfg = self.config or {}
+        return tuple(float(cfg.get(k, getattr(StressConfig, k))) for k in keys)  # type: ignore[return-value]
+
+    def value_of(self, p: PerturbationResult) -> float | None:
+        """The measure the verdicts judge: flip rate (classifiers) or normalised mean |change| (regressors)."""
+        value = p.flip_rate if self.is_classifier else p.mean_abs_change
+        return None if value is None or not math.isfinite(value) else float(value)
+
+    def status_of(self, p: PerturbationResult) -> str:
+        """One cell graded as its verdict would be: "pass" / "warn" / "fail", "error" when the model failed on
+        it, "skipped" when the perturbation could not be applied."""
+        if p.status in ("error", "skipped"):
+            return p.status
+        value = self.value_of(p)
+        if value is None:
+            return "error"
+        warn, fail = self.thresholds()
+        return "fail" if value >= fail else "warn" if value >= warn else "pass"
 
     def result(self, perturbation: str, severity: float) -> PerturbationResult:
         for r in self.results:

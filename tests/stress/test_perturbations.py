@@ -580,3 +580,43 @@ def test_numeric_values_never_write_into_the_callers_data(frames):
     pd.testing.assert_frame_equal(data, before)
     with pytest.raises(ValueError):
         numeric_values(data["income"])[0] = 1.0
+
+
+# -- names people read -----------------------------------------------------------------------------------------
+
+
+def test_every_built_in_has_a_readable_label_a_family_and_a_plain_phrase():
+    from robustness.stress import FAMILIES
+
+    specs = registry()
+    labels = [s.label for s in specs.values()]
+    assert len(set(labels)) == len(labels)  # no two perturbations read the same
+    for name, s in specs.items():
+        assert s.label and "_" not in s.label and s.label[0].isupper(), name
+        assert s.family in FAMILIES and s.family != "other", name
+        phrase = s.plain(0.25)
+        assert phrase and "_" not in phrase and "severity" not in phrase, name
+    assert specs["unit_x10"].label == "Unit error ×10" and specs["gaussian_noise"].label == "Gaussian noise"
+    assert specs["missing_random"].label == "Missing values" and specs["unseen_category"].label == "Unseen category"
+    assert specs["category_swap"].label == "Swapped categories" and specs["outliers"].label == "Outliers"
+    families = {s.family for s in specs.values()}
+    assert {"noise", "unit errors", "missing values", "categories", "outliers"} <= families
+    assert families <= {"noise", "unit errors", "missing values", "categories", "outliers", "shifts"}
+    assert specs["unit_x10"].plain(0.25) == "a unit error (×10) in 25% of values"
+
+
+def test_a_user_perturbation_gets_a_label_family_and_phrase(own_registry):
+    from robustness.stress import family_of, label_of, phrase_of
+
+    register("sensor_drift", _negate, kinds=["numerical"], description="Drifts.")
+    assert label_of("sensor_drift") == "Sensor drift" and family_of("sensor_drift") == "other"
+    assert phrase_of("sensor_drift", 0.1) == "sensor drift at 10% strength"
+    register("spikes", _negate, kinds=["numerical"], description="Spikes.", label="Power spikes", family="outliers",
+             phrase="power spikes in {share} of readings")
+    assert label_of("spikes") == "Power spikes" and family_of("spikes") == "outliers"
+    assert phrase_of("spikes", 0.5) == "power spikes in 50% of readings"
+    assert label_of("never_registered") == "Never registered" and family_of("never_registered") == "other"
+    with pytest.raises(ConfigError, match="Family 'weather'"):
+        register("mine", _negate, kinds=["numerical"], description="x", family="weather")
+    with pytest.raises(ConfigError, match="label"):
+        register("mine", _negate, kinds=["numerical"], description="x", label=" ")

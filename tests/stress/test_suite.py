@@ -432,3 +432,129 @@ def test_target_as_a_series_and_small_data(credit, credit_model):
     result = run_stress(credit_model, data, target=data["default"],
                         config=StressConfig(perturbations=("outliers",), severities=(1.0,)))
     assert result.n_rows == 300 and "accuracy" in result.baseline
+
+
+# -- worst first: the order every report and page reads -------------------------------------------------
+
+
+def _worst_is_the_max(result):
+    from robustness.stress import worst_verdict
+    from robustness.stress.config import severity_key
+
+    worst = worst_verdict(result.verdicts)
+    assert worst is result.verdicts[0]  # the result itself comes worst first
+    assert list(result.verdicts) == sorted(result.verdicts, key=severity_key)
+    same = [v for v in result.verdicts if v.status == worst.status]
+    assert worst.value == max(v.value for v in same)
+    return worst
+
+
+@pytest.mark.parametrize("run, expected", [
+    ("credit_run", {"unit_x10"}), ("energy_run", {"unit_x10", "unit_x1000"}), ("machines_run", {"unit_x1000"}),
+])
+def test_verdicts_come_worst_first_and_the_worst_is_the_largest_effect(run, expected, request):
+    result = request.getfixturevalue(run)
+    result = result[0] if isinstance(result, tuple) else result
+    worst = _worst_is_the_max(result)
+    assert worst.perturbation in expected and worst.status == "fail"
+    ranks = [{"fail": 0, "error": 0, "warn": 1, "pass": 2}[v.status] for v in result.verdicts]
+    assert ranks == sorted(ranks)  # fail, then warn, then pass
+    for status in ("fail", "warn", "pass"):  # each by its value, largest first
+        values = [v.value for v in result.verdicts if v.status == status]
+        assert values == sorted(values, reverse=True)
+    d = result.to_dict()
+    assert [v["perturbation"] for v in d["verdicts"]] == [v.perturbation for v in result.verdicts]
+
+
+def test_on_energy_the_worst_is_a_unit_error_not_the_first_failing_in_registry_order(energy_run):
+    noise = next(v for v in energy_run.verdicts if v.perturbation == "gaussian_noise")
+    assert noise.status == "fail"  # it fails too, and comes first in the registry: the old "worst"
+    worst = energy_run.verdicts[0]
+    assert worst.perturbation in ("unit_x10", "unit_x1000") and worst.value > 4 * noise.value
+
+
+def test_errors_rank_first_then_fail_warn_pass_by_value():
+    from types import SimpleNamespace
+
+    from robustness.stress.config import judge, worst_verdict
+
+    def cell(name, value, status="ok"):
+        return SimpleNamespace(perturbation=name, severity=0.25, columns=("x",), status=status,
+                               errors=("boom",) if status == "error" else (), flip_rate=value, mean_abs_change=None)
+
+    spec = SimpleNamespace(default_severity=0.25, description="Does something.", label="L", family="noise")
+    values = {"a": 0.06, "b": 0.3, "c": 0.01, "d": 0.12, "e": 0.07, "f": 0.3}
+    cells = [cell(n, v) for n, v in values.items()] + [cell("g", None, "error")]
+    names = [*values, "g"]
+    verdicts = judge(cells, names, {n: spec for n in names}, StressConfig(), classifier=True)
+    assert [v.perturbation for v in verdicts] == ["g", "b", "f", "d", "e", "a", "c"]  # ties keep their order
+    assert [v.status for v in verdicts] == ["error", "fail", "fail", "fail", "warn", "warn", "pass"]
+    assert worst_verdict(reversed(verdicts)) is verdicts[0] and worst_verdict([]) is None
+    assert worst_verdict(verdicts[1:]).perturbation == "b"
+
+
+def test_verdicts_and_results_carry_label_and_family_beside_the_stable_id(credit_run):
+    result, _ = credit_run
+    d = result.to_dict()
+    by_id = {v["perturbation"]: v for v in d["verdicts"]}
+    assert set(by_id) == set(registry())  # ids unchanged
+    assert by_id["unit_x10"]["label"] == "Unit error ×10" and by_id["unit_x10"]["family"] == "unit errors"
+    assert by_id["gaussian_noise"]["label"] == "Gaussian noise" and by_id["gaussian_noise"]["family"] == "noise"
+    for r in d["results"]:
+        assert r["label"] == registry()[r["perturbation"]].label and r["family"] == registry()[r["perturbation"]].family
+
+
+def test_families_group_the_views_worst_family_first(credit_run):
+    from robustness.stress import by_family
+
+    result, _ = credit_run
+    grouped = by_family(result.verdicts)
+    assert grouped[0] is result.verdicts[0] and sorted(grouped, key=id) == sorted(result.verdicts, key=id)
+    families = [v.family for v in grouped]
+    assert families == sorted(families, key=families.index)  # each family in one block
+    for family in set(families):
+        members = [v for v in grouped if v.family == family]
+        assert members == [v for v in result.verdicts if v.family == family]  # worst first within it
+
+
+# -- plain words -------------------------------------------------------------------------------------------
+
+JARGON = ("severity", "standard deviation", "flip rate", "perturbation", "_")
+
+
+@pytest.mark.parametrize("run", ["credit_run", "energy_run", "machines_run"])
+def test_plain_summary_names_the_worst_in_words_without_jargon(run, request):
+    from robustness.stress.wording import plain_summary
+
+    result = request.getfixturevalue(run)
+    result = result[0] if isinstance(result, tuple) else result
+    text = plain_summary(result)
+    worst = result.verdicts[0]
+    assert registry()[worst.perturbation].plain(worst.severity) in text
+    assert not any(word in text.lower() for word in JARGON), text
+    assert not any(name in text for name in registry() if "_" in name)
+    failing = sum(v.status in ("fail", "error") for v in result.verdicts)
+    assert f"{failing} of {len(result.verdicts)} kinds of error fail" in text
+
+
+def test_plain_summary_of_an_error_a_pass_and_counts():
+    from types import SimpleNamespace
+
+    from robustness.stress.config import Verdict
+    from robustness.stress.wording import counts_in_words, effect_in_words, plain_summary
+
+    err = Verdict("missing_random", 0.25, None, "error", "m")
+    ok = Verdict("rounding", 0.25, 0.02, "pass", "m")
+    warn = Verdict("typo", 0.25, 0.06, "warn", "m")
+    assert plain_summary(SimpleNamespace(task="binary", verdicts=(err, ok))) == (
+        "Realistic data errors break the model: the model cannot score data with missing values in 25% of cells; "
+        "1 of 2 kinds of error fails (1 because the model cannot score the data).")
+    assert plain_summary(SimpleNamespace(task="binary", verdicts=(ok,))).startswith(
+        "The model's decisions hold up under realistic data errors: at most, every value rounded to a coarser "
+        "step changes 2.0% of its predictions")
+    assert "change some of the model's predictions" in plain_summary(SimpleNamespace(task="regression",
+                                                                                     verdicts=(warn, ok)))
+    assert counts_in_words([warn, ok]) == "1 of 2 kinds of error warns"
+    assert counts_in_words([ok]) == "the one kind of error tried passes"
+    assert effect_in_words(1.5, classifier=False) == "moves its predictions on average by 1.5 times their normal variation"
+    assert effect_in_words(0.228, classifier=True) == "changes 23% of its predictions"
