@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -315,7 +316,55 @@ def _cmd_demo(args) -> int:
     return EXIT_OK
 
 
+class _ClosedPipeGuard:
+    """stdout that outlives a reader who stops early (``robustness report ... | head``): once the pipe
+    closes, the rest of the output goes to /dev/null and the command still returns its own exit code
+    (1 for a failing report), instead of a BrokenPipeError turning it into 2 or 120."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.closed_early = False
+
+    def _closed(self) -> None:
+        self.closed_early = True
+        try:  # the interpreter's own flush at exit must not hit the closed pipe either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+            pass
+
+    def write(self, text: str) -> int:
+        if not self.closed_early:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._closed()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_early:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._closed()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = guard = _ClosedPipeGuard(stdout)
+    try:
+        code = _main(argv)
+        guard.flush()
+        return code
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "inspect":

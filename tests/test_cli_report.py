@@ -108,3 +108,15 @@ def test_bad_input_exits_2(credit, tmp_path, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("robustness: error:"), err
+
+
+def test_exit_code_survives_a_reader_that_stops_early(credit):
+    """`robustness report ... --json - | head -c 100`: the pipe closes early, the failing report still exits 1."""
+    import sys
+
+    cmd = [sys.executable, "-m", "robustness.cli", *_args(credit, "--json", "-")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the report is written (it takes seconds to build)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1, err.decode()[-2000:]
+    assert b"BrokenPipe" not in err and b"Traceback" not in err
