@@ -237,24 +237,31 @@ def _drift(ws, config, results) -> Check:
 
 
 def _stress(ws, config, results) -> Check:
-    from robustness.stress import StressConfig, run_stress
+    from robustness.stress import StressConfig, run_stress, worst_first
+    from robustness.stress.wording import plain_summary
 
     target = ws.roles.target if _labelled_current(ws) else None
     res = results.get("stress") or run_stress(
         ws.model, ws.current.frame, target=target, reference=ws.reference.frame, kinds=ws.schema.kinds(),
         config=StressConfig(max_rows=config.stress_rows, seed=config.seed))
     results["stress"] = res
-    failing = [v for v in res.verdicts if v.status in ("fail", "error")]
-    warning = [v for v in res.verdicts if v.status == "warn"]
+    ordered = worst_first(res.verdicts)  # the true worst first, whatever order the result came in
+    failing = [v for v in ordered if v.status in ("fail", "error")]
+    warning = [v for v in ordered if v.status == "warn"]
     status = "fail" if res.verdict == "fail" else res.verdict
+    worst = ordered[0] if ordered else None
+    # the worst verdict's effect; a model that cannot score the data at all counts as at least 1 (all lost)
+    measured = [v.value for v in ordered if v.value is not None and math.isfinite(v.value)]
+    effect = (0.0 if worst is None else max([1.0, *measured]) if worst.status == "error" else float(worst.value))
     if status == "pass":
         summary = f"Predictions held under every perturbation (robustness score {res.score:.0f}/100)."
     else:
-        worst = (failing or warning)[0]
         summary = (f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {res.score:.0f}/100); "
                    f"the worst: {worst.message}")
     return Check("Stress tests", status, summary, tuple(v.message for v in failing + warning)[:10],
-                 {"score": res.score, "failing": len(failing), "warning": len(warning)})
+                 {"score": res.score, "failing": len(failing), "warning": len(warning),
+                  "worst": worst.perturbation if worst else None},
+                 plain=plain_summary(res), effect=effect)
 
 
 def _explain(ws, config, results) -> Check:
