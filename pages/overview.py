@@ -25,6 +25,8 @@ else:
                   f"against {ws.reference.name} (reference)."))
 
 verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
+for caveat in story.caveats:  # what limits the conclusions themselves
+    st.warning(md(caveat), icon="🔎")
 
 tiles = st.columns(len(story.areas)) if story.areas else []
 for col, a in zip(tiles, story.areas):

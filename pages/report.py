@@ -74,6 +74,8 @@ story = story_of(report)
 plain = plain_words()
 counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "warn", "pass", "skipped")}
 verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
+for caveat in story.caveats:
+    st.warning(md(caveat), icon="🔎")
 st.caption(f"{counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
            + (f", {counts['skipped']} skipped" if counts["skipped"] else "") + ". Worst first.")
 

@@ -83,6 +83,7 @@ class Story:
     areas: tuple[AreaStatus, ...]
     findings: tuple[Finding, ...]  # every warn/fail, worst first
     next_step: str
+    caveats: tuple[str, ...] = ()  # what limits the conclusions themselves (e.g. a reference that is training data)
 
     def area(self, name: str) -> AreaStatus | None:
         return next((a for a in self.areas if a.area == name), None)
@@ -93,6 +94,7 @@ class Story:
     def to_dict(self) -> dict:
         return {
             "verdict": self.verdict, "sentence": self.sentence, "next_step": self.next_step,
+            "caveats": list(self.caveats),
             "areas": [{"area": a.area, "status": a.status, "reason": a.reason, "plain": a.plain} for a in self.areas],
             "findings": [{"area": f.area, "status": f.status, "headline": f.headline, "consequence": f.consequence,
                           "next_step": f.next_step, "effect": round(f.effect, 4)} for f in self.findings],
@@ -123,7 +125,9 @@ def story_of(report: TrustReport) -> Story:
     if skipped:
         sentence += f" Not checked: {_join(skipped)}."
     next_step = findings[0].next_step if findings else "Keep monitoring: run these checks again on the next batch of data."
-    return Story(verdict, sentence, areas, findings, next_step)
+    caveats = tuple(dict.fromkeys(str(c.metrics["caveat"]) for c in report.checks
+                                  if isinstance(c.metrics, dict) and c.metrics.get("caveat")))
+    return Story(verdict, sentence, areas, findings, next_step, caveats)
 
 
 def _join(items: list[str]) -> str:

@@ -106,3 +106,14 @@ def test_present_mode_walks_the_story(app):
     app.button(key="present_prev").click().run()
     assert app.title[0].value == "4. How fragile is it?"
     assert app.get("plotly_chart")
+
+
+def test_caveats_are_collected_once_from_the_checks():
+    from robustness.report.scorecard import Check, TrustReport
+
+    caveat = "The reference looks like the model's training data."
+    checks = (Check("Performance", "pass", "ok", metrics={"caveat": caveat}),
+              Check("Uncertainty", "warn", "low", metrics={"caveat": caveat}, effect=0.1))
+    story = story_of(TrustReport("", checks, {}, {}, 0.0))
+    assert story.caveats == (caveat,) and story.to_dict()["caveats"] == [caveat]
+    assert [f.area for f in story.findings] == ["Uncertainty"]
