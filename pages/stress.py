@@ -1,4 +1,9 @@
-"""Stress tests: what noise, missing values, unit errors and category changes do to the predictions."""
+"""Stress tests: what noise, missing values, unit errors and category changes do to the predictions.
+
+Opens with the area's status from the scorecard, one summary line naming the worst perturbation,
+and the status of every perturbation at every severity (worst first, grouped by family); then the
+charts, the tables and the per-row searches.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,43 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
+from dashboard.story import area_banner, plain_words
 from robustness.errors import RobustnessError
 from robustness.plots import stress as splots
-from robustness.stress import ReferenceStats, StressConfig, minimal_change, registry, run_stress
+from robustness.stress import (
+    FAMILIES,
+    ReferenceStats,
+    StressConfig,
+    by_family,
+    family_of,
+    label_of,
+    minimal_change,
+    registry,
+    run_stress,
+    worst_first,
+    worst_verdict,
+)
+from robustness.stress.wording import short_effect, short_size, verdict_in_words
 
 through_app()
 
 SEVERITIES = [0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0]
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
+MAX_TABLE_ROWS = 250  # st.dataframe's "content" height shows about this many rows; beyond, we say so
 
 ws = require_workspace()
 st.title("🧪 Stress tests")
+area_banner(ws, "Stress tests")
 if not ws.has_model:
     st.info("Stress tests re-score perturbed rows, so they need a model file. Predictions read from "
             "columns cannot be re-computed: upload the model on the 'Model & data' page.")
     st.stop()
 
 classifier = ws.model.task.value != "regression"
-st.markdown(
-    f"Perturbs rows of **{md(ws.current.name)}** the way production data goes wrong and measures how the "
-    "model's predictions change: " + ("the share of predictions that flip." if classifier else
-                                      "the mean change of the prediction relative to its spread.")
-)
+summary_slot = st.empty()  # filled once the suite has run: the page's second line
+top = st.container()
+settings_box = st.expander("⚙️ Suite settings", expanded=False)
+rest = st.container()
 
 inputs = [c for c in ws.feature_columns() if c in ws.current.frame.columns]
 stats_key = ws.key()
@@ -41,15 +61,26 @@ def reference_stats(_ws, key: str) -> ReferenceStats:
     return ReferenceStats.from_frame(_ws.reference.frame, kinds=_ws.schema.kinds(), columns=inputs)
 
 
+def table(frame: pd.DataFrame, *, what: str = "rows") -> None:
+    """A table showing every row (its height follows its content); past MAX_TABLE_ROWS it says how many
+    rows are out of view."""
+    st.dataframe(frame, hide_index=True, width="stretch", height="content")
+    if len(frame) > MAX_TABLE_ROWS:
+        st.caption(f"{len(frame):,} {what}: {len(frame) - MAX_TABLE_ROWS:,} of them are below the visible part; "
+                   "scroll inside the table to see them.")
+
+
 stats = reference_stats(ws, stats_key)
 perturbable = [c for c in inputs if c in stats.numeric or c in stats.categorical]
-names = sorted(registry())
+specs = registry()
+names = sorted(specs, key=lambda n: (FAMILIES.index(specs[n].family) if specs[n].family in FAMILIES else 99,
+                                     specs[n].label))
 
-with st.expander("⚙️ Suite settings", expanded=False):
+with settings_box:
     with st.form("stress_settings"):
         cols = st.multiselect("Columns to perturb", perturbable, default=perturbable)
-        chosen = st.multiselect("Perturbations", names, default=names,
-                                help="Each one's description is in the table below the results.")
+        chosen = st.multiselect("Perturbations", names, default=names, format_func=label_of,
+                                help="Each one's description is in the table under 'All results'.")
         sev = st.multiselect("Severities", SEVERITIES, default=[0.0, 0.1, 0.25, 0.5, 1.0],
                              help="0 leaves the data unchanged (a sanity check: nothing may flip).")
         c1, c2, c3, c4 = st.columns(4)
@@ -72,7 +103,7 @@ config_dict = {
 try:
     config = StressConfig.from_dict(config_dict)
 except RobustnessError as err:
-    st.error(md(err))
+    top.error(md(err))
     st.stop()
 run_key = hashlib.sha256((ws.key() + json.dumps(config_dict, sort_keys=True)).encode()).hexdigest()
 store: dict = st.session_state.setdefault("stress_results", {})
@@ -83,80 +114,114 @@ def _stop() -> None:
 
 
 if run_key not in store:
-    stopped = st.session_state.get("stress_stopped") == run_key
-    if stopped:
-        st.warning("The run was stopped. Press 'Run the suite' to start it again.")
-    if st.button("Run the suite", type="primary") or not stopped:
-        st.session_state.pop("stress_stopped", None)
-        st.button("⏹ Stop", on_click=_stop, help="Stops the run; nothing is kept.")
-        bar = st.progress(0.0, text="Perturbing and scoring…")
-        target = ws.current.frame[ws.roles.target] if ws.target_in_current else None
-        try:
-            result = run_stress(
-                ws.model, ws.current.frame, target=target, reference=ws.reference.frame,
-                kinds=ws.schema.kinds(), config=config,
-                progress=lambda f, label: bar.progress(min(max(f, 0.0), 1.0), text=label),
-            )
-        except RobustnessError as err:
-            st.error(md(err))
-            st.stop()
-        store[run_key] = result
-        st.rerun()
+    with top:
+        stopped = st.session_state.get("stress_stopped") == run_key
+        if stopped:
+            st.warning("The run was stopped. Press 'Run the suite' to start it again.")
+        if st.button("Run the suite", type="primary") or not stopped:
+            st.session_state.pop("stress_stopped", None)
+            st.button("⏹ Stop", on_click=_stop, help="Stops the run; nothing is kept.")
+            bar = st.progress(0.0, text="Perturbing and scoring…")
+            target = ws.current.frame[ws.roles.target] if ws.target_in_current else None
+            try:
+                result = run_stress(
+                    ws.model, ws.current.frame, target=target, reference=ws.reference.frame,
+                    kinds=ws.schema.kinds(), config=config,
+                    progress=lambda f, label: bar.progress(min(max(f, 0.0), 1.0), text=label),
+                )
+            except RobustnessError as err:
+                st.error(md(err))
+                st.stop()
+            store[run_key] = result
+            st.rerun()
     st.stop()
 
 result = store[run_key]
+words = plain_words()
+verdicts = by_family(result.verdicts)  # worst first, grouped by family: the heatmap's and the list's order
+worst = worst_verdict(result.verdicts)
 
-# ------------------------------------------------------------------ results
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Verdict", f"{ICON.get(result.verdict, '')} {result.verdict}")
-c2.metric("Robustness score", f"{result.score:.0f} / 100")
-c3.metric("Rows scored", f"{result.n_rows:,}")
-c4.metric("Seed", result.seed, help="Set it under 'Suite settings' to reproduce this run.")
-for v in result.verdicts:
-    if v.status in ("fail", "error"):
-        st.error(md(v.message))
-    elif v.status == "warn":
-        st.warning(md(v.message))
-failures = [p for p in result.results if p.errors]
-for p in failures:
-    st.error(md(f"{p.perturbation} at severity {p.severity:g}: " + "; ".join(p.errors)))
 
-left, right = st.columns(2)
-with left:
+# ------------------------------------------------------------------ the summary line
+def _name(v) -> str:
+    return f"**{md(v.label or label_of(v.perturbation))}**" + ("" if words else f" (`{v.perturbation}`)")
+
+
+if worst is None:
+    summary = "Nothing could be judged: no perturbation applied to the chosen columns at a severity above 0."
+else:
+    tally = ", ".join(f"{n} {word}" for n, word in (
+        (sum(v.status in ("fail", "error") for v in verdicts), "fail"),
+        (sum(v.status == "warn" for v in verdicts), "warn"), (sum(v.status == "pass" for v in verdicts), "pass")) if n)
+    ranked = worst_first(result.verdicts)
+    then = [f"{md(v.label or label_of(v.perturbation))} ({short_size(v)})" for v in ranked[1:3]]
+    summary = (f"{ICON[result.verdict]} **{tally}** of {len(verdicts)} perturbations. Worst: {_name(worst)} "
+               f"({short_effect(worst, classifier=classifier)})" + (f", then {' and '.join(then)}" if then else "")
+               + f". Robustness score {result.score:.0f}/100.")
+summary_slot.markdown(summary)
+
+# ------------------------------------------------------------------ every perturbation at a glance
+failed_cells = [p for p in result.results if p.status == "error"]
+with top:
+    if verdicts:
+        st.plotly_chart(splots.status_heatmap(result), width="stretch")
+    untried = [label_of(n) for n in dict.fromkeys(p.perturbation for p in result.results)
+               if n not in {v.perturbation for v in verdicts}]
+    measure = ("the share of predictions that change" if classifier
+               else "the mean change of the prediction relative to its spread")
+    st.caption(
+        f"{result.n_rows:,} rows of **{md(ws.current.name)}** perturbed the way production data goes wrong; each "
+        f"cell is {measure}. Seed {result.seed} (set it under 'Suite settings' to reproduce this run)."
+        + (f" Not applicable to the chosen columns: {md(', '.join(untried))}." if untried else "")
+        + (f" The model could not score {len(failed_cells)} of the perturbed copies ('error' cells); the reasons "
+           "are in the list below." if failed_cells else "")
+    )
+    with st.expander(f"Every verdict, worst first ({len(verdicts)})", expanded=False):
+        lines = [f"- {ICON[v.status]} {_name(v)} ({md(v.family)}): {md(verdict_in_words(v, classifier=classifier))}."
+                 f"\n    - {md(v.message)}" for v in verdicts]
+        lines += [f"- ❌ **{md(label_of(p.perturbation))}** at severity {p.severity:g}: the model could not score it: "
+                  f"{md('; '.join(p.errors))}" for p in failed_cells]
+        st.markdown("\n".join(lines) or "No verdicts.")
+
+# ------------------------------------------------------------------ charts and tables
+with rest:
     st.plotly_chart(splots.severity_curves(result), width="stretch")
-with right:
     st.plotly_chart(splots.sensitivity_ranking(result), width="stretch")
 
-with st.expander("All results", expanded=False):
-    st.dataframe(pd.DataFrame([
-        {"perturbation": p.perturbation, "severity": p.severity, "columns": ", ".join(p.columns),
-         ("flip rate" if classifier else "mean |change| / spread"): (p.flip_rate if classifier else p.mean_abs_change),
-         **p.metrics, "status": p.status, "errors": "; ".join(p.errors)}
-        for p in result.results
-    ]), hide_index=True, width="stretch")
-    st.dataframe(pd.DataFrame([{"perturbation": n, "applies to": ", ".join(sorted(k.value for k in s.kinds)),
-                                "what it does": s.description} for n, s in registry().items()]),
-                 hide_index=True, width="stretch")
+    with st.expander("All results", expanded=False):
+        value_name = "flip rate" if classifier else "mean |change| / spread"
+        order = {n: i for i, n in enumerate(splots.perturbation_order(result))}
+        cells = sorted(result.results, key=lambda p: (order.get(p.perturbation, len(order)), p.severity))
+        table(pd.DataFrame([
+            {"perturbation": label_of(p.perturbation), "family": family_of(p.perturbation), "id": p.perturbation,
+             "severity": p.severity, "columns": ", ".join(p.columns),
+             value_name: result.value_of(p), "status": result.status_of(p), **p.metrics,
+             "errors": "; ".join(p.errors)}
+            for p in cells
+        ]), what="results")
+        table(pd.DataFrame([{"perturbation": s.label, "family": s.family, "id": n,
+                             "applies to": ", ".join(sorted(k.value for k in s.kinds)),
+                             "what it does": s.description} for n, s in ((n, specs[n]) for n in names)]),
+              what="perturbations")
 
-st.subheader("Fragile rows")
-fragile = list(getattr(result, "fragile", ()))
-if not fragile:
-    st.caption("No row flipped under any perturbation." if classifier else
-               "Fragile rows are listed for classifiers (rows whose decision flips).")
-else:
-    st.caption("The rows whose prediction flips at the lowest severity.")
-    st.dataframe(pd.DataFrame([{"row": str(f.row), "flips at severity": f.min_severity, "under": f.perturbation,
-                                "prediction": str(f.prediction), "becomes": str(f.flipped_to), **f.values}
-                               for f in fragile]), hide_index=True, width="stretch")
-if classifier:
-    st.subheader("Smallest change that flips a row")
-    options = [f.row for f in fragile] or list(ws.current.frame.index[:50])
-    row = st.selectbox("Row", options, format_func=str, key="stress_row")
-    if st.button("Search", key="stress_search"):
-        with st.spinner("Searching…"):
-            found = minimal_change(ws.model, ws.current.frame.loc[[row]], stats, columns=perturbable,
-                                   seed=result.seed)
-        (st.success if found.found else st.info)(md(found.message))
-        if found.changes:
-            st.dataframe(pd.DataFrame(found.changes, columns=["column", "from", "to"]).astype(str),
-                         hide_index=True, width="stretch")
+    st.subheader("Fragile rows")
+    fragile = list(getattr(result, "fragile", ()))
+    if not fragile:
+        st.caption("No row flipped under any perturbation." if classifier else
+                   "Fragile rows are listed for classifiers (rows whose decision flips).")
+    else:
+        st.caption("The rows whose prediction flips at the lowest severity.")
+        table(pd.DataFrame([{"row": str(f.row), "flips at severity": f.min_severity,
+                             "under": label_of(f.perturbation), "prediction": str(f.prediction),
+                             "becomes": str(f.flipped_to), **f.values} for f in fragile]))
+    if classifier:
+        st.subheader("Smallest change that flips a row")
+        options = [f.row for f in fragile] or list(ws.current.frame.index[:50])
+        row = st.selectbox("Row", options, format_func=str, key="stress_row")
+        if st.button("Search", key="stress_search"):
+            with st.spinner("Searching…"):
+                found = minimal_change(ws.model, ws.current.frame.loc[[row]], stats, columns=perturbable,
+                                       seed=result.seed)
+            (st.success if found.found else st.info)(md(found.message))
+            if found.changes:
+                table(pd.DataFrame(found.changes, columns=["column", "from", "to"]).astype(str))
