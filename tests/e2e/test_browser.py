@@ -43,9 +43,13 @@ def assert_no_exception(page: Page) -> None:
 
 
 def assert_no_error(page: Page) -> None:
-    errors = page.locator("[data-testid=stAlertContentError]")
-    if errors.count():
-        raise AssertionError("the app shows an error: " + " | ".join(errors.all_inner_texts()))
+    """No error box other than the scorecard's own (a failing check is shown red: a finding, not an error)."""
+    from tests.app.test_pages import VERDICT_BOX
+
+    texts = page.locator("[data-testid=stAlertContentError]").all_inner_texts()
+    errors = [t for t in texts if not VERDICT_BOX.match(t.strip().lstrip("❌⚠️✅⏭️ ").strip())]
+    if errors:
+        raise AssertionError("the app shows an error: " + " | ".join(errors))
 
 
 def open_app(page: Page, base_url: str) -> None:
