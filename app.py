@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import streamlit_fixes
 from dashboard.navigation import PAGES_DIR, available_pages
+
+streamlit_fixes.apply()  # before any upload: see dashboard/streamlit_fixes.py
 
 st.set_page_config(page_title="Robustness dashboard", page_icon="🛡️", layout="wide")
 

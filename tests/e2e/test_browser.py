@@ -171,7 +171,7 @@ def test_upload_model_and_data_through_real_uploader(
     go_to(page, "Overview", "Model robustness overview")
     main = page.locator("[data-testid=stMain]")
     expect(main).to_contain_text("Your files:")
-    expect(main).to_contain_text("reference.csv (reference) and current.csv (current)")
+    expect(main).to_contain_text("current.csv (current) against reference.csv (reference)")
     expect(main).not_to_contain_text("Demo scenario")
     expect(metric(page, "Reference rows")).to_have_text(f"{n_ref:,}")
     expect(metric(page, "Current rows")).to_have_text(f"{n_cur:,}")

@@ -292,7 +292,7 @@ def test_eight_sessions_upload_at_once(app_server: str, session_files: list[File
 
 
 def test_an_upload_url_answer_survives_a_script_start(app):
-    """The cause of the lost files, in one queue: once Model & data has run, the clear at a script's
+    """The cause of the lost files, in one queue: once the app has run, the clear at a script's
     start still drops the previous run's output but keeps an unsent answer to an upload-URL request."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
