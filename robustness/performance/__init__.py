@@ -1,5 +1,6 @@
 """Performance with labels (bootstrap intervals, curves, calibration, over time), estimated without
-labels, weak segments, group metrics and conformal coverage."""
+labels, weak segments, group metrics, conformal coverage, and whether the reference looks like the
+model's training data."""
 
 from robustness.performance.estimate import Estimate, LabelFreeResult, estimate_performance
 from robustness.performance.evaluate import (
@@ -11,10 +12,11 @@ from robustness.performance.evaluate import (
     performance,
 )
 from robustness.performance.metrics import Calibration, Curves, Labelled, MetricValue
+from robustness.performance.sanity import ReferenceSanity, reference_sanity
 from robustness.performance.segments import GroupMetrics, Segment, group_metrics, weak_segments
 from robustness.performance.uncertainty import ConformalResult, Coverage, conformal
 
 __all__ = ["Calibration", "ConformalResult", "Coverage", "Curves", "DatasetPerformance", "Estimate", "GroupMetrics",
-           "LabelFreeResult", "Labelled", "MetricValue", "PerformanceResult", "Segment", "WindowPerformance",
-           "conformal", "estimate_performance", "evaluate", "group_metrics", "labelled", "performance",
-           "weak_segments"]
+           "LabelFreeResult", "Labelled", "MetricValue", "PerformanceResult", "ReferenceSanity", "Segment",
+           "WindowPerformance", "conformal", "estimate_performance", "evaluate", "group_metrics", "labelled",
+           "performance", "reference_sanity", "weak_segments"]
