@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
-from dashboard.story import area_banner
+from dashboard.story import area_banner, session_story
 from robustness.errors import RobustnessError
 from robustness.performance import conformal, estimate_performance, group_metrics, performance, weak_segments
 from robustness.performance.estimate import ASSUMPTIONS, NAMES
@@ -20,6 +20,8 @@ ws = require_workspace()
 st.title("📈 Performance")
 area_banner(ws, "Performance")
 area_banner(ws, "Uncertainty")
+for caveat in session_story(ws).caveats if ws.has_model else ():  # e.g. a reference that is training data
+    st.warning(md(caveat), icon="🔎")
 if not ws.has_model:
     st.info("Performance is measured by re-scoring rows, so it needs the model file. Predictions read from columns "
             "are compared on the 'Data quality & drift' page; upload the model on the 'Model & data' page.")
