@@ -293,7 +293,7 @@ def _explain(ws, config, results) -> Check:
 
 
 def _performance(ws, config, results) -> Check:
-    from robustness.performance import estimate_performance, performance
+    from robustness.performance import estimate_performance, performance, reference_sanity
 
     target = ws.roles.target
     if not target or target not in ws.reference.frame.columns:
@@ -303,6 +303,10 @@ def _performance(ws, config, results) -> Check:
     perf = performance(ws.model, ws.reference.frame, ws.current.frame if _labelled_current(ws) else None,
                        target=target, n_boot=config.n_boot, seed=config.seed)
     results["performance"] = perf
+    sanity = results.get("reference_sanity") or reference_sanity(ws.model, ws.reference.frame, target=target,
+                                                                 seed=config.seed)
+    results["reference_sanity"] = sanity  # shared with _uncertainty: run once
+    caveat = sanity.caveat  # "" unless the reference looks like the model's training data
     ref_v = perf.reference.metric(headline).value if perf.reference else None
     source = "measured on current labels"
     cur_m = perf.current.metric(headline) if perf.current is not None and perf.current.n_labelled else None
@@ -324,7 +328,8 @@ def _performance(ws, config, results) -> Check:
     verb = "rose" if cur_v > ref_v else "fell"
     how = "measured on current labels" if source.startswith("measured") else "estimated without labels"
     if higher:
-        shown = f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {ref_v:.1%} to {cur_v:.1%}"
+        shown = (f"accuracy stayed at {cur_v:.1%}" if f"{cur_v:.1%}" == f"{ref_v:.1%}" else
+                 f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {ref_v:.1%} to {cur_v:.1%}")
     else:
         times = f" ({cur_v / ref_v:.3g} times as large)" if ref_v and cur_v / ref_v >= 1.5 else ""
         shown = f"average error {'grew' if cur_v > ref_v else 'shrank'} from {ref_v:,.3g} to {cur_v:,.3g}{times}"
@@ -335,43 +340,52 @@ def _performance(ws, config, results) -> Check:
         summary = (f"{label} {verb} from {ref_v:.3g} on the reference to {cur_v:.3g} on current data{ci}, {source}: "
                    f"{abs(change):.0%} worse.")
         plain = f"The model is less accurate on current data: {shown}, {how}."
-    return Check("Performance", status, summary, (), {"metric": headline, "reference": ref_v, "current": cur_v,
-                                                        "low": cur_m.low, "high": cur_m.high, "source": source,
-                                                        "relative_change": change},
-                 plain=plain[0].upper() + plain[1:], effect=max(float(change), 0.0) if math.isfinite(change) else 10.0)
+    metrics = {"metric": headline, "reference": ref_v, "current": cur_v, "low": cur_m.low, "high": cur_m.high,
+               "source": source, "relative_change": change}
+    plain = plain[0].upper() + plain[1:]
+    if caveat:
+        summary, plain, metrics["caveat"] = f"{summary} {caveat}", f"{plain} {caveat}", caveat
+    return Check("Performance", status, summary, (), metrics,
+                 plain=plain, effect=max(float(change), 0.0) if math.isfinite(change) else 10.0)
 
 
 def _uncertainty(ws, config, results) -> Check:
-    from robustness.performance import conformal
+    from robustness.performance import conformal, reference_sanity
 
     target = ws.roles.target
     if not target or target not in ws.reference.frame.columns:
         return Check("Uncertainty", "skipped", "No target column in the reference data to calibrate prediction sets on.")
-    if not _labelled_current(ws):
-        res = conformal(ws.model, ws.reference.frame, ws.current.frame, target=target, alpha=config.alpha)
-        results["conformal"] = res
-        return Check("Uncertainty", "skipped", "Current data has no labels, so the coverage of the prediction "
-                     f"{res.kind} cannot be checked.", metrics={"target": res.target, "size_current": res.size_current})
     res = conformal(ws.model, ws.reference.frame, ws.current.frame, target=target, alpha=config.alpha)
     results["conformal"] = res
+    sanity = results.get("reference_sanity") or reference_sanity(ws.model, ws.reference.frame, target=target,
+                                                                 seed=config.seed)
+    results["reference_sanity"] = sanity  # shared with _performance: run once
+    caveat = sanity.caveat  # "" unless the reference looks like the model's training data
+    extra = {"caveat": caveat} if caveat else {}
+    if not _labelled_current(ws):  # normal for production data: said once, as a fact
+        summary = f"Current data has no labels, so the coverage of the prediction {res.kind} cannot be checked."
+        return Check("Uncertainty", "skipped", f"{summary} {caveat}".strip(),
+                     metrics={"target": res.target, "size_current": res.size_current, **extra})
     c = res.current
     what = "prediction sets" if res.kind == "sets" else "prediction intervals"
     gap = res.target - c.coverage
-    metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size}
+    metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size, **extra}
+    tail = f" {caveat}" if caveat else ""
     said = (f"When the model says it is {res.target:.0%} sure" if res.kind == "sets"
             else f"The ranges the model gives for {res.target:.0%} of cases")
     if not res.lost_coverage:
         return Check("Uncertainty", "pass", f"The {res.target:.0%} {what} calibrated on the reference cover "
-                     f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.", metrics=metrics,
-                     plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
-                     f"it is right {c.coverage:.0%} of the time.")
+                     f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.{tail}",
+                     metrics=metrics, plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
+                     f"it is right {c.coverage:.0%} of the time.{tail}")
     status = "fail" if gap >= config.fail_coverage_gap else "warn"
     plain = (f"{said}, it is right only {c.coverage:.0%} of the time on current data: it is over-confident."
              if res.kind == "sets" else
              f"{said} contain the true value for only {c.coverage:.0%} of current rows: it is over-confident.")
     return Check("Uncertainty", status, f"The {res.target:.0%} {what} calibrated on the reference cover only "
                  f"{c.coverage:.1%} of current rows ({c.low:.1%}-{c.high:.1%}): the model is more often wrong than "
-                 "it expects on current data.", metrics=metrics, plain=plain, effect=max(gap, 0.0) / res.target)
+                 f"it expects on current data.{tail}", metrics=metrics, plain=plain + tail,
+                 effect=max(gap, 0.0) / res.target)
 
 
 _AREAS: dict[str, Callable] = {"Data quality": _quality, "Data drift": _drift, "Stress tests": _stress,
