@@ -127,9 +127,13 @@ def area_banner(ws: Workspace, area: str) -> None:
     """The page's opening line: its area's status and one-sentence reason, from the scorecard."""
     if not ws.has_model and area in ("Stress tests", "Explanation shift", "Performance", "Uncertainty"):
         return  # the page itself says why it cannot run
-    a = session_story(ws).area(area)
+    story = session_story(ws)
+    a = story.area(area)
     if a is None:
         return
     word = STATUS_WORDS[a.status]
-    text = f"**{area}: {word}.** {md(a.text(plain_words()))}"
+    said = a.text(plain_words())
+    for caveat in story.caveats:  # the page shows each caveat once, on its own
+        said = said.replace(" " + caveat, "")
+    text = f"**{area}: {word}.** {md(said)}"
     {"fail": st.error, "warn": st.warning, "pass": st.success}.get(a.status, st.info)(text, icon=ICON.get(a.status))

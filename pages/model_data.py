@@ -123,7 +123,9 @@ ws = workspace()
 # ---------------------------------------------------------------- what the form edits
 staged = ref is not None and cur is not None
 if staged:
-    source_key = f"{ref.sha256[:10]}{cur.sha256[:10]}{(model_sha or '')[:10]}"
+    # Whether the model loaded is part of the key: roles guessed once it loads (types trusted, feature
+    # names given) replace those guessed without it, instead of the widgets keeping "(none)".
+    source_key = f"{ref.sha256[:10]}{cur.sha256[:10]}{(model_sha or '')[:10]}{'m' if model is not None else ''}"
     roles_default = guess_roles_with_model(ref.frame, model)
     kinds_default = infer_schema(ref.frame).kinds()
     source_model = model

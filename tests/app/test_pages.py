@@ -401,3 +401,36 @@ def test_apply_roles_to_loaded_demo(app):
     ws = app.session_state["workspace"]
     assert ws.roles.id is None and ws.roles.target == "default"
     assert ws.scenario == "credit"  # still the demo, with the user's roles
+
+
+def test_target_guess_survives_trusting_types(app, exported):
+    """Files first, then a LightGBM skops file whose types need consent: once trusted, the target is
+    guessed with the model (as the CLI does), not left at (none) from the run without a model."""
+    lightgbm = pytest.importorskip("lightgbm")
+    import skops.io as sio
+
+    from robustness.demo import load_scenario
+
+    s = load_scenario("credit")
+    cols = ["age", "income", "loan_amount", "num_open_accounts", "credit_history_years"]
+    model = lightgbm.LGBMClassifier(n_estimators=20, verbose=-1).fit(s.reference[cols], s.reference["default"])
+    d = exported["credit"]
+    keep = cols + ["default", "application_id", "application_date"]  # the model's inputs, the target, roles
+    ref = pd.read_csv(d / "reference.csv")[keep].rename(columns={"default": "status"})
+    cur = pd.read_csv(d / "current.csv")[keep].rename(columns={"default": "status"})
+    app.switch_page(MODEL_DATA).run()
+    upload(app, "Reference data", "reference.csv", ref.to_csv(index=False).encode())
+    upload(app, "Current data", "current.csv", cur.to_csv(index=False).encode())
+    upload(app, "Model file", "lgbm.skops", sio.dumps(model))
+    assert "lightgbm" in errors_of(app).lower()
+    (trust,) = [m for m in app.multiselect if m.label == "Trust these types"]
+    trust.set_value(list(trust.options)).run()
+    assert not problems(app), problems(app)
+    (target,) = [b for b in app.selectbox if b.label == "Target"]
+    assert target.value == "status"
+    app.run()  # and on every later run of the page
+    (target,) = [b for b in app.selectbox if b.label == "Target"]
+    assert target.value == "status"
+    _click(app, "Load these files")
+    assert not problems(app), problems(app)
+    assert app.session_state["workspace"].roles.target == "status"
