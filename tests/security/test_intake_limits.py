@@ -4,7 +4,7 @@ Each probe of the security review, replayed: an ONNX model whose weights are "ex
 relative or absolute path (onnxruntime read the server's .streamlit/config.toml back as weights), a
 154-byte ONNX file of sparse weights that expands to 2.4 GB, a 437 KB Parquet file of 1e8 constant
 rows that took the server to 9.6 GB (the CLI to 6 GB). Memory is measured in a fresh process
-(``ru_maxrss``), so what other tests allocated does not count.
+(VmHWM), so what other tests allocated does not count.
 """
 
 from __future__ import annotations
@@ -85,10 +85,13 @@ def server_folder(tmp_path, monkeypatch):
 
 
 def _peak_run(code: str, env_extra: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, str, int]:
-    """Run Python ``code`` in a fresh process; (exit code, stderr, its peak memory in bytes)."""
-    wrapper = ("import resource, sys\nrc = 0\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines())
-               + "finally:\n    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,"
-                 " file=sys.stderr)\nsys.exit(rc)\n")
+    """Run Python ``code`` in a fresh process; (exit code, stderr, its peak memory in bytes).
+
+    The peak is the process's own high-water mark (VmHWM), not ru_maxrss: Linux carries the forking
+    parent's peak into ru_maxrss across exec, so a child of a 2 GB pytest process would report 2 GB."""
+    wrapper = ("import sys\nrc = 0\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines())
+               + "finally:\n    hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+                 "    print('PEAK', hwm * 1024, file=sys.stderr)\nsys.exit(rc)\n")
     env = {k: v for k, v in os.environ.items() if k != ENV_MAX_TABLE_MB}
     env.update(env_extra or {})
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
