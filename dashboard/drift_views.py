@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import drift_cache as cache
 from dashboard.shared import md
+from dashboard.story import plain_words
 from robustness.plots import drift as dplots
 from robustness.plots import drift_context as cplots
 from robustness.workspace import Workspace
@@ -38,13 +39,23 @@ def metrics_row(result, target) -> None:
     c4.metric("Not tested", sum(f.status != "ok" for f in result.features))
 
 
+MAX_TABLE_ROWS = 40  # tables grow to show this many rows; beyond, they scroll and say how many are out of view
+
+
+def table_height(n_rows: int) -> int:
+    """A table's height in pixels that shows every row up to MAX_TABLE_ROWS (Streamlit's default shows ~10)."""
+    return 38 + 35 * max(1, min(n_rows, MAX_TABLE_ROWS))
+
+
 def summary(ws: Workspace, result, target, config_key: str) -> None:
     metrics_row(result, target)
     skipped = [f for f in result.features if f.status != "ok"]
     drifted = sorted((f for f in result.features if f.drifted), key=lambda f: -(f.effect_size or 0))
     if drifted:
+        plain = plain_words()
         st.markdown("**Drifted columns**, largest effect first:\n" + "\n".join(
-            f"- **{md(f.feature)}** ({f.test}, effect {_f(f.effect_size)}): {md(f.message)}" for f in drifted
+            f"- **{md(f.feature)}**" + ("" if plain else f" ({f.test}, effect {_f(f.effect_size)})") + f": {md(f.message)}"
+            for f in drifted
         ))
     else:
         st.markdown("No column drifted beyond its threshold.")
@@ -95,6 +106,9 @@ def columns_tab(ws: Workspace, result) -> None:
     profile = result.profiles.get(choice)
     if f.status != "ok":
         st.warning(md(f"{choice} was not tested: {f.message}"))
+    elif plain_words():
+        st.markdown(md(("Changed between reference and current. " if f.drifted else "No significant change. ")
+                       + f.message))
     else:
         pv = "" if f.p_value is None else f", p-value {_f(f.p_value)} (Benjamini–Hochberg adjusted)"
         st.markdown(md(f"{f.test}: statistic {_f(f.statistic)}{pv}, effect size {_f(f.effect_size)}, "
@@ -108,7 +122,10 @@ def columns_tab(ws: Workspace, result) -> None:
             with right:
                 st.plotly_chart(dplots.column_ecdf(profile, reference_name=ws.reference.name,
                                                    current_name=ws.current.name), width="stretch")
-    st.dataframe(results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS)
+    st.dataframe(results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS,
+                 height=table_height(len(order)))
+    if len(order) > MAX_TABLE_ROWS:
+        st.caption(f"{len(order) - MAX_TABLE_ROWS} more rows: scroll the table.")
 
 
 def quality_tab(ws: Workspace) -> None:

@@ -78,3 +78,19 @@ def test_evidently_export_from_the_page(app):
     assert not app.exception, [e.value for e in app.exception]
     labels = [d.label for d in app.get("download_button")]
     assert "Download Evidently HTML" in labels and "Download Evidently JSON" in labels
+
+
+def test_plain_words_hide_test_names_and_technical_shows_them(app):
+    open_drift(app)
+    block = next(m.value for m in app.markdown if "Drifted columns" in m.value)
+    assert "income" in block and "(ks," not in block and "effect 0." not in block  # plain words by default
+    detail = " ".join(m.value for m in app.markdown)
+    assert "p-value" not in detail and "Changed between reference and current" in detail
+    app.segmented_control(key="plain_words").set_value("Technical").run()
+    block = next(m.value for m in app.markdown if "Drifted columns" in m.value)
+    assert "(ks, effect" in block
+    assert "p-value" in " ".join(m.value for m in app.markdown)
+    # the results table shows all 11 columns' rows at once (no scrolling needed up to 40 rows)
+    from dashboard.drift_views import table_height
+
+    assert table_height(11) == 38 + 35 * 11 and table_height(500) == table_height(40)
