@@ -73,9 +73,13 @@ def _report(_ws: Workspace, key: str) -> TrustReport:
     return build_report(_ws, ReportConfig())
 
 
+def _demo_checks_path(scenario: str, key: str) -> Path:
+    return _cache_dir() / f"scorecard-{scenario}-{_code_version()}-{key[:16]}.json"
+
+
 def demo_checks(scenario: str, key: str) -> tuple[Check, ...] | None:
     """A demo's checks from the disk cache (JSON, written by this server for this code version)."""
-    path = _cache_dir() / f"scorecard-{scenario}-{_code_version()}-{key[:16]}.json"
+    path = _demo_checks_path(scenario, key)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return tuple(Check(**{k: v for k, v in c.items() if k in Check.__dataclass_fields__}) for c in data["checks"])
@@ -84,7 +88,7 @@ def demo_checks(scenario: str, key: str) -> tuple[Check, ...] | None:
 
 
 def _save_demo_checks(scenario: str, key: str, report: TrustReport) -> None:
-    path = _cache_dir() / f"scorecard-{scenario}-{_code_version()}-{key[:16]}.json"
+    path = _demo_checks_path(scenario, key)
     checks = [{"name": c.name, "status": c.status, "summary": c.summary, "details": list(c.details),
                "metrics": c.to_dict()["metrics"], "seconds": c.seconds, "plain": c.plain,
                "effect": c.effect} for c in report.checks]

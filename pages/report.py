@@ -7,8 +7,8 @@ import json
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
-from dashboard.story import plain_words, session_report, verdict_box
-from robustness.report.story import STATUS_WORDS, story_of
+from dashboard.story import ICON, plain_words, session_report, verdict_box
+from robustness.report.story import STATUS_WORDS, story_of, worst_first
 from robustness.errors import RobustnessError
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
@@ -16,7 +16,6 @@ from robustness.workspace import Workspace
 
 through_app()
 
-ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skipped": "⏭️"}
 
 ws = require_workspace()
 st.title("🛡️ Trust report")
@@ -79,8 +78,7 @@ for caveat in story.caveats:
 st.caption(f"{counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
            + (f", {counts['skipped']} skipped" if counts["skipped"] else "") + ". Worst first.")
 
-rank = {"fail": 0, "warn": 1, "pass": 2, "skipped": 3}
-for c in sorted(report.checks, key=lambda c: (rank.get(c.status, 4), -c.effect)):
+for c in worst_first(report.checks):
     with st.container(border=True):
         st.markdown(f"{ICON[c.status]} **{md(c.name)}** · {STATUS_WORDS[c.status]}")
         st.markdown(md(c.plain_summary if plain else c.summary))

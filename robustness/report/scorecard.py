@@ -37,7 +37,7 @@ from robustness.quality.results import to_json_safe
 __all__ = ["Check", "ReportConfig", "TrustReport", "build_report", "STATUSES"]
 
 STATUSES = ("pass", "warn", "fail", "skipped")
-_RANK = {"skipped": -1, "pass": 0, "warn": 1, "fail": 2}
+STATUS_RANK = {"skipped": -1, "pass": 0, "warn": 1, "fail": 2}  # worse is larger
 AREAS = ("Data quality", "Data drift", "Stress tests", "Explanation shift", "Performance", "Uncertainty")
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "shap", "evidently", "plotly", "streamlit", "skops",
             "onnxruntime")
@@ -123,7 +123,7 @@ class TrustReport:
     @property
     def verdict(self) -> str:
         judged = [c.status for c in self.checks if c.status != "skipped"]
-        return max(judged, key=_RANK.__getitem__) if judged else "pass"
+        return max(judged, key=STATUS_RANK.__getitem__) if judged else "pass"
 
     def check(self, name: str) -> Check:
         for c in self.checks:

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from robustness.report.scorecard import AREAS, TrustReport
+from robustness.report.scorecard import AREAS, STATUS_RANK, Check, TrustReport
 
-__all__ = ["AREA_PAGES", "AreaStatus", "Finding", "Story", "story_of", "STATUS_WORDS"]
-
-_RANK = {"fail": 2, "warn": 1, "pass": 0, "skipped": -1}
+__all__ = ["AREA_PAGES", "AreaStatus", "Finding", "Story", "story_of", "STATUS_WORDS", "worst_first"]
 
 #: The page (file in pages/) that shows each area.
 AREA_PAGES = {"Data quality": "drift.py", "Data drift": "drift.py", "Stress tests": "stress.py",
@@ -104,8 +102,7 @@ class Story:
 def story_of(report: TrustReport) -> Story:
     areas = tuple(AreaStatus(c.name, c.status, c.summary, c.plain_summary, AREA_PAGES.get(c.name, "report.py"))
                   for c in report.checks if c.name in AREAS)
-    ranked = sorted((c for c in report.checks if c.status in ("warn", "fail")),
-                    key=lambda c: (-_RANK[c.status], -c.effect, AREAS.index(c.name) if c.name in AREAS else 99))
+    ranked = [c for c in worst_first(report.checks) if c.status in ("warn", "fail")]
     findings = tuple(Finding(c.name, c.status, c.plain_summary, c.summary, _CONSEQUENCE.get(c.name, ""),
                              _NEXT_STEP.get(c.name, ""), float(c.effect), AREA_PAGES.get(c.name, "report.py"))
                      for c in ranked)
@@ -128,6 +125,12 @@ def story_of(report: TrustReport) -> Story:
     caveats = tuple(dict.fromkeys(str(c.metrics["caveat"]) for c in report.checks
                                   if isinstance(c.metrics, dict) and c.metrics.get("caveat")))
     return Story(verdict, sentence, areas, findings, next_step, caveats)
+
+
+def worst_first(checks) -> list[Check]:
+    """Checks ordered by severity (fail, warn, pass, skipped), then by effect on the model, then area order."""
+    return sorted(checks, key=lambda c: (-STATUS_RANK[c.status], -c.effect,
+                                         AREAS.index(c.name) if c.name in AREAS else len(AREAS)))
 
 
 def _join(items: list[str]) -> str:
