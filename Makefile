@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-fast lock browser clean
+.PHONY: setup run test test-fast lint typecheck lock browser clean
 
 setup: $(STAMP)
 
@@ -36,7 +36,12 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji poppler-utils >/dev/null; \
 	fi
 
-test: setup browser
+# Style and import order (ruff, configured in pyproject.toml): `ruff format .` and `ruff check --fix .` repair most.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup browser lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: setup

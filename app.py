@@ -16,10 +16,12 @@ streamlit_fixes.apply()  # before any upload: see dashboard/streamlit_fixes.py
 
 st.set_page_config(page_title="Robustness dashboard", page_icon="🛡️", layout="wide")
 
-navigation = st.navigation([
-    st.Page(str(PAGES_DIR / file), title=title, icon=icon, default=(i == 0))
-    for i, (file, title, icon) in enumerate(available_pages())
-])
+navigation = st.navigation(
+    [
+        st.Page(str(PAGES_DIR / file), title=title, icon=icon, default=(i == 0))
+        for i, (file, title, icon) in enumerate(available_pages())
+    ]
+)
 
 from dashboard.shared import init_state, show_failure, sidebar  # noqa: E402  (after the navigation: see above)
 from dashboard.story import reading_switch  # noqa: E402

@@ -60,8 +60,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 ADDRESS = "127.0.0.1"
 POLL_S = 0.05
@@ -151,8 +158,17 @@ class Server:
 
     def start(self) -> None:
         streamlit = ROOT / ".venv" / "bin" / "streamlit"
-        cmd = [str(streamlit) if streamlit.exists() else "streamlit", "run", "app.py", "--server.port",
-               str(self.port), "--server.address", ADDRESS, "--server.headless", "true"]
+        cmd = [
+            str(streamlit) if streamlit.exists() else "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            ADDRESS,
+            "--server.headless",
+            "true",
+        ]
         self._log = open(self.log_path, "w", encoding="utf-8")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
@@ -161,8 +177,10 @@ class Server:
         deadline = self.started + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the Streamlit server exited with code {self.proc.returncode} before answering "
-                                   f"{self.base}/_stcore/health. Server output:\n{tail(self.log_path)}")
+                raise RuntimeError(
+                    f"the Streamlit server exited with code {self.proc.returncode} before answering "
+                    f"{self.base}/_stcore/health. Server output:\n{tail(self.log_path)}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=1) as resp:
                     if resp.read().decode().strip() == "ok":
@@ -170,8 +188,10 @@ class Server:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the Streamlit server did not answer {self.base}/_stcore/health within "
-                                   f"{timeout:.0f} s. Server output:\n{tail(self.log_path)}")
+                raise RuntimeError(
+                    f"the Streamlit server did not answer {self.base}/_stcore/health within "
+                    f"{timeout:.0f} s. Server output:\n{tail(self.log_path)}"
+                )
             time.sleep(POLL_S)
 
     def cpu_seconds(self) -> float:
@@ -225,8 +245,16 @@ def describe(s: dict | None) -> str:
     return "; ".join(missing) or f"the run was never seen to start (path {s['path']})"
 
 
-def wait_ready(page: Page, t0: float, *, label: str, timeout: float, runs_before: int | None = None,
-               path: str | None = None, path_before: str | None = None) -> tuple[float, dict]:
+def wait_ready(
+    page: Page,
+    t0: float,
+    *,
+    label: str,
+    timeout: float,
+    runs_before: int | None = None,
+    path: str | None = None,
+    path_before: str | None = None,
+) -> tuple[float, dict]:
     """Seconds from ``t0`` until the page is ready (see the module's docstring) and its last state.
 
     ``runs_before``/``path_before``: the run counter and path before the click, so a finished state
@@ -239,8 +267,14 @@ def wait_ready(page: Page, t0: float, *, label: str, timeout: float, runs_before
             s = page.evaluate(STATE_JS)
         except PlaywrightError:  # navigating: the document is being replaced
             s = None
-        ok = s is not None and s["state"] == "notRunning" and bool(s["h1"] or s["metrics"]) \
-            and not s["spinners"] and not s["stale"] and not s["undrawn"]
+        ok = (
+            s is not None
+            and s["state"] == "notRunning"
+            and bool(s["h1"] or s["metrics"])
+            and not s["spinners"]
+            and not s["stale"]
+            and not s["undrawn"]
+        )
         if ok and path is not None and s["path"] != path:
             ok = False
         if ok and runs_before is not None:
@@ -266,8 +300,10 @@ def nav_link(page: Page, title: str):
     if link.count() == 0 and more.count():  # a long navigation shows "View more" first
         more.first.click()
     if link.count() == 0:
-        raise PageTimeout(f"no sidebar link labelled {title!r}: the navigation shows "
-                          f"{nav.locator('a[data-testid=stSidebarNavLink]').all_inner_texts()}")
+        raise PageTimeout(
+            f"no sidebar link labelled {title!r}: the navigation shows "
+            f"{nav.locator('a[data-testid=stSidebarNavLink]').all_inner_texts()}"
+        )
     return link.first
 
 
@@ -280,16 +316,19 @@ class Session:
         self.page = self.ctx.new_page()
         self.page.set_default_timeout(30_000)
         self.base, self.current, self.name = base, None, name
-        self.page.on("console", lambda m: m.type == "error" and console.append(
-            f"[{self.name} / {self.current}] console error: {m.text[:300]}"))
+        self.page.on(
+            "console",
+            lambda m: (
+                m.type == "error" and console.append(f"[{self.name} / {self.current}] console error: {m.text[:300]}")
+            ),
+        )
         self.page.on("pageerror", lambda e: console.append(f"[{self.name} / {self.current}] page error: {e}"[:400]))
 
     def open(self, query: str, first_title: str, timeout: float, t0: float | None = None) -> tuple[float, dict]:
         self.current = first_title
         t0 = time.monotonic() if t0 is None else t0
         self.page.goto(self.base + "/" + query, wait_until="commit")
-        return wait_ready(self.page, t0, label=f"{first_title} (opening the app)",
-                          timeout=timeout, path="/")
+        return wait_ready(self.page, t0, label=f"{first_title} (opening the app)", timeout=timeout, path="/")
 
     def visit(self, title: str, timeout: float) -> tuple[float, dict]:
         link = nav_link(self.page, title)
@@ -299,8 +338,9 @@ class Session:
         self.current = title
         t0 = time.monotonic()
         link.click()
-        return wait_ready(self.page, t0, label=title, timeout=timeout,
-                          runs_before=before[0], path=path, path_before=before[1])
+        return wait_ready(
+            self.page, t0, label=title, timeout=timeout, runs_before=before[0], path=path, path_before=before[1]
+        )
 
     def screenshot(self, what: str) -> str:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -329,8 +369,16 @@ def notes_of(s: dict) -> list[str]:
     return out
 
 
-def run_demo(browser, base: str, demo: str, pages: list[tuple[str, str]], wanted: set[str], timeout: float,
-             console: list[str], failures: list[str]) -> list[Visit]:
+def run_demo(
+    browser,
+    base: str,
+    demo: str,
+    pages: list[tuple[str, str]],
+    wanted: set[str],
+    timeout: float,
+    console: list[str],
+    failures: list[str],
+) -> list[Visit]:
     """Cold then warm visits of the wanted pages in one fresh session on ``demo``."""
     visits = {title: Visit(demo, title) for _, title in pages if title in wanted}
     first = pages[0][1]
@@ -358,14 +406,14 @@ def run_demo(browser, base: str, demo: str, pages: list[tuple[str, str]], wanted
         timed(first, "cold", lambda: sess.open(f"?scenario={quote(demo)}", first, timeout))
         for _, title in pages[1:]:
             if title in wanted:
-                timed(title, "cold", lambda: sess.visit(title, timeout))
+                timed(title, "cold", lambda title=title: sess.visit(title, timeout))
         for _, title in pages:
             if title not in wanted:
                 continue
             if sess.current == title:  # warm means coming back from another page
                 other = next(t for _, t in pages if t != title)
-                timed(other, "hop", lambda: sess.visit(other, timeout))
-            timed(title, "warm", lambda: sess.visit(title, timeout))
+                timed(other, "hop", lambda other=other: sess.visit(other, timeout))
+            timed(title, "warm", lambda title=title: sess.visit(title, timeout))
     finally:
         sess.close()
     return list(visits.values())
@@ -381,7 +429,9 @@ def main() -> int:
     parser.add_argument("--demos", help="comma-separated demo scenarios (default: all)")
     parser.add_argument("--pages", help="comma-separated page titles or file names (default: all)")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
-    parser.add_argument("--timeout", type=float, default=240.0, help="seconds a page may take before it counts as failed")
+    parser.add_argument(
+        "--timeout", type=float, default=240.0, help="seconds a page may take before it counts as failed"
+    )
     args = parser.parse_args()
 
     import streamlit.logger
@@ -416,8 +466,11 @@ def main() -> int:
     rows: list[Visit] = []
     first_s = idle_pct = None
     idle_runs = 0
-    print(f"{len(pages)} pages ({', '.join(t for _, t in pages)}); demos {', '.join(demos)}; "
-          f"{os.cpu_count()} cores, load average {load0[0]:.1f}", flush=True)
+    print(
+        f"{len(pages)} pages ({', '.join(t for _, t in pages)}); demos {', '.join(demos)}; "
+        f"{os.cpu_count()} cores, load average {load0[0]:.1f}",
+        flush=True,
+    )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -429,20 +482,26 @@ def main() -> int:
                 try:
                     first_s, _ = first.open("", pages[0][1], args.timeout, t0=server.started)
                 except (PageTimeout, PlaywrightError) as err:
-                    failures.append(f"first page: {str(err).splitlines()[0]}; screenshot {first.screenshot('first-page')}")
+                    failures.append(
+                        f"first page: {str(err).splitlines()[0]}; screenshot {first.screenshot('first-page')}"
+                    )
                     first_s = args.timeout
             finally:
                 first.close()
-            print(f"first page: server answered /_stcore/health at {health_s:.2f} s, "
-                  f"{pages[0][1]} ready at {first_s:.2f} s", flush=True)
+            print(
+                f"first page: server answered /_stcore/health at {health_s:.2f} s, "
+                f"{pages[0][1]} ready at {first_s:.2f} s",
+                flush=True,
+            )
 
             # 2. every page cold and warm on each demo, one fresh session per demo
             print(f"{'demo':<12} {'page':<24} {'cold_s':>7} {'warm_s':>7}  notes", flush=True)
             for demo in demos:
                 for v in run_demo(browser, server.base, demo, pages, wanted, args.timeout, console, failures):
                     rows.append(v)
-                    print(f"{v.demo:<12} {v.page:<24} {fmt(v.cold):>7} {fmt(v.warm):>7}  {'; '.join(v.notes)}",
-                          flush=True)
+                    print(
+                        f"{v.demo:<12} {v.page:<24} {fmt(v.cold):>7} {fmt(v.warm):>7}  {'; '.join(v.notes)}", flush=True
+                    )
 
             # 3. idle CPU: one tab on the first page, nothing happening
             idle = Session(browser, server.base, console, "idle")
@@ -455,8 +514,11 @@ def main() -> int:
                 cpu1, t1 = server.cpu_seconds(), time.monotonic()
                 idle_runs = idle.page.evaluate("() => window.__alRuns || 0") - runs0
                 idle_pct = 100.0 * (cpu1 - cpu0) / (t1 - t0)
-                print(f"idle: server CPU {cpu1 - cpu0:.2f} s over {t1 - t0:.1f} s = {idle_pct:.2f}% of one core "
-                      f"(script runs meanwhile: {idle_runs})", flush=True)
+                print(
+                    f"idle: server CPU {cpu1 - cpu0:.2f} s over {t1 - t0:.1f} s = {idle_pct:.2f}% of one core "
+                    f"(script runs meanwhile: {idle_runs})",
+                    flush=True,
+                )
             except (PageTimeout, PlaywrightError) as err:
                 failures.append(f"idle measurement: {str(err).splitlines()[0]}")
             finally:
@@ -478,13 +540,20 @@ def main() -> int:
         for f in failures:
             print("FAILED: " + f)
     load1 = os.getloadavg()
-    print(f"whole run: {time.monotonic() - begin:.0f} s; load average {load0[0]:.1f} at the start, "
-          f"{load1[0]:.1f} at the end ({os.cpu_count()} cores)")
+    print(
+        f"whole run: {time.monotonic() - begin:.0f} s; load average {load0[0]:.1f} at the start, "
+        f"{load1[0]:.1f} at the end ({os.cpu_count()} cores)"
+    )
     cold = max((v.cold for v in rows if v.cold is not None), default=float("nan"))
     warm = max((v.warm for v in rows if v.warm is not None), default=float("nan"))
     result = {"first_page_s": first_s, "cold_max_s": cold, "warm_max_s": warm, "idle_cpu_pct": idle_pct}
-    print("goals: " + ", ".join(
-        f"{k} <= {g:g} ({'met' if result[k] is not None and result[k] <= g else 'MISSED'})" for k, g in GOALS.items()))
+    print(
+        "goals: "
+        + ", ".join(
+            f"{k} <= {g:g} ({'met' if result[k] is not None and result[k] <= g else 'MISSED'})"
+            for k, g in GOALS.items()
+        )
+    )
     print(" ".join(f"{k}={float('nan') if v is None else v:.2f}" for k, v in result.items()))
     return 1 if failures else 0
 

@@ -115,8 +115,11 @@ def main() -> None:
                 seconds = time.perf_counter() - start
             drifted = sorted(f.feature for f in res.features if f.drifted)
             runs.append((n, seconds, mem.peak))
-            print(f"{'dask':<8} {2 * n:>12,} {seconds:>8.1f} {2 * n / seconds:>12,.0f} {mem.peak / 1e6:>8.0f}  "
-                  f"{', '.join(drifted)}", flush=True)
+            print(
+                f"{'dask':<8} {2 * n:>12,} {seconds:>8.1f} {2 * n / seconds:>12,.0f} {mem.peak / 1e6:>8.0f}  "
+                f"{', '.join(drifted)}",
+                flush=True,
+            )
         client.close()
         n = sizes[0]
         with PeakMemory() as mem:
@@ -126,8 +129,11 @@ def main() -> None:
             res = drift(ref, cur)
             seconds = time.perf_counter() - start
         drifted = sorted(f.feature for f in res.features if f.drifted)
-        print(f"{'memory':<8} {2 * n:>12,} {seconds:>8.1f} {2 * n / seconds:>12,.0f} {mem.peak / 1e6:>8.0f}  "
-              f"{', '.join(drifted)}", flush=True)
+        print(
+            f"{'memory':<8} {2 * n:>12,} {seconds:>8.1f} {2 * n / seconds:>12,.0f} {mem.peak / 1e6:>8.0f}  "
+            f"{', '.join(drifted)}",
+            flush=True,
+        )
     finally:
         if not args.data:
             shutil.rmtree(tmp, ignore_errors=True)

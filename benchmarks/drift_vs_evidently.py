@@ -103,16 +103,22 @@ def run_evidently(ref: pd.DataFrame, cur: pd.DataFrame) -> dict[str, dict]:
     from evidently.presets import DataDriftPreset
 
     k = kinds(ref)
-    definition = DataDefinition(numerical_columns=[c for c, v in k.items() if v == "numerical"],
-                                categorical_columns=[c for c, v in k.items() if v == "categorical"])
-    snapshot = Report([DataDriftPreset(num_threshold=0.05, cat_threshold=0.05)]).run(Dataset.from_pandas(cur, data_definition=definition),
-                                               Dataset.from_pandas(ref, data_definition=definition))
+    definition = DataDefinition(
+        numerical_columns=[c for c, v in k.items() if v == "numerical"],
+        categorical_columns=[c for c, v in k.items() if v == "categorical"],
+    )
+    snapshot = Report([DataDriftPreset(num_threshold=0.05, cat_threshold=0.05)]).run(
+        Dataset.from_pandas(cur, data_definition=definition), Dataset.from_pandas(ref, data_definition=definition)
+    )
     out = {}
     for m in snapshot.dict()["metrics"]:
         cfg = m.get("config", {})
         if cfg.get("type", "").endswith("ValueDrift"):
-            out[cfg["column"]] = {"test": cfg["method"], "score": float(m["value"]),
-                                  "drifted": float(m["value"]) >= float(cfg["threshold"])}
+            out[cfg["column"]] = {
+                "test": cfg["method"],
+                "score": float(m["value"]),
+                "drifted": float(m["value"]) >= float(cfg["threshold"]),
+            }
     return out
 
 
@@ -132,9 +138,21 @@ def worker(engine: str, rows: int) -> None:
     columns = run_evidently(ref, cur) if engine == "evidently" else run_ours(ref, cur, infer=engine == "ours+infer")
     seconds = time.perf_counter() - t0
     peak = _status("VmHWM")
-    print(json.dumps({"engine": engine, "rows": rows, "seconds": seconds, "data": data_bytes,
-                      "rss_imports": rss_imports, "rss_before": rss_before, "peak": peak,
-                      "peak_exact": exact, "columns": columns}))
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "rows": rows,
+                "seconds": seconds,
+                "data": data_bytes,
+                "rss_imports": rss_imports,
+                "rss_before": rss_before,
+                "peak": peak,
+                "peak_exact": exact,
+                "columns": columns,
+            }
+        )
+    )
 
 
 # -- the comparison ---------------------------------------------------------------------------------
@@ -164,28 +182,37 @@ def main(argv: list[str] | None = None) -> None:
     sizes = sorted(args.rows)
     engines = ["ours"] + ([] if args.no_infer else ["ours+infer"]) + ["evidently"]
     runs: dict[tuple[str, int], dict] = {}
-    print(f"{'rows':>10}  {'engine':<11} {'time_s':>8} {'data_MB':>8} {'peak_MB':>8} {'extra_MB':>9} "
-          f"{'extra/data':>10} {'used/data':>9} {'drifted':>8}", flush=True)
+    print(
+        f"{'rows':>10}  {'engine':<11} {'time_s':>8} {'data_MB':>8} {'peak_MB':>8} {'extra_MB':>9} "
+        f"{'extra/data':>10} {'used/data':>9} {'drifted':>8}",
+        flush=True,
+    )
     for rows in sizes:
         for engine in engines:
             r = runs[(engine, rows)] = _spawn(engine, rows)
             extra = r["peak"] - r["rss_before"]
             drifted = sum(c["drifted"] for c in r["columns"].values())
             used = (r["peak"] - r["rss_imports"]) / r["data"]
-            print(f"{rows:>10,}  {engine:<11} {r['seconds']:>8.2f} {_mb(r['data']):>8} {_mb(r['peak']):>8} "
-                  f"{_mb(extra):>9} {extra / r['data']:>10.2f} {used:>9.2f} {drifted:>4}/{len(r['columns'])}",
-                  flush=True)
+            print(
+                f"{rows:>10,}  {engine:<11} {r['seconds']:>8.2f} {_mb(r['data']):>8} {_mb(r['peak']):>8} "
+                f"{_mb(extra):>9} {extra / r['data']:>10.2f} {used:>9.2f} {drifted:>4}/{len(r['columns'])}",
+                flush=True,
+            )
     print()
     for rows in sizes:
         ours, theirs = runs[("ours", rows)]["columns"], runs[("evidently", rows)]["columns"]
         same = sum(ours[c]["drifted"] == theirs[c]["drifted"] for c in theirs)
         diff = max(abs(ours[c]["score"] - theirs[c]["score"]) for c in theirs)
         tests = sorted({(ours[c]["test"], theirs[c]["test"]) for c in theirs})
-        print(f"{rows:>10,} rows: same verdict on {same}/{len(theirs)} columns, max |score difference| "
-              f"{diff:.2e}; tests (ours, evidently): {tests}")
-        print(f"{'':>10}  time: ours {runs[('ours', rows)]['seconds']:.2f} s, evidently "
-              f"{runs[('evidently', rows)]['seconds']:.2f} s, speedup "
-              f"{runs[('evidently', rows)]['seconds'] / runs[('ours', rows)]['seconds']:.1f}x")
+        print(
+            f"{rows:>10,} rows: same verdict on {same}/{len(theirs)} columns, max |score difference| "
+            f"{diff:.2e}; tests (ours, evidently): {tests}"
+        )
+        print(
+            f"{'':>10}  time: ours {runs[('ours', rows)]['seconds']:.2f} s, evidently "
+            f"{runs[('evidently', rows)]['seconds']:.2f} s, speedup "
+            f"{runs[('evidently', rows)]['seconds'] / runs[('ours', rows)]['seconds']:.1f}x"
+        )
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
         ratio = runs[("ours", hi)]["seconds"] / runs[("ours", lo)]["seconds"]

@@ -92,9 +92,18 @@ def overhead_case(name: str, config: ExplainConfig, repeats: int) -> dict:
     if raw.shape[-1] == 2 and expl.values.shape[-1] == 1:
         raw = raw[..., 1:]
     diff = float(np.abs(raw.sum(axis=1) - expl.values.sum(axis=1)).max())
-    return {"case": name, "estimator": type(s.model[-1]).__name__, "data": len(s.current), "rows": expl.n_rows,
-            "outputs": len(expl.outputs), "ours": best_ours, "direct": best_direct,
-            "ratio": best_ours / best_direct, "diff": diff, "additivity": expl.additivity_max_error}
+    return {
+        "case": name,
+        "estimator": type(s.model[-1]).__name__,
+        "data": len(s.current),
+        "rows": expl.n_rows,
+        "outputs": len(expl.outputs),
+        "ours": best_ours,
+        "direct": best_direct,
+        "ratio": best_ours / best_direct,
+        "diff": diff,
+        "additivity": expl.additivity_max_error,
+    }
 
 
 def growth_case(sizes: tuple[int, ...], config: ExplainConfig, repeats: int) -> list[dict]:
@@ -112,7 +121,7 @@ def growth_case(sizes: tuple[int, ...], config: ExplainConfig, repeats: int) -> 
     for _ in range(repeats):
         for n in sizes:  # interleaved
             for v, run in variants.items():
-                t, expl = timed(lambda: run(frames[n]))
+                t, expl = timed(lambda run=run, n=n: run(frames[n]))
                 best[v, n] = min(best[v, n], t)
                 rows[n] = expl.n_rows
     return [{"data": n, "rows": rows[n], "own": best["own", n], "ref": best["ref", n]} for n in sizes]
@@ -125,15 +134,21 @@ def main() -> None:
     args = parser.parse_args()
     config = ExplainConfig()
 
-    print(f"{'case':<10} {'estimator':<28} {'data':>7} {'rows':>5} {'outputs':>7} {'ours_s':>8} {'direct_s':>9} "
-          f"{'overhead':>9} {'max|diff|':>10} {'additivity':>10}", flush=True)
+    print(
+        f"{'case':<10} {'estimator':<28} {'data':>7} {'rows':>5} {'outputs':>7} {'ours_s':>8} {'direct_s':>9} "
+        f"{'overhead':>9} {'max|diff|':>10} {'additivity':>10}",
+        flush=True,
+    )
     cases = []
     for name in ("credit", "machines"):
         r = overhead_case(name, config, args.repeats)
         cases.append(r)
-        print(f"{r['case']:<10} {r['estimator']:<28} {r['data']:>7,} {r['rows']:>5} {r['outputs']:>7} "
-              f"{r['ours']:>8.3f} {r['direct']:>9.3f} {r['ratio']:>9.2f} {r['diff']:>10.1e} "
-              f"{r['additivity']:>10.1e}", flush=True)
+        print(
+            f"{r['case']:<10} {r['estimator']:<28} {r['data']:>7,} {r['rows']:>5} {r['outputs']:>7} "
+            f"{r['ours']:>8.3f} {r['direct']:>9.3f} {r['ratio']:>9.2f} {r['diff']:>10.1e} "
+            f"{r['additivity']:>10.1e}",
+            flush=True,
+        )
     overhead = max(r["ratio"] for r in cases)
 
     print(f"\n{'growth':<10} {'data':>10} {'rows':>5} {'explain(data)_s':>16} {'with_reference_s':>17}", flush=True)
@@ -141,8 +156,11 @@ def main() -> None:
     grown = growth_case(sizes, config, args.repeats)
     for g in grown:
         print(f"{'credit':<10} {g['data']:>10,} {g['rows']:>5} {g['own']:>16.3f} {g['ref']:>17.3f}", flush=True)
-    print(f"{'ratio':<10} {'':>10} {'':>5} {grown[-1]['own'] / grown[0]['own']:>16.2f} "
-          f"{grown[-1]['ref'] / grown[0]['ref']:>17.2f}", flush=True)
+    print(
+        f"{'ratio':<10} {'':>10} {'':>5} {grown[-1]['own'] / grown[0]['own']:>16.2f} "
+        f"{grown[-1]['ref'] / grown[0]['ref']:>17.2f}",
+        flush=True,
+    )
     growth = grown[-1]["own"] / grown[0]["own"]
     print(f"overhead={overhead:.2f} growth={growth:.2f}")
 

@@ -76,13 +76,20 @@ def main() -> None:
     s = load_scenario("credit")
     big_ref = _credit_frame(np.random.default_rng(1), args.rows, current=False)
     big_cur = _credit_frame(np.random.default_rng(2), args.rows, current=True)
-    big = build_workspace(table_from_frame(big_ref, f"reference {args.rows // 1000}k"),
-                          table_from_frame(big_cur, f"current {args.rows // 1000}k"), s.roles,
-                          model=from_estimator(s.model, source="demo"), model_name="credit demo model",
-                          model_sha256="0" * 64)
+    big = build_workspace(
+        table_from_frame(big_ref, f"reference {args.rows // 1000}k"),
+        table_from_frame(big_cur, f"current {args.rows // 1000}k"),
+        s.roles,
+        model=from_estimator(s.model, source="demo"),
+        model_name="credit demo model",
+        model_sha256="0" * 64,
+    )
     cases = [("credit demo", scenario_workspace("credit")), (f"credit {args.rows // 1000}k", big)]
-    print(f"{'case':<13} {'rows/side':>10} {'ours_s':>7} {'pdf_s':>6} {'ours_html':>10} {'evid_s':>7} "
-          f"{'evid_html':>11} {'ratio':>6}  verdict", flush=True)
+    print(
+        f"{'case':<13} {'rows/side':>10} {'ours_s':>7} {'pdf_s':>6} {'ours_html':>10} {'evid_s':>7} "
+        f"{'evid_html':>11} {'ratio':>6}  verdict",
+        flush=True,
+    )
     ratios = []
     for name, ws in cases:
         t, size, pdf_s, verdict = ours(ws, not args.no_pdf)
@@ -90,8 +97,11 @@ def main() -> None:
         ratio = size / esize
         ratios.append(ratio)
         pdf_txt = "-" if pdf_s is None else f"{pdf_s:.1f}"
-        print(f"{name:<13} {len(ws.current.frame):>10,} {t:>7.1f} {pdf_txt:>6} {size / 1e6:>8.2f}MB {et:>7.1f} "
-              f"{esize / 1e6:>9.2f}MB {ratio:>6.3f}  {verdict}", flush=True)
+        print(
+            f"{name:<13} {len(ws.current.frame):>10,} {t:>7.1f} {pdf_txt:>6} {size / 1e6:>8.2f}MB {et:>7.1f} "
+            f"{esize / 1e6:>9.2f}MB {ratio:>6.3f}  {verdict}",
+            flush=True,
+        )
     print(f"html_size_ratio_vs_evidently={max(ratios):.3f}")
 
 

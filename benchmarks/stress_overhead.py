@@ -87,9 +87,19 @@ def measure(name, model, data, reference, kinds, config, repeats):
     run_stress(rec, data, target="default", reference=reference, kinds=kinds, config=config)
     rows = sum(len(X) for _, X in rec.calls)
     cells = sum(1 for r in result.results if r.severity > 0) + len(result.feature_sensitivity)
-    return {"case": name, "data": len(data), "sampled": result.n_rows, "cells": cells, "calls": len(rec.calls),
-            "rows": rows, "suite": best_suite, "model": best_model, "overhead": best_suite / best_model,
-            "verdict": result.verdict, "score": result.score}
+    return {
+        "case": name,
+        "data": len(data),
+        "sampled": result.n_rows,
+        "cells": cells,
+        "calls": len(rec.calls),
+        "rows": rows,
+        "suite": best_suite,
+        "model": best_model,
+        "overhead": best_suite / best_model,
+        "verdict": result.verdict,
+        "score": result.score,
+    }
 
 
 def main() -> None:
@@ -109,15 +119,20 @@ def main() -> None:
         ("credit full", s.current, StressConfig(max_rows=len(s.current))),
         (f"credit {args.rows // 1000}k", big, StressConfig(max_rows=len(big))),
     ]
-    print(f"{'case':<13} {'data':>8} {'sampled':>8} {'cells':>6} {'calls':>6} {'rows_scored':>12} "
-          f"{'suite_s':>8} {'model_s':>8} {'overhead':>9}  verdict", flush=True)
+    print(
+        f"{'case':<13} {'data':>8} {'sampled':>8} {'cells':>6} {'calls':>6} {'rows_scored':>12} "
+        f"{'suite_s':>8} {'model_s':>8} {'overhead':>9}  verdict",
+        flush=True,
+    )
     runs = []
     for name, data, config in cases:
         r = measure(name, model, data, s.reference, kinds, config, args.repeats)
         runs.append(r)
-        print(f"{r['case']:<13} {r['data']:>8,} {r['sampled']:>8,} {r['cells']:>6} {r['calls']:>6} {r['rows']:>12,} "
-              f"{r['suite']:>8.2f} {r['model']:>8.2f} {r['overhead']:>9.2f}  {r['verdict']} ({r['score']:.1f})",
-              flush=True)
+        print(
+            f"{r['case']:<13} {r['data']:>8,} {r['sampled']:>8,} {r['cells']:>6} {r['calls']:>6} {r['rows']:>12,} "
+            f"{r['suite']:>8.2f} {r['model']:>8.2f} {r['overhead']:>9.2f}  {r['verdict']} ({r['score']:.1f})",
+            flush=True,
+        )
     judged = [r for r in runs if r["case"] != "credit full"]
     print(f"overhead={max(r['overhead'] for r in judged):.2f}")
 

@@ -14,8 +14,7 @@ from robustness.plots import drift as dplots
 from robustness.plots import drift_context as cplots
 from robustness.workspace import Workspace
 
-SECTIONS = ["Columns", "Data quality", "Multivariate", "Predictions & target", "Over time",
-            "Does it matter?", "Export"]
+SECTIONS = ["Columns", "Data quality", "Multivariate", "Predictions & target", "Over time", "Does it matter?", "Export"]
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
 
 
@@ -32,8 +31,11 @@ def metrics_row(result, target) -> None:
     d = result.dataset
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Columns drifted", f"{d.n_drifted} of {d.n_columns}")
-    c2.metric("Share of columns drifted", f"{d.drifted_share:.0%}",
-              help=f"The dataset as a whole counts as drifted from {d.share_threshold:.0%} of the tested columns.")
+    c2.metric(
+        "Share of columns drifted",
+        f"{d.drifted_share:.0%}",
+        help=f"The dataset as a whole counts as drifted from {d.share_threshold:.0%} of the tested columns.",
+    )
     if target is not None:
         c3.metric(f"Target '{target.feature}'", "drifted" if target.drifted else "no drift")
     c4.metric("Not tested", sum(f.status != "ok" for f in result.features))
@@ -53,10 +55,15 @@ def summary(ws: Workspace, result, target, config_key: str) -> None:
     drifted = sorted((f for f in result.features if f.drifted), key=lambda f: -(f.effect_size or 0))
     if drifted:
         plain = plain_words()
-        st.markdown("**Drifted columns**, largest effect first:\n" + "\n".join(
-            f"- **{md(f.feature)}**" + ("" if plain else f" ({f.test}, effect {_f(f.effect_size)})") + f": {md(f.message)}"
-            for f in drifted
-        ))
+        st.markdown(
+            "**Drifted columns**, largest effect first:\n"
+            + "\n".join(
+                f"- **{md(f.feature)}**"
+                + ("" if plain else f" ({f.test}, effect {_f(f.effect_size)})")
+                + f": {md(f.message)}"
+                for f in drifted
+            )
+        )
     else:
         st.markdown("No column drifted beyond its threshold.")
     if ws.has_model:
@@ -81,12 +88,23 @@ def render_section(section: str, ws: Workspace, result, target, config_key: str)
 
 
 def results_table(features) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"column": f.feature, "kind": f.kind.value, "test": f.test, "statistic": f.statistic,
-         "p-value": f.p_value, "effect size": f.effect_size, "threshold": f.threshold,
-         "drifted": f.drifted, "status": f.status, "note": f.message}
-        for f in features
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "column": f.feature,
+                "kind": f.kind.value,
+                "test": f.test,
+                "statistic": f.statistic,
+                "p-value": f.p_value,
+                "effect size": f.effect_size,
+                "threshold": f.threshold,
+                "drifted": f.drifted,
+                "status": f.status,
+                "note": f.message,
+            }
+            for f in features
+        ]
+    )
 
 
 RESULT_COLUMNS = {
@@ -100,30 +118,45 @@ RESULT_COLUMNS = {
 def columns_tab(ws: Workspace, result) -> None:
     order = sorted(result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
     names = [f.feature for f in order]
-    choice = st.selectbox("Column", names, key="drift_column",
-                          format_func=lambda n: f"{n} {'🔴' if result.feature(n).drifted else ''}")
+    choice = st.selectbox(
+        "Column", names, key="drift_column", format_func=lambda n: f"{n} {'🔴' if result.feature(n).drifted else ''}"
+    )
     f = result.feature(choice)
     profile = result.profiles.get(choice)
     if f.status != "ok":
         st.warning(md(f"{choice} was not tested: {f.message}"))
     elif plain_words():
-        st.markdown(md(("Changed between reference and current. " if f.drifted else "No significant change. ")
-                       + f.message))
+        st.markdown(
+            md(("Changed between reference and current. " if f.drifted else "No significant change. ") + f.message)
+        )
     else:
         pv = "" if f.p_value is None else f", p-value {_f(f.p_value)} (Benjamini–Hochberg adjusted)"
-        st.markdown(md(f"{f.test}: statistic {_f(f.statistic)}{pv}, effect size {_f(f.effect_size)}, "
-                       f"threshold {_f(f.threshold)} -> {'drifted' if f.drifted else 'no drift'}. {f.message}"))
+        st.markdown(
+            md(
+                f"{f.test}: statistic {_f(f.statistic)}{pv}, effect size {_f(f.effect_size)}, "
+                f"threshold {_f(f.threshold)} -> {'drifted' if f.drifted else 'no drift'}. {f.message}"
+            )
+        )
     if profile is not None:
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(dplots.column_distribution(profile, f, reference_name=ws.reference.name,
-                                                       current_name=ws.current.name), width="stretch")
+            st.plotly_chart(
+                dplots.column_distribution(profile, f, reference_name=ws.reference.name, current_name=ws.current.name),
+                width="stretch",
+            )
         if profile.ecdf_x:
             with right:
-                st.plotly_chart(dplots.column_ecdf(profile, reference_name=ws.reference.name,
-                                                   current_name=ws.current.name), width="stretch")
-    st.dataframe(results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS,
-                 height=table_height(len(order)))
+                st.plotly_chart(
+                    dplots.column_ecdf(profile, reference_name=ws.reference.name, current_name=ws.current.name),
+                    width="stretch",
+                )
+    st.dataframe(
+        results_table(order),
+        hide_index=True,
+        width="stretch",
+        column_config=RESULT_COLUMNS,
+        height=table_height(len(order)),
+    )
     if len(order) > MAX_TABLE_ROWS:
         st.caption(f"{len(order) - MAX_TABLE_ROWS} more rows: scroll the table.")
 
@@ -136,21 +169,36 @@ def quality_tab(ws: Workspace) -> None:
         st.success("No data-quality problem found between the two files.")
     for finding in shown:
         icon = STATUS_ICON.get(finding.status, "")
-        with st.expander(f"{icon} {finding.check.replace('_', ' ')}"
-                         + (f" · {finding.column}" if finding.column else ""), expanded=finding.status == "fail"):
+        with st.expander(
+            f"{icon} {finding.check.replace('_', ' ')}" + (f" · {finding.column}" if finding.column else ""),
+            expanded=finding.status == "fail",
+        ):
             st.markdown(md(finding.message))
             if finding.examples:
                 st.caption("Example rows")
                 st.dataframe(pd.DataFrame(list(finding.examples)), hide_index=True, width="stretch")
-    st.dataframe(pd.DataFrame([
-        {"column": c.name, "kind": c.kind.value, "status": c.status,
-         "missing % (reference)": None if c.missing_reference is None else round(100 * c.missing_reference, 2),
-         "missing % (current)": None if c.missing_current is None else round(100 * c.missing_current, 2),
-         "out of range %": None if c.out_of_range_share is None else round(100 * c.out_of_range_share, 2),
-         "new categories": c.new_categories, "vanished categories": c.vanished_categories,
-         "constant": c.constant}
-        for c in report.columns
-    ]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "column": c.name,
+                    "kind": c.kind.value,
+                    "status": c.status,
+                    "missing % (reference)": None
+                    if c.missing_reference is None
+                    else round(100 * c.missing_reference, 2),
+                    "missing % (current)": None if c.missing_current is None else round(100 * c.missing_current, 2),
+                    "out of range %": None if c.out_of_range_share is None else round(100 * c.out_of_range_share, 2),
+                    "new categories": c.new_categories,
+                    "vanished categories": c.vanished_categories,
+                    "constant": c.constant,
+                }
+                for c in report.columns
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def multivariate_tab(ws: Workspace) -> None:
@@ -180,34 +228,53 @@ def predictions_tab(ws: Workspace, config_key: str) -> None:
         st.info("No model and no prediction columns are loaded, so output drift cannot be measured.")
     else:
         (st.error if preds.drifted else st.success)(md(preds.message))
-        st.dataframe(results_table(preds.features), hide_index=True, width="stretch",
-                     column_config=RESULT_COLUMNS)
+        st.dataframe(results_table(preds.features), hide_index=True, width="stretch", column_config=RESULT_COLUMNS)
     st.subheader("The target")
     if target is None:
         st.info("No target column is marked (Model & data page).")
     else:
         (st.error if target.drifted else st.info)(md(target.message))
         if target.classes:
-            st.dataframe(pd.DataFrame({"class": list(target.classes),
-                                       "share in reference": list(target.reference_shares),
-                                       "share in current": list(target.current_shares)}),
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "class": list(target.classes),
+                        "share in reference": list(target.reference_shares),
+                        "share in current": list(target.current_shares),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def over_time_tab(ws: Workspace, config_key: str) -> None:
     has_time = ws.roles.timestamp is not None
     c1, c2 = st.columns(2)
     modes = ["period", "size"] if has_time else ["size"]
-    mode = c1.radio("Windows", modes, horizontal=True, key="drift_window_mode",
-                    format_func=lambda m: "by calendar period" if m == "period" else "by number of rows")
+    mode = c1.radio(
+        "Windows",
+        modes,
+        horizontal=True,
+        key="drift_window_mode",
+        format_func=lambda m: "by calendar period" if m == "period" else "by number of rows",
+    )
     if mode == "period":
-        period = c2.selectbox("Period", ["D", "W", "M"], index=1, key="drift_period",
-                              format_func={"D": "day", "W": "week", "M": "month"}.get)
+        period = c2.selectbox(
+            "Period",
+            ["D", "W", "M"],
+            index=1,
+            key="drift_period",
+            format_func={"D": "day", "W": "week", "M": "month"}.get,
+        )
         size = None
     else:
         default = max(100, len(ws.current.frame) // 10)
-        size = int(c2.number_input("Rows per window", 30, max(30, len(ws.current.frame)), value=default,
-                                   step=50, key="drift_window_size"))
+        size = int(
+            c2.number_input(
+                "Rows per window", 30, max(30, len(ws.current.frame)), value=default, step=50, key="drift_window_size"
+            )
+        )
         period = None
     if not has_time:
         st.caption("No timestamp column is marked: windows follow the row order of the current file.")
@@ -239,39 +306,63 @@ def over_time_tab(ws: Workspace, config_key: str) -> None:
 
 def impact_tab(ws: Workspace, config_key: str) -> None:
     if not ws.has_model:
-        st.info("Whether a drift matters depends on how much the model relies on the column, which needs "
-                "a model file (predictions read from columns cannot be re-scored).")
+        st.info(
+            "Whether a drift matters depends on how much the model relies on the column, which needs "
+            "a model file (predictions read from columns cannot be re-scored)."
+        )
         return
     impact = cache.cached_impact(ws, ws.key(), config_key)
     if impact.status != "ok":
         st.warning(md(impact.message))
         return
     st.markdown(md(impact.message))
-    st.caption(md(f"Reliance: {impact.method} ({impact.scoring}) when each column is shuffled, on "
-                  f"{impact.n_rows_used:,} reference rows × {impact.n_repeats} repeats (seed {impact.seed})."))
+    st.caption(
+        md(
+            f"Reliance: {impact.method} ({impact.scoring}) when each column is shuffled, on "
+            f"{impact.n_rows_used:,} reference rows × {impact.n_repeats} repeats (seed {impact.seed})."
+        )
+    )
     st.plotly_chart(cplots.impact_ranking(impact), width="stretch")
-    st.dataframe(pd.DataFrame([
-        {"column": it.feature, "effect size": it.effect_size, "drifted": it.drifted,
-         "reliance %": round(100 * it.reliance, 1), "impact": it.impact, "used by model": it.used_by_model}
-        for it in impact.items
-    ]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "column": it.feature,
+                    "effect size": it.effect_size,
+                    "drifted": it.drifted,
+                    "reliance %": round(100 * it.reliance, 1),
+                    "impact": it.impact,
+                    "used by model": it.used_by_model,
+                }
+                for it in impact.items
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def export_tab(ws: Workspace, result, target, config_key: str) -> None:
     payload = result.to_dict()
     payload["reference"], payload["current"] = ws.reference.name, ws.current.name
-    st.download_button("Download drift result (JSON)", json.dumps(payload, indent=2, allow_nan=False),
-                       file_name="drift.json", mime="application/json")
-    st.markdown("**Evidently report.** The same columns, tests and thresholds as an Evidently "
-                "DataDriftPreset report, for teams that already use Evidently. Its HTML embeds the raw "
-                "values of every column.")
+    st.download_button(
+        "Download drift result (JSON)",
+        json.dumps(payload, indent=2, allow_nan=False),
+        file_name="drift.json",
+        mime="application/json",
+    )
+    st.markdown(
+        "**Evidently report.** The same columns, tests and thresholds as an Evidently "
+        "DataDriftPreset report, for teams that already use Evidently. Its HTML embeds the raw "
+        "values of every column."
+    )
     if st.button("Build the Evidently report", key="build_evidently"):
         st.session_state["evidently_for"] = (ws.key(), config_key)
     if st.session_state.get("evidently_for") == (ws.key(), config_key):
         export = cache.cached_evidently(ws, ws.key(), config_key)
         st.caption(md(export.note))
         c1, c2 = st.columns(2)
-        c1.download_button("Download Evidently HTML", export.html, file_name="evidently_drift.html",
-                           mime="text/html")
-        c2.download_button("Download Evidently JSON", export.json, file_name="evidently_drift.json",
-                           mime="application/json")
+        c1.download_button("Download Evidently HTML", export.html, file_name="evidently_drift.html", mime="text/html")
+        c2.download_button(
+            "Download Evidently JSON", export.json, file_name="evidently_drift.json", mime="application/json"
+        )

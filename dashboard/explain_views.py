@@ -29,8 +29,11 @@ def method_name(method: str) -> str:
 
 def permutation_wait(expl_or_method) -> str:
     method = getattr(expl_or_method, "method", expl_or_method)
-    return (" The Permutation explainer's first use compiles numba code, which takes about 6–10 s."
-            if method == "permutation" else "")
+    return (
+        " The Permutation explainer's first use compiles numba code, which takes about 6–10 s."
+        if method == "permutation"
+        else ""
+    )
 
 
 # ------------------------------------------------------------------ summary
@@ -45,8 +48,11 @@ def info_box(ws: Workspace, expl: Explanation) -> None:
         outputs = f" of class '{info.outputs[0]}'"
     else:
         outputs = f", one set per class ({', '.join(info.outputs)})"
-    background = (f"{info.background_rows:,} reference rows" if info.background_rows
-                  else "none (Tree SHAP uses the trees' own training coverage)")
+    background = (
+        f"{info.background_rows:,} reference rows"
+        if info.background_rows
+        else "none (Tree SHAP uses the trees' own training coverage)"
+    )
     perms = f" · permutations per row: {info.permutations}" if info.permutations else ""
     st.info(
         f"**Explainer: {method_name(info.method)}**, {md(info.algorithm)}.  \n"
@@ -57,12 +63,16 @@ def info_box(ws: Workspace, expl: Explanation) -> None:
         f"**background:** {md(background)}{perms} · **time:** {expl.seconds:.2f} s"
     )
     if not expl.additive:
-        st.warning(f"The attributions do not add up to the model's output: base value + sum of contributions "
-                   f"differs from the output by up to {expl.additivity_max_error:.3g} ({md(info.scale)}). "
-                   "Treat the numbers below with care; a higher permutation budget may help.")
+        st.warning(
+            f"The attributions do not add up to the model's output: base value + sum of contributions "
+            f"differs from the output by up to {expl.additivity_max_error:.3g} ({md(info.scale)}). "
+            "Treat the numbers below with care; a higher permutation budget may help."
+        )
     else:
-        st.caption(f"Additivity checked: base value + contributions = the model's own output on every explained row "
-                   f"(max error {expl.additivity_max_error:.1e}).")
+        st.caption(
+            f"Additivity checked: base value + contributions = the model's own output on every explained row "
+            f"(max error {expl.additivity_max_error:.1e})."
+        )
     for note in expl.notes:
         if not note.startswith("Explained a seeded uniform sample"):  # already in the box
             st.caption(md(note))
@@ -88,8 +98,9 @@ def _classifier(expl: Explanation) -> bool:
     return tuple(expl.outputs) != ("prediction",)
 
 
-def _output_picker(expl: Explanation, key: str, *, first: str | None = None, default: str | None = None,
-                   narrow: bool = False):
+def _output_picker(
+    expl: Explanation, key: str, *, first: str | None = None, default: str | None = None, narrow: bool = False
+):
     """A class selector for multiclass models (binary and regression: the one output, no widget).
     ``first``: an extra option meaning "no single class" (returned as None)."""
     if len(expl.outputs) <= 1:
@@ -97,8 +108,13 @@ def _output_picker(expl: Explanation, key: str, *, first: str | None = None, def
     options = ([first] if first else []) + list(expl.outputs)
     index = options.index(default) if default in options else 0
     where = st.columns(3)[0] if narrow else st
-    choice = where.selectbox("Class", options, index=index, key=key,
-                             help="Multiclass models are explained per class: each class has its own contributions.")
+    choice = where.selectbox(
+        "Class",
+        options,
+        index=index,
+        key=key,
+        help="Multiclass models are explained per class: each class has its own contributions.",
+    )
     return None if choice == first else choice
 
 
@@ -112,8 +128,9 @@ def _feature_order(expl: Explanation) -> list[str]:
 
 
 def _values_table(row, output: int) -> pd.DataFrame:
-    return pd.DataFrame([{"column": f, "value": eplots.format_value(v), "contribution": c}
-                         for f, v, c in row.contributions(output)])
+    return pd.DataFrame(
+        [{"column": f, "value": eplots.format_value(v), "contribution": c} for f, v, c in row.contributions(output)]
+    )
 
 
 def _show_row(ws: Workspace, row, expl: Explanation, key: str) -> None:
@@ -127,14 +144,26 @@ def _show_row(ws: Workspace, row, expl: Explanation, key: str) -> None:
         k = 0
     c1, c2, c3 = st.columns(3)
     c1.metric("Prediction", eplots.format_value(row.prediction) + _confidence(ws, row))
-    c2.metric(f"Model output ({row.scale})", f"{float(row.model_output[k]):.4g}",
-              help="On the scale the explainer works on" + (f", for class '{classes[k]}'" if _classifier(expl) else "")
-              + ": base value + the contributions below.")
-    c3.metric("Base value", f"{float(row.base_values[k]):.4g}",
-              help="The average output over the background (or the trees' training data).")
+    c2.metric(
+        f"Model output ({row.scale})",
+        f"{float(row.model_output[k]):.4g}",
+        help="On the scale the explainer works on"
+        + (f", for class '{classes[k]}'" if _classifier(expl) else "")
+        + ": base value + the contributions below.",
+    )
+    c3.metric(
+        "Base value",
+        f"{float(row.base_values[k]):.4g}",
+        help="The average output over the background (or the trees' training data).",
+    )
     st.plotly_chart(eplots.waterfall(row, output=k), width="stretch")
-    st.dataframe(_values_table(row, k), hide_index=True, width="stretch", height=_table_height(len(row.features)),
-                 column_config={"contribution": st.column_config.NumberColumn(format="%+.4g")})
+    st.dataframe(
+        _values_table(row, k),
+        hide_index=True,
+        width="stretch",
+        height=_table_height(len(row.features)),
+        column_config={"contribution": st.column_config.NumberColumn(format="%+.4g")},
+    )
 
 
 def _confidence(ws: Workspace, row) -> str:
@@ -153,8 +182,11 @@ def _confidence(ws: Workspace, row) -> str:
 def _explain_one(ws: Workspace, expl: Explanation, config_key: str, frame: pd.DataFrame):
     """The explanation of the one row in ``frame`` (reused from the sample when it is there, unedited)."""
     label = frame.index[0]
-    if expl.data.index.is_unique and label in expl.data.index \
-            and expl.data.loc[[label]].equals(frame[list(expl.data.columns)]):
+    if (
+        expl.data.index.is_unique
+        and label in expl.data.index
+        and expl.data.loc[[label]].equals(frame[list(expl.data.columns)])
+    ):
         return expl.row(label)
     with st.spinner("Explaining the row…" + permutation_wait(expl.info)):
         one = cache.cached_rows(ws, ws.key(), config_key, frame)
@@ -176,11 +208,18 @@ def importance_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
     if error is not None:
         st.error(md(f"Permutation importance could not be computed: {error}"))
     elif pi is not None:
-        how = (f"with the labels in '{ws.roles.target}'" if pi.labelled
-               else "without labels (the current data has none): how much the predictions change")
-        st.caption(md(f"Left: mean |SHAP value| over {expl.n_rows:,} explained rows. Right: scikit-learn's "
-                      f"permutation importance, the drop in {pi.scoring} when a column is shuffled, {how}; "
-                      f"{pi.n_rows:,} current rows × {pi.n_repeats} repeats (seed {seed}), error bars ± 1 std."))
+        how = (
+            f"with the labels in '{ws.roles.target}'"
+            if pi.labelled
+            else "without labels (the current data has none): how much the predictions change"
+        )
+        st.caption(
+            md(
+                f"Left: mean |SHAP value| over {expl.n_rows:,} explained rows. Right: scikit-learn's "
+                f"permutation importance, the drop in {pi.scoring} when a column is shuffled, {how}; "
+                f"{pi.n_rows:,} current rows × {pi.n_repeats} repeats (seed {seed}), error bars ± 1 std."
+            )
+        )
     imp = expl.importance()
     table = {"column": [i.feature for i in imp], "mean |SHAP|": [i.mean_abs_shap for i in imp]}
     if len(expl.outputs) > 1:
@@ -191,16 +230,19 @@ def importance_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
         table["permutation importance"] = [by.get(i.feature, (math.nan, math.nan))[0] for i in imp]
         table["± std"] = [by.get(i.feature, (math.nan, math.nan))[1] for i in imp]
     fmt = {c: st.column_config.NumberColumn(format="%.4g") for c in table if c != "column"}
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", column_config=fmt,
-                 height=_table_height(len(imp)))
+    st.dataframe(
+        pd.DataFrame(table), hide_index=True, width="stretch", column_config=fmt, height=_table_height(len(imp))
+    )
 
 
 def beeswarm_tab(expl: Explanation) -> None:
     output = _output_picker(expl, "explain_swarm_output", first=PREDICTED, narrow=True)
     st.plotly_chart(eplots.beeswarm(expl, output=output), width="stretch")
-    st.caption("One dot per explained row and column: right of 0 the column's value raised the output, left of "
-               "0 it lowered it. Colour: the column's own value, low (blue) to high (red); categories by their "
-               "order, grey where missing.")
+    st.caption(
+        "One dot per explained row and column: right of 0 the column's value raised the output, left of "
+        "0 it lowered it. Colour: the column's own value, low (blue) to high (red); categories by their "
+        "order, grey where missing."
+    )
 
 
 def dependence_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
@@ -214,14 +256,22 @@ def dependence_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     auto_label = f"auto: {auto}" if auto else "auto: none found"
     others = [f for f in features if f != feature]
     with c2:
-        pick = st.selectbox("Colour by", [auto_label] + others + ["no colour"], key=f"explain_dep_color_{feature}",
-                            help="Auto picks the column that best explains the spread of this column's "
-                                 "contributions (shap's approximate interactions).")
+        pick = st.selectbox(
+            "Colour by",
+            [auto_label] + others + ["no colour"],
+            key=f"explain_dep_color_{feature}",
+            help="Auto picks the column that best explains the spread of this column's "
+            "contributions (shap's approximate interactions).",
+        )
     color_by = auto if pick == auto_label else (None if pick == "no colour" else pick)
     st.plotly_chart(eplots.dependence(expl, feature, color_by=color_by, output=output), width="stretch")
-    st.caption(md(f"Each dot is an explained row: its value of '{feature}' and how much that value added to or "
-                  "took from the output. A vertical spread at one value means the effect depends on other columns"
-                  + (f"; here mostly on '{color_by}'." if color_by else ".")))
+    st.caption(
+        md(
+            f"Each dot is an explained row: its value of '{feature}' and how much that value added to or "
+            "took from the output. A vertical spread at one value means the effect depends on other columns"
+            + (f"; here mostly on '{color_by}'." if color_by else ".")
+        )
+    )
 
 
 def _fragile(ws: Workspace) -> list:
@@ -250,8 +300,12 @@ def _same(a, b) -> bool:
     if _missing(a) or _missing(b):
         return _missing(a) and _missing(b)
     numbers = (int, float, np.integer, np.floating)
-    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, (bool, np.bool_)) \
-            and not isinstance(b, (bool, np.bool_)):
+    if (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, (bool, np.bool_))
+        and not isinstance(b, (bool, np.bool_))
+    ):
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
     return str(a) == str(b)
 
@@ -261,8 +315,12 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     id_col = ws.roles.id if ws.roles.id and ws.roles.id in frame.columns else None
     worst = cache.cached_worst_errors(ws, ws.key()) if ws.target_in_current else []
     fragile = _fragile(ws)
-    modes = (["by ID"] if id_col else []) + ["by row number"] + (["worst errors"] if worst else []) \
+    modes = (
+        (["by ID"] if id_col else [])
+        + ["by row number"]
+        + (["worst errors"] if worst else [])
         + (["stress-test fragile rows"] if fragile else [])
+    )
     mode = st.radio("Choose the row", modes, horizontal=True, key="explain_row_mode")
     if not fragile:
         st.caption("Run the 'Stress tests' page to pick from the rows whose decision flips first.")
@@ -276,18 +334,32 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
             return
         position = int(hits[0])
     elif mode == "by row number":
-        position = int(st.number_input(md(f"Row number in {ws.current.name} (0 = the first row)"), 0, len(frame) - 1,
-                                       value=0, step=1, key="explain_row_position"))
+        position = int(
+            st.number_input(
+                md(f"Row number in {ws.current.name} (0 = the first row)"),
+                0,
+                len(frame) - 1,
+                value=0,
+                step=1,
+                key="explain_row_position",
+            )
+        )
     elif mode == "worst errors":
         labels = dict(worst)
-        position = st.selectbox("Worst predictions against the labels", list(labels), format_func=labels.get,
-                                key="explain_row_worst")
+        position = st.selectbox(
+            "Worst predictions against the labels", list(labels), format_func=labels.get, key="explain_row_worst"
+        )
     else:
         by_row = {f.row: f for f in fragile}
         label = st.selectbox(
-            "Rows whose decision flips first under the stress tests", list(by_row), key="explain_row_fragile",
-            format_func=lambda r: (f"row {r}: {by_row[r].prediction} → {by_row[r].flipped_to} under "
-                                   f"{by_row[r].perturbation} at severity {by_row[r].min_severity:g}"))
+            "Rows whose decision flips first under the stress tests",
+            list(by_row),
+            key="explain_row_fragile",
+            format_func=lambda r: (
+                f"row {r}: {by_row[r].prediction} → {by_row[r].flipped_to} under "
+                f"{by_row[r].perturbation} at severity {by_row[r].min_severity:g}"
+            ),
+        )
         position = int(np.flatnonzero(frame.index == label)[0])
     one = frame.iloc[[position]]
     try:
@@ -319,15 +391,20 @@ def pdp_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
         st.error(md(err))
         return
     st.plotly_chart(eplots.pdp_ice(pdp, output=k), width="stretch")
-    st.caption(md(f"scikit-learn's partial dependence: '{feature}' is set to each grid value in every one of "
-                  f"{pdp.n_rows:,} sampled current rows; the bold line is the average prediction (PDP), the thin "
-                  f"ones {pdp.individual.shape[1]} single rows (ICE). Curves that cross mean interactions."))
+    st.caption(
+        md(
+            f"scikit-learn's partial dependence: '{feature}' is set to each grid value in every one of "
+            f"{pdp.n_rows:,} sampled current rows; the bold line is the average prediction (PDP), the thin "
+            f"ones {pdp.individual.shape[1]} single rows (ICE). Curves that cross mean interactions."
+        )
+    )
 
 
 def shift_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     try:
-        with st.spinner(md(f"Explaining a sample of {ws.reference.name} with the same explainer…")
-                        + permutation_wait(expl.info)):
+        with st.spinner(
+            md(f"Explaining a sample of {ws.reference.name} with the same explainer…") + permutation_wait(expl.info)
+        ):
             shift = cache.cached_shift(ws, ws.key(), config_key)
     except RobustnessError as err:
         st.error(md(err))
@@ -335,23 +412,50 @@ def shift_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     shifted = shift.shifted
     if shifted:
         names = ", ".join(f"'{f}'" for f in shifted)
-        st.markdown(md(f"The model's reasons changed: the contributions of {names} are distributed differently on "
-                       f"{ws.current.name} than on {ws.reference.name} ({shift.n_current:,} and "
-                       f"{shift.n_reference:,} explained rows)."))
+        st.markdown(
+            md(
+                f"The model's reasons changed: the contributions of {names} are distributed differently on "
+                f"{ws.current.name} than on {ws.reference.name} ({shift.n_current:,} and "
+                f"{shift.n_reference:,} explained rows)."
+            )
+        )
     else:
-        st.markdown(md(f"The model's reasons did not change: no column's contributions are distributed "
-                       f"differently on {ws.current.name} than on {ws.reference.name}."))
+        st.markdown(
+            md(
+                f"The model's reasons did not change: no column's contributions are distributed "
+                f"differently on {ws.current.name} than on {ws.reference.name}."
+            )
+        )
     st.plotly_chart(eplots.shift_chart(shift), width="stretch")
-    st.caption("Each column's SHAP values on the two samples are compared with the drift engine's default test "
-               "(KS, or a distance with a significance guard on large samples), Benjamini–Hochberg corrected.")
-    st.dataframe(pd.DataFrame([
-        {"column": f.feature, "shifted": f.shifted, "mean |SHAP| reference": f.mean_abs_reference,
-         "mean |SHAP| current": f.mean_abs_current, "change": f.change, "class": f.output, "test": f.test,
-         "p-value": f.p_value, "effect size": f.effect_size}
-        for f in shift.features
-    ]), hide_index=True, width="stretch", height=_table_height(len(shift.features)), column_config={
-        c: st.column_config.NumberColumn(format="%.4g")
-        for c in ("mean |SHAP| reference", "mean |SHAP| current", "change", "p-value", "effect size")})
+    st.caption(
+        "Each column's SHAP values on the two samples are compared with the drift engine's default test "
+        "(KS, or a distance with a significance guard on large samples), Benjamini–Hochberg corrected."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "column": f.feature,
+                    "shifted": f.shifted,
+                    "mean |SHAP| reference": f.mean_abs_reference,
+                    "mean |SHAP| current": f.mean_abs_current,
+                    "change": f.change,
+                    "class": f.output,
+                    "test": f.test,
+                    "p-value": f.p_value,
+                    "effect size": f.effect_size,
+                }
+                for f in shift.features
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height=_table_height(len(shift.features)),
+        column_config={
+            c: st.column_config.NumberColumn(format="%.4g")
+            for c in ("mean |SHAP| reference", "mean |SHAP| current", "change", "p-value", "effect size")
+        },
+    )
 
 
 # ------------------------------------------------------------------ what-if
@@ -367,8 +471,9 @@ def _input_widget(col, value, stats, key: str, dtype):
         spread = s.std if math.isfinite(s.std) and s.std > 0 else s.scale()
         step = float(10 ** math.floor(math.log10(spread / 10))) if spread > 0 else 0.01
         decimals = max(2, min(6, 1 - int(math.floor(math.log10(step)))))
-        return st.number_input(md(col), value=None if missing else float(value), step=step,
-                               format=f"%.{decimals}f", key=key)
+        return st.number_input(
+            md(col), value=None if missing else float(value), step=step, format=f"%.{decimals}f", key=key
+        )
     options = list(stats.categorical[col].values) if col in stats.categorical else []
     if not any(_same(value, o) for o in options):
         options = [value] + options
@@ -406,19 +511,30 @@ def whatif_tab(ws: Workspace, expl: Explanation, config_key: str, seed: int) -> 
     frame = ws.current.frame
     cols = cache.inputs(ws)
     stats = cache.cached_reference_stats(ws, ws.key())
-    position = int(st.number_input(md(f"Start from row number in {ws.current.name}"), 0, len(frame) - 1, value=0,
-                                   step=1, key="explain_whatif_row"))
+    position = int(
+        st.number_input(
+            md(f"Start from row number in {ws.current.name}"),
+            0,
+            len(frame) - 1,
+            value=0,
+            step=1,
+            key="explain_whatif_row",
+        )
+    )
     original = frame.iloc[[position]][cols]
-    st.caption("Edit the values and press 'Predict': the prediction and its explanation follow. Categories are "
-               "the reference data's.")
+    st.caption(
+        "Edit the values and press 'Predict': the prediction and its explanation follow. Categories are "
+        "the reference data's."
+    )
     tag = hashlib.sha256(f"{ws.key()}|{position}".encode()).hexdigest()[:10]
     values = {}
     with st.form("explain_whatif_form"):
         grid = st.columns(3)
         for j, col in enumerate(cols):
             with grid[j % 3]:
-                values[col] = _input_widget(col, original[col].iloc[0], stats, f"explain_whatif_{tag}_{j}",
-                                            original[col].dtype)
+                values[col] = _input_widget(
+                    col, original[col].iloc[0], stats, f"explain_whatif_{tag}_{j}", original[col].dtype
+                )
         st.form_submit_button("Predict", type="primary")
     edited = _edited(original, values)
     changed = [c for c in cols if not _same(edited[c].iloc[0], original[c].iloc[0])]
@@ -446,29 +562,58 @@ def _counterfactual(ws: Workspace, row: pd.DataFrame, stats, seed: int, tag: str
         allowed = st.multiselect("Columns that may change", movable, default=movable, key=f"explain_cf_cols_{tag}")
         st.caption("Ranges the numbers may take (default: the reference minimum and maximum).")
         ranges = st.data_editor(
-            pd.DataFrame({"column": numeric, "low": [stats.numeric[c].minimum for c in numeric],
-                          "high": [stats.numeric[c].maximum for c in numeric]}),
-            column_config={"column": st.column_config.TextColumn(disabled=True),
-                           "low": st.column_config.NumberColumn(format="%.4g"),
-                           "high": st.column_config.NumberColumn(format="%.4g")},
-            hide_index=True, width="stretch", key=f"explain_cf_ranges_{tag}",
+            pd.DataFrame(
+                {
+                    "column": numeric,
+                    "low": [stats.numeric[c].minimum for c in numeric],
+                    "high": [stats.numeric[c].maximum for c in numeric],
+                }
+            ),
+            column_config={
+                "column": st.column_config.TextColumn(disabled=True),
+                "low": st.column_config.NumberColumn(format="%.4g"),
+                "high": st.column_config.NumberColumn(format="%.4g"),
+            },
+            hide_index=True,
+            width="stretch",
+            key=f"explain_cf_ranges_{tag}",
         )
-        budget = st.number_input("Evaluations (candidate rows scored at most)", 100, 100_000, value=2000, step=500,
-                                 key=f"explain_cf_budget_{tag}")
+        budget = st.number_input(
+            "Evaluations (candidate rows scored at most)",
+            100,
+            100_000,
+            value=2000,
+            step=500,
+            key=f"explain_cf_budget_{tag}",
+        )
         searched = st.form_submit_button("Search")
     store: dict = st.session_state.setdefault("explain_counterfactuals", {})
-    bounds = {r.column: (float(r.low), float(r.high)) for r in ranges.itertuples()
-              if r.column in allowed and pd.notna(r.low) and pd.notna(r.high)}
-    run_key = hashlib.sha256(repr((ws.key(), pd.util.hash_pandas_object(row, index=True).tolist(), sorted(allowed),
-                                   sorted(bounds.items()), int(budget), seed)).encode()).hexdigest()
+    bounds = {
+        r.column: (float(r.low), float(r.high))
+        for r in ranges.itertuples()
+        if r.column in allowed and pd.notna(r.low) and pd.notna(r.high)
+    }
+    run_key = hashlib.sha256(
+        repr(
+            (
+                ws.key(),
+                pd.util.hash_pandas_object(row, index=True).tolist(),
+                sorted(allowed),
+                sorted(bounds.items()),
+                int(budget),
+                seed,
+            )
+        ).encode()
+    ).hexdigest()
     if searched:
         if not allowed:
             st.warning("Choose at least one column that may change.")
             return
         try:
             with st.spinner("Searching for the smallest change…"):
-                store[run_key] = minimal_change(ws.model, row, stats, columns=allowed, bounds=bounds,
-                                                max_evaluations=int(budget), seed=seed)
+                store[run_key] = minimal_change(
+                    ws.model, row, stats, columns=allowed, bounds=bounds, max_evaluations=int(budget), seed=seed
+                )
         except RobustnessError as err:
             st.error(md(err))
             return
@@ -477,6 +622,14 @@ def _counterfactual(ws: Workspace, row: pd.DataFrame, stats, seed: int, tag: str
         return
     (st.success if found.found else st.info)(md(found.message))
     if found.changes:
-        st.dataframe(pd.DataFrame([{"column": c, "from": eplots.format_value(a), "to": eplots.format_value(b)}
-                                   for c, a, b in found.changes]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"column": c, "from": eplots.format_value(a), "to": eplots.format_value(b)}
+                    for c, a, b in found.changes
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     st.caption(f"{found.evaluations:,} candidate rows scored (seed {seed}).")

@@ -26,7 +26,7 @@ from importlib.util import find_spec
 
 import streamlit as st
 
-from dashboard.drift_views import RESULT_COLUMNS, results_table, metrics_row
+from dashboard.drift_views import RESULT_COLUMNS, metrics_row, results_table
 from dashboard.shared import md, server_settings
 from robustness.drift.dask_run import drift_job
 from robustness.drift.run import DriftRun
@@ -103,8 +103,10 @@ def client_for(settings: ServerSettings):
             client = _remote_client(address).client
     except ConfigError as err:  # the details name the address: for the log, not for a visitor
         log.warning("Dask scheduler unreachable: %s", err)
-        raise ConfigError("Cannot reach the Dask scheduler this server is set to use. Try again later, or tell the "
-                          f"server's administrator (the address is set by {ENV_SCHEDULER}).") from None
+        raise ConfigError(
+            "Cannot reach the Dask scheduler this server is set to use. Try again later, or tell the "
+            f"server's administrator (the address is set by {ENV_SCHEDULER})."
+        ) from None
     return client, "the server's Dask scheduler"
 
 
@@ -163,8 +165,14 @@ def _collect() -> None:
         _set_note("error", str(err))
         return
     st.session_state.pop(NOTE, None)
-    st.session_state[FINISHED] = Finished(run, running.reference, running.current, running.where,
-                                          time.monotonic() - running.started, running.job.dashboard_link)
+    st.session_state[FINISHED] = Finished(
+        run,
+        running.reference,
+        running.current,
+        running.where,
+        time.monotonic() - running.started,
+        running.job.dashboard_link,
+    )
 
 
 def is_active() -> bool:
@@ -202,17 +210,28 @@ def _show(done: Finished) -> None:
     st.markdown(f"**Result** for {md(done.reference)} (reference) vs {md(done.current)} (current)")
     dash = f" · [Dask dashboard]({done.dashboard})" if done.dashboard else ""
     st.caption(md(f"Ran on {done.where} in {done.seconds:.1f} s") + dash)
-    verdict = (f"**{d.n_drifted} of {d.n_columns} columns drifted** ({d.drifted_share:.0%}; the dataset counts "
-               f"as drifted at {d.share_threshold:.0%}): "
-               + ("**dataset drifted**" if d.drifted else "no dataset drift"))
+    verdict = (
+        f"**{d.n_drifted} of {d.n_columns} columns drifted** ({d.drifted_share:.0%}; the dataset counts "
+        f"as drifted at {d.share_threshold:.0%}): " + ("**dataset drifted**" if d.drifted else "no dataset drift")
+    )
     (st.warning if d.drifted else st.success)(verdict)
     metrics_row(result, target)
     st.plotly_chart(dplots.drift_overview(result), width="stretch", key="large_drift_overview")
     order = sorted(result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
-    st.dataframe(results_table(order), hide_index=True, width="stretch", column_config=RESULT_COLUMNS,
-                 height=min(700, 40 + 35 * len(order)))
-    st.download_button("Download the result (JSON)", json.dumps(done.run.to_dict(), indent=2, allow_nan=False),
-                       file_name="drift-dask.json", mime="application/json", key="large_download")
+    st.dataframe(
+        results_table(order),
+        hide_index=True,
+        width="stretch",
+        column_config=RESULT_COLUMNS,
+        height=min(700, 40 + 35 * len(order)),
+    )
+    st.download_button(
+        "Download the result (JSON)",
+        json.dumps(done.run.to_dict(), indent=2, allow_nan=False),
+        file_name="drift-dask.json",
+        mime="application/json",
+        key="large_download",
+    )
 
 
 def render() -> None:
@@ -227,15 +246,21 @@ def render() -> None:
         )
         return
     roots = ", ".join(f"`{md(r)}`" for r in settings.data_roots)
-    urls = (" or a URL starting with " + ", ".join(f"`{s}://`" for s in sorted(settings.url_schemes))
-            if settings.url_schemes else "")
+    urls = (
+        " or a URL starting with " + ", ".join(f"`{s}://`" for s in sorted(settings.url_schemes))
+        if settings.url_schemes
+        else ""
+    )
     st.markdown(
         "Check two **Parquet datasets** that are too large to upload for drift, the same check as "
         f"`robustness drift --engine dask`. Give a file, a folder or a glob inside {roots}{urls}. "
         "Paths are read by this server and its Dask workers, not by your browser; only per-partition "
         "summaries travel. Runs on "
-        + ("the server's Dask scheduler." if settings.scheduler
-           else f"a local Dask cluster on this server ({LOCAL_WORKERS} worker processes, shared by every visitor).")
+        + (
+            "the server's Dask scheduler."
+            if settings.scheduler
+            else f"a local Dask cluster on this server ({LOCAL_WORKERS} worker processes, shared by every visitor)."
+        )
     )
     first = settings.data_roots[0]
     c_ref, c_cur = st.columns(2)

@@ -11,10 +11,10 @@ import logging
 import re
 import uuid
 from collections import OrderedDict
-from pathlib import Path
 
 import streamlit as st
 
+from dashboard.navigation import APP_PATH, PAGES, PAGES_DIR, available_pages, through_app  # noqa: F401  (re-exported)
 from robustness.demo import DEFAULT_SCENARIO, SCENARIOS, load_scenario, scenario_workspace
 from robustness.errors import RobustnessError
 from robustness.io.data import LoadedTable, read_table
@@ -23,8 +23,6 @@ from robustness.model import ModelAdapter
 from robustness.overview import Overview, summarize
 from robustness.settings import ServerSettings, load_settings
 from robustness.workspace import Workspace
-
-from dashboard.navigation import APP_PATH, PAGES, PAGES_DIR, available_pages, through_app  # noqa: F401  (re-exported)
 
 OWN_FILES = "Your own files"
 WS = "workspace"
@@ -100,7 +98,11 @@ def cached_table(data: bytes, sha256: str, name: str, max_bytes: int) -> LoadedT
 
 
 def cached_model(
-    data: bytes, sha256: str, name: str, allow_pickle: bool, trusted: tuple[str, ...],
+    data: bytes,
+    sha256: str,
+    name: str,
+    allow_pickle: bool,
+    trusted: tuple[str, ...],
     feature_names: tuple[str, ...] | None = None,
 ) -> ModelAdapter:
     """The model of an upload, per session. ``allow_pickle`` is the visitor's opt-in, honoured only
@@ -111,8 +113,14 @@ def cached_model(
 
     def build() -> ModelAdapter:
         with st.spinner("Loading the model…"):
-            return load_model(data, name, allow_pickle=allow, trusted_types=trusted, feature_names=feature_names,
-                              max_weight_bytes=budget)
+            return load_model(
+                data,
+                name,
+                allow_pickle=allow,
+                trusted_types=trusted,
+                feature_names=feature_names,
+                max_weight_bytes=budget,
+            )
 
     return _session_memo("_models", (sha256, name, allow, trusted, feature_names, budget), build, KEEP_MODELS)
 
@@ -193,8 +201,7 @@ def sidebar() -> None:
         if ws is not None:
             label = f"demo '{ws.scenario}'" if ws.scenario else "your files"
             st.caption(
-                f"Loaded: {label} · {len(ws.reference.frame):,} reference rows · "
-                f"{len(ws.current.frame):,} current rows"
+                f"Loaded: {label} · {len(ws.reference.frame):,} reference rows · {len(ws.current.frame):,} current rows"
             )
         if server_settings().allow_pickle:
             st.toggle(

@@ -41,7 +41,11 @@ def plain_words() -> bool:
 def reading_switch() -> None:
     """The sidebar's Plain / Technical switch (one setting for every page)."""
     st.segmented_control(
-        "Words", ["Plain", "Technical"], key=PLAIN, default="Plain", selection_mode="single",
+        "Words",
+        ["Plain", "Technical"],
+        key=PLAIN,
+        default="Plain",
+        selection_mode="single",
         help="Plain: the same facts in words a stakeholder reads. Technical: test names, statistics and intervals.",
     )
     if st.session_state.get(PLAIN) is None:  # a segmented control can be cleared: keep one mode
@@ -64,7 +68,8 @@ def _code_version() -> str:
 
 def _cache_dir() -> Path:
     base = os.environ.get("ROBUSTNESS_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "robustness-dashboard")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "robustness-dashboard"
+    )
     return Path(base)
 
 
@@ -89,9 +94,19 @@ def demo_checks(scenario: str, key: str) -> tuple[Check, ...] | None:
 
 def _save_demo_checks(scenario: str, key: str, report: TrustReport) -> None:
     path = _demo_checks_path(scenario, key)
-    checks = [{"name": c.name, "status": c.status, "summary": c.summary, "details": list(c.details),
-               "metrics": c.to_dict()["metrics"], "seconds": c.seconds, "plain": c.plain,
-               "effect": c.effect} for c in report.checks]
+    checks = [
+        {
+            "name": c.name,
+            "status": c.status,
+            "summary": c.summary,
+            "details": list(c.details),
+            "metrics": c.to_dict()["metrics"],
+            "seconds": c.seconds,
+            "plain": c.plain,
+            "effect": c.effect,
+        }
+        for c in report.checks
+    ]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -104,8 +119,9 @@ def _save_demo_checks(scenario: str, key: str, report: TrustReport) -> None:
 def session_report(ws: Workspace) -> TrustReport:
     """The loaded workspace's trust report (default settings), computed once, with progress."""
     key = ws.key()
-    with st.spinner("Running every check once for the scorecard (data quality, drift, stress, explanations, "
-                    "performance)…"):
+    with st.spinner(
+        "Running every check once for the scorecard (data quality, drift, stress, explanations, performance)…"
+    ):
         report = _report(ws, key)
     if ws.scenario and demo_checks(ws.scenario, key) is None:
         _save_demo_checks(ws.scenario, key, report)

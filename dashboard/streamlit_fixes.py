@@ -42,7 +42,8 @@ def keep_upload_url_answers() -> None:
     if params != ["self", "retain_lifecycle_msgs", "fragment_ids_this_run"] or "_queue" not in vars(ForwardMsgQueue()):
         logging.getLogger("robustness.app").warning(
             "Streamlit's ForwardMsgQueue changed (clear%s); upload-URL answers are not protected from "
-            "script reruns: check whether this Streamlit still drops them.", params,
+            "script reruns: check whether this Streamlit still drops them.",
+            params,
         )
         return
 

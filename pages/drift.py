@@ -32,23 +32,39 @@ defaults = DriftConfig()
 with st.expander("⚙️ Test settings", expanded=False):
     with st.form("drift_settings"):
         c1, c2, c3 = st.columns(3)
-        alpha = c1.number_input("Significance (alpha)", 0.001, 0.2, value=defaults.alpha, step=0.01, format="%.3f",
-                                help="For p-value tests, after the Benjamini–Hochberg correction.")
+        alpha = c1.number_input(
+            "Significance (alpha)",
+            0.001,
+            0.2,
+            value=defaults.alpha,
+            step=0.01,
+            format="%.3f",
+            help="For p-value tests, after the Benjamini–Hochberg correction.",
+        )
         share = c2.slider("Dataset drifts when this share of columns drifts", 0.05, 1.0, defaults.drift_share, 0.05)
-        large = c3.number_input("Distance tests from this many rows", 100, 10_000_000, value=defaults.large_sample, step=100,
-                                help="Up to this many rows per file: p-value tests (KS, chi-square). Above: "
-                                "a distance must reach its threshold and be significant, so that large "
-                                "samples from the same distribution do not 'drift'.")
+        large = c3.number_input(
+            "Distance tests from this many rows",
+            100,
+            10_000_000,
+            value=defaults.large_sample,
+            step=100,
+            help="Up to this many rows per file: p-value tests (KS, chi-square). Above: "
+            "a distance must reach its threshold and be significant, so that large "
+            "samples from the same distribution do not 'drift'.",
+        )
         st.caption("Per-column overrides (leave empty for the default rule).")
         overrides = st.data_editor(
-            pd.DataFrame({"column": features, "test": [None] * len(features),
-                          "threshold": [float("nan")] * len(features)}),
+            pd.DataFrame(
+                {"column": features, "test": [None] * len(features), "threshold": [float("nan")] * len(features)}
+            ),
             column_config={
                 "column": st.column_config.TextColumn(disabled=True),
                 "test": st.column_config.SelectboxColumn(options=sorted(registry())),
                 "threshold": st.column_config.NumberColumn(min_value=0.0, format="%.4f"),
             },
-            hide_index=True, width="stretch", key=f"drift_overrides_{ws.key()[:12]}",
+            hide_index=True,
+            width="stretch",
+            key=f"drift_overrides_{ws.key()[:12]}",
         )
         st.form_submit_button("Apply settings")
 
@@ -57,8 +73,11 @@ config_dict = {
     "drift_share": float(share),
     "large_sample": int(large),
     "overrides": {
-        str(row.column): {k: (float(v) if k == "threshold" else v)
-                          for k, v in (("test", row.test), ("threshold", row.threshold)) if pd.notna(v)}
+        str(row.column): {
+            k: (float(v) if k == "threshold" else v)
+            for k, v in (("test", row.test), ("threshold", row.threshold))
+            if pd.notna(v)
+        }
         for row in overrides.itertuples()
         if pd.notna(row.test) or pd.notna(row.threshold)
     },
@@ -79,11 +98,14 @@ except RobustnessError as err:
 
 views.summary(ws, result, target, config_key)
 
-section = st.segmented_control(
-    "Section",
-    views.SECTIONS,
-    default=views.SECTIONS[0],
-    key="drift_section",
-    label_visibility="collapsed",
-) or views.SECTIONS[0]
+section = (
+    st.segmented_control(
+        "Section",
+        views.SECTIONS,
+        default=views.SECTIONS[0],
+        key="drift_section",
+        label_visibility="collapsed",
+    )
+    or views.SECTIONS[0]
+)
 views.render_section(section, ws, result, target, config_key)

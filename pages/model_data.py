@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import large_data as large_data
 from dashboard.shared import (
-    through_app,
     OWN_FILES,
     cached_model,
     cached_model_info,
     cached_table,
-    set_workspace,
     md,
+    set_workspace,
     sha256,
+    through_app,
     upload_limit_mb,
     workspace,
 )
@@ -159,8 +158,10 @@ with r1:
     target = _pick("Target", roles_default.target, "The label column (optional in current data).", "role_target")
 with r2:
     prediction = _pick(
-        "Prediction", roles_default.prediction,
-        "A column of predictions already in the data. Used when no model file is given.", "role_prediction",
+        "Prediction",
+        roles_default.prediction,
+        "A column of predictions already in the data. Used when no model file is given.",
+        "role_prediction",
     )
 with r3:
     timestamp = _pick("Timestamp", roles_default.timestamp, "Used for drift and performance over time.", "role_ts")
@@ -198,7 +199,9 @@ if st.button(label, type="primary", disabled=staged and not model_ok):
             adapter = from_predictions(prediction=prediction, probabilities=probabilities, reference=ref.frame)
         with st.spinner("Checking the data and the model…"):
             new_ws = build_workspace(
-                ref, cur, roles,
+                ref,
+                cur,
+                roles,
                 model=adapter,
                 model_name=(model_file.name if staged and model_file else (ws.model_name if ws else None)),
                 model_sha256=(model_sha if staged else (ws.model_sha256 if ws else None)),
@@ -250,14 +253,18 @@ for issue in ws.issues:
     (st.warning if issue.severity == "warning" else st.caption)(md(issue.message))
 
 roles_shown = {k: v for k, v in ws.roles.to_dict().items() if v}
-st.markdown(
-    "**Roles:** " + (", ".join(f"{k} = {md(v)}" for k, v in roles_shown.items()) if roles_shown else "none")
-)
+st.markdown("**Roles:** " + (", ".join(f"{k} = {md(v)}" for k, v in roles_shown.items()) if roles_shown else "none"))
 st.dataframe(
     pd.DataFrame(
         [
-            {"column": c.name, "kind": c.kind.value, "dtype": c.dtype,
-             "missing %": round(100 * c.missing_share, 2), "distinct": c.n_unique, "note": c.note}
+            {
+                "column": c.name,
+                "kind": c.kind.value,
+                "dtype": c.dtype,
+                "missing %": round(100 * c.missing_share, 2),
+                "distinct": c.n_unique,
+                "note": c.note,
+            }
             for c in ws.schema.columns
         ]
     ),
@@ -266,8 +273,10 @@ st.dataframe(
 )
 
 tab_ref, tab_cur = st.tabs(
-    [f"Reference: {ws.reference.name} ({len(ws.reference.frame):,} rows)",
-     f"Current: {ws.current.name} ({len(ws.current.frame):,} rows)"]
+    [
+        f"Reference: {ws.reference.name} ({len(ws.reference.frame):,} rows)",
+        f"Current: {ws.current.name} ({len(ws.current.frame):,} rows)",
+    ]
 )
 with tab_ref:
     st.dataframe(ws.reference.frame.head(200), width="stretch")

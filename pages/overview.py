@@ -21,8 +21,12 @@ if ws.scenario:
     title, demo_text = demo_story(ws.scenario)
     st.caption(f"Demo scenario: {title}. {demo_text}")
 else:
-    st.caption(md(f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
-                  f"against {ws.reference.name} (reference)."))
+    st.caption(
+        md(
+            f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
+            f"against {ws.reference.name} (reference)."
+        )
+    )
 
 verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
 for caveat in story.caveats:  # what limits the conclusions themselves
@@ -47,8 +51,9 @@ else:
     st.markdown(f"**Next step:** {story.next_step}")
 
 if (PAGES_DIR / "present.py").exists():
-    st.page_link(str(PAGES_DIR / "present.py"), label="Present this story in a meeting (one screen per step)",
-                 icon="🎬")
+    st.page_link(
+        str(PAGES_DIR / "present.py"), label="Present this story in a meeting (one screen per step)", icon="🎬"
+    )
 
 st.divider()
 st.subheader("What is loaded")

@@ -23,8 +23,10 @@ area_banner(ws, "Uncertainty")
 for caveat in session_story(ws).caveats if ws.has_model else ():  # e.g. a reference that is training data
     st.warning(md(caveat), icon="🔎")
 if not ws.has_model:
-    st.info("Performance is measured by re-scoring rows, so it needs the model file. Predictions read from columns "
-            "are compared on the 'Data quality & drift' page; upload the model on the 'Model & data' page.")
+    st.info(
+        "Performance is measured by re-scoring rows, so it needs the model file. Predictions read from columns "
+        "are compared on the 'Data quality & drift' page; upload the model on the 'Model & data' page."
+    )
     st.stop()
 target = ws.roles.target
 if not ws.has_target:
@@ -35,31 +37,53 @@ labelled_current = ws.target_in_current and ws.current.frame[target].notna().any
 st.markdown(
     f"**{md(ws.model_name or 'The model')}** on **{md(ws.reference.name)}** (reference) and **{md(ws.current.name)}** "
     f"(current), target **{md(target)}**. "
-    + ("Current labels are present: estimates without labels are checked against them." if labelled_current else
-       "The current data has no labels: its performance is estimated from the reference.")
+    + (
+        "Current labels are present: estimates without labels are checked against them."
+        if labelled_current
+        else "The current data has no labels: its performance is estimated from the reference."
+    )
 )
 
 with st.expander("⚙️ Settings", expanded=False):
     with st.form("performance_settings"):
         c1, c2, c3 = st.columns(3)
-        n_boot = c1.number_input("Bootstrap resamples", 0, 2000, 200, step=50,
-                                 help="For the 95% intervals; 0 turns them off.")
+        n_boot = c1.number_input(
+            "Bootstrap resamples", 0, 2000, 200, step=50, help="For the 95% intervals; 0 turns them off."
+        )
         seed = c2.number_input("Seed", 0, 2**31 - 1, 0, help="Same seed, same intervals.")
-        alpha = c3.number_input("Conformal miscoverage α", 0.01, 0.5, 0.1, step=0.01, format="%.2f",
-                                help="Prediction sets/intervals aim to cover 1 − α of rows.")
+        alpha = c3.number_input(
+            "Conformal miscoverage α",
+            0.01,
+            0.5,
+            0.1,
+            step=0.01,
+            format="%.2f",
+            help="Prediction sets/intervals aim to cover 1 − α of rows.",
+        )
         period = None
         if ws.roles.timestamp:
-            period = st.selectbox("Windows over time", ["equal row counts", "D", "W", "M", "Q"], index=0,
-                                  help="D day, W week, M month, Q quarter.")
+            period = st.selectbox(
+                "Windows over time",
+                ["equal row counts", "D", "W", "M", "Q"],
+                index=0,
+                help="D day, W week, M month, Q quarter.",
+            )
         st.form_submit_button("Apply")
 period = None if period in (None, "equal row counts") else period
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_performance(_ws: Workspace, key: str, n_boot: int, seed: int, period: str | None):
-    return performance(_ws.model, _ws.reference.frame, _ws.current.frame if labelled_current else None,
-                       target=target, timestamp=_ws.roles.timestamp if labelled_current else None, period=period,
-                       n_boot=n_boot, seed=seed)
+    return performance(
+        _ws.model,
+        _ws.reference.frame,
+        _ws.current.frame if labelled_current else None,
+        target=target,
+        timestamp=_ws.roles.timestamp if labelled_current else None,
+        period=period,
+        n_boot=n_boot,
+        seed=seed,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -98,23 +122,45 @@ cur_m = perf.current.metric(headline) if perf.current and perf.current.n_labelle
 label = "Accuracy" if classifier else "MAE"
 c1, c2, c3 = st.columns(3)
 if ref_m is not None and ref_m.value is not None:
-    c1.metric(f"{label}, reference", f"{ref_m.value:.4g}",
-              help=None if ref_m.low is None else f"95% interval {ref_m.low:.4g} to {ref_m.high:.4g}")
+    c1.metric(
+        f"{label}, reference",
+        f"{ref_m.value:.4g}",
+        help=None if ref_m.low is None else f"95% interval {ref_m.low:.4g} to {ref_m.high:.4g}",
+    )
 if cur_m is not None and cur_m.value is not None:
     delta = cur_m.value - ref_m.value if ref_m is not None and ref_m.value is not None else None
-    c2.metric(f"{label}, current", f"{cur_m.value:.4g}", None if delta is None else f"{delta:+.3g}",
-              delta_color="normal" if classifier else "inverse",
-              help=None if cur_m.low is None else f"95% interval {cur_m.low:.4g} to {cur_m.high:.4g}")
-c3.metric("Labelled rows (reference / current)",
-          f"{perf.reference.n_labelled:,} / {perf.current.n_labelled:,}" if perf.current else
-          f"{perf.reference.n_labelled:,} / none")
-for note in perf.notes + (perf.reference.notes if perf.reference else ()) + (perf.current.notes if perf.current else ()):
+    c2.metric(
+        f"{label}, current",
+        f"{cur_m.value:.4g}",
+        None if delta is None else f"{delta:+.3g}",
+        delta_color="normal" if classifier else "inverse",
+        help=None if cur_m.low is None else f"95% interval {cur_m.low:.4g} to {cur_m.high:.4g}",
+    )
+c3.metric(
+    "Labelled rows (reference / current)",
+    f"{perf.reference.n_labelled:,} / {perf.current.n_labelled:,}"
+    if perf.current
+    else f"{perf.reference.n_labelled:,} / none",
+)
+for note in (
+    perf.notes + (perf.reference.notes if perf.reference else ()) + (perf.current.notes if perf.current else ())
+):
     st.caption(md(note))
 
-sections = ["Metrics", "Curves" if classifier else "Residuals", "Without labels", "Weak segments", "Uncertainty",
-            "Groups"] + (["Over time"] if perf.over_time else [])
-section = st.segmented_control("Section", sections, default="Metrics", key="performance_section",
-                               label_visibility="collapsed") or "Metrics"
+sections = [
+    "Metrics",
+    "Curves" if classifier else "Residuals",
+    "Without labels",
+    "Weak segments",
+    "Uncertainty",
+    "Groups",
+] + (["Over time"] if perf.over_time else [])
+section = (
+    st.segmented_control(
+        "Section", sections, default="Metrics", key="performance_section", label_visibility="collapsed"
+    )
+    or "Metrics"
+)
 
 if section == "Metrics":
     st.plotly_chart(pplots.metric_comparison(perf), width="stretch")
@@ -123,8 +169,16 @@ if section == "Metrics":
         if ds is None:
             continue
         for m in ds.metrics:
-            rows.append({"data": ds.name, "metric": m.label, "value": m.value, "95% low": m.low, "95% high": m.high,
-                         "note": m.note})
+            rows.append(
+                {
+                    "data": ds.name,
+                    "metric": m.label,
+                    "value": m.value,
+                    "95% low": m.low,
+                    "95% high": m.high,
+                    "note": m.note,
+                }
+            )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if classifier:
         cols = st.columns(2)
@@ -137,8 +191,10 @@ elif section == "Curves":
     left.plotly_chart(pplots.roc_pr_curves(perf, "roc"), width="stretch")
     right.plotly_chart(pplots.roc_pr_curves(perf, "pr"), width="stretch")
     st.plotly_chart(pplots.calibration_curve(perf), width="stretch")
-    st.caption("Expected calibration error (ECE): the average gap between predicted probability and observed "
-               "frequency over ten equal-width bins, weighted by rows.")
+    st.caption(
+        "Expected calibration error (ECE): the average gap between predicted probability and observed "
+        "frequency over ten equal-width bins, weighted by rows."
+    )
 
 elif section == "Residuals":
     st.plotly_chart(pplots.residuals(perf), width="stretch")
@@ -153,14 +209,30 @@ elif section == "Without labels":
     except RobustnessError as err:
         st.error(md(err))
         st.stop()
-    metrics = sorted({e.metric.name for e in est.estimates}, key=["accuracy", "precision", "recall", "f1", "mae",
-                                                                  "rmse"].index)
+    metrics = sorted(
+        {e.metric.name for e in est.estimates}, key=["accuracy", "precision", "recall", "f1", "mae", "rmse"].index
+    )
     for name in metrics[:1] + [m for m in metrics[1:] if m in ("f1", "rmse")]:
         st.plotly_chart(pplots.label_free(est, name), width="stretch")
-    st.dataframe(pd.DataFrame([{"method": NAMES[e.method], "metric": e.metric.label, "estimate": e.metric.value,
-                                "95% low": e.metric.low, "95% high": e.metric.high, "actual": e.actual,
-                                "within interval": e.covered, "note": e.note} for e in est.estimates]),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "method": NAMES[e.method],
+                    "metric": e.metric.label,
+                    "estimate": e.metric.value,
+                    "95% low": e.metric.low,
+                    "95% high": e.metric.high,
+                    "actual": e.actual,
+                    "within interval": e.covered,
+                    "note": e.note,
+                }
+                for e in est.estimates
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     with st.expander("What each estimate assumes"):
         for method, text in ASSUMPTIONS.items():
             st.markdown(f"- **{NAMES[method]}**: {text}")
@@ -175,8 +247,10 @@ elif section == "Weak segments":
     except RobustnessError as err:
         st.error(md(err))
         st.stop()
-    st.caption(f"Slices of the {which} data where the model errs clearly more than overall (the slice's 95% "
-               "interval excludes the overall value), found by a shallow decision tree on the per-row error.")
+    st.caption(
+        f"Slices of the {which} data where the model errs clearly more than overall (the slice's 95% "
+        "interval excludes the overall value), found by a shallow decision tree on the per-row error."
+    )
     if not segs:
         st.success("No slice is clearly weaker than the data as a whole.")
     else:
@@ -191,21 +265,31 @@ elif section == "Uncertainty":
         st.error(md(err))
         st.stop()
     what = "prediction sets" if res.kind == "sets" else "prediction intervals"
-    st.markdown(f"Split-conformal {what} calibrated on {res.n_calibration:,} labelled reference rows aim to cover "
-                f"**{res.target:.0%}** of rows.")
+    st.markdown(
+        f"Split-conformal {what} calibrated on {res.n_calibration:,} labelled reference rows aim to cover "
+        f"**{res.target:.0%}** of rows."
+    )
     if res.current is None:
-        st.info(f"The current data has no labels, so coverage cannot be checked. Mean "
-                f"{'set size' if res.kind == 'sets' else 'interval width'} on current rows: {res.size_current:.3g}.")
+        st.info(
+            f"The current data has no labels, so coverage cannot be checked. Mean "
+            f"{'set size' if res.kind == 'sets' else 'interval width'} on current rows: {res.size_current:.3g}."
+        )
     else:
         c = res.current
         (st.error if res.lost_coverage else st.success)(
             f"Coverage on current data: {c.coverage:.1%} (95% interval {c.low:.1%}–{c.high:.1%})"
-            + (": below the target, so the model is more often wrong than it expects." if res.lost_coverage else
-               ": on target."))
+            + (
+                ": below the target, so the model is more often wrong than it expects."
+                if res.lost_coverage
+                else ": on target."
+            )
+        )
         st.plotly_chart(pplots.coverage_chart(res), width="stretch")
     if res.by_size:
-        st.caption("Share of current rows by prediction-set size: "
-                   + ", ".join(f"{k} class{'es' if k != 1 else ''}: {v:.0%}" for k, v in res.by_size.items()))
+        st.caption(
+            "Share of current rows by prediction-set size: "
+            + ", ".join(f"{k} class{'es' if k != 1 else ''}: {v:.0%}" for k, v in res.by_size.items())
+        )
 
 elif section == "Groups":
     frame = ws.current.frame if labelled_current else ws.reference.frame
@@ -213,16 +297,22 @@ elif section == "Groups":
     if not options:
         st.info("No input column has few enough values (50 or fewer) to compare groups.")
         st.stop()
-    column = st.selectbox("Sensitive column", options, key="performance_group_column",
-                          help="Metrics per value of this column, and the largest gap between groups.")
+    column = st.selectbox(
+        "Sensitive column",
+        options,
+        key="performance_group_column",
+        help="Metrics per value of this column, and the largest gap between groups.",
+    )
     try:
         g = cached_groups(ws, key, "current" if labelled_current else "reference", column, int(seed))
     except RobustnessError as err:
         st.error(md(err))
         st.stop()
     if g.gap is not None:
-        st.markdown(f"Largest gap in {'accuracy' if classifier else 'MAE'}: **{g.gap:.3g}** between "
-                    f"**{md(g.best)}** and **{md(g.worst)}**.")
+        st.markdown(
+            f"Largest gap in {'accuracy' if classifier else 'MAE'}: **{g.gap:.3g}** between "
+            f"**{md(g.best)}** and **{md(g.worst)}**."
+        )
     for note in g.notes:
         st.caption(md(note))
     st.plotly_chart(pplots.groups_chart(g), width="stretch")

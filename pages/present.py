@@ -53,8 +53,10 @@ def _area_lines(*areas: str) -> None:
             st.markdown(f"{ICON[a.status]} **{name}: {STATUS_WORDS[a.status]}.** {md(a.text(plain))}")
 
 
-st.caption(f"Present mode · step {step + 1} of {len(STEPS)}"
-           + (f" · demo '{ws.scenario}'" if ws.scenario else f" · {md(ws.current.name)}"))
+st.caption(
+    f"Present mode · step {step + 1} of {len(STEPS)}"
+    + (f" · demo '{ws.scenario}'" if ws.scenario else f" · {md(ws.current.name)}")
+)
 st.title(f"{step + 1}. {STEPS[step]}")
 
 if step == 0:
@@ -84,5 +86,12 @@ else:
 
 left, _, right = st.columns([1, 4, 1])
 left.button("◀ Previous", on_click=_go, args=(-1,), disabled=step == 0, width="stretch", key="present_prev")
-right.button("Next ▶", on_click=_go, args=(1,), disabled=step == len(STEPS) - 1, width="stretch", type="primary",
-             key="present_next")
+right.button(
+    "Next ▶",
+    on_click=_go,
+    args=(1,),
+    disabled=step == len(STEPS) - 1,
+    width="stretch",
+    type="primary",
+    key="present_next",
+)

@@ -8,10 +8,10 @@ import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
 from dashboard.story import ICON, plain_words, session_report, verdict_box
-from robustness.report.story import STATUS_WORDS, story_of, worst_first
 from robustness.errors import RobustnessError
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
+from robustness.report.story import STATUS_WORDS, story_of, worst_first
 from robustness.workspace import Workspace
 
 through_app()
@@ -19,19 +19,30 @@ through_app()
 
 ws = require_workspace()
 st.title("🛡️ Trust report")
-st.markdown("One scorecard for stakeholders: each check passes, warns or fails with a one-sentence reason. "
-            "Download it as a self-contained HTML page, a PDF or JSON (for CI: `robustness report`).")
+st.markdown(
+    "One scorecard for stakeholders: each check passes, warns or fails with a one-sentence reason. "
+    "Download it as a self-contained HTML page, a PDF or JSON (for CI: `robustness report`)."
+)
 
 with st.expander("⚙️ Thresholds and checks", expanded=False):
-    uploaded = st.file_uploader("Settings file (TOML or JSON, a [report] table)", type=["toml", "json"],
-                                key="report_config_file")
+    uploaded = st.file_uploader(
+        "Settings file (TOML or JSON, a [report] table)", type=["toml", "json"], key="report_config_file"
+    )
     with st.form("report_settings"):
         c1, c2, c3 = st.columns(3)
-        warn = c1.number_input("Warn at performance loss", 0.0, 5.0, 0.05, step=0.01, format="%.2f",
-                               help="Relative drop of accuracy (or rise of MAE) against the reference.")
+        warn = c1.number_input(
+            "Warn at performance loss",
+            0.0,
+            5.0,
+            0.05,
+            step=0.01,
+            format="%.2f",
+            help="Relative drop of accuracy (or rise of MAE) against the reference.",
+        )
         fail = c2.number_input("Fail at performance loss", 0.0, 5.0, 0.10, step=0.01, format="%.2f")
-        alpha = c3.number_input("Conformal α", 0.01, 0.5, 0.10, step=0.01, format="%.2f",
-                                help="Prediction sets aim to cover 1 − α of rows.")
+        alpha = c3.number_input(
+            "Conformal α", 0.01, 0.5, 0.10, step=0.01, format="%.2f", help="Prediction sets aim to cover 1 − α of rows."
+        )
         checks = st.multiselect("Checks", list(AREAS), default=list(AREAS))
         seed = st.number_input("Seed", 0, 2**31 - 1, 0)
         st.form_submit_button("Apply")
@@ -47,8 +58,13 @@ try:
             config = ReportConfig.from_file(path)
         st.caption(f"Settings from {md(uploaded.name)} (the form above is ignored while a file is loaded).")
     else:
-        config = ReportConfig(warn_degradation=float(warn), fail_degradation=float(fail), alpha=float(alpha),
-                              checks=tuple(checks) or AREAS, seed=int(seed))
+        config = ReportConfig(
+            warn_degradation=float(warn),
+            fail_degradation=float(fail),
+            alpha=float(alpha),
+            checks=tuple(checks) or AREAS,
+            seed=int(seed),
+        )
 except RobustnessError as err:
     st.error(md(err))
     st.stop()
@@ -75,8 +91,11 @@ counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "warn",
 verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
 for caveat in story.caveats:
     st.warning(md(caveat), icon="🔎")
-st.caption(f"{counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
-           + (f", {counts['skipped']} skipped" if counts["skipped"] else "") + ". Worst first.")
+st.caption(
+    f"{counts['fail']} fail, {counts['warn']} warn, {counts['pass']} pass"
+    + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+    + ". Worst first."
+)
 
 for c in worst_first(report.checks):
     with st.container(border=True):
@@ -108,7 +127,7 @@ elif c3.button("Prepare PDF"):
             c3.download_button("⬇️ PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf")
 
 st.subheader("Charts in the report")
-for section, fig in report_figures(report):
+for _section, fig in report_figures(report):
     st.plotly_chart(fig, width="stretch")
 
 with st.expander("Run manifest (to reproduce this run)"):

@@ -42,8 +42,10 @@ ws = require_workspace()
 st.title("🧪 Stress tests")
 area_banner(ws, "Stress tests")
 if not ws.has_model:
-    st.info("Stress tests re-score perturbed rows, so they need a model file. Predictions read from "
-            "columns cannot be re-computed: upload the model on the 'Model & data' page.")
+    st.info(
+        "Stress tests re-score perturbed rows, so they need a model file. Predictions read from "
+        "columns cannot be re-computed: upload the model on the 'Model & data' page."
+    )
     st.stop()
 
 classifier = ws.model.task.value != "regression"
@@ -66,28 +68,47 @@ def table(frame: pd.DataFrame, *, what: str = "rows") -> None:
     rows are out of view."""
     st.dataframe(frame, hide_index=True, width="stretch", height="content")
     if len(frame) > MAX_TABLE_ROWS:
-        st.caption(f"{len(frame):,} {what}: {len(frame) - MAX_TABLE_ROWS:,} of them are below the visible part; "
-                   "scroll inside the table to see them.")
+        st.caption(
+            f"{len(frame):,} {what}: {len(frame) - MAX_TABLE_ROWS:,} of them are below the visible part; "
+            "scroll inside the table to see them."
+        )
 
 
 stats = reference_stats(ws, stats_key)
 perturbable = [c for c in inputs if c in stats.numeric or c in stats.categorical]
 specs = registry()
-names = sorted(specs, key=lambda n: (FAMILIES.index(specs[n].family) if specs[n].family in FAMILIES else 99,
-                                     specs[n].label))
+names = sorted(
+    specs, key=lambda n: (FAMILIES.index(specs[n].family) if specs[n].family in FAMILIES else 99, specs[n].label)
+)
 
 with settings_box:
     with st.form("stress_settings"):
         cols = st.multiselect("Columns to perturb", perturbable, default=perturbable)
-        chosen = st.multiselect("Perturbations", names, default=names, format_func=label_of,
-                                help="Each one's description is in the table under 'All results'.")
-        sev = st.multiselect("Severities", SEVERITIES, default=[0.0, 0.1, 0.25, 0.5, 1.0],
-                             help="0 leaves the data unchanged (a sanity check: nothing may flip).")
+        chosen = st.multiselect(
+            "Perturbations",
+            names,
+            default=names,
+            format_func=label_of,
+            help="Each one's description is in the table under 'All results'.",
+        )
+        sev = st.multiselect(
+            "Severities",
+            SEVERITIES,
+            default=[0.0, 0.1, 0.25, 0.5, 1.0],
+            help="0 leaves the data unchanged (a sanity check: nothing may flip).",
+        )
         c1, c2, c3, c4 = st.columns(4)
         rows = c1.number_input("Rows", 100, 100_000, value=min(2000, len(ws.current.frame)), step=500)
         seed = c2.number_input("Seed", 0, 2**31 - 1, value=0, step=1, help="Same seed, same perturbations.")
-        warn = c3.number_input("Warn at", 0.0, 1.0, value=0.05, step=0.01, format="%.2f",
-                               help="Share of flipped predictions (or normalised change) at the default severity.")
+        warn = c3.number_input(
+            "Warn at",
+            0.0,
+            1.0,
+            value=0.05,
+            step=0.01,
+            format="%.2f",
+            help="Share of flipped predictions (or normalised change) at the default severity.",
+        )
         fail = c4.number_input("Fail at", 0.0, 1.0, value=0.10, step=0.01, format="%.2f")
         st.form_submit_button("Apply settings")
 
@@ -125,8 +146,12 @@ if run_key not in store:
             target = ws.current.frame[ws.roles.target] if ws.target_in_current else None
             try:
                 result = run_stress(
-                    ws.model, ws.current.frame, target=target, reference=ws.reference.frame,
-                    kinds=ws.schema.kinds(), config=config,
+                    ws.model,
+                    ws.current.frame,
+                    target=target,
+                    reference=ws.reference.frame,
+                    kinds=ws.schema.kinds(),
+                    config=config,
                     progress=lambda f, label: bar.progress(min(max(f, 0.0), 1.0), text=label),
                 )
             except RobustnessError as err:
@@ -150,14 +175,23 @@ def _name(v) -> str:
 if worst is None:
     summary = "Nothing could be judged: no perturbation applied to the chosen columns at a severity above 0."
 else:
-    tally = ", ".join(f"{n} {word}" for n, word in (
-        (sum(v.status in ("fail", "error") for v in verdicts), "fail"),
-        (sum(v.status == "warn" for v in verdicts), "warn"), (sum(v.status == "pass" for v in verdicts), "pass")) if n)
+    tally = ", ".join(
+        f"{n} {word}"
+        for n, word in (
+            (sum(v.status in ("fail", "error") for v in verdicts), "fail"),
+            (sum(v.status == "warn" for v in verdicts), "warn"),
+            (sum(v.status == "pass" for v in verdicts), "pass"),
+        )
+        if n
+    )
     ranked = worst_first(result.verdicts)
     then = [f"{md(v.label or label_of(v.perturbation))} ({short_size(v)})" for v in ranked[1:3]]
-    summary = (f"{ICON[result.verdict]} **{tally}** of {len(verdicts)} perturbations. Worst: {_name(worst)} "
-               f"({short_effect(worst, classifier=classifier)})" + (f", then {' and '.join(then)}" if then else "")
-               + f". Robustness score {result.score:.0f}/100.")
+    summary = (
+        f"{ICON[result.verdict]} **{tally}** of {len(verdicts)} perturbations. Worst: {_name(worst)} "
+        f"({short_effect(worst, classifier=classifier)})"
+        + (f", then {' and '.join(then)}" if then else "")
+        + f". Robustness score {result.score:.0f}/100."
+    )
 summary_slot.markdown(summary)
 
 # ------------------------------------------------------------------ every perturbation at a glance
@@ -165,22 +199,38 @@ failed_cells = [p for p in result.results if p.status == "error"]
 with top:
     if verdicts:
         st.plotly_chart(splots.status_heatmap(result), width="stretch")
-    untried = [label_of(n) for n in dict.fromkeys(p.perturbation for p in result.results)
-               if n not in {v.perturbation for v in verdicts}]
-    measure = ("the share of predictions that change" if classifier
-               else "the mean change of the prediction relative to its spread")
+    untried = [
+        label_of(n)
+        for n in dict.fromkeys(p.perturbation for p in result.results)
+        if n not in {v.perturbation for v in verdicts}
+    ]
+    measure = (
+        "the share of predictions that change"
+        if classifier
+        else "the mean change of the prediction relative to its spread"
+    )
     st.caption(
         f"{result.n_rows:,} rows of **{md(ws.current.name)}** perturbed the way production data goes wrong; each "
         f"cell is {measure}. Seed {result.seed} (set it under 'Suite settings' to reproduce this run)."
         + (f" Not applicable to the chosen columns: {md(', '.join(untried))}." if untried else "")
-        + (f" The model could not score {len(failed_cells)} of the perturbed copies ('error' cells); the reasons "
-           "are in the list below." if failed_cells else "")
+        + (
+            f" The model could not score {len(failed_cells)} of the perturbed copies ('error' cells); the reasons "
+            "are in the list below."
+            if failed_cells
+            else ""
+        )
     )
     with st.expander(f"Every verdict, worst first ({len(verdicts)})", expanded=False):
-        lines = [f"- {ICON[v.status]} {_name(v)} ({md(v.family)}): {md(verdict_in_words(v, classifier=classifier))}."
-                 f"\n    - {md(v.message)}" for v in verdicts]
-        lines += [f"- ❌ **{md(label_of(p.perturbation))}** at severity {p.severity:g}: the model could not score it: "
-                  f"{md('; '.join(p.errors))}" for p in failed_cells]
+        lines = [
+            f"- {ICON[v.status]} {_name(v)} ({md(v.family)}): {md(verdict_in_words(v, classifier=classifier))}."
+            f"\n    - {md(v.message)}"
+            for v in verdicts
+        ]
+        lines += [
+            f"- ❌ **{md(label_of(p.perturbation))}** at severity {p.severity:g}: the model could not score it: "
+            f"{md('; '.join(p.errors))}"
+            for p in failed_cells
+        ]
         st.markdown("\n".join(lines) or "No verdicts.")
 
 # ------------------------------------------------------------------ charts and tables
@@ -192,36 +242,75 @@ with rest:
         value_name = "flip rate" if classifier else "mean |change| / spread"
         order = {n: i for i, n in enumerate(splots.perturbation_order(result))}
         cells = sorted(result.results, key=lambda p: (order.get(p.perturbation, len(order)), p.severity))
-        table(pd.DataFrame([
-            {"perturbation": label_of(p.perturbation), "family": family_of(p.perturbation), "id": p.perturbation,
-             "severity": p.severity, "columns": ", ".join(p.columns),
-             value_name: result.value_of(p), "status": result.status_of(p), **p.metrics,
-             "errors": "; ".join(p.errors)}
-            for p in cells
-        ]), what="results")
-        table(pd.DataFrame([{"perturbation": s.label, "family": s.family, "id": n,
-                             "applies to": ", ".join(sorted(k.value for k in s.kinds)),
-                             "what it does": s.description} for n, s in ((n, specs[n]) for n in names)]),
-              what="perturbations")
+        table(
+            pd.DataFrame(
+                [
+                    {
+                        "perturbation": label_of(p.perturbation),
+                        "family": family_of(p.perturbation),
+                        "id": p.perturbation,
+                        "severity": p.severity,
+                        "columns": ", ".join(p.columns),
+                        value_name: result.value_of(p),
+                        "status": result.status_of(p),
+                        **p.metrics,
+                        "errors": "; ".join(p.errors),
+                    }
+                    for p in cells
+                ]
+            ),
+            what="results",
+        )
+        table(
+            pd.DataFrame(
+                [
+                    {
+                        "perturbation": s.label,
+                        "family": s.family,
+                        "id": n,
+                        "applies to": ", ".join(sorted(k.value for k in s.kinds)),
+                        "what it does": s.description,
+                    }
+                    for n, s in ((n, specs[n]) for n in names)
+                ]
+            ),
+            what="perturbations",
+        )
 
     st.subheader("Fragile rows")
     fragile = list(getattr(result, "fragile", ()))
     if not fragile:
-        st.caption("No row flipped under any perturbation." if classifier else
-                   "Fragile rows are listed for classifiers (rows whose decision flips).")
+        st.caption(
+            "No row flipped under any perturbation."
+            if classifier
+            else "Fragile rows are listed for classifiers (rows whose decision flips)."
+        )
     else:
         st.caption("The rows whose prediction flips at the lowest severity.")
-        table(pd.DataFrame([{"row": str(f.row), "flips at severity": f.min_severity,
-                             "under": label_of(f.perturbation), "prediction": str(f.prediction),
-                             "becomes": str(f.flipped_to), **f.values} for f in fragile]))
+        table(
+            pd.DataFrame(
+                [
+                    {
+                        "row": str(f.row),
+                        "flips at severity": f.min_severity,
+                        "under": label_of(f.perturbation),
+                        "prediction": str(f.prediction),
+                        "becomes": str(f.flipped_to),
+                        **f.values,
+                    }
+                    for f in fragile
+                ]
+            )
+        )
     if classifier:
         st.subheader("Smallest change that flips a row")
         options = [f.row for f in fragile] or list(ws.current.frame.index[:50])
         row = st.selectbox("Row", options, format_func=str, key="stress_row")
         if st.button("Search", key="stress_search"):
             with st.spinner("Searching…"):
-                found = minimal_change(ws.model, ws.current.frame.loc[[row]], stats, columns=perturbable,
-                                       seed=result.seed)
+                found = minimal_change(
+                    ws.model, ws.current.frame.loc[[row]], stats, columns=perturbable, seed=result.seed
+                )
             (st.success if found.found else st.info)(md(found.message))
             if found.changes:
                 table(pd.DataFrame(found.changes, columns=["column", "from", "to"]).astype(str))

@@ -22,8 +22,7 @@ from robustness.io.budget import table_budget
 from robustness.io.onnx_proto import check_onnx, class_labels
 from robustness.model import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
 
-__all__ = ["ORT_ERRORS", "WEIGHT_BUDGET_TABLES", "OnnxAdapter", "graph_class_labels", "open_session",
-           "weight_budget"]
+__all__ = ["ORT_ERRORS", "WEIGHT_BUDGET_TABLES", "OnnxAdapter", "graph_class_labels", "open_session", "weight_budget"]
 
 # A model's weights (dense, sparse ones counted as the dense arrays onnxruntime makes of them) and its
 # constant-shape tensors may take as much memory as this many tables: the budget is derived from the
@@ -31,14 +30,30 @@ __all__ = ["ORT_ERRORS", "WEIGHT_BUDGET_TABLES", "OnnxAdapter", "graph_class_lab
 WEIGHT_BUDGET_TABLES = 1
 
 ORT_ERRORS: tuple[type[BaseException], ...] = tuple(
-    getattr(_ort_state, n) for n in (
-        "Fail", "InvalidArgument", "NoSuchFile", "NoModel", "EngineError", "RuntimeException",
-        "InvalidProtobuf", "ModelLoaded", "NotImplemented", "InvalidGraph", "EPFail")
-    if isinstance(getattr(_ort_state, n, None), type))
+    getattr(_ort_state, n)
+    for n in (
+        "Fail",
+        "InvalidArgument",
+        "NoSuchFile",
+        "NoModel",
+        "EngineError",
+        "RuntimeException",
+        "InvalidProtobuf",
+        "ModelLoaded",
+        "NotImplemented",
+        "InvalidGraph",
+        "EPFail",
+    )
+    if isinstance(getattr(_ort_state, n, None), type)
+)
 
 _DTYPES: dict[str, Any] = {
-    "tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64,
-    "tensor(int32)": np.int32, "tensor(string)": object, "tensor(bool)": np.bool_,
+    "tensor(float)": np.float32,
+    "tensor(double)": np.float64,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+    "tensor(string)": object,
+    "tensor(bool)": np.bool_,
 }
 _FLOATS = ("tensor(float)", "tensor(double)")
 
@@ -57,13 +72,16 @@ def open_session(data: bytes, name: str, *, max_weight_bytes: int | None = None)
     opts = ort.SessionOptions()
     opts.log_severity_level = 4  # failures are raised to the caller, not logged
     try:  # read_config_from_model=0: session options never come from the (untrusted) file
-        return ort.InferenceSession(bytes(data), sess_options=opts, providers=["CPUExecutionProvider"],
-                                    read_config_from_model=0)
+        return ort.InferenceSession(
+            bytes(data), sess_options=opts, providers=["CPUExecutionProvider"], read_config_from_model=0
+        )
     except (*ORT_ERRORS, UnicodeDecodeError) as exc:  # a damaged name makes the error message undecodable
         reason = "it holds damaged text" if isinstance(exc, UnicodeDecodeError) else ort_reason(exc)
-        raise ModelError(f"{_cap(name)} could not be opened as an ONNX model: {reason}. The file may be "
-                         "damaged or truncated; export it again (e.g. with skl2onnx.to_onnx) and "
-                         "upload the complete file.") from exc
+        raise ModelError(
+            f"{_cap(name)} could not be opened as an ONNX model: {reason}. The file may be "
+            "damaged or truncated; export it again (e.g. with skl2onnx.to_onnx) and "
+            "upload the complete file."
+        ) from exc
 
 
 def ort_reason(exc: BaseException) -> str:
@@ -84,9 +102,15 @@ class OnnxAdapter(ModelAdapter):
 
     source = "onnx"
 
-    def __init__(self, data: bytes, *, feature_names: Sequence[str] | None = None,
-                 classes: Sequence | None = None, name: str = "the ONNX model",
-                 max_weight_bytes: int | None = None):
+    def __init__(
+        self,
+        data: bytes,
+        *,
+        feature_names: Sequence[str] | None = None,
+        classes: Sequence | None = None,
+        name: str = "the ONNX model",
+        max_weight_bytes: int | None = None,
+    ):
         self.name = name
         self._session = open_session(data, name, max_weight_bytes=max_weight_bytes)
         self._inputs = self._session.get_inputs()
@@ -105,8 +129,10 @@ class OnnxAdapter(ModelAdapter):
             width = out.shape[1] if len(out.shape) == 2 and isinstance(out.shape[1], int) else None
             labels = [_py(c) for c in classes] if classes is not None else graph_class_labels(data)
             if classes is not None and width is not None and len(labels) != width:
-                raise ModelError(f"{len(labels)} class labels were given but {name} outputs probabilities "
-                                 f"for {width} classes. Give one label per probability column, in order.")
+                raise ModelError(
+                    f"{len(labels)} class labels were given but {name} outputs probabilities "
+                    f"for {width} classes. Give one label per probability column, in order."
+                )
             if labels is not None and (width is None or len(labels) == width) and len(labels) >= 2:
                 self._classes = labels
             self._n_classes = len(self._classes) if self._classes else width
@@ -130,9 +156,13 @@ class OnnxAdapter(ModelAdapter):
         ins = f"1 input of {len(self.feature_names)} columns" if self._matrix else f"{n} input{'s' if n > 1 else ''}"
         outs = "label, probabilities" if self._proba is not None else "prediction"
         return ModelSummary(
-            source=self.source, estimator=f"ONNX graph ({ins} → {outs})", task=self.task,
-            feature_names=tuple(self.feature_names), classes=None if self._classes is None else tuple(self._classes),
-            notes=tuple(self._notes))
+            source=self.source,
+            estimator=f"ONNX graph ({ins} → {outs})",
+            task=self.task,
+            feature_names=tuple(self.feature_names),
+            classes=None if self._classes is None else tuple(self._classes),
+            notes=tuple(self._notes),
+        )
 
     # -- ModelAdapter hooks ----------------------------------------------------------------
 
@@ -213,22 +243,31 @@ class OnnxAdapter(ModelAdapter):
                         f"{width or 'k'} columns) and does not record which columns these are. Give the "
                         "model's feature names in training order (in the app: the 'Feature names' box; in "
                         "the CLI: --feature-names a,b,c), or export the model with a metadata_props entry "
-                        "'feature_names' (comma-separated).", width=width)
+                        "'feature_names' (comma-separated).",
+                        width=width,
+                    )
                 if width is not None and len(names) != width:
-                    raise ModelError(f"{_cap(name)} expects {width} feature columns in its input '{inp.name}' but "
-                                     f"{len(names)} feature names were given: {_quote(names)}. Give exactly "
-                                     "the training columns, in training order.")
+                    raise ModelError(
+                        f"{_cap(name)} expects {width} feature columns in its input '{inp.name}' but "
+                        f"{len(names)} feature names were given: {_quote(names)}. Give exactly "
+                        "the training columns, in training order."
+                    )
                 if inp.type not in _DTYPES:
                     raise ModelError(_unsupported_type(name, inp))
                 return True, names
         for inp in ins:
             if inp.type not in _DTYPES or not (
-                    len(inp.shape) == 1 or (len(inp.shape) == 2 and not isinstance(inp.shape[1], int))
-                    or (len(inp.shape) == 2 and inp.shape[1] == 1)):
-                raise ModelError(_unsupported_type(name, inp) if inp.type not in _DTYPES else
-                                 f"{_cap(name)} has an input '{inp.name}' of shape {inp.shape}; inputs must "
-                                 "be one column each, of shape [rows, 1], or a single [rows, k] input. "
-                                 "Export the model with one of these layouts.")
+                len(inp.shape) == 1
+                or (len(inp.shape) == 2 and not isinstance(inp.shape[1], int))
+                or (len(inp.shape) == 2 and inp.shape[1] == 1)
+            ):
+                raise ModelError(
+                    _unsupported_type(name, inp)
+                    if inp.type not in _DTYPES
+                    else f"{_cap(name)} has an input '{inp.name}' of shape {inp.shape}; inputs must "
+                    "be one column each, of shape [rows, 1], or a single [rows, k] input. "
+                    "Export the model with one of these layouts."
+                )
         return False, [i.name for i in ins]
 
     def _require(self, X: pd.DataFrame, name: str, needed: list[tuple[str, str]]) -> None:
@@ -238,7 +277,8 @@ class OnnxAdapter(ModelAdapter):
             raise ModelError(
                 f"{_cap(name)} lacks {len(missing)} column(s) that {self.name} needs: "
                 f"{_quote([c for c, _ in missing])}. The model expects {expected}; columns available: "
-                f"{_quote(list(X.columns))}. Rename the columns to match, or give the right feature names.")
+                f"{_quote(list(X.columns))}. Rename the columns to match, or give the right feature names."
+            )
 
 
 def _plan_outputs(outputs: list, name: str) -> tuple[int | None, int | None, int | None]:
@@ -254,33 +294,44 @@ def _plan_outputs(outputs: list, name: str) -> tuple[int | None, int | None, int
         return label[0], prob[0], None
     if len(outputs) == 1:
         o = outputs[0]
-        if o.type in _FLOATS and (len(o.shape) == 1 or (len(o.shape) == 2 and o.shape[1] in (1, None))
-                                  or (len(o.shape) == 2 and isinstance(o.shape[1], str))):
+        if o.type in _FLOATS and (
+            len(o.shape) == 1
+            or (len(o.shape) == 2 and o.shape[1] in (1, None))
+            or (len(o.shape) == 2 and isinstance(o.shape[1], str))
+        ):
             return None, None, 0
     desc = ", ".join(f"'{o.name}' ({o.type} {o.shape})" for o in outputs)
-    raise ModelError(f"{_cap(name)} has outputs {desc}; expected a label output plus a probabilities output (a "
-                     "classifier) or a single float output of shape [rows] or [rows, 1] (a regressor). "
-                     "Export the model again, e.g. with skl2onnx.to_onnx(model, X).")
+    raise ModelError(
+        f"{_cap(name)} has outputs {desc}; expected a label output plus a probabilities output (a "
+        "classifier) or a single float output of shape [rows] or [rows, 1] (a regressor). "
+        "Export the model again, e.g. with skl2onnx.to_onnx(model, X)."
+    )
 
 
 def _unsupported_type(name: str, inp: Any) -> str:
-    return (f"{_cap(name)} has an input '{inp.name}' of type {inp.type}, which is not supported. Supported input "
-            f"types: {', '.join(_DTYPES)}. Export the model with one of these.")
+    return (
+        f"{_cap(name)} has an input '{inp.name}' of type {inp.type}, which is not supported. Supported input "
+        f"types: {', '.join(_DTYPES)}. Export the model with one of these."
+    )
 
 
 def _to_tensor(s: pd.Series, etype: str, col: str, where: str) -> np.ndarray:
     """One column as a 1-D array of the input's element type; ModelError naming the column if it cannot be."""
+
     def bad(why: str = "") -> ModelError:
-        return ModelError(f"Column '{col}' in {where} has dtype {s.dtype} but the ONNX model expects "
-                          f"{etype} for it{why}. Convert the column to that type, or export the model "
-                          "with an input type that matches the data.")
+        return ModelError(
+            f"Column '{col}' in {where} has dtype {s.dtype} but the ONNX model expects "
+            f"{etype} for it{why}. Convert the column to that type, or export the model "
+            "with an input type that matches the data."
+        )
 
     if etype == "tensor(string)":
         if pd.api.types.is_float_dtype(s.dtype):
             raise bad()
         return s.astype(object).where(s.notna(), "").astype(str).to_numpy(dtype=object)
     if pd.api.types.is_bool_dtype(s.dtype) or (
-            pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_complex_dtype(s.dtype)):
+        pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_complex_dtype(s.dtype)
+    ):
         num = s
     elif s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
         num = pd.to_numeric(s.astype(object), errors="coerce")
@@ -300,6 +351,7 @@ def _to_tensor(s: pd.Series, etype: str, col: str, where: str) -> np.ndarray:
     if not np.all(np.mod(values, 1) == 0):
         raise bad(" (it holds non-integer numbers)")
     return values.astype(_DTYPES[etype])
+
 
 # -- class labels from the graph ---------------------------------------------------------------
 

@@ -10,8 +10,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from robustness.errors import ConfigError, RobustnessError
 
@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' for stdout)")
 
     dr = sub.add_parser(
-        "drift", help="compare reference and current data column by column",
+        "drift",
+        help="compare reference and current data column by column",
         description="Exit 0 when the dataset has not drifted, 1 when it has, 2 on bad input.",
     )
     dr.add_argument("--reference", required=True, help="reference data (CSV or Parquet)")
@@ -57,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     _engine_options(dr)
 
     stp = sub.add_parser(
-        "stress", help="perturb the data and measure how the model's predictions change",
+        "stress",
+        help="perturb the data and measure how the model's predictions change",
         description="Exit 0 on pass or warn, 1 on fail, 2 on bad input.",
     )
     stp.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
@@ -71,39 +73,52 @@ def _parser() -> argparse.ArgumentParser:
     _engine_options(stp)
 
     exq = sub.add_parser(
-        "explain", help="SHAP attributions of the model's predictions, per input column",
+        "explain",
+        help="SHAP attributions of the model's predictions, per input column",
         description="Explain a seeded sample of the rows with the SHAP explainer chosen for the model "
-                    "(Tree, Linear or Permutation). Exit 0 on success, 2 on bad input.",
+        "(Tree, Linear or Permutation). Exit 0 on success, 2 on bad input.",
     )
     exq.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
     exq.add_argument("--data", required=True, help="rows to explain (CSV or Parquet)")
     exq.add_argument("--reference", help="background data the explainer compares against (default: --data)")
-    exq.add_argument("--rows", type=int, metavar="N",
-                     help="rows to explain (default 500; a seeded sample when there are more). Sets the config's "
-                          "'rows'; the permutation explainer keeps 'permutation_rows' (default 100)")
+    exq.add_argument(
+        "--rows",
+        type=int,
+        metavar="N",
+        help="rows to explain (default 500; a seeded sample when there are more). Sets the config's "
+        "'rows'; the permutation explainer keeps 'permutation_rows' (default 100)",
+    )
     exq.add_argument("--background", type=int, metavar="N", help="background rows sampled (default 100)")
     from robustness.explain.config import METHODS
 
     exq.add_argument("--method", choices=METHODS, help="explainer (default: auto, chosen from the model)")
-    exq.add_argument("--config", help="JSON or TOML file with explain settings ([explain] table: method, rows, "
-                                      "permutation_rows, background, permutations, seed)")
+    exq.add_argument(
+        "--config",
+        help="JSON or TOML file with explain settings ([explain] table: method, rows, "
+        "permutation_rows, background, permutations, seed)",
+    )
     exq.add_argument("--seed", type=int, help="random seed of every sample (overrides the config)")
     _feature_names_option(exq)
-    exq.add_argument("--json", metavar="OUT",
-                     help="write the result as JSON ('-' for stdout, which then holds only the JSON)")
+    exq.add_argument(
+        "--json", metavar="OUT", help="write the result as JSON ('-' for stdout, which then holds only the JSON)"
+    )
     _model_file_options(exq)
 
     rep = sub.add_parser(
-        "report", help="the trust report: a pass/warn/fail scorecard over every check, for people and CI",
+        "report",
+        help="the trust report: a pass/warn/fail scorecard over every check, for people and CI",
         description="Runs data quality, drift, stress tests, explanation shift, performance and uncertainty "
-                    "checks. Exit 0 on pass or warn, 1 on fail, 2 on bad input.",
+        "checks. Exit 0 on pass or warn, 1 on fail, 2 on bad input.",
     )
     rep.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
     rep.add_argument("--reference", required=True, help="reference data the model was validated on (CSV or Parquet)")
     rep.add_argument("--current", required=True, help="current data (CSV or Parquet); labels optional")
     rep.add_argument("--target", help="label column (default: guessed)")
-    rep.add_argument("--config", help="JSON or TOML file with report settings ([report] table: warn_degradation, "
-                                      "fail_degradation, alpha, fail_coverage_gap, checks, seed, ...)")
+    rep.add_argument(
+        "--config",
+        help="JSON or TOML file with report settings ([report] table: warn_degradation, "
+        "fail_degradation, alpha, fail_coverage_gap, checks, seed, ...)",
+    )
     rep.add_argument("--seed", type=int, help="random seed (overrides the config)")
     rep.add_argument("--html", metavar="OUT", help="write the self-contained HTML report")
     rep.add_argument("--pdf", metavar="OUT", help="write the PDF report (printed by headless Chromium)")
@@ -124,22 +139,37 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _model_file_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--allow-pickle", action="store_true",
-                   help="load pickle/joblib files; only for files you trust: loading a pickle runs code")
-    p.add_argument("--trust", action="append", default=[], metavar="TYPE",
-                   help="accept an untrusted type in a .skops file (repeatable)")
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="load pickle/joblib files; only for files you trust: loading a pickle runs code",
+    )
+    p.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="accept an untrusted type in a .skops file (repeatable)",
+    )
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=("auto", "memory", "dask"), default="auto",
-                   help="dask: the data are Parquet files, folders or globs (local or fsspec URLs) summarised "
-                        "partition by partition on a Dask cluster; nothing but summaries and bounded samples "
-                        "reach this machine. memory: pandas, for inputs within the table budget "
-                        "(ROBUSTNESS_MAX_TABLE_MB, default total memory / 40; estimated before reading). auto "
-                        "(default): dask for folders, globs, URLs, Parquet inputs above the table budget in memory "
-                        "or above ROBUSTNESS_DASK_THRESHOLD_MB (1024) on disk, else memory")
-    p.add_argument("--scheduler", help="with the Dask engine: an existing scheduler's address (default: "
-                                       "DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "memory", "dask"),
+        default="auto",
+        help="dask: the data are Parquet files, folders or globs (local or fsspec URLs) summarised "
+        "partition by partition on a Dask cluster; nothing but summaries and bounded samples "
+        "reach this machine. memory: pandas, for inputs within the table budget "
+        "(ROBUSTNESS_MAX_TABLE_MB, default total memory / 40; estimated before reading). auto "
+        "(default): dask for folders, globs, URLs, Parquet inputs above the table budget in memory "
+        "or above ROBUSTNESS_DASK_THRESHOLD_MB (1024) on disk, else memory",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="with the Dask engine: an existing scheduler's address (default: "
+        "DASK_SCHEDULER_ADDRESS, else a local cluster)",
+    )
     p.add_argument("--workers", type=int, help="with the Dask engine: workers of the local cluster")
     p.add_argument("--memory-limit", help="with the Dask engine: memory per local worker, e.g. 2GB")
 
@@ -158,9 +188,12 @@ def _cluster(args) -> dict:
 
 
 def _feature_names_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--feature-names", metavar="A,B,...",
-                   help="the model's input columns in training order, for a model that takes one "
-                        "feature matrix and does not record them (e.g. some ONNX exports)")
+    p.add_argument(
+        "--feature-names",
+        metavar="A,B,...",
+        help="the model's input columns in training order, for a model that takes one "
+        "feature matrix and does not record them (e.g. some ONNX exports)",
+    )
 
 
 def _feature_names(args) -> list[str] | None:
@@ -234,8 +267,14 @@ def _cmd_drift(args) -> int:
 def _cmd_stress(args) -> int:
     from robustness.stress.run import run_stress_dask, run_stress_files
 
-    options = dict(reference=args.reference, target=args.target, config=args.config, seed=args.seed,
-                   allow_pickle=args.allow_pickle, trusted_types=args.trust)
+    options = dict(
+        reference=args.reference,
+        target=args.target,
+        config=args.config,
+        seed=args.seed,
+        allow_pickle=args.allow_pickle,
+        trusted_types=args.trust,
+    )
     if _engine(args, args.data, args.reference) == "dask":
         report = run_stress_dask(args.model, args.data, **options, **_cluster(args))
     else:
@@ -259,8 +298,14 @@ def _cmd_explain(args) -> int:
     if args.background is not None:
         config = replace(config, background=args.background)
     report = run_explain_files(
-        args.model, args.data, reference=args.reference, rows=args.rows, config=config, seed=args.seed,
-        allow_pickle=args.allow_pickle, trusted_types=args.trust,
+        args.model,
+        args.data,
+        reference=args.reference,
+        rows=args.rows,
+        config=config,
+        seed=args.seed,
+        allow_pickle=args.allow_pickle,
+        trusted_types=args.trust,
         feature_names=_feature_names(args),
     )
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
@@ -277,8 +322,14 @@ def _cmd_report(args) -> int:
     from robustness.report.export import to_html, to_json, to_pdf
     from robustness.report.run import report_dask, report_files
 
-    options = dict(target=args.target, config=args.config, seed=args.seed, allow_pickle=args.allow_pickle,
-                   trusted_types=args.trust, feature_names=_feature_names(args))
+    options = dict(
+        target=args.target,
+        config=args.config,
+        seed=args.seed,
+        allow_pickle=args.allow_pickle,
+        trusted_types=args.trust,
+        feature_names=_feature_names(args),
+    )
     if _engine(args, args.reference, args.current) == "dask":
         report = report_dask(args.model, args.reference, args.current, **options, **_cluster(args))
     else:

@@ -16,9 +16,9 @@ an identical model. Generation takes a second or two; callers cache the result.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -97,8 +97,13 @@ def _dates(rng: np.random.Generator, start: str, days: int, n: int) -> pd.Series
 
 # --------------------------------------------------------------------------- credit
 _CREDIT_NUM = [
-    "age", "income", "loan_amount", "loan_term_months", "credit_history_years",
-    "num_open_accounts", "debt_to_income",
+    "age",
+    "income",
+    "loan_amount",
+    "loan_term_months",
+    "credit_history_years",
+    "num_open_accounts",
+    "debt_to_income",
 ]
 _CREDIT_CAT = ["employment_type", "region", "home_ownership", "has_cosigner"]
 
@@ -176,9 +181,7 @@ def _energy_frame(rng: np.random.Generator, n: int, *, current: bool) -> pd.Data
     insulation = rng.choice(list("ABCDE"), n, p=[0.1, 0.25, 0.35, 0.2, 0.1])
     base = pd.Series(btype).map({"office": 0.22, "retail": 0.30, "warehouse": 0.10, "school": 0.18}).to_numpy()
     ins = pd.Series(insulation).map({"A": 0.7, "B": 0.85, "C": 1.0, "D": 1.15, "E": 1.35}).to_numpy()
-    load = base * (0.5 + occupancy) + ins * (
-        0.012 * np.maximum(temp - 18, 0) + 0.010 * np.maximum(12 - temp, 0)
-    )
+    load = base * (0.5 + occupancy) + ins * (0.012 * np.maximum(temp - 18, 0) + 0.010 * np.maximum(12 - temp, 0))
     energy = area * load * (1 + 0.002 * age) + rng.normal(0, 25, n)
     reported_area = area.copy()
     if current:
@@ -319,8 +322,15 @@ def _build(name: str, spec: _Spec) -> Scenario:
     train = spec.frame(rng, n_train, current=False)
     model.fit(train[features], train[spec.roles.target])
     return Scenario(
-        name=name, title=spec.title, task=spec.task, story=spec.story, model=model,
-        reference=ref, current=cur, roles=spec.roles, features=tuple(features),
+        name=name,
+        title=spec.title,
+        task=spec.task,
+        story=spec.story,
+        model=model,
+        reference=ref,
+        current=cur,
+        roles=spec.roles,
+        features=tuple(features),
     )
 
 
@@ -332,9 +342,7 @@ def load_scenario(name: str = DEFAULT_SCENARIO) -> Scenario:
     try:
         spec = _SPECS[name]
     except KeyError:
-        raise ConfigError(
-            f"Unknown demo scenario '{name}'. Choose one of: {', '.join(SCENARIOS)}."
-        ) from None
+        raise ConfigError(f"Unknown demo scenario '{name}'. Choose one of: {', '.join(SCENARIOS)}.") from None
     return _build(name, spec)
 
 

@@ -32,7 +32,8 @@ class InspectReport:
     def text(self) -> str:
         m = self.model
         lines = [
-            f"Model: {self.file.name} ({self.file.format}, {self.file.n_bytes:,} bytes, sha256 {self.file.sha256[:12]})",
+            f"Model: {self.file.name} ({self.file.format}, {self.file.n_bytes:,} bytes, "
+            f"sha256 {self.file.sha256[:12]})",
             f"  {m.description}",
             f"  task: {m.task.value}",
         ]
@@ -67,8 +68,12 @@ class InspectReport:
 
     def to_dict(self) -> dict:
         out: dict = {
-            "model": {"file": self.file.name, "format": self.file.format, "sha256": self.file.sha256,
-                      **self.model.to_dict()},
+            "model": {
+                "file": self.file.name,
+                "format": self.file.format,
+                "sha256": self.file.sha256,
+                **self.model.to_dict(),
+            },
             "ok": self.ok,
         }
         if self.data is not None:
@@ -108,8 +113,13 @@ def inspect_files(
     table = read_table(data)
     roles = guess_roles_with_model(table.frame, adapter)
     if target is not None:
-        roles = ColumnRoles(target=target, prediction=roles.prediction if roles.prediction != target else None,
-                            probabilities=roles.probabilities, timestamp=roles.timestamp, id=roles.id)
+        roles = ColumnRoles(
+            target=target,
+            prediction=roles.prediction if roles.prediction != target else None,
+            probabilities=roles.probabilities,
+            timestamp=roles.timestamp,
+            id=roles.id,
+        )
     validate_roles(table.frame, roles, name=table.name)
     schema = infer_schema(table.frame)
     features = check_features(adapter, table.frame, roles, dataset=table.name)
@@ -120,6 +130,12 @@ def inspect_files(
         except ModelError as err:
             model_error = str(err)
     return InspectReport(
-        file=info, model=summary, data=table, roles=roles, schema=schema, features=features,
-        issues=tuple(data_issues(table.frame, schema, name=table.name)), model_error=model_error,
+        file=info,
+        model=summary,
+        data=table,
+        roles=roles,
+        schema=schema,
+        features=features,
+        issues=tuple(data_issues(table.frame, schema, name=table.name)),
+        model_error=model_error,
     )

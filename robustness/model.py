@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,21 +21,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from robustness._onnx import OnnxAdapter
 
 __all__ = [
-    "ModelAdapter", "ModelSummary", "OnnxAdapter", "PredictionsAdapter", "SklearnAdapter",
-    "Task", "describe_estimator", "from_estimator", "from_predictions",
+    "ModelAdapter",
+    "ModelSummary",
+    "OnnxAdapter",
+    "PredictionsAdapter",
+    "SklearnAdapter",
+    "Task",
+    "describe_estimator",
+    "from_estimator",
+    "from_predictions",
 ]
 
 _MAX_LISTED = 12
 _FEW_VALUES = 20  # a numeric prediction column with at most this many integral values holds classes
 
 
-class Task(str, Enum):
+class Task(StrEnum):
     BINARY = "binary"
     MULTICLASS = "multiclass"
     REGRESSION = "regression"
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,14 @@ class ModelSummary:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "estimator": self.estimator, "task": self.task.value,
-                "feature_names": None if self.feature_names is None else list(self.feature_names),
-                "classes": None if self.classes is None else [_py(c) for c in self.classes],
-                "notes": list(self.notes)}
+        return {
+            "source": self.source,
+            "estimator": self.estimator,
+            "task": self.task.value,
+            "feature_names": None if self.feature_names is None else list(self.feature_names),
+            "classes": None if self.classes is None else [_py(c) for c in self.classes],
+            "notes": list(self.notes),
+        }
 
     @property
     def description(self) -> str:
@@ -103,8 +111,9 @@ class ModelAdapter(ABC):
         """Run the model on the first ``n_rows`` of ``X``; ModelError if anything is wrong."""
         head = X.head(n_rows)
         if len(head) == 0:
-            raise ModelError(f"{_cap(name)} has no rows, so the model cannot be checked on it. "
-                             "Load a file that contains data rows.")
+            raise ModelError(
+                f"{_cap(name)} has no rows, so the model cannot be checked on it. Load a file that contains data rows."
+            )
         self._predict_on(head, name)
         if self.has_proba:
             self._proba_on(head, name)
@@ -129,23 +138,28 @@ class ModelAdapter(ABC):
 
     def _require_proba(self) -> None:
         if not self.is_classifier:
-            raise ModelError("The model is a regressor, so it has no class probabilities (predict_proba). "
-                             "Use its predictions instead, or load a classifier.")
+            raise ModelError(
+                "The model is a regressor, so it has no class probabilities (predict_proba). "
+                "Use its predictions instead, or load a classifier."
+            )
         if not self.has_proba:
-            raise ModelError("The model does not give class probabilities (it has no predict_proba). "
-                             "Probability-based checks are skipped; to get them, re-train with a "
-                             "classifier that supports predict_proba.")
+            raise ModelError(
+                "The model does not give class probabilities (it has no predict_proba). "
+                "Probability-based checks are skipped; to get them, re-train with a "
+                "classifier that supports predict_proba."
+            )
 
 
 class SklearnAdapter(ModelAdapter):
     """Any estimator with the scikit-learn API (Pipelines, LightGBM/XGBoost wrappers, ...)."""
 
-    def __init__(self, estimator: Any, *, source: str = "estimator",
-                 feature_names: Sequence[str] | None = None):
+    def __init__(self, estimator: Any, *, source: str = "estimator", feature_names: Sequence[str] | None = None):
         if not callable(getattr(estimator, "predict", None)):
-            raise ModelError(f"The {source} model is a {type(estimator).__name__}, which has no predict "
-                             "method, so it cannot make predictions. Save the fitted estimator or "
-                             "Pipeline itself (the object you call .predict on).")
+            raise ModelError(
+                f"The {source} model is a {type(estimator).__name__}, which has no predict "
+                "method, so it cannot make predictions. Save the fitted estimator or "
+                "Pipeline itself (the object you call .predict on)."
+            )
         _require_fitted(estimator, source)
         self.estimator = estimator
         self.source = source
@@ -153,8 +167,10 @@ class SklearnAdapter(ModelAdapter):
         kind = _estimator_kind(estimator)
         if kind is None:
             kind = "classifier" if hasattr(estimator, "classes_") else "regressor"
-            self._notes.append(f"Could not tell whether {type(estimator).__name__} is a classifier or a "
-                               f"regressor; treated as a {kind}.")
+            self._notes.append(
+                f"Could not tell whether {type(estimator).__name__} is a classifier or a "
+                f"regressor; treated as a {kind}."
+            )
         if kind == "classifier":
             raw = getattr(estimator, "classes_", None)
             self.classes = None if raw is None else [_py(c) for c in np.asarray(raw).ravel()]
@@ -166,11 +182,15 @@ class SklearnAdapter(ModelAdapter):
         # fitted on an array with names given here: pass an array, as in training
         self._as_array = own is None and feature_names is not None and isinstance(n_in, (int, np.integer))
         if self._as_array and n_in != len(self.feature_names):
-            raise ModelError(f"The model expects {n_in} features but {len(self.feature_names)} feature names "
-                             "were given. Give exactly the columns the model was trained on, in order.")
+            raise ModelError(
+                f"The model expects {n_in} features but {len(self.feature_names)} feature names "
+                "were given. Give exactly the columns the model was trained on, in order."
+            )
         if self.feature_names is None:
-            self._notes.append("The model does not record its feature names; the data's columns are "
-                               "passed as they are, so they must be exactly the training columns in order.")
+            self._notes.append(
+                "The model does not record its feature names; the data's columns are "
+                "passed as they are, so they must be exactly the training columns in order."
+            )
         if self.is_classifier and not self.has_proba:
             self._notes.append("No predict_proba: probability-based checks are unavailable.")
 
@@ -190,9 +210,13 @@ class SklearnAdapter(ModelAdapter):
 
     def summary(self) -> ModelSummary:
         return ModelSummary(
-            source=self.source, estimator=describe_estimator(self.estimator), task=self.task,
+            source=self.source,
+            estimator=describe_estimator(self.estimator),
+            task=self.task,
             feature_names=None if self.feature_names is None else tuple(self.feature_names),
-            classes=None if self.classes is None else tuple(self.classes), notes=tuple(self._notes))
+            classes=None if self.classes is None else tuple(self.classes),
+            notes=tuple(self._notes),
+        )
 
 
 class PredictionsAdapter(ModelAdapter):
@@ -202,8 +226,15 @@ class PredictionsAdapter(ModelAdapter):
     has_model = False
     feature_names = None
 
-    def __init__(self, *, prediction: str | None, task: Task, classes: Sequence | None = None,
-                 probabilities: Mapping[Any, str] | None = None, complement: tuple[Any, str] | None = None):
+    def __init__(
+        self,
+        *,
+        prediction: str | None,
+        task: Task,
+        classes: Sequence | None = None,
+        probabilities: Mapping[Any, str] | None = None,
+        complement: tuple[Any, str] | None = None,
+    ):
         self.prediction = prediction
         self.task = Task(task)
         self.classes = None if classes is None else [_py(c) for c in classes]
@@ -224,57 +255,84 @@ class PredictionsAdapter(ModelAdapter):
     def _proba_on(self, X: pd.DataFrame, name: str) -> np.ndarray:
         self._require_proba()
         comp = self._complement
-        return np.column_stack([
-            1.0 - self._proba_column(X, comp[1], name) if comp is not None and label == comp[0]
-            else self._proba_column(X, self.probabilities[label], name) for label in self.classes])
+        return np.column_stack(
+            [
+                1.0 - self._proba_column(X, comp[1], name)
+                if comp is not None and label == comp[0]
+                else self._proba_column(X, self.probabilities[label], name)
+                for label in self.classes
+            ]
+        )
 
     def _proba_column(self, X: pd.DataFrame, col: str, name: str) -> np.ndarray:
         _require_columns(X, [col], name, what="holding class probabilities")
         values = pd.to_numeric(X[col], errors="coerce")
         if values.isna().sum() > X[col].isna().sum():
-            raise ModelError(f"Column '{col}' in {name} should hold class probabilities but contains values "
-                             f"that are not numbers (dtype {X[col].dtype}). Choose the right probability "
-                             "columns in the column roles.")
+            raise ModelError(
+                f"Column '{col}' in {name} should hold class probabilities but contains values "
+                f"that are not numbers (dtype {X[col].dtype}). Choose the right probability "
+                "columns in the column roles."
+            )
         return values.to_numpy(dtype=float)
 
     def _require_proba(self) -> None:
         if self.is_classifier and not self.probabilities:
-            raise ModelError("No probability columns were given, so class probabilities are unavailable. "
-                             "Map each class to its probability column in the column roles.")
+            raise ModelError(
+                "No probability columns were given, so class probabilities are unavailable. "
+                "Map each class to its probability column in the column roles."
+            )
         super()._require_proba()
 
     def summary(self) -> ModelSummary:
-        what = ("No model: predictions taken from the most probable class" if self.prediction is None
-                else f"No model: predictions read from column '{self.prediction}'")
+        what = (
+            "No model: predictions taken from the most probable class"
+            if self.prediction is None
+            else f"No model: predictions read from column '{self.prediction}'"
+        )
         cols = ", ".join(f"'{c}' ({lbl})" for lbl, c in self.probabilities.items())
         notes = [f"Probabilities read from {cols}"] if cols else []
-        return ModelSummary(source=self.source, estimator=what, task=self.task, feature_names=None,
-                            classes=None if self.classes is None else tuple(self.classes), notes=tuple(notes))
+        return ModelSummary(
+            source=self.source,
+            estimator=what,
+            task=self.task,
+            feature_names=None,
+            classes=None if self.classes is None else tuple(self.classes),
+            notes=tuple(notes),
+        )
 
 
-def from_estimator(estimator: Any, *, source: str = "estimator",
-                   feature_names: Sequence[str] | None = None) -> SklearnAdapter:
+def from_estimator(
+    estimator: Any, *, source: str = "estimator", feature_names: Sequence[str] | None = None
+) -> SklearnAdapter:
     """Wrap a fitted scikit-learn-API estimator; ``feature_names`` is used only if it records none."""
     return SklearnAdapter(estimator, source=source, feature_names=feature_names)
 
 
-def from_predictions(*, prediction: str | None, probabilities: Mapping[str, str] | None = None,
-                     task: Task | str | None = None,
-                     reference: pd.DataFrame | None = None) -> PredictionsAdapter:
+def from_predictions(
+    *,
+    prediction: str | None,
+    probabilities: Mapping[str, str] | None = None,
+    task: Task | str | None = None,
+    reference: pd.DataFrame | None = None,
+) -> PredictionsAdapter:
     """An adapter over prediction columns; the task is inferred from ``reference`` when not given."""
     probs = {str(k): v for k, v in (probabilities or {}).items()}
     task = None if task is None else Task(task)
     if prediction is None and not probs:
-        raise ConfigError("No prediction column and no probability columns were chosen. Choose the column "
-                          "that holds the model's predictions in the column roles, or load a model file.")
+        raise ConfigError(
+            "No prediction column and no probability columns were chosen. Choose the column "
+            "that holds the model's predictions in the column roles, or load a model file."
+        )
     if reference is not None:
         wanted = ([prediction] if prediction is not None else []) + list(probs.values())
         _require_columns(reference, wanted, "the reference data", what="named in the column roles")
     observed = None if prediction is None or reference is None else reference[prediction]
     if probs:
         if task is Task.REGRESSION:
-            raise ConfigError("Probability columns were given but the task is regression. Clear the "
-                              "probability columns, or choose a classification task.")
+            raise ConfigError(
+                "Probability columns were given but the task is regression. Clear the "
+                "probability columns, or choose a classification task."
+            )
         labels = _typed_labels(list(probs), observed)
         mapping, complement = dict(zip(labels, probs.values())), None
         if len(mapping) == 1:  # binary with P(class) only: P(other class) = 1 - P(class)
@@ -283,14 +341,19 @@ def from_predictions(*, prediction: str | None, probabilities: Mapping[str, str]
         classes = _sorted(labels)
         inferred = Task.BINARY if len(classes) == 2 else Task.MULTICLASS
         if task is not None and task is not inferred:
-            raise ConfigError(f"{len(classes)} classes have probability columns, which does not fit the "
-                              f"task '{task.value}'. Choose the task '{inferred.value}' or fix the columns.")
-        return PredictionsAdapter(prediction=prediction, task=inferred, classes=classes,
-                                  probabilities=mapping, complement=complement)
+            raise ConfigError(
+                f"{len(classes)} classes have probability columns, which does not fit the "
+                f"task '{task.value}'. Choose the task '{inferred.value}' or fix the columns."
+            )
+        return PredictionsAdapter(
+            prediction=prediction, task=inferred, classes=classes, probabilities=mapping, complement=complement
+        )
     if task is None:
         if observed is None:
-            raise ConfigError(f"Cannot tell whether column '{prediction}' holds classes or numbers without "
-                              "data: pass the task or the reference data.")
+            raise ConfigError(
+                f"Cannot tell whether column '{prediction}' holds classes or numbers without "
+                "data: pass the task or the reference data."
+            )
         task = _infer_task(observed)
     classes = None
     if task is not Task.REGRESSION and observed is not None:
@@ -310,9 +373,11 @@ def describe_estimator(est: Any, *, inner: bool = False) -> str:
         return ", ".join(steps) if inner else f"Pipeline({' → '.join(steps) or 'passthrough'})"
     if isinstance(est, ColumnTransformer):
         specs = est.transformers_ if hasattr(est, "transformers_") else est.transformers
-        parts = [describe_estimator(t, inner=True) for _, t, cols in specs
-                 if not (isinstance(t, str) and t == "drop")
-                 and not (hasattr(cols, "__len__") and len(cols) == 0)]
+        parts = [
+            describe_estimator(t, inner=True)
+            for _, t, cols in specs
+            if not (isinstance(t, str) and t == "drop") and not (hasattr(cols, "__len__") and len(cols) == 0)
+        ]
         return f"ColumnTransformer[{' | '.join(parts)}]"
     if isinstance(est, FeatureUnion):
         return f"FeatureUnion[{' | '.join(describe_estimator(t, inner=True) for _, t in est.transformer_list)}]"
@@ -349,7 +414,8 @@ def _call_model(call: str, fn: Callable[[Any], Any], X: Any, name: str) -> Any:
         raise ModelError(
             f"The model raised {type(exc).__name__} in {call} while predicting on {name}: {msg.rstrip('.')}. "
             f"Check that {name} has the columns and value types the model was trained on "
-            "(same column names, numbers stored as numbers, categories as text).") from exc
+            "(same column names, numbers stored as numbers, categories as text)."
+        ) from exc
 
 
 def _check_1d(out: Any, n: int, name: str) -> np.ndarray:
@@ -357,18 +423,22 @@ def _check_1d(out: Any, n: int, name: str) -> np.ndarray:
     arr = arr.ravel() if arr.ndim == 2 and arr.shape[1] == 1 else arr
     if arr.ndim != 1 or len(arr) != n:
         got = f"{len(arr)} values" if arr.ndim == 1 else f"an array of shape {arr.shape}"
-        raise ModelError(f"The model's predict returned {got} for the {n} rows of {name}; it must return "
-                         "exactly one prediction per row. Check the model's predict method (models with "
-                         "several outputs are not supported).")
+        raise ModelError(
+            f"The model's predict returned {got} for the {n} rows of {name}; it must return "
+            "exactly one prediction per row. Check the model's predict method (models with "
+            "several outputs are not supported)."
+        )
     return arr
 
 
 def _check_proba(out: Any, n: int, classes: list | None, name: str) -> np.ndarray:
     arr, k = _as_array(out, "predict_proba", name, float), None if classes is None else len(classes)
     if arr.ndim != 2 or arr.shape[0] != n or (k is not None and arr.shape[1] != k):
-        raise ModelError(f"The model's predict_proba returned an array of shape {arr.shape} on {name}; "
-                         f"expected ({n}, {k or 'number of classes'}): one row per data row, one column per "
-                         "class. Check the model's predict_proba method.")
+        raise ModelError(
+            f"The model's predict_proba returned an array of shape {arr.shape} on {name}; "
+            f"expected ({n}, {k or 'number of classes'}): one row per data row, one column per "
+            "class. Check the model's predict_proba method."
+        )
     return arr
 
 
@@ -376,16 +446,20 @@ def _as_array(out: Any, call: str, name: str, dtype: Any) -> np.ndarray:
     try:
         return np.asarray(out, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise ModelError(f"The model's {call} returned a {type(out).__name__} on {name} that is not one "
-                         f"array ({exc}). Wrap the model so that it returns one array.") from exc
+        raise ModelError(
+            f"The model's {call} returned a {type(out).__name__} on {name} that is not one "
+            f"array ({exc}). Wrap the model so that it returns one array."
+        ) from exc
 
 
 def _require_columns(X: pd.DataFrame, needed: Sequence[str], name: str, *, what: str) -> None:
     missing = [c for c in needed if c not in X.columns]
     if missing:
-        raise ModelError(f"{_cap(name)} lacks {len(missing)} column{'s' if len(missing) > 1 else ''} "
-                         f"{what}: {_quote(missing)}. Columns available: {_quote(list(X.columns))}. Load "
-                         "data with these columns, or check that the model and data files belong together.")
+        raise ModelError(
+            f"{_cap(name)} lacks {len(missing)} column{'s' if len(missing) > 1 else ''} "
+            f"{what}: {_quote(missing)}. Columns available: {_quote(list(X.columns))}. Load "
+            "data with these columns, or check that the model and data files belong together."
+        )
 
 
 def _require_fitted(estimator: Any, source: str) -> None:
@@ -397,8 +471,10 @@ def _require_fitted(estimator: Any, source: str) -> None:
         try:
             check_is_fitted(estimator)
         except NotFittedError as exc:
-            raise ModelError(f"The {source} model ({type(estimator).__name__}) has not been fitted. "
-                             "Fit it on training data before saving it.") from exc
+            raise ModelError(
+                f"The {source} model ({type(estimator).__name__}) has not been fitted. "
+                "Fit it on training data before saving it."
+            ) from exc
 
 
 def _estimator_kind(est: Any) -> str | None:
@@ -439,8 +515,10 @@ def _other_label(label: Any, observed: pd.Series | None, col: str) -> Any:
         return others[0]
     if isinstance(label, (bool, int)) and label == 1:  # True -> False, 1 -> 0
         return type(label)(0)
-    raise ConfigError(f"Only one probability column ('{col}', class {label!r}) was given and the other class "
-                      "cannot be told. Map the probability column of every class in the column roles.")
+    raise ConfigError(
+        f"Only one probability column ('{col}', class {label!r}) was given and the other class "
+        "cannot be told. Map the probability column of every class in the column roles."
+    )
 
 
 def _sorted(values: list) -> list:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-def as_kinds(kinds) -> dict[str, "ColumnKind"]:
+def as_kinds(kinds) -> dict[str, ColumnKind]:
     """``{column: kind}`` with every kind a ColumnKind; ConfigError naming a bad one."""
     from robustness.errors import ConfigError
 
@@ -16,22 +16,18 @@ def as_kinds(kinds) -> dict[str, "ColumnKind"]:
             checked[col] = ColumnKind(kind)
         except ValueError:
             raise ConfigError(
-                f"'{kind}' is not a column kind (column '{col}'). Use one of: "
-                f"{', '.join(k.value for k in ColumnKind)}."
+                f"'{kind}' is not a column kind (column '{col}'). Use one of: {', '.join(k.value for k in ColumnKind)}."
             ) from None
     return checked
 
 
-class ColumnKind(str, Enum):
+class ColumnKind(StrEnum):
     NUMERICAL = "numerical"
     CATEGORICAL = "categorical"
     BOOLEAN = "boolean"
     DATETIME = "datetime"
     TEXT = "text"
     ID = "id"
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class ColumnRoles:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ColumnRoles":
+    def from_dict(cls, d: dict) -> ColumnRoles:
         return cls(
             target=d.get("target"),
             prediction=d.get("prediction"),
@@ -103,7 +99,7 @@ class Schema:
                 return c
         raise KeyError(name)
 
-    def with_kinds(self, overrides: dict[str, ColumnKind | str]) -> "Schema":
+    def with_kinds(self, overrides: dict[str, ColumnKind | str]) -> Schema:
         cols = []
         for c in self.columns:
             if c.name in overrides:

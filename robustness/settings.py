@@ -34,8 +34,16 @@ from typing import Any
 from robustness.errors import ConfigError
 
 __all__ = [
-    "ENV_ALLOW_PICKLE", "ENV_DATA_ROOTS", "ENV_MAX_TABLE_MB", "ENV_SCHEDULER", "ENV_URL_SCHEMES",
-    "ServerSettings", "default_max_table_mb", "load_settings", "max_table_bytes", "total_memory_bytes",
+    "ENV_ALLOW_PICKLE",
+    "ENV_DATA_ROOTS",
+    "ENV_MAX_TABLE_MB",
+    "ENV_SCHEDULER",
+    "ENV_URL_SCHEMES",
+    "ServerSettings",
+    "default_max_table_mb",
+    "load_settings",
+    "max_table_bytes",
+    "total_memory_bytes",
 ]
 
 ENV_ALLOW_PICKLE = "ROBUSTNESS_ALLOW_PICKLE"
@@ -117,8 +125,10 @@ def load_settings(env: Mapping[str, str] | None = None, section: Mapping[str, An
     for item in _list(pick(ENV_DATA_ROOTS, "data_roots") or "", os.pathsep):
         root = Path(item).expanduser()
         if not root.is_dir():
-            raise ConfigError(f"{ENV_DATA_ROOTS} names {item!r}, which is not a folder on this server. "
-                              "Give existing folders, separated by ':'.")
+            raise ConfigError(
+                f"{ENV_DATA_ROOTS} names {item!r}, which is not a folder on this server. "
+                "Give existing folders, separated by ':'."
+            )
         roots.append(root.resolve())
     schemes = frozenset(s.lower().removesuffix("://") for s in _list(pick(ENV_URL_SCHEMES, "url_schemes") or "", ","))
     if "file" in schemes:

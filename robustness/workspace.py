@@ -173,26 +173,23 @@ def build_workspace(
                 raise DataError(fc.message())
             checks.append(fc)
     else:
-        missing = [
-            c for c in comparison.only_in_reference if c not in roles.role_columns()
-        ]
+        missing = [c for c in comparison.only_in_reference if c not in roles.role_columns()]
         if missing:
             raise DataError(comparison.message())
 
     schema = infer_schema(reference.frame, overrides=kinds)
     # Parse date columns the model does not read (the timestamp, mostly): CSV gives text.
     model_inputs = set(model.feature_names or ()) if model is not None else set()
-    dates = Schema(tuple(
-        c for c in schema.columns if c.kind is ColumnKind.DATETIME and c.name not in model_inputs
-    ))
+    dates = Schema(tuple(c for c in schema.columns if c.kind is ColumnKind.DATETIME and c.name not in model_inputs))
     if dates.columns:
         reference = replace(reference, frame=coerce_types(reference.frame, dates))
         current = replace(current, frame=coerce_types(current.frame, dates))
         parsed = {c.name for c in dates.columns}
-        schema = Schema(tuple(
-            replace(c, dtype=str(reference.frame[c.name].dtype)) if c.name in parsed else c
-            for c in schema.columns
-        ))
+        schema = Schema(
+            tuple(
+                replace(c, dtype=str(reference.frame[c.name].dtype)) if c.name in parsed else c for c in schema.columns
+            )
+        )
     issues = tuple(data_issues(reference.frame, schema, name=reference.name)) + tuple(
         data_issues(current.frame, schema, name=current.name)
     )
@@ -246,7 +243,10 @@ def guess_roles_with_model(frame: pd.DataFrame, model: ModelAdapter | None) -> C
         left = [c for c in frame.columns if c not in taken]
         if len(left) == 1:
             roles = ColumnRoles(
-                target=left[0], prediction=roles.prediction, probabilities=roles.probabilities,
-                timestamp=roles.timestamp, id=roles.id,
+                target=left[0],
+                prediction=roles.prediction,
+                probabilities=roles.probabilities,
+                timestamp=roles.timestamp,
+                id=roles.id,
             )
     return roles

@@ -27,7 +27,10 @@ def run_cli(*args, cwd=None):
     """Run the installed console entry point in a fresh interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "robustness.cli", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd or ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
     )
 
 
@@ -51,8 +54,20 @@ def test_inspect_json(demo_dir, tmp_path):
     import json
 
     out = tmp_path / "inspect.json"
-    assert main(["inspect", "--model", str(demo_dir / "model.skops"), "--data",
-                 str(demo_dir / "reference.csv"), "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "inspect",
+                "--model",
+                str(demo_dir / "model.skops"),
+                "--data",
+                str(demo_dir / "reference.csv"),
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     payload = json.loads(out.read_text())
     assert payload["ok"] is True
     assert payload["model"]["task"] == "binary"
@@ -129,14 +144,24 @@ def test_import_does_not_pull_streamlit():
         "robustness.stress.run, robustness.plots.stress; "
         "assert 'streamlit' not in sys.modules, 'streamlit imported'"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ}, timeout=300
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_declared_target_missing_exits_2(demo_dir, capsys):
-    code = main(["inspect", "--model", str(demo_dir / "model.skops"), "--data", str(demo_dir / "current.csv"),
-                 "--target", "churned"])
+    code = main(
+        [
+            "inspect",
+            "--model",
+            str(demo_dir / "model.skops"),
+            "--data",
+            str(demo_dir / "current.csv"),
+            "--target",
+            "churned",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "'churned'" in err and "current.csv" in err

@@ -37,11 +37,28 @@ def test_stress_through_dask_equals_memory(data, tmp_path, capsys):
     config.write_text("[stress]\nmax_rows = 100000\n")
     common = ["stress", "--model", str(data / "model.skops"), "--config", str(config), "--seed", "3"]
     code_d, code_m, d, m = _both(
-        [*common, "--engine", "dask", "--workers", "2", "--data", str(data / "current"),
-         "--reference", str(data / "reference")],
-        [*common, "--engine", "memory", "--data", str(data / "current.parquet"),
-         "--reference", str(data / "reference.parquet")],
-        tmp_path)
+        [
+            *common,
+            "--engine",
+            "dask",
+            "--workers",
+            "2",
+            "--data",
+            str(data / "current"),
+            "--reference",
+            str(data / "reference"),
+        ],
+        [
+            *common,
+            "--engine",
+            "memory",
+            "--data",
+            str(data / "current.parquet"),
+            "--reference",
+            str(data / "reference.parquet"),
+        ],
+        tmp_path,
+    )
     assert code_d == code_m and d["verdict"] == m["verdict"] and d["n_rows"] == m["n_rows"]
     assert d["score"] == pytest.approx(m["score"], abs=1e-9)
     flips_d = {(r["perturbation"], r["severity"]): r["flip_rate"] for r in d["results"]}
@@ -55,11 +72,28 @@ def test_stress_through_dask_equals_memory(data, tmp_path, capsys):
 def test_report_through_dask_agrees_with_memory(data, tmp_path):
     common = ["report", "--model", str(data / "model.skops"), "--seed", "0"]
     code_d, code_m, d, m = _both(
-        [*common, "--engine", "dask", "--workers", "2", "--reference", str(data / "reference"),
-         "--current", str(data / "current")],
-        [*common, "--engine", "memory", "--reference", str(data / "reference.parquet"),
-         "--current", str(data / "current.parquet")],
-        tmp_path)
+        [
+            *common,
+            "--engine",
+            "dask",
+            "--workers",
+            "2",
+            "--reference",
+            str(data / "reference"),
+            "--current",
+            str(data / "current"),
+        ],
+        [
+            *common,
+            "--engine",
+            "memory",
+            "--reference",
+            str(data / "reference.parquet"),
+            "--current",
+            str(data / "current.parquet"),
+        ],
+        tmp_path,
+    )
     assert code_d == code_m and d["verdict"] == m["verdict"]
     assert [(c["name"], c["status"]) for c in d["checks"]] == [(c["name"], c["status"]) for c in m["checks"]]
     man = d["manifest"]
@@ -69,14 +103,34 @@ def test_report_through_dask_agrees_with_memory(data, tmp_path):
 
 
 def test_auto_engine_says_why_and_bad_input_exits_2(data, tmp_path, capsys):
-    code = main(["stress", "--model", str(data / "model.skops"), "--data", str(data / "current"), "--workers", "1",
-                 "--json", str(tmp_path / "s.json")])
+    code = main(
+        [
+            "stress",
+            "--model",
+            str(data / "model.skops"),
+            "--data",
+            str(data / "current"),
+            "--workers",
+            "1",
+            "--json",
+            str(tmp_path / "s.json"),
+        ]
+    )
     assert code in (0, 1)
     assert "using the Dask engine" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    for argv in (["stress", "--model", str(data / "model.skops"), "--data", str(tmp_path / "empty")],
-                 ["report", "--model", str(data / "model.skops"), "--reference", str(data / "reference"),
-                  "--current", str(tmp_path / "nothing-here")]):
+    for argv in (
+        ["stress", "--model", str(data / "model.skops"), "--data", str(tmp_path / "empty")],
+        [
+            "report",
+            "--model",
+            str(data / "model.skops"),
+            "--reference",
+            str(data / "reference"),
+            "--current",
+            str(tmp_path / "nothing-here"),
+        ],
+    ):
         assert main([*argv, "--engine", "dask", "--workers", "1"]) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("robustness: error:"), err

@@ -18,8 +18,17 @@ def credit(tmp_path_factory):
 
 def test_json_contract_and_story(credit, tmp_path):
     out = tmp_path / "drift.json"
-    code = main(["drift", "--reference", str(credit / "reference.csv"), "--current", str(credit / "current.csv"),
-                 "--json", str(out)])
+    code = main(
+        [
+            "drift",
+            "--reference",
+            str(credit / "reference.csv"),
+            "--current",
+            str(credit / "current.csv"),
+            "--json",
+            str(out),
+        ]
+    )
     payload = json.loads(out.read_text())
     assert set(payload) >= {"features", "dataset"}
     keys = {"feature", "kind", "test", "statistic", "p_value", "effect_size", "threshold", "drifted"}
@@ -39,8 +48,20 @@ def test_json_contract_and_story(credit, tmp_path):
 def test_exit_1_when_the_dataset_drifted(credit, tmp_path):
     config = tmp_path / "drift.toml"
     config.write_text("[drift]\ndrift_share = 0.2\n")
-    assert main(["drift", "--reference", str(credit / "reference.csv"), "--current", str(credit / "current.csv"),
-                 "--config", str(config)]) == 1
+    assert (
+        main(
+            [
+                "drift",
+                "--reference",
+                str(credit / "reference.csv"),
+                "--current",
+                str(credit / "current.csv"),
+                "--config",
+                str(config),
+            ]
+        )
+        == 1
+    )
 
 
 def test_exit_0_for_the_same_distribution(credit, tmp_path):
@@ -55,22 +76,37 @@ def test_per_column_override_from_json_config(credit, tmp_path):
     config = tmp_path / "drift.json"
     config.write_text(json.dumps({"overrides": {"age": {"test": "psi", "threshold": 0.2}}}))
     out = tmp_path / "out.json"
-    main(["drift", "--reference", str(credit / "reference.csv"), "--current", str(credit / "current.csv"),
-          "--config", str(config), "--json", str(out)])
+    main(
+        [
+            "drift",
+            "--reference",
+            str(credit / "reference.csv"),
+            "--current",
+            str(credit / "current.csv"),
+            "--config",
+            str(config),
+            "--json",
+            str(out),
+        ]
+    )
     age = next(f for f in json.loads(out.read_text())["features"] if f["feature"] == "age")
     assert age["test"] == "psi" and age["threshold"] == 0.2
 
 
-@pytest.mark.parametrize("content, expected", [
-    ('{"alpha": 2}', "alpha"),
-    ('{"overrides": {"age": {"test": "nonsense"}}}', "nonsense"),
-    ("not json at all {", "drift.json"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ('{"alpha": 2}', "alpha"),
+        ('{"overrides": {"age": {"test": "nonsense"}}}', "nonsense"),
+        ("not json at all {", "drift.json"),
+    ],
+)
 def test_bad_config_exits_2(credit, tmp_path, content, expected):
     config = tmp_path / "drift.json"
     config.write_text(content)
-    result = run_cli("drift", "--reference", credit / "reference.csv", "--current", credit / "current.csv",
-                     "--config", config)
+    result = run_cli(
+        "drift", "--reference", credit / "reference.csv", "--current", credit / "current.csv", "--config", config
+    )
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr
 
@@ -92,8 +128,9 @@ def test_bad_columns_are_per_column_results(credit, tmp_path):
     ref.to_csv(tmp_path / "r.csv", index=False)
     cur.to_csv(tmp_path / "c.csv", index=False)
     out = tmp_path / "o.json"
-    code = main(["drift", "--reference", str(tmp_path / "r.csv"), "--current", str(tmp_path / "c.csv"),
-                 "--json", str(out)])
+    code = main(
+        ["drift", "--reference", str(tmp_path / "r.csv"), "--current", str(tmp_path / "c.csv"), "--json", str(out)]
+    )
     assert code in (0, 1)
     text = out.read_text()
     assert "NaN" not in text and "Infinity" not in text
@@ -105,8 +142,17 @@ def test_bad_columns_are_per_column_results(credit, tmp_path):
 
 def test_evidently_export(credit, tmp_path):
     html, js = tmp_path / "ev.html", tmp_path / "ev.json"
-    result = run_cli("drift", "--reference", credit / "reference.csv", "--current", credit / "current.csv",
-                     "--evidently-html", html, "--evidently-json", js)
+    result = run_cli(
+        "drift",
+        "--reference",
+        credit / "reference.csv",
+        "--current",
+        credit / "current.csv",
+        "--evidently-html",
+        html,
+        "--evidently-json",
+        js,
+    )
     assert result.returncode in (0, 1), result.stderr
     assert html.read_text().lstrip().lower().startswith("<!doctype html") or "<html" in html.read_text()[:2000]
     metrics = json.loads(js.read_text())["metrics"]

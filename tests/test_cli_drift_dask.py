@@ -23,10 +23,24 @@ def data(tmp_path_factory):
 
 def test_dask_engine_matches_memory_through_the_cli(data, tmp_path, capsys):
     out_d, out_m = tmp_path / "d.json", tmp_path / "m.json"
-    code_d = main(["drift", "--engine", "dask", "--workers", "2", "--reference", str(data / "ref"),
-                   "--current", str(data / "cur"), "--json", str(out_d)])
-    code_m = main(["drift", "--reference", str(data / "ref.csv"), "--current", str(data / "cur.csv"),
-                   "--json", str(out_m)])
+    code_d = main(
+        [
+            "drift",
+            "--engine",
+            "dask",
+            "--workers",
+            "2",
+            "--reference",
+            str(data / "ref"),
+            "--current",
+            str(data / "cur"),
+            "--json",
+            str(out_d),
+        ]
+    )
+    code_m = main(
+        ["drift", "--reference", str(data / "ref.csv"), "--current", str(data / "cur.csv"), "--json", str(out_m)]
+    )
     d, m = json.loads(out_d.read_text()), json.loads(out_m.read_text())
     assert code_d == code_m
     assert set(d) >= {"features", "dataset", "roles", "target"}
@@ -39,9 +53,11 @@ def test_dask_engine_matches_memory_through_the_cli(data, tmp_path, capsys):
 
 def test_bad_input_exits_2(data, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    for argv in (["--reference", str(tmp_path / "empty"), "--current", str(data / "cur")],
-                 ["--reference", str(data / "ref"), "--current", str(data / "cur"), "--scheduler", "tcp://127.0.0.1:9"],
-                 ["--reference", str(data / "ref"), "--current", str(data / "cur"), "--evidently-html", "x.html"]):
+    for argv in (
+        ["--reference", str(tmp_path / "empty"), "--current", str(data / "cur")],
+        ["--reference", str(data / "ref"), "--current", str(data / "cur"), "--scheduler", "tcp://127.0.0.1:9"],
+        ["--reference", str(data / "ref"), "--current", str(data / "cur"), "--evidently-html", "x.html"],
+    ):
         assert main(["drift", "--engine", "dask", "--workers", "1", *argv]) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("robustness: error:"), err

@@ -8,8 +8,21 @@ import pytest
 from robustness.cli import main
 from tests.test_cli import run_cli
 
-KEYS = {"explainer", "explainer_info", "n_rows", "n_available", "seed", "outputs", "base_value",
-        "additivity_max_error", "additive", "global_importance", "notes", "model", "data"}
+KEYS = {
+    "explainer",
+    "explainer_info",
+    "n_rows",
+    "n_available",
+    "seed",
+    "outputs",
+    "base_value",
+    "additivity_max_error",
+    "additive",
+    "global_importance",
+    "notes",
+    "model",
+    "data",
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +41,9 @@ def _features(d) -> list[str]:
 
 def _run(d, tmp_path, *extra, data="current.csv"):
     out = tmp_path / "explain.json"
-    code = main(["explain", "--model", str(d / "model.skops"), "--data", str(d / data),
-                 "--json", str(out), *map(str, extra)])
+    code = main(
+        ["explain", "--model", str(d / "model.skops"), "--data", str(d / data), "--json", str(out), *map(str, extra)]
+    )
     assert code == 0
     return json.loads(out.read_text())
 
@@ -66,8 +80,10 @@ def test_small_file_explains_every_row(demos, tmp_path):
     d = demos["credit"]
     pd.read_csv(d / "current.csv").head(30).to_csv(tmp_path / "small.csv", index=False)
     out = tmp_path / "small.json"
-    assert main(["explain", "--model", str(d / "model.skops"), "--data", str(tmp_path / "small.csv"),
-                 "--json", str(out)]) == 0
+    assert (
+        main(["explain", "--model", str(d / "model.skops"), "--data", str(tmp_path / "small.csv"), "--json", str(out)])
+        == 0
+    )
     payload = json.loads(out.read_text())
     assert payload["n_rows"] == payload["n_available"] == 30
     assert not any("sample" in n for n in payload["notes"])
@@ -93,8 +109,22 @@ def test_multiclass(demos, tmp_path):
 
 def test_json_to_stdout(demos, capsys):
     d = demos["credit"]
-    assert main(["explain", "--model", str(d / "model.skops"), "--data", str(d / "current.csv"),
-                 "--rows", "20", "--json", "-"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "--model",
+                str(d / "model.skops"),
+                "--data",
+                str(d / "current.csv"),
+                "--rows",
+                "20",
+                "--json",
+                "-",
+            ]
+        )
+        == 0
+    )
     payload = json.loads(capsys.readouterr().out)  # stdout holds the JSON document alone
     assert payload["n_rows"] == 20 and payload["explainer"] == "tree"
 
@@ -111,8 +141,16 @@ def test_seed_reproducible(demos, tmp_path):
 def test_config_method_and_background(demos, tmp_path):
     config = tmp_path / "explain.toml"
     config.write_text('[explain]\nmethod = "permutation"\npermutation_rows = 6\nbackground = 50\npermutations = 2\n')
-    payload = _run(demos["credit"], tmp_path, "--config", config, "--background", 12,
-                   "--reference", demos["credit"] / "reference.csv")
+    payload = _run(
+        demos["credit"],
+        tmp_path,
+        "--config",
+        config,
+        "--background",
+        12,
+        "--reference",
+        demos["credit"] / "reference.csv",
+    )
     info = payload["explainer_info"]
     assert payload["explainer"] == "permutation" and info["scale"] == "probability"
     assert info["background_rows"] == 12 and info["permutations"] == 2
@@ -151,6 +189,7 @@ def test_onnx_matrix_model_with_feature_names(tmp_path):
 
 # -- bad input: exit 2, one line on stderr, no traceback -------------------------------------------
 
+
 def _bad_files(d, tmp_path) -> dict:
     (tmp_path / "empty.csv").write_bytes(b"")
     pd.read_csv(d / "current.csv").drop(columns=["income"]).to_csv(tmp_path / "cut.csv", index=False)
@@ -159,19 +198,22 @@ def _bad_files(d, tmp_path) -> dict:
     return {"MODEL": str(d / "model.skops"), "DATA": str(d / "current.csv"), "TMP": str(tmp_path)}
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--model", "MODEL", "--data", "TMP/nope.csv"], "nope.csv"),
-    (["--model", "TMP/nope.skops", "--data", "DATA"], "nope.skops"),
-    (["--model", "MODEL", "--data", "TMP/empty.csv"], "empty"),
-    (["--model", "MODEL", "--data", "TMP/cut.csv"], "'income'"),
-    (["--model", "MODEL", "--data", "DATA", "--reference", "TMP/cut.csv"], "'income'"),
-    (["--model", "TMP/corrupt.skops", "--data", "DATA"], "corrupt.skops"),
-    (["--model", "MODEL", "--data", "DATA", "--rows", "0"], "rows"),
-    (["--model", "MODEL", "--data", "DATA", "--seed", "-1"], "seed"),
-    (["--model", "MODEL", "--data", "DATA", "--background", "0"], "background"),
-    (["--model", "MODEL", "--data", "DATA", "--config", "TMP/unknown.toml"], "samples"),
-    (["--model", "MODEL", "--data", "DATA", "--config", "TMP/nope.toml"], "nope.toml"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--model", "MODEL", "--data", "TMP/nope.csv"], "nope.csv"),
+        (["--model", "TMP/nope.skops", "--data", "DATA"], "nope.skops"),
+        (["--model", "MODEL", "--data", "TMP/empty.csv"], "empty"),
+        (["--model", "MODEL", "--data", "TMP/cut.csv"], "'income'"),
+        (["--model", "MODEL", "--data", "DATA", "--reference", "TMP/cut.csv"], "'income'"),
+        (["--model", "TMP/corrupt.skops", "--data", "DATA"], "corrupt.skops"),
+        (["--model", "MODEL", "--data", "DATA", "--rows", "0"], "rows"),
+        (["--model", "MODEL", "--data", "DATA", "--seed", "-1"], "seed"),
+        (["--model", "MODEL", "--data", "DATA", "--background", "0"], "background"),
+        (["--model", "MODEL", "--data", "DATA", "--config", "TMP/unknown.toml"], "samples"),
+        (["--model", "MODEL", "--data", "DATA", "--config", "TMP/nope.toml"], "nope.toml"),
+    ],
+)
 def test_bad_input_exits_2(demos, tmp_path, capsys, args, needle):
     paths = _bad_files(demos["credit"], tmp_path)
     args = [paths.get(a, a).replace("TMP", paths["TMP"]) for a in args]
@@ -182,10 +224,13 @@ def test_bad_input_exits_2(demos, tmp_path, capsys, args, needle):
     assert "Traceback" not in captured.err
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--method", "kernel"], "invalid choice: 'kernel'"),
-    (["--rows", "many"], "invalid int value"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--method", "kernel"], "invalid choice: 'kernel'"),
+        (["--rows", "many"], "invalid int value"),
+    ],
+)
 def test_usage_errors_exit_2(demos, capsys, args, needle):
     d = demos["credit"]
     with pytest.raises(SystemExit) as exc:
@@ -216,8 +261,22 @@ def test_model_without_feature_names_is_explained_on_non_role_columns(tmp_path):
     frame.to_csv(tmp_path / "data.csv", index=False)
     sio.dump(RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y), tmp_path / "model.skops")
     out = tmp_path / "out.json"
-    assert main(["explain", "--model", str(tmp_path / "model.skops"), "--data", str(tmp_path / "data.csv"),
-                 "--rows", "30", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "--model",
+                str(tmp_path / "model.skops"),
+                "--data",
+                str(tmp_path / "data.csv"),
+                "--rows",
+                "30",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     payload = json.loads(out.read_text())
     assert [g["feature"] for g in payload["global_importance"]][:2] == ["a", "b"]
     assert sorted(g["feature"] for g in payload["global_importance"]) == ["a", "b", "c"]  # not the target

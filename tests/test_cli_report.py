@@ -18,8 +18,16 @@ def credit(tmp_path_factory):
 
 
 def _args(d, *extra):
-    return ["report", "--model", str(d / "model.skops"), "--reference", str(d / "reference.csv"),
-            "--current", str(d / "current.csv"), *map(str, extra)]
+    return [
+        "report",
+        "--model",
+        str(d / "model.skops"),
+        "--reference",
+        str(d / "reference.csv"),
+        "--current",
+        str(d / "current.csv"),
+        *map(str, extra),
+    ]
 
 
 def _config(tmp_path, checks, **settings):
@@ -37,8 +45,14 @@ def test_full_report_fails_on_credit_with_exports(credit, tmp_path, capsys):
     assert code == 1
     payload = json.loads(out.read_text())
     assert payload["verdict"] == "fail"
-    assert [c["name"] for c in payload["checks"]] == ["Data quality", "Data drift", "Stress tests",
-                                                      "Explanation shift", "Performance", "Uncertainty"]
+    assert [c["name"] for c in payload["checks"]] == [
+        "Data quality",
+        "Data drift",
+        "Stress tests",
+        "Explanation shift",
+        "Performance",
+        "Uncertainty",
+    ]
     for c in payload["checks"]:
         assert set(c) >= {"name", "status", "summary"}
     m = payload["manifest"]
@@ -49,11 +63,14 @@ def test_full_report_fails_on_credit_with_exports(credit, tmp_path, capsys):
     assert "FAIL" in printed and "gig-economy" in printed
 
 
-@pytest.mark.parametrize("checks, status, code", [
-    (["Performance"], "pass", 0),  # accuracy fell 4.5%, under the 5% warn threshold
-    (["Data drift"], "warn", 0),  # 3 of 11 columns drift, under the dataset-drift share
-    (["Stress tests"], "fail", 1),
-])
+@pytest.mark.parametrize(
+    "checks, status, code",
+    [
+        (["Performance"], "pass", 0),  # accuracy fell 4.5%, under the 5% warn threshold
+        (["Data drift"], "warn", 0),  # 3 of 11 columns drift, under the dataset-drift share
+        (["Stress tests"], "fail", 1),
+    ],
+)
 def test_exit_codes_gate_on_the_verdict(credit, tmp_path, capsys, checks, status, code):
     cfg = _config(tmp_path, checks)
     assert main(_args(credit, "--config", cfg, "--json", "-")) == code
@@ -77,8 +94,10 @@ def test_seed_is_recorded_and_reproducible(credit, tmp_path, capsys):
     assert a["manifest"]["seed"] == 7 and strip(a["checks"]) == strip(b["checks"])
 
 
-@pytest.mark.skipif(find_chromium() is None or shutil.which("pdftotext") is None,
-                    reason="needs Chromium and poppler-utils (make browser installs them)")
+@pytest.mark.skipif(
+    find_chromium() is None or shutil.which("pdftotext") is None,
+    reason="needs Chromium and poppler-utils (make browser installs them)",
+)
 def test_pdf_export(credit, tmp_path):
     pdf = tmp_path / "r.pdf"
     cfg = _config(tmp_path, ["Data drift", "Performance"])
@@ -95,14 +114,35 @@ def test_bad_input_exits_2(credit, tmp_path, capsys):
     corrupt = tmp_path / "model.skops"
     corrupt.write_bytes(b"not a zip")
     cases = [
-        ["report", "--model", str(credit / "model.skops"), "--reference", str(empty), "--current",
-         str(credit / "current.csv")],
+        [
+            "report",
+            "--model",
+            str(credit / "model.skops"),
+            "--reference",
+            str(empty),
+            "--current",
+            str(credit / "current.csv"),
+        ],
         _args(credit, "--config", bad_cfg),
         _args(credit, "--target", "nope"),
-        ["report", "--model", str(corrupt), "--reference", str(credit / "reference.csv"), "--current",
-         str(credit / "current.csv")],
-        ["report", "--model", str(credit / "model.skops"), "--reference", str(tmp_path / "missing.csv"),
-         "--current", str(credit / "current.csv")],
+        [
+            "report",
+            "--model",
+            str(corrupt),
+            "--reference",
+            str(credit / "reference.csv"),
+            "--current",
+            str(credit / "current.csv"),
+        ],
+        [
+            "report",
+            "--model",
+            str(credit / "model.skops"),
+            "--reference",
+            str(tmp_path / "missing.csv"),
+            "--current",
+            str(credit / "current.csv"),
+        ],
     ]
     for argv in cases:
         assert main(argv) == 2, argv

@@ -20,8 +20,18 @@ def demos(tmp_path_factory):
 
 def _run(d, tmp_path, *extra):
     out = tmp_path / "stress.json"
-    code = main(["stress", "--model", str(d / "model.skops"), "--data", str(d / "current.csv"),
-                 "--json", str(out), *map(str, extra)])
+    code = main(
+        [
+            "stress",
+            "--model",
+            str(d / "model.skops"),
+            "--data",
+            str(d / "current.csv"),
+            "--json",
+            str(out),
+            *map(str, extra),
+        ]
+    )
     return code, json.loads(out.read_text())
 
 
@@ -62,10 +72,13 @@ def test_seed_reproducible(demos, tmp_path):
     assert a["results"] == b["results"] and a["seed"] == 7
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--target", "nope"], "nope"),
-    (["--config", "CONFIG"], "severities"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--target", "nope"], "nope"),
+        (["--config", "CONFIG"], "severities"),
+    ],
+)
 def test_bad_input_exits_2(demos, tmp_path, args, needle):
     config = tmp_path / "bad.json"
     config.write_text(json.dumps({"severities": [2.0]}))

@@ -37,12 +37,14 @@ CATEGORICAL = ["city", "plan"]
 def make_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
     """Seeded mixed data: two numeric columns and two string categoricals, all with NaNs."""
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "age": rng.normal(40, 10, n),
-        "income": rng.lognormal(10, 0.5, n),
-        "city": rng.choice(["paris", "lyon", "nice"], n).astype(object),
-        "plan": rng.choice(["basic", "pro"], n).astype(object),
-    })
+    df = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "income": rng.lognormal(10, 0.5, n),
+            "city": rng.choice(["paris", "lyon", "nice"], n).astype(object),
+            "plan": rng.choice(["basic", "pro"], n).astype(object),
+        }
+    )
     for col in df.columns:
         df.loc[rng.random(n) < 0.08, col] = np.nan
     return df
@@ -59,13 +61,19 @@ def make_target(X: pd.DataFrame, task: str, seed: int = 0) -> np.ndarray:
 
 
 def make_pipeline_for(task: str, X: pd.DataFrame, seed: int = 0) -> Pipeline:
-    prep = ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(), StandardScaler()), NUMERIC),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),
-         CATEGORICAL),
-    ])
+    prep = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), NUMERIC),
+            (
+                "cat",
+                make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),
+                CATEGORICAL,
+            ),
+        ]
+    )
     model = (GradientBoostingRegressor if task == "regression" else GradientBoostingClassifier)(
-        n_estimators=20, max_depth=2, random_state=seed)
+        n_estimators=20, max_depth=2, random_state=seed
+    )
     return Pipeline([("prep", prep), ("model", model)]).fit(X, make_target(X, task, seed))
 
 
@@ -74,8 +82,9 @@ def frame() -> pd.DataFrame:
     return make_frame()
 
 
-@pytest.mark.parametrize("task, expected", [
-    ("binary", Task.BINARY), ("multiclass", Task.MULTICLASS), ("regression", Task.REGRESSION)])
+@pytest.mark.parametrize(
+    "task, expected", [("binary", Task.BINARY), ("multiclass", Task.MULTICLASS), ("regression", Task.REGRESSION)]
+)
 def test_sklearn_pipeline_task_features_and_predictions(frame, task, expected):
     pipe = make_pipeline_for(task, frame)
     adapter = from_estimator(pipe)
@@ -106,8 +115,10 @@ def test_missing_columns_are_listed(frame):
 
 def test_summary_description_and_json(frame):
     summary = from_estimator(make_pipeline_for("binary", frame), source="skops").summary()
-    structure = ("Pipeline(ColumnTransformer[SimpleImputer, StandardScaler | SimpleImputer, OneHotEncoder]"
-                 " → GradientBoostingClassifier)")
+    structure = (
+        "Pipeline(ColumnTransformer[SimpleImputer, StandardScaler | SimpleImputer, OneHotEncoder]"
+        " → GradientBoostingClassifier)"
+    )
     assert summary.estimator == structure
     assert summary.description == f"Binary classifier · {structure} · 4 features · from skops"
     d = summary.to_dict()
@@ -128,8 +139,9 @@ def test_describe_meta_estimators():
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import VotingClassifier
 
-    assert describe_estimator(CalibratedClassifierCV(LogisticRegression())) == \
-        "CalibratedClassifierCV(LogisticRegression)"
+    assert (
+        describe_estimator(CalibratedClassifierCV(LogisticRegression())) == "CalibratedClassifierCV(LogisticRegression)"
+    )
     voting = VotingClassifier([("a", LogisticRegression()), ("b", LinearSVC())])
     assert describe_estimator(voting) == "VotingClassifier[LogisticRegression | LinearSVC]"
 
@@ -169,8 +181,10 @@ def test_model_that_raises_names_the_exception(frame):
     with pytest.raises(ModelError) as err:
         adapter.check_on(frame, name="the current data")
     msg = str(err.value)
-    assert msg.startswith("The model raised ValueError in predict while predicting on the current data: "
-                          "could not convert string to float: 'paris'.")
+    assert msg.startswith(
+        "The model raised ValueError in predict while predicting on the current data: "
+        "could not convert string to float: 'paris'."
+    )
     assert "trained on" in msg
     assert isinstance(err.value.__cause__, ValueError)
 
@@ -211,8 +225,7 @@ def test_estimator_fitted_on_array_uses_given_feature_names(frame):
     assert unnamed.feature_names is None and any("feature names" in n for n in unnamed.summary().notes)
     named = from_estimator(model, feature_names=NUMERIC)
     assert named.feature_names == NUMERIC
-    np.testing.assert_allclose(named.predict_proba(X[["income", "age"]].assign(x=1)),
-                               model.predict_proba(X.to_numpy()))
+    np.testing.assert_allclose(named.predict_proba(X[["income", "age"]].assign(x=1)), model.predict_proba(X.to_numpy()))
     with pytest.raises(ModelError, match="expects 2 features but 3 feature names"):
         from_estimator(model, feature_names=NUMERIC + ["city"])
     # the model's own names win over given ones
@@ -233,8 +246,15 @@ def test_not_a_model_and_unfitted():
 def scored() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     p1 = rng.random(120)
-    return pd.DataFrame({"x": rng.normal(size=120), "pred": (p1 > 0.5).astype(int),
-                         "p0": 1 - p1, "p1": p1, "yhat": rng.normal(size=120) * 3.7})
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=120),
+            "pred": (p1 > 0.5).astype(int),
+            "p0": 1 - p1,
+            "p1": p1,
+            "yhat": rng.normal(size=120) * 3.7,
+        }
+    )
 
 
 def test_predictions_binary_with_probability_columns(scored):
@@ -299,13 +319,20 @@ def test_predictions_configuration_errors(scored):
 
 
 def test_summary_is_a_frozen_typed_result():
-    s = ModelSummary(source="onnx", estimator="ONNX graph (1 input of 3 columns → prediction)",
-                     task=Task.REGRESSION, feature_names=("a",), classes=None)
+    s = ModelSummary(
+        source="onnx",
+        estimator="ONNX graph (1 input of 3 columns → prediction)",
+        task=Task.REGRESSION,
+        feature_names=("a",),
+        classes=None,
+    )
     assert s.description == "Regressor · ONNX graph (1 input of 3 columns → prediction) · 1 feature · from onnx"
 
 
 def test_library_does_not_import_streamlit_or_onnxruntime_eagerly():
-    code = ("import sys, robustness.model, robustness.io.models; "
-            "print('streamlit' in sys.modules, 'onnxruntime' in sys.modules)")
+    code = (
+        "import sys, robustness.model, robustness.io.models; "
+        "print('streamlit' in sys.modules, 'onnxruntime' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

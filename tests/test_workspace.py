@@ -78,8 +78,14 @@ def test_model_that_raises_on_the_data(loaded):
 def test_key_tracks_kinds_and_roles(loaded):
     model, ref, cur = loaded
     a = build_workspace(ref, cur, ColumnRoles(target="default"), model=model, check_model=False)
-    b = build_workspace(ref, cur, ColumnRoles(target="default"), model=model, check_model=False,
-                        kinds={"num_open_accounts": "categorical"})
+    b = build_workspace(
+        ref,
+        cur,
+        ColumnRoles(target="default"),
+        model=model,
+        check_model=False,
+        kinds={"num_open_accounts": "categorical"},
+    )
     c = build_workspace(ref, cur, ColumnRoles(target="default", id="application_id"), model=model, check_model=False)
     assert len({a.key(), b.key(), c.key()}) == 3
     assert b.schema["num_open_accounts"].kind is ColumnKind.CATEGORICAL

@@ -74,7 +74,7 @@ class BinnedSummary:
     max: float
 
     @classmethod
-    def of(cls, raw, edges: np.ndarray) -> "BinnedSummary":
+    def of(cls, raw, edges: np.ndarray) -> BinnedSummary:
         """The summary of one part (float values, NaN for missing)."""
         raw = np.asarray(raw, dtype=np.float64)
         finite = np.isfinite(raw)
@@ -99,11 +99,22 @@ class BinnedSummary:
                 counts[1:-1] = right[-1] - left[0]
                 at_edge[1:] = 0
             mean = float(v.mean())
-            return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, int(v.size), mean,
-                       float(((v - mean) ** 2).sum()), float(v.min()), float(v.max()))
+            return cls(
+                edges,
+                counts,
+                at_edge,
+                n_nan,
+                n_pos,
+                n_neg,
+                int(v.size),
+                mean,
+                float(((v - mean) ** 2).sum()),
+                float(v.min()),
+                float(v.max()),
+            )
         return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, 0, 0.0, 0.0, math.inf, -math.inf)
 
-    def merge(self, other: "BinnedSummary") -> "BinnedSummary":
+    def merge(self, other: BinnedSummary) -> BinnedSummary:
         """The summary of both parts together (the same edges are required)."""
         if self.edges.shape != other.edges.shape or not np.array_equal(self.edges, other.edges):
             raise ValueError("Only summaries over the same bin edges can be merged.")
@@ -114,10 +125,19 @@ class BinnedSummary:
             delta = other.mean - self.mean
             mean = self.mean + delta * other.n / n
             m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
-        return BinnedSummary(self.edges, self.counts + other.counts, self.at_edge + other.at_edge,
-                             self.n_missing + other.n_missing,
-                             self.n_posinf + other.n_posinf, self.n_neginf + other.n_neginf, n, mean, m2,
-                             min(self.min, other.min), max(self.max, other.max))
+        return BinnedSummary(
+            self.edges,
+            self.counts + other.counts,
+            self.at_edge + other.at_edge,
+            self.n_missing + other.n_missing,
+            self.n_posinf + other.n_posinf,
+            self.n_neginf + other.n_neginf,
+            n,
+            mean,
+            m2,
+            min(self.min, other.min),
+            max(self.max, other.max),
+        )
 
     @property
     def std(self) -> float:

@@ -21,7 +21,7 @@ report do not know which engine ran.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +36,14 @@ from robustness.drift.stattests import registry
 from robustness.drift.summaries import align_categories, category_counts, numeric_values
 from robustness.schema import ColumnKind
 
-__all__ = ["CategoryCounts", "drift_from_parts", "drift_from_summaries", "merge_parts", "numeric_edges",
-           "summarize_part"]
+__all__ = [
+    "CategoryCounts",
+    "drift_from_parts",
+    "drift_from_summaries",
+    "merge_parts",
+    "numeric_edges",
+    "summarize_part",
+]
 
 K = ColumnKind
 _NUMERIC = (K.NUMERICAL, K.DATETIME)
@@ -49,9 +55,10 @@ class CategoryCounts:
     counts: pd.Series  # int64, indexed by the values as text (as the in-memory engine labels them)
     n_missing: int
 
-    def merge(self, other: "CategoryCounts") -> "CategoryCounts":
-        return CategoryCounts(self.counts.add(other.counts, fill_value=0).astype(np.int64),
-                              self.n_missing + other.n_missing)
+    def merge(self, other: CategoryCounts) -> CategoryCounts:
+        return CategoryCounts(
+            self.counts.add(other.counts, fill_value=0).astype(np.int64), self.n_missing + other.n_missing
+        )
 
 
 Part = dict  # column -> BinnedSummary | CategoryCounts, plus "__rows__" -> int
@@ -102,8 +109,9 @@ def _p_ks(d: float, n: int, m: int) -> float:
     return float(np.clip(stats.kstwo.sf(d, np.round(en)), 0.0, 1.0))
 
 
-def drift_from_summaries(reference: Part, current: Part, kinds: Mapping[str, ColumnKind], *,
-                         config: DriftConfig | None = None) -> DriftResult:
+def drift_from_summaries(
+    reference: Part, current: Part, kinds: Mapping[str, ColumnKind], *, config: DriftConfig | None = None
+) -> DriftResult:
     cfg = config or DriftConfig()
     tests = registry()
     verdicts: list[_Verdict] = []
@@ -148,8 +156,11 @@ def _numeric(v: _Verdict, r: BinnedSummary, c: BinnedSummary, cfg: DriftConfig) 
         v.notes.append(f"Binned KS: the exact statistic lies in [{d:.4f}, {d + d_bound:.4f}].")
     else:
         v.test, v.statistic = "wasserstein", w / scale
-        v.threshold = threshold if threshold is not None else (
-            cfg.distance_threshold if cfg.distance_threshold is not None else 0.05)
+        v.threshold = (
+            threshold
+            if threshold is not None
+            else (cfg.distance_threshold if cfg.distance_threshold is not None else 0.05)
+        )
         v.guard, v.p_raw = "ks", _p_ks(d, r.n, c.n)
         v.notes.append(f"Binned Wasserstein: within ±{w_bound / scale:.4f} of the exact value (reference SDs).")
         if abs(v.statistic - v.threshold) <= w_bound / scale:
@@ -169,8 +180,11 @@ def _categorical(v: _Verdict, r: CategoryCounts, c: CategoryCounts, cfg: DriftCo
         v.notes.append("Fewer than 2 values on a side.")
         return
     override = cfg.overrides.get(v.feature)
-    name = override.test if override and override.test else default_test(
-        v.kind, ref.n, cur.n, n_categories, large_sample=cfg.large_sample)
+    name = (
+        override.test
+        if override and override.test
+        else default_test(v.kind, ref.n, cur.n, n_categories, large_sample=cfg.large_sample)
+    )
     test = tests[name]
     outcome = test(ref, cur)
     v.test, v.is_p = name, test.is_p_value
@@ -180,15 +194,23 @@ def _categorical(v: _Verdict, r: CategoryCounts, c: CategoryCounts, cfg: DriftCo
         v.p_raw = float(np.clip(outcome.p_value, 0.0, 1.0))
         v.threshold = cfg.alpha if threshold is None else threshold
     else:
-        v.threshold = threshold if threshold is not None else (
-            cfg.distance_threshold if cfg.distance_threshold is not None else test.default_threshold)
+        v.threshold = (
+            threshold
+            if threshold is not None
+            else (cfg.distance_threshold if cfg.distance_threshold is not None else test.default_threshold)
+        )
         if not (override and override.test):
             v.guard, v.p_raw = "chisquare", float(np.clip(tests["chisquare"](ref, cur).p_value, 0.0, 1.0))
 
 
-def drift_from_parts(reference: Iterable[pd.DataFrame], current: Iterable[pd.DataFrame], *,
-                     kinds: Mapping[str, ColumnKind | str], edges: Mapping[str, np.ndarray],
-                     config: DriftConfig | None = None) -> DriftResult:
+def drift_from_parts(
+    reference: Iterable[pd.DataFrame],
+    current: Iterable[pd.DataFrame],
+    *,
+    kinds: Mapping[str, ColumnKind | str],
+    edges: Mapping[str, np.ndarray],
+    config: DriftConfig | None = None,
+) -> DriftResult:
     """Summarise each part, merge, decide. ``edges`` come from :func:`numeric_edges` on a reference sample."""
     kinds = {c: ColumnKind(k) for c, k in kinds.items()}
 

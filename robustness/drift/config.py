@@ -70,7 +70,7 @@ class DriftConfig:
         if self.correction not in _CORRECTIONS:
             raise ConfigError(
                 f"correction must be one of {', '.join(map(repr, _CORRECTIONS))}, not {self.correction!r}. "
-                "Use \"bh\" (Benjamini-Hochberg) or \"none\"."
+                'Use "bh" (Benjamini-Hochberg) or "none".'
             )
         if not isinstance(self.overrides, Mapping):
             raise ConfigError(f"overrides must map column names to test settings, not {self.overrides!r}.")
@@ -86,7 +86,7 @@ class DriftConfig:
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "DriftConfig":
+    def from_dict(cls, d: Mapping) -> DriftConfig:
         values = known_settings(d, cls, "drift")
         for name in ("alpha", "drift_share", "distance_threshold"):
             if name in values and values[name] is not None:
@@ -94,7 +94,7 @@ class DriftConfig:
         return cls(**values)
 
     @classmethod
-    def from_file(cls, path) -> "DriftConfig":
+    def from_file(cls, path) -> DriftConfig:
         """Read JSON or TOML; a top-level ``drift`` table/object is accepted too."""
         return load_section(path, "drift", cls.from_dict)
 
@@ -109,7 +109,7 @@ def _override(col, value) -> ColumnOverride:
         if bad:
             raise ConfigError(
                 f"Override for column '{col}' has unknown setting {', '.join(map(repr, bad))}; "
-                "use \"test\" and/or \"threshold\"."
+                'use "test" and/or "threshold".'
             )
         threshold = value.get("threshold")
         if threshold is not None:
@@ -117,7 +117,7 @@ def _override(col, value) -> ColumnOverride:
         o = ColumnOverride(value.get("test"), threshold)
     else:
         raise ConfigError(
-            f"Override for column '{col}' must be a table with \"test\" and/or \"threshold\", not {value!r}."
+            f'Override for column \'{col}\' must be a table with "test" and/or "threshold", not {value!r}.'
         )
     tests = registry()
     if o.test is not None and o.test not in tests:

@@ -38,8 +38,16 @@ __all__ = ["connect", "drift_parquet", "open_parquet", "summarize_in", "summariz
 SAMPLE_ROWS = 200_000
 
 
-def summarize_in(job: Job, reference: str, current: str, *, columns: Sequence[str] | None = None,
-                 kinds: dict[str, ColumnKind | str] | None = None, sample_rows: int = SAMPLE_ROWS, seed: int = 0):
+def summarize_in(
+    job: Job,
+    reference: str,
+    current: str,
+    *,
+    columns: Sequence[str] | None = None,
+    kinds: dict[str, ColumnKind | str] | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+):
     """(reference summaries, current summaries, column kinds), computed through ``job``."""
     import dask
 
@@ -49,15 +57,18 @@ def summarize_in(job: Job, reference: str, current: str, *, columns: Sequence[st
     (n_ref,) = job.compute(ref.map_partitions(len).sum(), label="Counting reference rows")
     if int(n_ref) == 0:
         raise DataError("The reference Parquet dataset has no rows.")
-    (sample,) = job.compute(sample_of(ref, sample_rows, seed, int(n_ref)),
-                            label="Sampling the reference for column kinds and bin edges")
+    (sample,) = job.compute(
+        sample_of(ref, sample_rows, seed, int(n_ref)), label="Sampling the reference for column kinds and bin edges"
+    )
     given = {c: ColumnKind(k) for c, k in (kinds or {}).items()}
     inferred = infer_schema(sample[names]).kinds()
     column_kinds = {c: given.get(c, inferred[c]) for c in names}
     edges = numeric_edges(sample, column_kinds)
     summarize = dask.delayed(summarize_part, pure=True)
-    groups = {"reference": [summarize(p, column_kinds, edges) for p in ref.to_delayed()],
-              "current": [summarize(p, column_kinds, edges) for p in cur.to_delayed()]}
+    groups = {
+        "reference": [summarize(p, column_kinds, edges) for p in ref.to_delayed()],
+        "current": [summarize(p, column_kinds, edges) for p in cur.to_delayed()],
+    }
     try:
         merged = job.map_reduce(groups, merge_parts, lambda: {"__rows__": 0})
     except KeyError as exc:
@@ -65,19 +76,39 @@ def summarize_in(job: Job, reference: str, current: str, *, columns: Sequence[st
     return merged["reference"], merged["current"], column_kinds
 
 
-def summarize_parquet(reference: str, current: str, *, columns: Sequence[str] | None = None,
-                      kinds: dict[str, ColumnKind | str] | None = None, client=None,
-                      sample_rows: int = SAMPLE_ROWS, seed: int = 0):
+def summarize_parquet(
+    reference: str,
+    current: str,
+    *,
+    columns: Sequence[str] | None = None,
+    kinds: dict[str, ColumnKind | str] | None = None,
+    client=None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+):
     """(reference summaries, current summaries, column kinds) of two Parquet datasets, computed on the
     Dask cluster of ``client`` (or the default scheduler when None)."""
-    return Job(lambda job: summarize_in(job, reference, current, columns=columns, kinds=kinds,
-                                        sample_rows=sample_rows, seed=seed), client).run()
+    return Job(
+        lambda job: summarize_in(
+            job, reference, current, columns=columns, kinds=kinds, sample_rows=sample_rows, seed=seed
+        ),
+        client,
+    ).run()
 
 
-def drift_parquet(reference: str, current: str, *, columns: Sequence[str] | None = None,
-                  kinds: dict[str, ColumnKind | str] | None = None, config: DriftConfig | None = None,
-                  client=None, sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> DriftResult:
+def drift_parquet(
+    reference: str,
+    current: str,
+    *,
+    columns: Sequence[str] | None = None,
+    kinds: dict[str, ColumnKind | str] | None = None,
+    config: DriftConfig | None = None,
+    client=None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+) -> DriftResult:
     """Drift between two Parquet datasets (columns only in the reference come back "skipped")."""
-    r, c, column_kinds = summarize_parquet(reference, current, columns=columns, kinds=kinds, client=client,
-                                           sample_rows=sample_rows, seed=seed)
+    r, c, column_kinds = summarize_parquet(
+        reference, current, columns=columns, kinds=kinds, client=client, sample_rows=sample_rows, seed=seed
+    )
     return drift_from_summaries(r, c, column_kinds, config=config)

@@ -26,8 +26,14 @@ def parquet_roles(reference: str, roles: dict | None = None) -> tuple[ColumnRole
     return ColumnRoles.from_dict(guessed_roles(head, roles)), list(head.columns)
 
 
-def drift_run_in(job: Job, reference: str, current: str, *, config: DriftConfig | None = None,
-                 roles: dict | ColumnRoles | None = None) -> DriftRun:
+def drift_run_in(
+    job: Job,
+    reference: str,
+    current: str,
+    *,
+    config: DriftConfig | None = None,
+    roles: dict | ColumnRoles | None = None,
+) -> DriftRun:
     """The DriftRun of two Parquet datasets, computed through ``job`` (roles: given ColumnRoles are used
     as they are; a dict is completed by guessing on the reference's first rows)."""
     if isinstance(roles, ColumnRoles):
@@ -43,19 +49,29 @@ def drift_run_in(job: Job, reference: str, current: str, *, config: DriftConfig 
     target_drift = None
     if target and target in c:
         target_drift = drift_from_summaries(r, c, {target: kinds[target]}, config=config).features[0]
-    return DriftRun(dataset_name(reference), dataset_name(current), final, result, target_drift,
-                    pd.DataFrame(), pd.DataFrame())
+    return DriftRun(
+        dataset_name(reference), dataset_name(current), final, result, target_drift, pd.DataFrame(), pd.DataFrame()
+    )
 
 
-def drift_job(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
-              client=None) -> Job:
+def drift_job(
+    reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None, client=None
+) -> Job:
     """A Job (not started) whose result is the DriftRun of two Parquet datasets."""
     return Job(lambda job: drift_run_in(job, reference, current, config=config, roles=roles), client)
 
 
-def run_drift_dask(reference: str, current: str, *, config: DriftConfig | None = None, roles: dict | None = None,
-                   scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None,
-                   processes: bool = True) -> DriftRun:
+def run_drift_dask(
+    reference: str,
+    current: str,
+    *,
+    config: DriftConfig | None = None,
+    roles: dict | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    processes: bool = True,
+) -> DriftRun:
     parquet_roles(reference, roles)  # bad paths fail before a cluster starts
     with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
         return drift_job(reference, current, config=config, roles=roles, client=client).run()

@@ -64,8 +64,15 @@ def _period(period: str | None) -> str:
     return p
 
 
-def summarize_windows(frame: pd.DataFrame, index: int, timestamp: str, period: str,
-                      kinds: Mapping[str, ColumnKind], edges: Mapping[str, np.ndarray], max_windows: int) -> dict:
+def summarize_windows(
+    frame: pd.DataFrame,
+    index: int,
+    timestamp: str,
+    period: str,
+    kinds: Mapping[str, ColumnKind],
+    edges: Mapping[str, np.ndarray],
+    max_windows: int,
+) -> dict:
     """One current partition (number ``index``): its summaries per period window, the rows without a
     timestamp, the first unparsable timestamp, or the window count when above ``max_windows``."""
     out = {**_EMPTY, _W: {}}
@@ -99,18 +106,27 @@ def merge_windows(a: dict, b: dict, *, max_windows: int) -> dict:
         return merge_parts(a, b)
     a, b = (x if _W in x else _EMPTY for x in (a, b))
     bads = [x["__bad__"] for x in (a, b) if x["__bad__"]]
-    out = {_W: {}, "__no_time__": a["__no_time__"] + b["__no_time__"], "__over__": None,
-           "__bad__": (sum(x[0] for x in bads), *min(x[1:] for x in bads)) if bads else None}
+    out = {
+        _W: {},
+        "__no_time__": a["__no_time__"] + b["__no_time__"],
+        "__over__": None,
+        "__bad__": (sum(x[0] for x in bads), *min(x[1:] for x in bads)) if bads else None,
+    }
     overs = [x["__over__"] for x in (a, b) if x["__over__"]]
     if overs:  # a lower bound of the window count, and the span
         keys = [*a[_W], *b[_W]]
-        out["__over__"] = (max(max(o[0] for o in overs), len(a[_W]), len(b[_W])),
-                           min([o[1] for o in overs] + keys), max([o[2] for o in overs] + keys))
+        out["__over__"] = (
+            max(max(o[0] for o in overs), len(a[_W]), len(b[_W])),
+            min([o[1] for o in overs] + keys),
+            max([o[2] for o in overs] + keys),
+        )
     if out["__bad__"] or out["__over__"]:
         return out
     wa, wb = a[_W], b[_W]
-    merged = {k: merge_parts(wa[k], wb[k]) if k in wa and k in wb else wa.get(k, wb.get(k))
-              for k in dict.fromkeys(list(wa) + list(wb))}
+    merged = {
+        k: merge_parts(wa[k], wb[k]) if k in wa and k in wb else wa.get(k, wb.get(k))
+        for k in dict.fromkeys(list(wa) + list(wb))
+    }
     if len(merged) > max_windows:
         out["__over__"] = (len(merged), min(merged), max(merged))
     else:
@@ -118,20 +134,35 @@ def merge_windows(a: dict, b: dict, *, max_windows: int) -> dict:
     return out
 
 
-def windows_in(job: Job, reference: str, current: str, *, timestamp: str, features: Sequence[str] | None = None,
-               kinds: Mapping[str, ColumnKind | str] | None = None, window: str = "period",
-               size: int | None = None, period: str | None = "W", config: DriftConfig | Mapping | None = None,
-               max_windows: int = 60, min_rows: int = 30, max_band_chunks: int = 20,
-               sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> TimeDriftResult:
+def windows_in(
+    job: Job,
+    reference: str,
+    current: str,
+    *,
+    timestamp: str,
+    features: Sequence[str] | None = None,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    window: str = "period",
+    size: int | None = None,
+    period: str | None = "W",
+    config: DriftConfig | Mapping | None = None,
+    max_windows: int = 60,
+    min_rows: int = 30,
+    max_band_chunks: int = 20,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+) -> TimeDriftResult:
     """Per-window drift of the current Parquet dataset against the reference, computed through ``job``."""
     import dask
 
     if window not in ("size", "period"):
-        raise ConfigError(f"window must be \"size\" or \"period\", not {window!r}.")
+        raise ConfigError(f'window must be "size" or "period", not {window!r}.')
     if window == "size" or size is not None:
-        raise ConfigError("Windows of a fixed number of rows need one global row order, which a Parquet dataset "
-                          "split over files and workers does not have. Use windows by calendar period "
-                          "(window=\"period\", period D, W, M, Q or Y) with a timestamp column.")
+        raise ConfigError(
+            "Windows of a fixed number of rows need one global row order, which a Parquet dataset "
+            "split over files and workers does not have. Use windows by calendar period "
+            '(window="period", period D, W, M, Q or Y) with a timestamp column.'
+        )
     if not timestamp:
         raise ConfigError("Windows by calendar period need a timestamp column. Choose one in the column roles.")
     p = _period(period)
@@ -142,8 +173,10 @@ def windows_in(job: Job, reference: str, current: str, *, timestamp: str, featur
     features = [c for c in (features if features is not None else ref.columns) if c != timestamp]
     lacking = [c for c in features if c not in ref.columns]
     if lacking:
-        raise ConfigError(f"The reference data has no column {', '.join(map(repr, lacking))}. Choose features "
-                          "that the reference holds.")
+        raise ConfigError(
+            f"The reference data has no column {', '.join(map(repr, lacking))}. Choose features "
+            "that the reference holds."
+        )
     ref = ref[features + ([timestamp] if timestamp in ref.columns else [])]
     cur = cur[[c for c in features if c in cur.columns] + [timestamp]]
     (n_ref,) = job.compute(ref.map_partitions(len).sum(), label="Counting reference rows")
@@ -158,12 +191,16 @@ def windows_in(job: Job, reference: str, current: str, *, timestamp: str, featur
     edges = numeric_edges(sample, column_kinds)
     part = dask.delayed(summarize_part, pure=True)
     per_window = dask.delayed(summarize_windows, pure=True)
-    groups = {"reference": [part(d, column_kinds, edges) for d in ref[features].to_delayed()],
-              "current": [per_window(d, i, timestamp, p, column_kinds, edges, max_windows)
-                          for i, d in enumerate(cur.to_delayed())]}
+    groups = {
+        "reference": [part(d, column_kinds, edges) for d in ref[features].to_delayed()],
+        "current": [
+            per_window(d, i, timestamp, p, column_kinds, edges, max_windows) for i, d in enumerate(cur.to_delayed())
+        ],
+    }
     try:
-        merged = job.map_reduce(groups, functools.partial(merge_windows, max_windows=max_windows),
-                                lambda: {"__rows__": 0})
+        merged = job.map_reduce(
+            groups, functools.partial(merge_windows, max_windows=max_windows), lambda: {"__rows__": 0}
+        )
     except KeyError as exc:
         raise DataError(f"Some Parquet files lack column {exc}; every file must hold the compared columns.") from None
     ref_part, cur_windows = merged["reference"], merged["current"]
@@ -172,14 +209,18 @@ def windows_in(job: Job, reference: str, current: str, *, timestamp: str, featur
     if cur_windows["__bad__"]:
         n_bad, (index, first), example = cur_windows["__bad__"]
         before = int(job.compute(cur.partitions[:index].map_partitions(len).sum())[0]) if index else 0
-        raise DataError(f"Column '{timestamp}' in the current data has {n_bad} value(s) that are not dates (for "
-                        f"example {example[:40]!r}, row {before + first + 1}). Fix or remove them, or choose "
-                        "another timestamp column.")
+        raise DataError(
+            f"Column '{timestamp}' in the current data has {n_bad} value(s) that are not dates (for "
+            f"example {example[:40]!r}, row {before + first + 1}). Fix or remove them, or choose "
+            "another timestamp column."
+        )
     if cur_windows["__over__"]:
         n, first, last = cur_windows["__over__"]
-        raise ConfigError(f"Windows of period {p!r} cut the current data into at least {n} windows (from "
-                          f"{_label(first.start_time)} to {_label(last.start_time)}), more than the {max_windows} "
-                          "allowed. Choose a longer period or raise max_windows.")
+        raise ConfigError(
+            f"Windows of period {p!r} cut the current data into at least {n} windows (from "
+            f"{_label(first.start_time)} to {_label(last.start_time)}), more than the {max_windows} "
+            "allowed. Choose a longer period or raise max_windows."
+        )
     job.set_stage("Testing each window")
     built = []
     for key in sorted(cur_windows[_W]):
@@ -191,21 +232,63 @@ def windows_in(job: Job, reference: str, current: str, *, timestamp: str, featur
     job.set_stage("Reference band")
     note = None
     if len(sample) < int(n_ref):
-        note = (f"The reference band comes from a uniform sample of {len(sample):,} of the reference's {int(n_ref):,} "
-                "rows (chunks of the window's row count, over a longer stretch of time).")
-    return assemble(built, features, sample, kinds=column_kinds, timestamp=timestamp, window="period", size=None,
-                    period=p, config=cfg, min_rows=min_rows, max_band_chunks=max_band_chunks,
-                    n_missing=cur_windows["__no_time__"], band_note=note)
+        note = (
+            f"The reference band comes from a uniform sample of {len(sample):,} of the reference's {int(n_ref):,} "
+            "rows (chunks of the window's row count, over a longer stretch of time)."
+        )
+    return assemble(
+        built,
+        features,
+        sample,
+        kinds=column_kinds,
+        timestamp=timestamp,
+        window="period",
+        size=None,
+        period=p,
+        config=cfg,
+        min_rows=min_rows,
+        max_band_chunks=max_band_chunks,
+        n_missing=cur_windows["__no_time__"],
+        band_note=note,
+    )
 
 
-def drift_over_time_parquet(reference: str, current: str, *, timestamp: str, features: Sequence[str] | None = None,
-                            kinds: Mapping[str, ColumnKind | str] | None = None, window: str = "period",
-                            size: int | None = None, period: str | None = "W",
-                            config: DriftConfig | Mapping | None = None, client=None, max_windows: int = 60,
-                            min_rows: int = 30, max_band_chunks: int = 20, sample_rows: int = SAMPLE_ROWS,
-                            seed: int = 0) -> TimeDriftResult:
+def drift_over_time_parquet(
+    reference: str,
+    current: str,
+    *,
+    timestamp: str,
+    features: Sequence[str] | None = None,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    window: str = "period",
+    size: int | None = None,
+    period: str | None = "W",
+    config: DriftConfig | Mapping | None = None,
+    client=None,
+    max_windows: int = 60,
+    min_rows: int = 30,
+    max_band_chunks: int = 20,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+) -> TimeDriftResult:
     """Drift over time of two Parquet datasets on the Dask cluster of ``client`` (default scheduler when None)."""
-    return Job(lambda job: windows_in(job, reference, current, timestamp=timestamp, features=features, kinds=kinds,
-                                      window=window, size=size, period=period, config=config,
-                                      max_windows=max_windows, min_rows=min_rows, max_band_chunks=max_band_chunks,
-                                      sample_rows=sample_rows, seed=seed), client).run()
+    return Job(
+        lambda job: windows_in(
+            job,
+            reference,
+            current,
+            timestamp=timestamp,
+            features=features,
+            kinds=kinds,
+            window=window,
+            size=size,
+            period=period,
+            config=config,
+            max_windows=max_windows,
+            min_rows=min_rows,
+            max_band_chunks=max_band_chunks,
+            sample_rows=sample_rows,
+            seed=seed,
+        ),
+        client,
+    ).run()

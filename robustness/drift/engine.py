@@ -73,8 +73,9 @@ _NUMERIC = (K.NUMERICAL, K.DATETIME, K.TEXT)
 _MIN_VALUES, _FEW_VALUES = 2, 30
 
 
-def default_test(kind: ColumnKind, n_reference: int, n_current: int, n_categories: int | None = None, *,
-                 large_sample: int = 1000) -> str:
+def default_test(
+    kind: ColumnKind, n_reference: int, n_current: int, n_categories: int | None = None, *, large_sample: int = 1000
+) -> str:
     """The registry name of the default test (the rule in the module docstring); "none" for ids."""
     kind = ColumnKind(kind)
     small = min(n_reference, n_current) <= large_sample
@@ -109,9 +110,15 @@ class _Verdict:
     guard: str | None = None  # large samples: the p-value test that must also be significant
 
 
-def drift(reference: pd.DataFrame, current: pd.DataFrame, *, kinds: Mapping[str, ColumnKind | str] | None = None,
-          columns: Sequence[str] | None = None, config: DriftConfig | Mapping | None = None,
-          progress: Callable[[float, str], None] | None = None) -> DriftResult:
+def drift(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    columns: Sequence[str] | None = None,
+    config: DriftConfig | Mapping | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> DriftResult:
     """Compare ``current`` with ``reference`` column by column (see the module docstring)."""
     cfg = config if isinstance(config, DriftConfig) else DriftConfig.from_dict(config or {})
     reference, current = _str_columns(reference, "reference"), _str_columns(current, "current")
@@ -145,8 +152,9 @@ def _str_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
     labels = [str(c) for c in df.columns]
     dups = sorted({c for c in labels if labels.count(c) > 1})
     if dups:
-        raise DataError(f"The {name} file has duplicate column names: {', '.join(map(repr, dups))}. "
-                        "Rename them so each is unique.")
+        raise DataError(
+            f"The {name} file has duplicate column names: {', '.join(map(repr, dups))}. Rename them so each is unique."
+        )
     if all(isinstance(c, str) for c in df.columns):
         return df
     return df.set_axis(labels, axis=1)
@@ -160,8 +168,9 @@ def _selected(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[
         columns = [columns]
     unknown = [str(c) for c in columns if str(c) not in available]
     if unknown:
-        raise ConfigError(f"No column {', '.join(map(repr, unknown))} in either file. Available columns: "
-                          f"{_short_list(available)}.")
+        raise ConfigError(
+            f"No column {', '.join(map(repr, unknown))} in either file. Available columns: {_short_list(available)}."
+        )
     return list(dict.fromkeys(str(c) for c in columns))
 
 
@@ -171,8 +180,9 @@ def _kinds(reference, current, names, kinds) -> dict[str, ColumnKind]:
         try:
             given[str(col)] = ColumnKind(kind)
         except ValueError:
-            raise ConfigError(f"'{kind}' is not a column kind (column '{col}'). Use one of: "
-                              f"{', '.join(k.value for k in ColumnKind)}.") from None
+            raise ConfigError(
+                f"'{kind}' is not a column kind (column '{col}'). Use one of: {', '.join(k.value for k in ColumnKind)}."
+            ) from None
     out = {c: given[c] for c in names if c in given}
     for frame in (reference, current):  # the rules of infer_schema, column by column: no copy of the frame
         out.update({c: infer_kind(frame[c]) for c in names if c not in out and c in frame.columns})
@@ -188,16 +198,25 @@ def _check_overrides(cfg: DriftConfig, kinds, tests: dict[str, StatTest]) -> Non
         kind = kinds[col]
         if kind not in tests[o.test].kinds:
             fitting = sorted(n for n, t in tests.items() if kind in t.kinds)
-            hint = (f"Tests for {kind.value} columns: {', '.join(fitting)}." if fitting else
-                    "Identifier columns are not tested; set the column's kind to categorical to test it.")
+            hint = (
+                f"Tests for {kind.value} columns: {', '.join(fitting)}."
+                if fitting
+                else "Identifier columns are not tested; set the column's kind to categorical to test it."
+            )
             raise ConfigError(f"The test '{o.test}' does not apply to column '{col}', which is {kind.value}. {hint}")
 
 
 # -- one column -------------------------------------------------------------------------------------
 
 
-def _column(col: str, reference: pd.DataFrame, current: pd.DataFrame, kind: ColumnKind, cfg: DriftConfig,
-            tests: dict[str, StatTest]) -> tuple[_Verdict, ColumnProfile | None]:
+def _column(
+    col: str,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    kind: ColumnKind,
+    cfg: DriftConfig,
+    tests: dict[str, StatTest],
+) -> tuple[_Verdict, ColumnProfile | None]:
     verdict = _Verdict(col, kind)
     if col not in reference.columns or col not in current.columns:
         lacking = "current" if col in reference.columns else "reference"
@@ -214,8 +233,9 @@ def _column(col: str, reference: pd.DataFrame, current: pd.DataFrame, kind: Colu
         verdict.notes.append(str(exc))
     except Exception as exc:  # a check that fails becomes a reported failure; the others go on
         verdict.status = "error"
-        verdict.notes.append(f"The test could not run on this column ({exc}). Check its values, or set "
-                             "another test or kind for it.")
+        verdict.notes.append(
+            f"The test could not run on this column ({exc}). Check its values, or set another test or kind for it."
+        )
     verdict.statistic = verdict.p_raw = verdict.effect = None
     return verdict, None
 
@@ -225,8 +245,9 @@ def _skip(verdict: _Verdict, reason: str) -> _Verdict:
     return verdict
 
 
-def _tested(verdict: _Verdict, ref_s: pd.Series, cur_s: pd.Series, cfg: DriftConfig,
-            tests: dict[str, StatTest]) -> tuple[_Verdict, ColumnProfile | None]:
+def _tested(
+    verdict: _Verdict, ref_s: pd.Series, cur_s: pd.Series, cfg: DriftConfig, tests: dict[str, StatTest]
+) -> tuple[_Verdict, ColumnProfile | None]:
     kind = verdict.kind
     notes = verdict.notes
     numeric = None
@@ -259,28 +280,40 @@ def _tested(verdict: _Verdict, ref_s: pd.Series, cur_s: pd.Series, cfg: DriftCon
     if problem:
         return _skip(verdict, problem), None
     override = cfg.overrides.get(verdict.feature)
-    name = override.test if override and override.test else default_test(
-        kind, ref.n, cur.n, n_categories, large_sample=cfg.large_sample)
+    name = (
+        override.test
+        if override and override.test
+        else default_test(kind, ref.n, cur.n, n_categories, large_sample=cfg.large_sample)
+    )
     test = tests[name]
     if kind not in test.kinds:
-        raise NotApplicable(f"The values were compared as {kind.value} (see above), which the test '{name}' "
-                            f"does not handle. Choose one of: "
-                            f"{', '.join(sorted(n for n, t in tests.items() if kind in t.kinds))}.")
+        raise NotApplicable(
+            f"The values were compared as {kind.value} (see above), which the test '{name}' "
+            f"does not handle. Choose one of: "
+            f"{', '.join(sorted(n for n, t in tests.items() if kind in t.kinds))}."
+        )
     verdict.test, verdict.is_p = name, test.is_p_value
     threshold = override.threshold if override and override.threshold is not None else None
     if test.is_p_value:
         verdict.threshold = cfg.alpha if threshold is None else threshold
         if verdict.threshold >= 1:
-            raise NotApplicable(f"The threshold {verdict.threshold:g} is not a significance level for the "
-                                f"p-value test '{name}'; use a value between 0 and 1.")
+            raise NotApplicable(
+                f"The threshold {verdict.threshold:g} is not a significance level for the "
+                f"p-value test '{name}'; use a value between 0 and 1."
+            )
     else:
-        verdict.threshold = threshold if threshold is not None else (
-            cfg.distance_threshold if cfg.distance_threshold is not None else test.default_threshold)
+        verdict.threshold = (
+            threshold
+            if threshold is not None
+            else (cfg.distance_threshold if cfg.distance_threshold is not None else test.default_threshold)
+        )
     outcome = test(ref, cur)
     values = (outcome.statistic, outcome.effect_size) + ((outcome.p_value,) if test.is_p_value else ())
     if not all(np.isfinite(v) for v in values):
-        raise NotApplicable("The test gave no finite result on these values (for example, values too large "
-                            "to compare); choose another test for this column.")
+        raise NotApplicable(
+            "The test gave no finite result on these values (for example, values too large "
+            "to compare); choose another test for this column."
+        )
     verdict.statistic, verdict.effect = float(outcome.statistic), float(outcome.effect_size)
     verdict.p_raw = float(np.clip(outcome.p_value, 0.0, 1.0)) if test.is_p_value else None
     if not test.is_p_value and not (override and override.test):
@@ -319,23 +352,38 @@ def _decide(verdicts: list[_Verdict], cfg: DriftConfig) -> list[FeatureDrift]:
             significant = p < cfg.alpha
             drifted = v.forced or (v.statistic >= v.threshold and significant)
             if v.statistic >= v.threshold and not significant:
-                v.notes.append(f"The distance reaches the threshold but the difference is not statistically "
-                               f"significant ({v.guard} p-value {p:.3g} after Benjamini-Hochberg), so it is "
-                               "treated as sampling noise.")
+                v.notes.append(
+                    f"The distance reaches the threshold but the difference is not statistically "
+                    f"significant ({v.guard} p-value {p:.3g} after Benjamini-Hochberg), so it is "
+                    "treated as sampling noise."
+                )
         else:
             drifted = v.forced or v.statistic >= v.threshold
-        out.append(FeatureDrift(
-            feature=v.feature, kind=v.kind, test=v.test, statistic=v.statistic, p_value=p,
-            effect_size=v.effect, threshold=float(v.threshold), drifted=bool(drifted), n_reference=v.n_ref,
-            n_current=v.n_cur, status=v.status, message=" ".join(v.notes),
-            p_value_raw=v.p_raw if (v.is_p or v.guard) else None,
-        ))
+        out.append(
+            FeatureDrift(
+                feature=v.feature,
+                kind=v.kind,
+                test=v.test,
+                statistic=v.statistic,
+                p_value=p,
+                effect_size=v.effect,
+                threshold=float(v.threshold),
+                drifted=bool(drifted),
+                n_reference=v.n_ref,
+                n_current=v.n_cur,
+                status=v.status,
+                message=" ".join(v.notes),
+                p_value_raw=v.p_raw if (v.is_p or v.guard) else None,
+            )
+        )
     return out
 
 
 # -- messages ---------------------------------------------------------------------------------------
 
 _MIXED = "The column mixes numbers and text, so its values were compared as text categories."
+
+
 def _too_few(ref, cur, rows_ref: int, rows_cur: int, minimum: int) -> str:
     def empty(summary, rows: int) -> str:
         if summary.n:
@@ -353,16 +401,20 @@ def _too_few(ref, cur, rows_ref: int, rows_cur: int, minimum: int) -> str:
     side, n = ("reference", ref.n) if ref.n < cur.n else ("current", cur.n)
     if n >= minimum:
         return ""
-    return (f"Only {n} value{'s' if n != 1 else ''} in the {side} file: at least {minimum} per file are needed to "
-            f"test, and 30 or more are recommended.")
+    return (
+        f"Only {n} value{'s' if n != 1 else ''} in the {side} file: at least {minimum} per file are needed to "
+        f"test, and 30 or more are recommended."
+    )
 
 
 def _low_power(n_ref: int, n_cur: int, few: int) -> list[str]:
     side, n = ("reference", n_ref) if n_ref < n_cur else ("current", n_cur)
     if n >= few:
         return []
-    return [f"Only {n} values in the {side} file, so the test has little power: real changes may go "
-            f"undetected. Use {few} or more."]
+    return [
+        f"Only {n} values in the {side} file, so the test has little power: real changes may go "
+        f"undetected. Use {few} or more."
+    ]
 
 
 def _missing_change(share_ref: float, share_cur: float) -> list[str]:
@@ -376,22 +428,28 @@ def _infinities(n_ref: int, n_cur: int) -> list[str]:
     if not total:
         return []
     where = " and ".join(f"{n} in the {side} file" for side, n in (("reference", n_ref), ("current", n_cur)) if n)
-    return [f"{total} infinite value{'s' if total > 1 else ''} (+inf/-inf: {where}) "
-            f"{'were' if total > 1 else 'was'} left out of the test."]
+    return [
+        f"{total} infinite value{'s' if total > 1 else ''} (+inf/-inf: {where}) "
+        f"{'were' if total > 1 else 'was'} left out of the test."
+    ]
 
 
 def _unreadable_dates(n_ref: int, n_cur: int) -> list[str]:
     out = []
     for side, n in (("reference", n_ref), ("current", n_cur)):
         if n:
-            out.append(f"{n} value{'s' if n > 1 else ''} in the {side} file could not be read as "
-                       f"date{'s' if n > 1 else ''} and {'were' if n > 1 else 'was'} left out.")
+            out.append(
+                f"{n} value{'s' if n > 1 else ''} in the {side} file could not be read as "
+                f"date{'s' if n > 1 else ''} and {'were' if n > 1 else 'was'} left out."
+            )
     return out
 
 
 def _pooled(n_categories: int, kept: int, other: str) -> str:
-    return (f"{n_categories:,} distinct values: the {kept} most frequent are compared one by one, "
-            f"the rest pooled as '{other}'.")
+    return (
+        f"{n_categories:,} distinct values: the {kept} most frequent are compared one by one, "
+        f"the rest pooled as '{other}'."
+    )
 
 
 def _short_list(items, limit: int = 15) -> str:

@@ -102,7 +102,7 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
             text = s.astype(str)  # labels as text, missing stays missing
             shown = {v: k for k, v in escaped.get(name[c], {}).items()}
             if shown:
-                text = text.map(lambda v: shown.get(v, v))
+                text = text.map(lambda v, shown=shown: shown.get(v, v))
             out[c] = text.where(s.notna(), None)
         return out.rename(columns=name)
 
@@ -111,8 +111,9 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
         from evidently import DataDefinition, Dataset, Report
         from evidently.presets import DataDriftPreset
 
-        definition = DataDefinition(numerical_columns=[name[c] for c in numerical],
-                                    categorical_columns=[name[c] for c in categorical])
+        definition = DataDefinition(
+            numerical_columns=[name[c] for c in numerical], categorical_columns=[name[c] for c in categorical]
+        )
         preset = DataDriftPreset(
             columns=[name[c] for c in columns],
             drift_share=result.dataset.share_threshold,
@@ -139,8 +140,15 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
         payload = _with_mapping_json(payload, renamed, escaped)
     if left_out:
         note += f" Not exported (no Evidently equivalent): {', '.join(left_out)}."
-    return EvidentlyExport(html=html, json=payload, columns=tuple(columns), left_out=tuple(left_out), note=note,
-                           renamed=renamed, escaped_values=escaped)
+    return EvidentlyExport(
+        html=html,
+        json=payload,
+        columns=tuple(columns),
+        left_out=tuple(left_out),
+        note=note,
+        renamed=renamed,
+        escaped_values=escaped,
+    )
 
 
 def export_names(columns: list[str]) -> dict[str, str]:
@@ -180,16 +188,20 @@ def _renaming_note(renamed: dict[str, str], escaped: dict[str, dict[str, str]]) 
     if renamed:
         pairs = [f"{new} = {_quoted(old)}" for new, old in list(renamed.items())[:_NOTE_LISTS_AT_MOST]]
         more = len(renamed) - len(pairs)
-        note += (f" Column names that could carry markup are renamed in the export ({len(renamed)}): "
-                 f"{'; '.join(pairs)}{f'; and {more} more' if more > 0 else ''}.")
+        note += (
+            f" Column names that could carry markup are renamed in the export ({len(renamed)}): "
+            f"{'; '.join(pairs)}{f'; and {more} more' if more > 0 else ''}."
+        )
     if escaped:
         cols = list(escaped)[:_NOTE_LISTS_AT_MOST]
         more = len(escaped) - len(cols)
-        note += (f" Category values containing & < > \" ' are HTML-escaped in the export (Evidently's charts "
-                 f"show them as written, its tables as &lt; and the like), in {', '.join(cols)}"
-                 f"{f' and {more} more columns' if more > 0 else ''}.")
+        note += (
+            f" Category values containing & < > \" ' are HTML-escaped in the export (Evidently's charts "
+            f"show them as written, its tables as &lt; and the like), in {', '.join(cols)}"
+            f"{f' and {more} more columns' if more > 0 else ''}."
+        )
     if renamed or escaped:
-        note += " The table at the top of the HTML and \"renamed\" in the JSON give every original."
+        note += ' The table at the top of the HTML and "renamed" in the JSON give every original.'
     return note
 
 
@@ -202,19 +214,26 @@ _CELL = 'style="border: 1px solid #ccc; padding: 2px 8px; text-align: left; whit
 
 
 def _with_mapping_table(html: str, renamed: dict[str, str], escaped: dict[str, dict[str, str]]) -> str:
-    rows = "".join(f"<tr><td {_CELL}>{_text(new)}</td><td {_CELL}>{_text(old)}</td></tr>"
-                   for new, old in renamed.items())
-    parts = ['<section id="robustness-renamed" style="font-family: sans-serif; margin: 16px 40px">',
-             "<h3>Names changed in this export</h3>",
-             "<p>Names and values that could carry markup are changed before Evidently sees them, "
-             "so that the report cannot run script from the data. Statistics are unchanged.</p>"]
+    rows = "".join(
+        f"<tr><td {_CELL}>{_text(new)}</td><td {_CELL}>{_text(old)}</td></tr>" for new, old in renamed.items()
+    )
+    parts = [
+        '<section id="robustness-renamed" style="font-family: sans-serif; margin: 16px 40px">',
+        "<h3>Names changed in this export</h3>",
+        "<p>Names and values that could carry markup are changed before Evidently sees them, "
+        "so that the report cannot run script from the data. Statistics are unchanged.</p>",
+    ]
     if renamed:
-        parts.append(f'<table style="border-collapse: collapse"><tr><th {_CELL}>Name in this report</th>'
-                     f"<th {_CELL}>Column in the data</th></tr>{rows}</table>")
+        parts.append(
+            f'<table style="border-collapse: collapse"><tr><th {_CELL}>Name in this report</th>'
+            f"<th {_CELL}>Column in the data</th></tr>{rows}</table>"
+        )
     if escaped:
         cols = ", ".join(_text(c) for c in escaped)
-        parts.append(f"<p>Category values containing &amp; &lt; &gt; &#34; &#39; are HTML-escaped (the charts "
-                     f"show them as written, the tables as &amp;lt; and the like), in: {cols}.</p>")
+        parts.append(
+            f"<p>Category values containing &amp; &lt; &gt; &#34; &#39; are HTML-escaped (the charts "
+            f"show them as written, the tables as &amp;lt; and the like), in: {cols}.</p>"
+        )
     parts.append("</section>")
     block = "".join(parts)
     body = re.search(r"<body[^>]*>", html, flags=re.IGNORECASE)
@@ -226,10 +245,11 @@ def _with_mapping_json(payload: str, renamed: dict[str, str], escaped: dict[str,
     data = json.loads(payload)
     data["renamed"] = {
         "about": "Evidently saw these names and values instead of the ones in the data, so that its report "
-                 "cannot run markup carried in them; statistics are unchanged.",
+        "cannot run markup carried in them; statistics are unchanged.",
         "columns": [{"name": new, "original": old} for new, old in renamed.items()],
-        "values": [{"column": c, "value": shown, "original": v}
-                   for c, values in escaped.items() for shown, v in values.items()],
+        "values": [
+            {"column": c, "value": shown, "original": v} for c, values in escaped.items() for shown, v in values.items()
+        ],
     }
     text = json.dumps(data)
     # < > & only occur inside JSON strings: \u escapes keep the data and any HTML parser at bay

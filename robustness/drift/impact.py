@@ -72,9 +72,15 @@ class ImpactResult:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["items"] = [{**asdict(it), **{k: _f(getattr(it, k)) for k in
-                                        ("effect_size", "reliance", "impact", "importance", "importance_std")}}
-                      for it in self.items]
+        d["items"] = [
+            {
+                **asdict(it),
+                **{
+                    k: _f(getattr(it, k)) for k in ("effect_size", "reliance", "impact", "importance", "importance_std")
+                },
+            }
+            for it in self.items
+        ]
         d["relied_drifted"], d["ignored_drifted"] = list(self.relied_drifted), list(self.ignored_drifted)
         d["baseline_score"] = _f(self.baseline_score)
         return d
@@ -95,14 +101,20 @@ def _scorer(model: ModelAdapter, X: pd.DataFrame, y: pd.Series | None):
             return "score drop", "roc_auc", lambda Z: roc_auc_score(pos, model.predict_proba(Z)[:, 1])
         return "score drop", "accuracy", lambda Z: accuracy_score(ys, [str(v) for v in model.predict(Z)])
     if model.task is Task.REGRESSION:
-        return "output change", "mean absolute output change", lambda Z: pd.to_numeric(
-            pd.Series(model.predict(Z)), errors="coerce").to_numpy(dtype=float)
+        return (
+            "output change",
+            "mean absolute output change",
+            lambda Z: pd.to_numeric(pd.Series(model.predict(Z)), errors="coerce").to_numpy(dtype=float),
+        )
     if model.has_proba:
         if model.task is Task.BINARY:
             return "output change", "mean absolute output change", lambda Z: model.predict_proba(Z)[:, 1]
         return "output change", "mean absolute output change", lambda Z: model.predict_proba(Z) / 2.0
-    return "output change", "share of changed predictions", lambda Z: np.array(
-        [str(v) for v in model.predict(Z)], dtype=object)
+    return (
+        "output change",
+        "share of changed predictions",
+        lambda Z: np.array([str(v) for v in model.predict(Z)], dtype=object),
+    )
 
 
 def _reliance(model: ModelAdapter, X: pd.DataFrame, y, columns: list[str], n_repeats: int, seed: int):
@@ -126,21 +138,37 @@ def _reliance(model: ModelAdapter, X: pd.DataFrame, y, columns: list[str], n_rep
     return method, scoring, baseline, imp.mean(axis=1), imp.std(axis=1)
 
 
-def drift_impact(model: ModelAdapter, reference: pd.DataFrame, drift_result: DriftResult, *,
-                 target: str | None = None, n_repeats: int = 5, seed: int = 0,
-                 max_rows: int = 5000) -> ImpactResult:
+def drift_impact(
+    model: ModelAdapter,
+    reference: pd.DataFrame,
+    drift_result: DriftResult,
+    *,
+    target: str | None = None,
+    n_repeats: int = 5,
+    seed: int = 0,
+    max_rows: int = 5000,
+) -> ImpactResult:
     """Rank drifted columns by effect size × the model's reliance on them. See the module docstring."""
     if not model.has_model:
-        return ImpactResult("skipped", "How much the model relies on each column can only be measured with the "
-                            "model itself: only its predictions were loaded. Load the model file to see which "
-                            "drifted columns matter.")
+        return ImpactResult(
+            "skipped",
+            "How much the model relies on each column can only be measured with the "
+            "model itself: only its predictions were loaded. Load the model file to see which "
+            "drifted columns matter.",
+        )
     drift_cols = [f.feature for f in drift_result.features]
-    inputs = list(model.feature_names) if model.feature_names is not None else \
-        [c for c in drift_cols if c in reference.columns]
+    inputs = (
+        list(model.feature_names)
+        if model.feature_names is not None
+        else [c for c in drift_cols if c in reference.columns]
+    )
     missing = [c for c in inputs if c not in reference.columns]
     if missing:
-        return ImpactResult("skipped", f"The reference data lacks column(s) the model needs: "
-                            f"{', '.join(missing)}. Load reference data with the model's input columns.")
+        return ImpactResult(
+            "skipped",
+            f"The reference data lacks column(s) the model needs: "
+            f"{', '.join(missing)}. Load reference data with the model's input columns.",
+        )
     data = reference
     y = None
     if target is not None and target in reference.columns:
@@ -152,8 +180,11 @@ def drift_impact(model: ModelAdapter, reference: pd.DataFrame, drift_result: Dri
         data = data.iloc[np.sort(np.random.default_rng(seed).choice(len(data), max_rows, replace=False))]
         y = None if y is None else data[target]
     if len(data) < 10:
-        return ImpactResult("skipped", f"The reference data has {len(data)} rows; at least 10 are needed to "
-                            "measure how much the model relies on each column.")
+        return ImpactResult(
+            "skipped",
+            f"The reference data has {len(data)} rows; at least 10 are needed to "
+            "measure how much the model relies on each column.",
+        )
     X = data.reset_index(drop=True)
     y = None if y is None else y.reset_index(drop=True)
     tested = [c for c in inputs if c in drift_cols]
@@ -167,14 +198,25 @@ def drift_impact(model: ModelAdapter, reference: pd.DataFrame, drift_result: Dri
         rel = float(share.get(f.feature, 0.0))
         eff = _f(f.effect_size) if f.status == "ok" else None
         im, sd = raw.get(f.feature, (0.0, 0.0))
-        items.append(ImpactItem(f.feature, eff, bool(f.drifted), rel, None if eff is None else eff * rel,
-                                float(np.nan_to_num(im)), float(np.nan_to_num(sd)), f.feature in inputs))
+        items.append(
+            ImpactItem(
+                f.feature,
+                eff,
+                bool(f.drifted),
+                rel,
+                None if eff is None else eff * rel,
+                float(np.nan_to_num(im)),
+                float(np.nan_to_num(sd)),
+                f.feature in inputs,
+            )
+        )
     items.sort(key=lambda it: (it.impact is None, -(it.impact or 0.0), -it.reliance))
     relied = tuple(it.feature for it in items if it.drifted and it.reliance >= RELIES)
     ignored = tuple(it.feature for it in items if it.drifted and it.reliance < BARELY)
     msg = _summary(items, relied, ignored, total > 0)
-    return ImpactResult("ok", msg, tuple(items), relied, ignored, method, scoring, _f(baseline), len(X),
-                        n_repeats, seed)
+    return ImpactResult(
+        "ok", msg, tuple(items), relied, ignored, method, scoring, _f(baseline), len(X), n_repeats, seed
+    )
 
 
 def _strength(effect: float | None) -> str:
@@ -188,8 +230,10 @@ def _strength(effect: float | None) -> str:
 def _summary(items: list[ImpactItem], relied: tuple, ignored: tuple, any_reliance: bool) -> str:
     by = {it.feature: it for it in items}
     if not any_reliance:
-        return ("Shuffling any single column does not change the model's results on the reference sample, so "
-                "its reliance on each column could not be measured.")
+        return (
+            "Shuffling any single column does not change the model's results on the reference sample, so "
+            "its reliance on each column could not be measured."
+        )
     drifted = [it for it in items if it.drifted]
     if not drifted:
         top = [it for it in sorted(items, key=lambda it: -it.reliance) if it.reliance > 0][:2]
@@ -199,17 +243,22 @@ def _summary(items: list[ImpactItem], relied: tuple, ignored: tuple, any_relianc
     if relied:
         desc = [f"{c} ({by[c].reliance:.0%} of its reliance; {_strength(by[c].effect_size)})" for c in relied]
         listed = desc[0] if len(desc) == 1 else f"{'; '.join(desc[:-1])} and {desc[-1]}"
-        parts.append(f"The model relies on drifted column{'s' if len(relied) > 1 else ''} {listed}. "
-                     f"{'These drifts' if len(relied) > 1 else 'This drift'} can change its predictions.")
+        parts.append(
+            f"The model relies on drifted column{'s' if len(relied) > 1 else ''} {listed}. "
+            f"{'These drifts' if len(relied) > 1 else 'This drift'} can change its predictions."
+        )
     else:
-        parts.append("None of the drifted columns carries much of the model's reliance (each under "
-                     f"{RELIES:.0%}), so the drift is unlikely to change its predictions much.")
+        parts.append(
+            "None of the drifted columns carries much of the model's reliance (each under "
+            f"{RELIES:.0%}), so the drift is unlikely to change its predictions much."
+        )
     if ignored:
-        verb = "drifted but the model barely uses it" if len(ignored) == 1 else \
-            "drifted but the model barely uses them"
+        verb = "drifted but the model barely uses it" if len(ignored) == 1 else "drifted but the model barely uses them"
         parts.append(f"{', '.join(ignored)} {verb}.")
     middle = [it.feature for it in drifted if it.feature not in relied and it.feature not in ignored]
     if middle:
-        parts.append(f"{', '.join(middle)} drifted and carr{'ies' if len(middle) == 1 else 'y'} a small part "
-                     f"of the model's reliance ({BARELY:.0%}–{RELIES:.0%}).")
+        parts.append(
+            f"{', '.join(middle)} drifted and carr{'ies' if len(middle) == 1 else 'y'} a small part "
+            f"of the model's reliance ({BARELY:.0%}–{RELIES:.0%})."
+        )
     return " ".join(parts)

@@ -65,8 +65,9 @@ def _sample(frame: pd.DataFrame, n: int, seed: int, *, keep_order: bool = False)
     return frame.iloc[np.sort(idx) if keep_order else idx]
 
 
-def _usable(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str],
-            kinds: Mapping | None) -> tuple[dict[str, ColumnKind], list[str]]:
+def _usable(
+    reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str], kinds: Mapping | None
+) -> tuple[dict[str, ColumnKind], list[str]]:
     """Features present in both frames and of a usable kind; the rest with reasons."""
     missing = [c for c in features if c not in reference.columns or c not in current.columns]
     present = [c for c in features if c not in missing]
@@ -150,19 +151,35 @@ def _fit_folds(cv, X, y, is_cat, oof, imp, seed, n_repeats) -> None:
     from sklearn.inspection import permutation_importance
 
     for i, (tr, te) in enumerate(cv.split(X, y)):
-        clf = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.1, max_leaf_nodes=15,
-                                             min_samples_leaf=20, categorical_features=is_cat,
-                                             early_stopping=False, random_state=seed + i)
+        clf = HistGradientBoostingClassifier(
+            max_iter=80,
+            learning_rate=0.1,
+            max_leaf_nodes=15,
+            min_samples_leaf=20,
+            categorical_features=is_cat,
+            early_stopping=False,
+            random_state=seed + i,
+        )
         clf.fit(X[tr], y[tr])
         oof[te] = clf.predict_proba(X[te])[:, 1]
-        pi = permutation_importance(clf, X[te], y[te], scoring="roc_auc", n_repeats=n_repeats,
-                                    random_state=seed + i, n_jobs=1)
+        pi = permutation_importance(
+            clf, X[te], y[te], scoring="roc_auc", n_repeats=n_repeats, random_state=seed + i, n_jobs=1
+        )
         imp[i] = pi.importances_mean
 
 
-def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str],
-                      kinds: Mapping[str, ColumnKind | str] | None = None, folds: int = 5, seed: int = 0,
-                      max_rows: int = 20_000, margin: float = 0.05, n_repeats: int = 3) -> DomainClassifierResult:
+def domain_classifier(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    features: Sequence[str],
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    max_rows: int = 20_000,
+    margin: float = 0.05,
+    n_repeats: int = 3,
+) -> DomainClassifierResult:
     """Can a classifier tell current rows from reference rows? See the module docstring."""
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
@@ -175,20 +192,33 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, *, feature
     kinds_used, left_out = _usable(reference, current, features, kinds)
     n = min(len(reference), len(current), max(int(max_rows), MIN_ROWS))
     if min(len(reference), len(current)) < MIN_ROWS:
-        return DomainClassifierResult("skipped", (
-            f"The domain classifier needs at least {MIN_ROWS} rows on each side; the reference has "
-            f"{len(reference)} and the current data {len(current)}. Load more rows."), **base)
+        return DomainClassifierResult(
+            "skipped",
+            (
+                f"The domain classifier needs at least {MIN_ROWS} rows on each side; the reference has "
+                f"{len(reference)} and the current data {len(current)}. Load more rows."
+            ),
+            **base,
+        )
     if not kinds_used:
-        return DomainClassifierResult("skipped", "No numerical or categorical feature columns to compare"
-                                      + (f"; left out: {', '.join(left_out)}." if left_out else "."),
-                                      left_out=tuple(left_out), **base)
+        return DomainClassifierResult(
+            "skipped",
+            "No numerical or categorical feature columns to compare"
+            + (f"; left out: {', '.join(left_out)}." if left_out else "."),
+            left_out=tuple(left_out),
+            **base,
+        )
     ref, cur = _sample(reference, n, seed), _sample(current, n, seed + 1)
     empty = [c for c in kinds_used if ref[c].isna().all() and cur[c].isna().all()]
     left_out += [f"{c} (all values missing)" for c in empty]
     kinds_used = {c: k for c, k in kinds_used.items() if c not in empty}
     if not kinds_used:
-        return DomainClassifierResult("skipped", "Every feature column is empty; left out: "
-                                      f"{', '.join(left_out)}.", left_out=tuple(left_out), **base)
+        return DomainClassifierResult(
+            "skipped",
+            f"Every feature column is empty; left out: {', '.join(left_out)}.",
+            left_out=tuple(left_out),
+            **base,
+        )
     X, is_cat = _domain_matrix(ref, cur, kinds_used)
     y = np.r_[np.zeros(len(ref), int), np.ones(len(cur), int)]
     names = list(kinds_used)
@@ -203,17 +233,31 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, *, feature
     ranked = [names[j] for j in order]
     drifted = lo > 0.5 + margin
     relied = [names[j] for j in order if mean[j] > 0.005] or ranked[:1]
-    verdict = ("so the data has drifted" if drifted else
-               f"which is not clearly above {0.5 + margin:.2f}, so no multivariate drift is flagged")
-    msg = (f"A classifier tells current from reference rows with ROC AUC {auc:.2f} (95% CI {lo:.2f}–{hi:.2f}), "
-           f"{verdict}")
+    verdict = (
+        "so the data has drifted"
+        if drifted
+        else f"which is not clearly above {0.5 + margin:.2f}, so no multivariate drift is flagged"
+    )
+    msg = f"A classifier tells current from reference rows with ROC AUC {auc:.2f} (95% CI {lo:.2f}–{hi:.2f}), {verdict}"
     msg += f"; it relies most on {_names(relied)}." if drifted else "."
     if left_out:
         msg += f" Left out: {', '.join(left_out)}."
     return DomainClassifierResult(
-        "ok", msg, auc=auc, ci_low=lo, ci_high=hi, drifted=bool(drifted), features=tuple(ranked),
-        importances=tuple(float(mean[j]) for j in order), importance_std=tuple(float(std[j]) for j in order),
-        left_out=tuple(left_out), n_rows_used=len(y), n_reference_used=len(ref), n_current_used=len(cur), **base)
+        "ok",
+        msg,
+        auc=auc,
+        ci_low=lo,
+        ci_high=hi,
+        drifted=bool(drifted),
+        features=tuple(ranked),
+        importances=tuple(float(mean[j]) for j in order),
+        importance_std=tuple(float(std[j]) for j in order),
+        left_out=tuple(left_out),
+        n_rows_used=len(y),
+        n_reference_used=len(ref),
+        n_current_used=len(cur),
+        **base,
+    )
 
 
 # --------------------------------------------------------------------------- PCA reconstruction
@@ -241,8 +285,7 @@ class ReconstructionResult:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for key in ("reference_error", "current_error", "lower_threshold", "upper_threshold",
-                    "explained_variance"):
+        for key in ("reference_error", "current_error", "lower_threshold", "upper_threshold", "explained_variance"):
             d[key] = _f(d[key])
         for key in ("reference_errors", "current_errors"):
             d[key] = [_f(v) for v in d[key]]
@@ -261,14 +304,14 @@ class _Encoder:
     def _cats(s: pd.Series) -> pd.Series:
         return s.astype(object).where(s.notna(), "(missing)").map(str)
 
-    def fit(self, frame: pd.DataFrame) -> "_Encoder":
+    def fit(self, frame: pd.DataFrame) -> _Encoder:
         self.medians, self.categories = {}, {}
         for c, kind in self.kinds.items():
             if kind is ColumnKind.NUMERICAL and frame[c].dtype != bool:
                 med = pd.to_numeric(frame[c], errors="coerce").replace([np.inf, -np.inf], np.nan).median()
                 self.medians[c] = 0.0 if pd.isna(med) else float(med)
             else:
-                self.categories[c] = list(self._cats(frame[c]).value_counts().index[:self.top])
+                self.categories[c] = list(self._cats(frame[c]).value_counts().index[: self.top])
         raw = self._raw(frame)
         self.mean, std = raw.mean(axis=0), raw.std(axis=0)
         self.std = np.where(std > 0, std, 1.0)
@@ -318,33 +361,52 @@ def _informative(frame: pd.DataFrame, kinds: dict[str, ColumnKind]) -> tuple[dic
     return keep, notes
 
 
-def pca_reconstruction(reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str],
-                       kinds: Mapping[str, ColumnKind | str] | None = None, chunk_size: int | None = None,
-                       n_components: float | int = 0.9, seed: int = 0,
-                       max_rows: int = 50_000) -> ReconstructionResult:
+def pca_reconstruction(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    features: Sequence[str],
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    chunk_size: int | None = None,
+    n_components: float | int = 0.9,
+    seed: int = 0,
+    max_rows: int = 50_000,
+) -> ReconstructionResult:
     """PCA reconstruction error of current vs the reference's own band. See the module docstring."""
     if min(len(reference), len(current)) < MIN_ROWS:
-        return ReconstructionResult("skipped", (
-            f"PCA reconstruction needs at least {MIN_ROWS} rows on each side; the reference has "
-            f"{len(reference)} and the current data {len(current)}. Load more rows."))
+        return ReconstructionResult(
+            "skipped",
+            (
+                f"PCA reconstruction needs at least {MIN_ROWS} rows on each side; the reference has "
+                f"{len(reference)} and the current data {len(current)}. Load more rows."
+            ),
+        )
     kinds_used, left_out = _usable(reference, current, features, kinds)
     ref = _sample(reference, max_rows, seed, keep_order=True)
     cur = _sample(current, max_rows, seed + 1, keep_order=True)
     kinds_used, notes = _informative(ref, kinds_used)
     left_out += notes
     if not kinds_used:
-        return ReconstructionResult("skipped", "No informative numerical or categorical feature columns"
-                                    + (f"; left out: {', '.join(left_out)}." if left_out else "."),
-                                    left_out=tuple(left_out))
+        return ReconstructionResult(
+            "skipped",
+            "No informative numerical or categorical feature columns"
+            + (f"; left out: {', '.join(left_out)}." if left_out else "."),
+            left_out=tuple(left_out),
+        )
     size = int(chunk_size) if chunk_size else max(len(ref) // 10, 10)
     n_chunks = len(ref) // size
     if n_chunks < 3:
-        return ReconstructionResult("skipped", (
-            f"Chunks of {size} rows cut the {len(ref)} reference rows into {n_chunks} chunk(s); at least 3 "
-            "are needed to measure the reference's own variability. Choose a smaller chunk size."),
-            chunk_size=size, left_out=tuple(left_out))
+        return ReconstructionResult(
+            "skipped",
+            (
+                f"Chunks of {size} rows cut the {len(ref)} reference rows into {n_chunks} chunk(s); at least 3 "
+                "are needed to measure the reference's own variability. Choose a smaller chunk size."
+            ),
+            chunk_size=size,
+            left_out=tuple(left_out),
+        )
     # k-fold style: each reference chunk is scored by an encoder + PCA fit on the rest of the reference
-    perm = np.random.default_rng(seed).permutation(len(ref))[:n_chunks * size].reshape(n_chunks, size)
+    perm = np.random.default_rng(seed).permutation(len(ref))[: n_chunks * size].reshape(n_chunks, size)
     ref_err = []
     for i in range(n_chunks):
         rest = np.setdiff1d(np.arange(len(ref)), perm[i])
@@ -356,7 +418,7 @@ def pca_reconstruction(reference: pd.DataFrame, current: pd.DataFrame, *, featur
     row_err = _errors(enc, pca, cur)
     cur_err = float(row_err.mean())
     bounds = list(range(0, len(cur), size))
-    chunks = [row_err[b:b + size] for b in bounds]
+    chunks = [row_err[b : b + size] for b in bounds]
     if len(chunks) > 1 and len(chunks[-1]) < size // 2:  # a short last chunk joins the one before
         chunks[-2] = np.r_[chunks[-2], chunks[-1]]
         chunks, bounds = chunks[:-1], bounds[:-1]
@@ -364,18 +426,37 @@ def pca_reconstruction(reference: pd.DataFrame, current: pd.DataFrame, *, featur
     labels = [f"rows {b + 1}–{b + len(c)}" for b, c in zip(bounds, chunks)]
     alerts = [not (lower <= e <= upper) for e in cur_chunks]
     drifted = not (lower <= cur_err <= upper) or (sum(alerts) >= 2 and sum(alerts) >= len(alerts) / 2)
-    msg = (f"PCA reconstruction error is {cur_err:.3f} on current data against a reference band of "
-           f"{lower:.3f}–{upper:.3f} (mean ± 3 std of {n_chunks} reference chunks of {size} rows); ")
-    msg += ("current rows fit the structure of the reference less well (the joint distribution of the "
-            "columns has changed)." if drifted else "the joint structure of the columns looks unchanged.")
+    msg = (
+        f"PCA reconstruction error is {cur_err:.3f} on current data against a reference band of "
+        f"{lower:.3f}–{upper:.3f} (mean ± 3 std of {n_chunks} reference chunks of {size} rows); "
+    )
+    msg += (
+        "current rows fit the structure of the reference less well (the joint distribution of the columns has changed)."
+        if drifted
+        else "the joint structure of the columns looks unchanged."
+    )
     if any(alerts):
         msg += f" {sum(alerts)} of {len(alerts)} current chunks fall outside the band."
     if left_out:
         msg += f" Left out: {', '.join(left_out)}."
     return ReconstructionResult(
-        "ok", msg, drifted=bool(drifted), reference_error=mu, current_error=cur_err, lower_threshold=lower,
-        upper_threshold=upper, reference_errors=tuple(ref_err), current_errors=tuple(cur_chunks),
-        current_labels=tuple(labels), current_alerts=tuple(alerts), chunk_size=size,
-        n_components=int(pca.n_components_), explained_variance=float(pca.explained_variance_ratio_.sum()),
-        n_encoded_columns=int(pca.n_features_in_), features=tuple(kinds_used), left_out=tuple(left_out),
-        n_reference_used=len(ref), n_current_used=len(cur))
+        "ok",
+        msg,
+        drifted=bool(drifted),
+        reference_error=mu,
+        current_error=cur_err,
+        lower_threshold=lower,
+        upper_threshold=upper,
+        reference_errors=tuple(ref_err),
+        current_errors=tuple(cur_chunks),
+        current_labels=tuple(labels),
+        current_alerts=tuple(alerts),
+        chunk_size=size,
+        n_components=int(pca.n_components_),
+        explained_variance=float(pca.explained_variance_ratio_.sum()),
+        n_encoded_columns=int(pca.n_features_in_),
+        features=tuple(kinds_used),
+        left_out=tuple(left_out),
+        n_reference_used=len(ref),
+        n_current_used=len(cur),
+    )

@@ -22,8 +22,7 @@ from robustness.drift.results import FeatureDrift, find_feature
 from robustness.model import ModelAdapter, Task
 from robustness.schema import ColumnKind
 
-__all__ = ["PredictionDrift", "TargetDrift", "model_outputs", "prediction_drift",
-           "target_drift"]
+__all__ = ["PredictionDrift", "TargetDrift", "model_outputs", "prediction_drift", "target_drift"]
 
 PREDICTED_CLASS = "predicted class"
 PREDICTION = "prediction"
@@ -72,14 +71,20 @@ class PredictionDrift:
         return find_feature(self.features, name)
 
     def to_dict(self) -> dict:
-        return {"task": self.task, "features": [f.to_dict() for f in self.features],
-                "reference_means": [_f(v) for v in self.reference_means],
-                "current_means": [_f(v) for v in self.current_means],
-                "drifted": self.drifted, "message": self.message, "status": self.status}
+        return {
+            "task": self.task,
+            "features": [f.to_dict() for f in self.features],
+            "reference_means": [_f(v) for v in self.reference_means],
+            "current_means": [_f(v) for v in self.current_means],
+            "drifted": self.drifted,
+            "message": self.message,
+            "status": self.status,
+        }
 
 
-def prediction_drift(model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFrame, *,
-                     config=None) -> PredictionDrift:
+def prediction_drift(
+    model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFrame, *, config=None
+) -> PredictionDrift:
     """Compare the model's outputs on reference vs current with the univariate engine."""
     from robustness.drift import drift
 
@@ -119,37 +124,50 @@ class TargetDrift:
         return self.drift is not None and self.drift.drifted
 
     def to_dict(self) -> dict:
-        return {"target": self.target, "drift": None if self.drift is None else self.drift.to_dict(),
-                "message": self.message, "classes": list(self.classes),
-                "reference_shares": [_f(v) for v in self.reference_shares],
-                "current_shares": [_f(v) for v in self.current_shares],
-                "reference_mean": _f(self.reference_mean), "current_mean": _f(self.current_mean)}
+        return {
+            "target": self.target,
+            "drift": None if self.drift is None else self.drift.to_dict(),
+            "message": self.message,
+            "classes": list(self.classes),
+            "reference_shares": [_f(v) for v in self.reference_shares],
+            "current_shares": [_f(v) for v in self.current_shares],
+            "reference_mean": _f(self.reference_mean),
+            "current_mean": _f(self.current_mean),
+        }
 
 
-def target_drift(reference: pd.DataFrame, current: pd.DataFrame, *, target: str,
-                 kind: ColumnKind | str | None = None, config=None) -> TargetDrift:
+def target_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, *, target: str, kind: ColumnKind | str | None = None, config=None
+) -> TargetDrift:
     """Drift of the label distribution; ``drift`` is None (with the reason) when labels are missing."""
     from robustness.drift import drift
 
     for frame, name in ((reference, "reference"), (current, "current")):
         if target not in frame.columns:
-            return TargetDrift(target, None, f"The {name} data has no column '{target}', so target drift "
-                               "cannot be measured. Load labelled data to compare the labels.")
+            return TargetDrift(
+                target,
+                None,
+                f"The {name} data has no column '{target}', so target drift "
+                "cannot be measured. Load labelled data to compare the labels.",
+            )
         if frame[target].notna().sum() == 0:
-            return TargetDrift(target, None, f"Column '{target}' has no values in the {name} data, so target "
-                               "drift cannot be measured.")
+            return TargetDrift(
+                target, None, f"Column '{target}' has no values in the {name} data, so target drift cannot be measured."
+            )
     if kind is None:
         from robustness.io.infer import infer_kind
 
         kind = infer_kind(reference[target])
     kind = ColumnKind(kind)
-    f = drift(reference[[target]], current[[target]], kinds={target: kind}, columns=[target],
-              config=config).feature(target)
+    f = drift(reference[[target]], current[[target]], kinds={target: kind}, columns=[target], config=config).feature(
+        target
+    )
     verdict = "has drifted" if f.drifted else "shows no significant drift"
     if kind is ColumnKind.NUMERICAL:
         r, c = (_f(pd.to_numeric(x[target], errors="coerce").mean()) for x in (reference, current))
-        msg = f"The target '{target}' {verdict}" + (f": its mean moved from {r:.3g} to {c:.3g}." if
-                                                    r is not None and c is not None else ".")
+        msg = f"The target '{target}' {verdict}" + (
+            f": its mean moved from {r:.3g} to {c:.3g}." if r is not None and c is not None else "."
+        )
         return TargetDrift(target, f, msg, reference_mean=r, current_mean=c)
     shares = [x[target].dropna().astype(str).value_counts(normalize=True) for x in (reference, current)]
     classes = sorted(set(shares[0].index) | set(shares[1].index), key=lambda v: -shares[0].get(v, 0.0))[:20]
@@ -158,7 +176,7 @@ def target_drift(reference: pd.DataFrame, current: pd.DataFrame, *, target: str,
     rare = min(range(len(classes)), key=lambda i: ref_s[i]) if classes else None
     msg = f"The target '{target}' {verdict}"
     if rare is not None:
-        msg += (f": the share of class {classes[rare]} moved from {ref_s[rare]:.0%} to {cur_s[rare]:.0%}.")
+        msg += f": the share of class {classes[rare]} moved from {ref_s[rare]:.0%} to {cur_s[rare]:.0%}."
     else:
         msg += "."
     return TargetDrift(target, f, msg, classes=tuple(classes), reference_shares=ref_s, current_shares=cur_s)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 import pandas as pd
 
@@ -42,8 +42,10 @@ class DriftRun:
         order = sorted(self.result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
         for f in order:
             if f.status != "ok":
-                lines.append(f"{f.feature[:28]:28s} {f.kind.value:11s} {'-':13s} {'':>10s} {'':>9s} {'':>8s}  "
-                             f"{f.status}: {f.message}")
+                lines.append(
+                    f"{f.feature[:28]:28s} {f.kind.value:11s} {'-':13s} {'':>10s} {'':>9s} {'':>8s}  "
+                    f"{f.status}: {f.message}"
+                )
                 continue
             lines.append(
                 f"{f.feature[:28]:28s} {f.kind.value:11s} {f.test:13s} {_num(f.statistic):>10s} "
@@ -51,8 +53,10 @@ class DriftRun:
             )
         if self.target is not None:
             t = self.target
-            lines.append(f"Target '{t.feature}': {t.test} effect {_num(t.effect_size)}, "
-                         f"{'DRIFTED' if t.drifted else 'no drift'}.")
+            lines.append(
+                f"Target '{t.feature}': {t.test} effect {_num(t.effect_size)}, "
+                f"{'DRIFTED' if t.drifted else 'no drift'}."
+            )
         lines.append(
             f"Dataset: {d.n_drifted} of {d.n_columns} columns drifted ({d.drifted_share:.0%}; "
             f"the dataset counts as drifted at {d.share_threshold:.0%}) -> "
@@ -87,8 +91,7 @@ def run_drift(
     for c in cur.columns:  # columns only in current still need a kind
         if c not in kinds:
             kinds[c] = infer_kind(cur[c])
-    result = drift(ref, cur, kinds=kinds, columns=feature_columns(ref, cur, roles), config=config,
-                   progress=progress)
+    result = drift(ref, cur, kinds=kinds, columns=feature_columns(ref, cur, roles), config=config, progress=progress)
     target = None
     if roles.target and roles.target in ref.columns and roles.target in cur.columns:
         target = drift(ref, cur, kinds=kinds, columns=[roles.target], config=config).features[0]
@@ -121,6 +124,8 @@ def run_drift_files(
     guessed = guessed_roles(ref.frame, roles)
     final = ColumnRoles.from_dict(guessed)
     validate_roles(ref.frame, final, name=ref.name)
-    cur_roles = ColumnRoles.from_dict({**guessed, "target": final.target if final.target in cur.frame.columns else None})
+    cur_roles = ColumnRoles.from_dict(
+        {**guessed, "target": final.target if final.target in cur.frame.columns else None}
+    )
     validate_roles(cur.frame, cur_roles, name=cur.name)
     return run_drift(ref, cur, roles=final, config=config)

@@ -162,8 +162,9 @@ def _scale(reference: NumericSummary, current: NumericSummary) -> tuple[float, s
     if reference.std > 0:
         return reference.std, ""
     n1, n2 = reference.n, current.n
-    var = (n1 * reference.std**2 + n2 * current.std**2
-           + n1 * n2 / (n1 + n2) * (reference.mean - current.mean) ** 2) / (n1 + n2)
+    var = (n1 * reference.std**2 + n2 * current.std**2 + n1 * n2 / (n1 + n2) * (reference.mean - current.mean) ** 2) / (
+        n1 + n2
+    )
     if var > 0:
         return math.sqrt(var), "The reference is constant, so the distance is scaled by both files' spread."
     return 1.0, ""
@@ -286,19 +287,42 @@ _REGISTRY: dict[str, StatTest] = {
     t.name: t
     for t in (
         StatTest("ks", _NUMERIC, "p_value", 0.05, "Two-sample Kolmogorov-Smirnov test (p-value).", ks),
-        StatTest("wasserstein", _NUMERIC, "distance", 0.05,
-                 "Wasserstein-1 distance divided by the reference's standard deviation.", wasserstein),
-        StatTest("chisquare", _CATEGORICAL, "p_value", 0.05,
-                 "Chi-square test of homogeneity of reference and current category counts (p-value).",
-                 chisquare),
-        StatTest("z", _CATEGORICAL, "p_value", 0.05,
-                 "Two-proportion z-test for columns with two categories (p-value).", z),
-        StatTest("jensenshannon", _ALL, "distance", 0.05,
-                 "Jensen-Shannon distance of category or bucket shares (natural log).", jensenshannon),
-        StatTest("psi", _ALL, "distance", 0.1,
-                 "Population stability index of category or bucket shares, empty buckets smoothed.", psi),
-        StatTest("hellinger", _ALL, "distance", 0.1,
-                 "Hellinger distance of category or bucket shares.", hellinger),
+        StatTest(
+            "wasserstein",
+            _NUMERIC,
+            "distance",
+            0.05,
+            "Wasserstein-1 distance divided by the reference's standard deviation.",
+            wasserstein,
+        ),
+        StatTest(
+            "chisquare",
+            _CATEGORICAL,
+            "p_value",
+            0.05,
+            "Chi-square test of homogeneity of reference and current category counts (p-value).",
+            chisquare,
+        ),
+        StatTest(
+            "z", _CATEGORICAL, "p_value", 0.05, "Two-proportion z-test for columns with two categories (p-value).", z
+        ),
+        StatTest(
+            "jensenshannon",
+            _ALL,
+            "distance",
+            0.05,
+            "Jensen-Shannon distance of category or bucket shares (natural log).",
+            jensenshannon,
+        ),
+        StatTest(
+            "psi",
+            _ALL,
+            "distance",
+            0.1,
+            "Population stability index of category or bucket shares, empty buckets smoothed.",
+            psi,
+        ),
+        StatTest("hellinger", _ALL, "distance", 0.1, "Hellinger distance of category or bucket shares.", hellinger),
     )
 }
 

@@ -28,8 +28,10 @@ from robustness.schema import ColumnInfo, ColumnKind, Schema
 
 OTHER = "other"
 K = ColumnKind
-_TRUTH = {**dict.fromkeys(("1", "1.0", "yes", "true", "y", "t"), "True"),
-          **dict.fromkeys(("0", "0.0", "no", "false", "n", "f"), "False")}
+_TRUTH = {
+    **dict.fromkeys(("1", "1.0", "yes", "true", "y", "t"), "True"),
+    **dict.fromkeys(("0", "0.0", "no", "false", "n", "f"), "False"),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,8 +240,9 @@ def _label(value, kind: ColumnKind) -> str:
     return text
 
 
-def align_categories(ref: pd.Series, cur: pd.Series, ref_missing: int, cur_missing: int, *,
-                     max_categories: int) -> tuple[CategoricalSummary, CategoricalSummary]:
+def align_categories(
+    ref: pd.Series, cur: pd.Series, ref_missing: int, cur_missing: int, *, max_categories: int
+) -> tuple[CategoricalSummary, CategoricalSummary]:
     """Summaries over the same categories: the ``max_categories`` most frequent in both files
     together (ties by name), the rest pooled as ``OTHER`` ("other"; "(other)" if a kept
     category is itself called "other")."""
@@ -255,12 +258,21 @@ def align_categories(ref: pd.Series, cur: pd.Series, ref_missing: int, cur_missi
         r = np.append(r, int(ref.sum()) - int(r.sum()))
         c = np.append(c, int(cur.sum()) - int(c.sum()))
         cats = cats + (other,)
-    return (CategoricalSummary(cats, r, ref_missing, len(ref), pooled),
-            CategoricalSummary(cats, c, cur_missing, len(cur), pooled))
+    return (
+        CategoricalSummary(cats, r, ref_missing, len(ref), pooled),
+        CategoricalSummary(cats, c, cur_missing, len(cur), pooled),
+    )
 
 
-def summarize_pair(reference, current, kind: ColumnKind | str, *, bins: int = 30, max_categories: int = 50,
-                   edges: np.ndarray | None = None) -> tuple[Summary, Summary]:
+def summarize_pair(
+    reference,
+    current,
+    kind: ColumnKind | str,
+    *,
+    bins: int = 30,
+    max_categories: int = 50,
+    edges: np.ndarray | None = None,
+) -> tuple[Summary, Summary]:
     """Summaries of two samples (array-likes or Series) for tests and cross-checks.
 
     Numerical-like kinds use the numerical path (``edges`` overrides the reference quantile
@@ -282,12 +294,19 @@ def summarize_pair(reference, current, kind: ColumnKind | str, *, bins: int = 30
 def column_profile(col: str, kind: ColumnKind, ref, cur, rows_ref: int, rows_cur: int, bins: int) -> ColumnProfile:
     """Small plot data of one column: histogram on shared equal-width edges and ECDF on a grid of
     both files' percentiles (numerical-like), or the aligned category counts. Never raw rows."""
-    missing = {"missing_reference": ref.n_missing / max(rows_ref, 1),
-               "missing_current": cur.n_missing / max(rows_cur, 1)}
+    missing = {
+        "missing_reference": ref.n_missing / max(rows_ref, 1),
+        "missing_current": cur.n_missing / max(rows_cur, 1),
+    }
     if isinstance(ref, CategoricalSummary):
-        return ColumnProfile(col, kind, categories=ref.categories,
-                             category_counts_reference=tuple(int(x) for x in ref.counts),
-                             category_counts_current=tuple(int(x) for x in cur.counts), **missing)
+        return ColumnProfile(
+            col,
+            kind,
+            categories=ref.categories,
+            category_counts_reference=tuple(int(x) for x in ref.counts),
+            category_counts_current=tuple(int(x) for x in cur.counts),
+            **missing,
+        )
     edges = union_edges(ref, cur, bins)
     probs = np.linspace(0.0, 1.0, 100)
     grid = np.unique(np.concatenate([sorted_quantiles(ref.values, probs), sorted_quantiles(cur.values, probs)]))
@@ -296,10 +315,15 @@ def column_profile(col: str, kind: ColumnKind, ref, cur, rows_ref: int, rows_cur
         return tuple((np.searchsorted(s.values, grid, side="right") / s.n).tolist())
 
     return ColumnProfile(
-        col, kind, bin_edges=tuple(edges.tolist()),
+        col,
+        kind,
+        bin_edges=tuple(edges.tolist()),
         counts_reference=tuple(histogram(ref.values, edges)[1:-1].tolist()),
         counts_current=tuple(histogram(cur.values, edges)[1:-1].tolist()),
-        ecdf_x=tuple(grid.tolist()), ecdf_reference=ecdf(ref), ecdf_current=ecdf(cur), **missing,
+        ecdf_x=tuple(grid.tolist()),
+        ecdf_reference=ecdf(ref),
+        ecdf_current=ecdf(cur),
+        **missing,
     )
 
 
@@ -347,8 +371,7 @@ def _numeric_change(kind: ColumnKind, ref: NumericSummary, cur: NumericSummary) 
         a, b = (_date(ref.min, 0), _date(cur.min, 0)) if kind is K.DATETIME else (_fmt(ref.min), _fmt(cur.min))
         if ref.min == cur.min:
             return f"Every value is {a} in both files.", False
-        return (f"Every value was {a} in the reference and is {b} in the current file: the constant changed.",
-                True)
+        return (f"Every value was {a} in the reference and is {b} in the current file: the constant changed.", True)
     if kind is K.DATETIME:
         spread = max(ref.max, cur.max) - min(ref.min, cur.min)
         a, b = ref.values[ref.n // 2], cur.values[cur.n // 2]
@@ -384,8 +407,9 @@ def _category_change(kind: ColumnKind, ref: CategoricalSummary, cur: Categorical
         return f"New category '{cats[new[0]]}' holds {fmt_share(q[new[0]])} of current rows{more}.", False
     gone = sorted((i for i in named if cur.counts[i] == 0 and p[i] >= 0.01), key=lambda i: -p[i])
     if gone:
-        return (f"Category '{cats[gone[0]]}' ({fmt_share(p[gone[0]])} of reference rows) is absent from the "
-                "current file."), False
+        return (
+            f"Category '{cats[gone[0]]}' ({fmt_share(p[gone[0]])} of reference rows) is absent from the current file."
+        ), False
     if kind is K.BOOLEAN and "True" in cats:
         i = cats.index("True")
         if fmt_share(p[i]) == fmt_share(q[i]):

@@ -29,8 +29,14 @@ import pandas as pd
 from robustness.errors import ConfigError, DataError
 from robustness.model import ModelAdapter, Task
 
-__all__ = ["ChangePointResult", "DriftWindow", "TimeDriftResult", "change_points", "drift_over_time",
-           "output_change_points"]
+__all__ = [
+    "ChangePointResult",
+    "DriftWindow",
+    "TimeDriftResult",
+    "change_points",
+    "drift_over_time",
+    "output_change_points",
+]
 
 _PERIOD_ALIASES = {"ME": "M", "MS": "M", "QE": "Q", "QS": "Q", "YE": "Y", "YS": "Y", "A": "Y"}
 _MAX_TRACE = 500
@@ -78,31 +84,44 @@ class TimeDriftResult:
 
     def above_band(self) -> tuple[tuple[bool, ...], ...]:
         """Per window, per feature: effect size above the reference band."""
-        return tuple(tuple(e is not None and u is not None and e > u for e, u in zip(w.effect_sizes, self.band_upper))
-                     for w in self.windows)
+        return tuple(
+            tuple(e is not None and u is not None and e > u for e, u in zip(w.effect_sizes, self.band_upper))
+            for w in self.windows
+        )
 
     def to_dict(self) -> dict:
         d = asdict(self)
         for key in ("thresholds", "band_mean", "band_lower", "band_upper"):
             d[key] = _fl(d[key])
         d["features"], d["tests"] = list(self.features), list(self.tests)
-        d["windows"] = [{**asdict(w), "effect_sizes": _fl(w.effect_sizes), "drifted": list(w.drifted),
-                         "drifted_share": _f(w.drifted_share)} for w in self.windows]
+        d["windows"] = [
+            {
+                **asdict(w),
+                "effect_sizes": _fl(w.effect_sizes),
+                "drifted": list(w.drifted),
+                "drifted_share": _f(w.drifted_share),
+            }
+            for w in self.windows
+        ]
         return d
 
 
 def _times(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
     """Parsed timestamps (NaT where missing); DataError when present values are not dates."""
     if column not in frame.columns:
-        raise DataError(f"The {name} data has no column '{column}' to order rows in time. Choose the timestamp "
-                        f"column in the column roles, or leave it empty to use the row order.")
+        raise DataError(
+            f"The {name} data has no column '{column}' to order rows in time. Choose the timestamp "
+            f"column in the column roles, or leave it empty to use the row order."
+        )
     s = frame[column]
     if pd.api.types.is_datetime64_any_dtype(s):
         t = s
     elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        raise DataError(f"Column '{column}' in the {name} data holds numbers, not dates, so it cannot split "
-                        "the data into calendar periods. Choose a date column as the timestamp, or use "
-                        "windows of a fixed number of rows.")
+        raise DataError(
+            f"Column '{column}' in the {name} data holds numbers, not dates, so it cannot split "
+            "the data into calendar periods. Choose a date column as the timestamp, or use "
+            "windows of a fixed number of rows."
+        )
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -110,9 +129,11 @@ def _times(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
         bad = s.notna() & t.isna()
         if bad.any():
             example = s[bad].iloc[0]
-            raise DataError(f"Column '{column}' in the {name} data has {int(bad.sum())} value(s) that are not "
-                            f"dates (for example {str(example)[:40]!r}, row {int(np.flatnonzero(bad)[0]) + 1}). "
-                            "Fix or remove them, or choose another timestamp column.")
+            raise DataError(
+                f"Column '{column}' in the {name} data has {int(bad.sum())} value(s) that are not "
+                f"dates (for example {str(example)[:40]!r}, row {int(np.flatnonzero(bad)[0]) + 1}). "
+                "Fix or remove them, or choose another timestamp column."
+            )
     if getattr(t.dt, "tz", None) is not None:
         t = t.dt.tz_convert("UTC").dt.tz_localize(None)
     return pd.Series(t.to_numpy(), index=frame.index)
@@ -123,11 +144,18 @@ def _label(t) -> str:
     return t.date().isoformat() if t == t.normalize() else t.isoformat(sep=" ", timespec="seconds")
 
 
-def _split(current: pd.DataFrame, timestamp: str | None, window: str, size: int | None, period: str | None,
-           min_rows: int, max_windows: int) -> tuple[list, int, int | None, str | None]:
+def _split(
+    current: pd.DataFrame,
+    timestamp: str | None,
+    window: str,
+    size: int | None,
+    period: str | None,
+    min_rows: int,
+    max_windows: int,
+) -> tuple[list, int, int | None, str | None]:
     """[(start, end, positions)], rows without time, effective size, period."""
     if window not in ("size", "period"):
-        raise ConfigError(f"window must be \"size\" or \"period\", not {window!r}.")
+        raise ConfigError(f'window must be "size" or "period", not {window!r}.')
     n_missing = 0
     if timestamp is not None:
         t = _times(current, timestamp, "current")
@@ -135,8 +163,10 @@ def _split(current: pd.DataFrame, timestamp: str | None, window: str, size: int 
         order = np.flatnonzero(t.notna().to_numpy())
         order = order[np.argsort(t.to_numpy()[order], kind="stable")]
     elif window == "period":
-        raise ConfigError("Windows by calendar period need a timestamp column. Choose one in the column roles, "
-                          "or use windows of a fixed number of rows.")
+        raise ConfigError(
+            "Windows by calendar period need a timestamp column. Choose one in the column roles, "
+            "or use windows of a fixed number of rows."
+        )
     else:
         order = np.arange(len(current))
     if window == "size":
@@ -147,7 +177,7 @@ def _split(current: pd.DataFrame, timestamp: str | None, window: str, size: int 
             size = math.ceil(len(order) / max_windows)
         out = []
         for b in range(0, len(order), size):
-            pos = order[b:b + size]
+            pos = order[b : b + size]
             if timestamp is None:
                 out.append((f"row {b + 1}", f"row {b + len(pos)}", pos))
             else:
@@ -161,16 +191,29 @@ def _split(current: pd.DataFrame, timestamp: str | None, window: str, size: int 
         raise ConfigError(f"{period!r} is not a calendar period; use D (day), W (week), M (month), Q or Y.") from exc
     groups = pd.Series(order).groupby(periods.to_numpy(), sort=True)
     if groups.ngroups > max_windows:
-        raise ConfigError(f"Windows of period {p!r} cut the current data into {groups.ngroups} windows, more than "
-                          f"the {max_windows} allowed. Choose a longer period or raise max_windows.")
+        raise ConfigError(
+            f"Windows of period {p!r} cut the current data into {groups.ngroups} windows, more than "
+            f"the {max_windows} allowed. Choose a longer period or raise max_windows."
+        )
     out = [(_label(k.start_time), _label(k.end_time.normalize()), g.to_numpy()) for k, g in groups]
     return out, n_missing, None, p
 
 
-def drift_over_time(reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str],
-                    kinds=None, timestamp: str | None = None, window: str = "size", size: int | None = None,
-                    period: str | None = None, config=None, max_windows: int = 60, min_rows: int = 30,
-                    max_band_chunks: int = 20) -> TimeDriftResult:
+def drift_over_time(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    features: Sequence[str],
+    kinds=None,
+    timestamp: str | None = None,
+    window: str = "size",
+    size: int | None = None,
+    period: str | None = None,
+    config=None,
+    max_windows: int = 60,
+    min_rows: int = 30,
+    max_band_chunks: int = 20,
+) -> TimeDriftResult:
     """Per-window drift of current vs the full reference, with a reference band. See the module docstring."""
     from robustness.drift import drift
 
@@ -182,26 +225,63 @@ def drift_over_time(reference: pd.DataFrame, current: pd.DataFrame, *, features:
     parts, n_missing, size, period = _split(current, timestamp, window, size, period, min_rows, max_windows)
     built = []
     for start, end, pos in parts:
-        res = None if len(pos) < min_rows else drift(reference, current.iloc[pos], kinds=kinds, columns=list(features),
-                                                     config=config)
+        res = (
+            None
+            if len(pos) < min_rows
+            else drift(reference, current.iloc[pos], kinds=kinds, columns=list(features), config=config)
+        )
         built.append((start, end, len(pos), res))
-    return assemble(built, features, reference, kinds=kinds, timestamp=timestamp, window=window, size=size,
-                    period=period, config=config, min_rows=min_rows, max_band_chunks=max_band_chunks,
-                    n_missing=n_missing)
+    return assemble(
+        built,
+        features,
+        reference,
+        kinds=kinds,
+        timestamp=timestamp,
+        window=window,
+        size=size,
+        period=period,
+        config=config,
+        min_rows=min_rows,
+        max_band_chunks=max_band_chunks,
+        n_missing=n_missing,
+    )
 
 
-def assemble(built, features, band_reference: pd.DataFrame, *, kinds, timestamp: str | None, window: str,
-             size: int | None, period: str | None, config, min_rows: int, max_band_chunks: int, n_missing: int,
-             band_note: str | None = None) -> TimeDriftResult:
+def assemble(
+    built,
+    features,
+    band_reference: pd.DataFrame,
+    *,
+    kinds,
+    timestamp: str | None,
+    window: str,
+    size: int | None,
+    period: str | None,
+    config,
+    min_rows: int,
+    max_band_chunks: int,
+    n_missing: int,
+    band_note: str | None = None,
+) -> TimeDriftResult:
     """The TimeDriftResult from per-window results: ``built`` holds (start label, end label, rows,
     DriftResult or None when the window has too few rows); the band comes from ``band_reference``
     (``band_note`` is added to the message). Shared by the in-memory and the Dask engines."""
     windows, tests, thresholds = [], {}, {}
     for i, (start, end, n, res) in enumerate(built):
         if res is None:
-            windows.append(DriftWindow(i, start, end, n, "too_few_rows",
-                                       f"Only {n} rows (at least {min_rows} are needed); not tested.",
-                                       tuple(None for _ in features), tuple(False for _ in features), None))
+            windows.append(
+                DriftWindow(
+                    i,
+                    start,
+                    end,
+                    n,
+                    "too_few_rows",
+                    f"Only {n} rows (at least {min_rows} are needed); not tested.",
+                    tuple(None for _ in features),
+                    tuple(False for _ in features),
+                    None,
+                )
+            )
             continue
         by = {f.feature: f for f in res.features}
         eff, flags = [], []
@@ -212,8 +292,7 @@ def assemble(built, features, band_reference: pd.DataFrame, *, kinds, timestamp:
             flags.append(bool(ok and f.drifted))
             if ok and c not in tests:
                 tests[c], thresholds[c] = f.test, _f(f.threshold)
-        windows.append(DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags),
-                                   _f(res.dataset.drifted_share)))
+        windows.append(DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags), _f(res.dataset.drifted_share)))
     ok_sizes = [w.n_rows for w in windows if w.status == "ok"]
     chunk = size if window == "size" else (int(np.median(ok_sizes)) if ok_sizes else 0)
     band, n_chunks, note = _band(band_reference, list(features), kinds, timestamp, chunk, config, max_band_chunks)
@@ -230,29 +309,51 @@ def assemble(built, features, band_reference: pd.DataFrame, *, kinds, timestamp:
     counts = {c: sum(w.drifted[j] for w in tested) for j, c in enumerate(features)}
     often = sorted((c for c in features if tested and counts[c] >= len(tested) / 2), key=lambda c: -counts[c])
     if often:
-        msg += " Drifted in at least half of the tested windows: " + ", ".join(
-            f"{c} ({counts[c]} of {len(tested)})" for c in often) + "."
+        msg += (
+            " Drifted in at least half of the tested windows: "
+            + ", ".join(f"{c} ({counts[c]} of {len(tested)})" for c in often)
+            + "."
+        )
     elif tested:
         msg += " No feature drifted in half of the tested windows or more."
     if note:
         msg += " " + note
     return TimeDriftResult(
-        features=tuple(features), tests=tuple(tests.get(c, "none") for c in features),
-        thresholds=tuple(thresholds.get(c) for c in features), band_mean=band[0], band_lower=band[1],
-        band_upper=band[2], band_chunk_size=int(chunk), n_band_chunks=n_chunks, windows=tuple(windows),
-        window=window, size=size, period=period, ordered_by=timestamp or "row order", min_rows=min_rows,
-        n_rows_without_time=int(n_missing), message=msg)
+        features=tuple(features),
+        tests=tuple(tests.get(c, "none") for c in features),
+        thresholds=tuple(thresholds.get(c) for c in features),
+        band_mean=band[0],
+        band_lower=band[1],
+        band_upper=band[2],
+        band_chunk_size=int(chunk),
+        n_band_chunks=n_chunks,
+        windows=tuple(windows),
+        window=window,
+        size=size,
+        period=period,
+        ordered_by=timestamp or "row order",
+        min_rows=min_rows,
+        n_rows_without_time=int(n_missing),
+        message=msg,
+    )
 
 
-def _band(reference: pd.DataFrame, features: list[str], kinds, timestamp: str | None, chunk: int, config,
-          max_chunks: int) -> tuple[tuple, int, str]:
+def _band(
+    reference: pd.DataFrame, features: list[str], kinds, timestamp: str | None, chunk: int, config, max_chunks: int
+) -> tuple[tuple, int, str]:
     from robustness.drift import drift
 
     none = tuple(None for _ in features)
     n = len(reference) // chunk if chunk else 0
     if n < 3:
-        return (none, none, none), 0, (f"The reference has too few rows for chunks of {chunk} rows (at least 3 "
-                                       "are needed), so there is no reference band.")
+        return (
+            (none, none, none),
+            0,
+            (
+                f"The reference has too few rows for chunks of {chunk} rows (at least 3 "
+                "are needed), so there is no reference band."
+            ),
+        )
     order = np.arange(len(reference))
     if timestamp is not None and timestamp in reference.columns:
         t = _times(reference, timestamp, "reference").to_numpy()
@@ -260,7 +361,7 @@ def _band(reference: pd.DataFrame, features: list[str], kinds, timestamp: str | 
     picked = np.unique(np.linspace(0, n - 1, min(n, max_chunks)).round().astype(int))
     effects = {c: [] for c in features}
     for k in picked:
-        inside = order[k * chunk:(k + 1) * chunk]
+        inside = order[k * chunk : (k + 1) * chunk]
         mask = np.zeros(len(reference), bool)
         mask[inside] = True
         res = drift(reference.iloc[~mask], reference.iloc[mask], kinds=kinds, columns=list(features), config=config)
@@ -305,8 +406,9 @@ class ChangePointResult:
         return d
 
 
-def change_points(values: Sequence[float], *, delta: float = 0.002, labels: Sequence | None = None,
-                  stream: str = "values") -> ChangePointResult:
+def change_points(
+    values: Sequence[float], *, delta: float = 0.002, labels: Sequence | None = None, stream: str = "values"
+) -> ChangePointResult:
     """Where river's ADWIN detects a change in the mean of ``values`` (in the given order)."""
     from river.drift import ADWIN
 
@@ -338,13 +440,29 @@ def change_points(values: Sequence[float], *, delta: float = 0.002, labels: Sequ
         first = f"first at {lab[0]} (mean {seg_mean[0]:.3g} before, {seg_mean[1]:.3g} after)"
         msg = f"ADWIN found {len(hits)} change(s) in the mean of the {stream}, {first}."
     return ChangePointResult(
-        n=len(keep), n_dropped=len(x) - len(keep), indices=tuple(hits), starts=tuple(starts), labels=lab,
-        mean_before=tuple(seg_mean[:-1]), mean_after=tuple(seg_mean[1:]), delta=float(delta), stream=stream,
-        message=msg, trace_index=tuple(i for i, _ in trace), trace_mean=tuple(m for _, m in trace))
+        n=len(keep),
+        n_dropped=len(x) - len(keep),
+        indices=tuple(hits),
+        starts=tuple(starts),
+        labels=lab,
+        mean_before=tuple(seg_mean[:-1]),
+        mean_after=tuple(seg_mean[1:]),
+        delta=float(delta),
+        stream=stream,
+        message=msg,
+        trace_index=tuple(i for i, _ in trace),
+        trace_mean=tuple(m for _, m in trace),
+    )
 
 
-def output_change_points(model: ModelAdapter, current: pd.DataFrame, *, timestamp: str | None = None,
-                         target: str | None = None, delta: float = 0.002) -> ChangePointResult:
+def output_change_points(
+    model: ModelAdapter,
+    current: pd.DataFrame,
+    *,
+    timestamp: str | None = None,
+    target: str | None = None,
+    delta: float = 0.002,
+) -> ChangePointResult:
     """ADWIN over the model's per-row error (labels present) or its output, in time order."""
     frame = current
     labels = [f"row {i + 1}" for i in range(len(frame))]
@@ -372,8 +490,9 @@ def _stream(model: ModelAdapter, frame: pd.DataFrame, target: str | None) -> tup
         proba = model.predict_proba(frame)
         if y is not None:
             idx = {c: j for j, c in enumerate(classes)}
-            p_true = np.array([np.nan if v is None else (proba[r, idx[v]] if v in idx else 0.0)
-                               for r, v in enumerate(y)])
+            p_true = np.array(
+                [np.nan if v is None else (proba[r, idx[v]] if v in idx else 0.0) for r, v in enumerate(y)]
+            )
             return 1.0 - p_true, "error (1 - probability of the true class)"
         if model.task is Task.BINARY and proba.shape[1] == 2:
             return proba[:, 1], f"probability of class {classes[1]}"

@@ -20,7 +20,22 @@ from robustness.explain.views import (
     strongest_interaction,
 )
 
-__all__ = ["ADDITIVITY_TOLERANCE", "ExplainConfig", "Explainer", "ExplainerInfo", "Explanation", "Importance",
-           "RowExplanation", "explain", "sample_rows", "ExplanationShift", "FeatureShift", "PartialDependence",
-           "PermutationImportance", "explanation_shift", "partial_dependence", "permutation_importance",
-           "strongest_interaction"]
+__all__ = [
+    "ADDITIVITY_TOLERANCE",
+    "ExplainConfig",
+    "Explainer",
+    "ExplainerInfo",
+    "Explanation",
+    "Importance",
+    "RowExplanation",
+    "explain",
+    "sample_rows",
+    "ExplanationShift",
+    "FeatureShift",
+    "PartialDependence",
+    "PermutationImportance",
+    "explanation_shift",
+    "partial_dependence",
+    "permutation_importance",
+    "strongest_interaction",
+]

@@ -104,7 +104,7 @@ def _structural(pre, columns: list[str], n_out: int) -> list[set[str] | None] | 
 def _strip(name: str, prefix: str | None = None) -> str:
     """The output name without its transformer's ``prefix__`` (any ``x__`` when not known)."""
     if prefix is not None:
-        return name[len(prefix) + 2:] if name.startswith(prefix + "__") else name
+        return name[len(prefix) + 2 :] if name.startswith(prefix + "__") else name
     return re.sub(r"^.*?__", "", name, count=1)
 
 
@@ -167,13 +167,17 @@ def raw_groups(pre, raw: pd.DataFrame, n_out: int) -> tuple[list[str], np.ndarra
             groups.append(key)
             M = np.hstack([M, np.zeros((n_out, 1))])
             if key == OTHER:
-                notes.append("Some transformed columns depend on no input column on the rows probed (constant "
-                             "there); their attributions are shown as '(other)'.")
+                notes.append(
+                    "Some transformed columns depend on no input column on the rows probed (constant "
+                    "there); their attributions are shown as '(other)'."
+                )
             else:
-                notes.append(f"The preprocessing combines {key.replace(' + ', ', ')} into shared columns, so their "
-                             f"attributions are shown together as '{key}'.")
+                notes.append(
+                    f"The preprocessing combines {key.replace(' + ', ', ')} into shared columns, so their "
+                    f"attributions are shown together as '{key}'."
+                )
         M[j, index[key]] = 1.0
     # a column that reaches the model only through a group is shown in the group, not as a zero of its own
-    grouped = {c for key in groups[len(columns):] if key != OTHER for c in key.split(" + ")}
+    grouped = {c for key in groups[len(columns) :] if key != OTHER for c in key.split(" + ")}
     keep = [i for i, g in enumerate(groups) if not (g in grouped and not M[:, i].any())]
     return [groups[i] for i in keep], M[:, keep], notes

@@ -45,12 +45,12 @@ class ExplainConfig:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ConfigError(f"Explainer method {self.method!r} is not one of: {', '.join(METHODS)}.")
-        for name, low in (("rows", 1), ("permutation_rows", 1), ("background", 1), ("permutations", 1),
-                          ("seed", 0)):
+        for name, low in (("rows", 1), ("permutation_rows", 1), ("background", 1), ("permutations", 1), ("seed", 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise ConfigError(f"The explain setting '{name}' must be a whole number of at least {low}, "
-                                  f"not {value!r}.")
+                raise ConfigError(
+                    f"The explain setting '{name}' must be a whole number of at least {low}, not {value!r}."
+                )
             object.__setattr__(self, name, int(value))
         if self.rows > 1_000_000 or self.background > 100_000:
             raise ConfigError("Explain at most 1,000,000 rows with at most 100,000 background rows; sample first.")
@@ -59,7 +59,7 @@ class ExplainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "ExplainConfig":
+    def from_dict(cls, d: Mapping) -> ExplainConfig:
         values = known_settings(d, cls, "explain")
         for key, value in values.items():
             if isinstance(value, float) and math.isfinite(value) and value == int(value) and key != "method":
@@ -67,5 +67,5 @@ class ExplainConfig:
         return cls(**values)
 
     @classmethod
-    def from_file(cls, path) -> "ExplainConfig":
+    def from_file(cls, path) -> ExplainConfig:
         return load_section(path, "explain", cls.from_dict)

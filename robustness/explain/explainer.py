@@ -80,14 +80,18 @@ class Explainer:
         self.model = model
         self.config = config or ExplainConfig()
         if not getattr(model, "has_model", True):
-            raise ModelError("There is no model to explain: the predictions come from a column of the data. "
-                             "Upload the model file (skops, ONNX or, if you trust it, pickle) to see explanations.")
+            raise ModelError(
+                "There is no model to explain: the predictions come from a column of the data. "
+                "Upload the model file (skops, ONNX or, if you trust it, pickle) to see explanations."
+            )
         if not isinstance(background, pd.DataFrame) or background.empty:
             raise DataError("Explanations need reference rows to compare against; the reference data is empty.")
         self.features = list(model.feature_names or background.columns)
         missing = [c for c in self.features if c not in background.columns]
         if missing:
-            raise DataError(f"The reference data lacks the model's input column(s) {', '.join(map(repr, missing[:10]))}.")
+            raise DataError(
+                f"The reference data lacks the model's input column(s) {', '.join(map(repr, missing[:10]))}."
+            )
         self.background = sample_rows(background, self.config.background, self.config.seed)[self.features]
         self.classifier = model.is_classifier
         self.classes = [str(c) for c in (model.classes or [])]
@@ -119,8 +123,10 @@ class Explainer:
         if self.final is None and wanted in ("tree", "linear"):
             tried.append(f"{self._what()} is a black box to SHAP (it exposes no trees or coefficients)")
         if wanted in ("tree", "linear"):
-            raise ConfigError(f"The {wanted} explainer cannot explain this model: {'; '.join(tried)}. "
-                              "Use method 'auto' or 'permutation'.")
+            raise ConfigError(
+                f"The {wanted} explainer cannot explain this model: {'; '.join(tried)}. "
+                "Use method 'auto' or 'permutation'."
+            )
         self._use_permutation(tried)
 
     def _what(self) -> str:
@@ -183,23 +189,33 @@ class Explainer:
 
     def _use_permutation(self, tried: list[str]) -> None:
         if self.classifier and not self.model.has_proba:
-            raise ModelError("This classifier gives no class probabilities (no predict_proba), which the "
-                             "permutation explainer needs. Re-train with a classifier that has predict_proba, "
-                             "or use a tree or linear model.")
+            raise ModelError(
+                "This classifier gives no class probabilities (no predict_proba), which the "
+                "permutation explainer needs. Re-train with a classifier that has predict_proba, "
+                "or use a tree or linear model."
+            )
         self.method = "permutation"
         self.scale = "probability" if self.classifier else "prediction"
         self.background_used = len(self.background)
-        self.algorithm = (f"shap.PermutationExplainer ({self.config.permutations} permutation(s) per row, "
-                          f"{len(self.background)} background rows)")
+        self.algorithm = (
+            f"shap.PermutationExplainer ({self.config.permutations} permutation(s) per row, "
+            f"{len(self.background)} background rows)"
+        )
         if self.config.method == "permutation":
-            self.reason = (f"Permutation SHAP was asked for: {self._what()} is explained as a black box, by "
-                           "permuting its raw input columns (model-agnostic).")
+            self.reason = (
+                f"Permutation SHAP was asked for: {self._what()} is explained as a black box, by "
+                "permuting its raw input columns (model-agnostic)."
+            )
         elif self.final is None:
-            self.reason = (f"{self._what()} is explained as a black box: attributions come from permuting its "
-                           "raw input columns (model-agnostic).")
+            self.reason = (
+                f"{self._what()} is explained as a black box: attributions come from permuting its "
+                "raw input columns (model-agnostic)."
+            )
         else:
-            self.reason = (f"{self._what()} is neither a tree ensemble nor a linear model that SHAP explains "
-                           "directly, so attributions come from permuting its raw input columns (model-agnostic).")
+            self.reason = (
+                f"{self._what()} is neither a tree ensemble nor a linear model that SHAP explains "
+                "directly, so attributions come from permuting its raw input columns (model-agnostic)."
+            )
         self._notes.extend(f"{t}." for t in tried)
 
     # -- outputs ---------------------------------------------------------------------------------
@@ -214,14 +230,23 @@ class Explainer:
 
     @property
     def info(self) -> ExplainerInfo:
-        explained = (f"{self._what()}, on the {self._n_inputs} columns its preprocessing produces; attributions "
-                     f"summed back onto the {len(self.features)} input columns"
-                     if self.method != "permutation" and self.pre is not None
-                     else f"{self._what()}, on its {len(self.features)} input columns")
-        return ExplainerInfo(method=self.method, algorithm=self.algorithm, explained=explained, scale=self.scale,
-                             outputs=self.outputs, background_rows=self.background_used,
-                             permutations=self.config.permutations if self.method == "permutation" else 0,
-                             reason=self.reason, notes=tuple(self._notes))
+        explained = (
+            f"{self._what()}, on the {self._n_inputs} columns its preprocessing produces; attributions "
+            f"summed back onto the {len(self.features)} input columns"
+            if self.method != "permutation" and self.pre is not None
+            else f"{self._what()}, on its {len(self.features)} input columns"
+        )
+        return ExplainerInfo(
+            method=self.method,
+            algorithm=self.algorithm,
+            explained=explained,
+            scale=self.scale,
+            outputs=self.outputs,
+            background_rows=self.background_used,
+            permutations=self.config.permutations if self.method == "permutation" else 0,
+            reason=self.reason,
+            notes=tuple(self._notes),
+        )
 
     def _margin(self, Xt: np.ndarray) -> np.ndarray:
         """The final estimator's output on the explained scale, as (rows, outputs)."""
@@ -255,8 +280,10 @@ class Explainer:
             raise DataError("Explanations need a table of rows (a pandas DataFrame).")
         missing = [c for c in self.features if c not in data.columns]
         if missing:
-            raise DataError(f"The data lacks the model's input column(s) {', '.join(map(repr, missing[:10]))}; "
-                            "explanations need every input column.")
+            raise DataError(
+                f"The data lacks the model's input column(s) {', '.join(map(repr, missing[:10]))}; "
+                "explanations need every input column."
+            )
         cap = self.config.permutation_rows if self.method == "permutation" else self.config.rows
         rows = sample_rows(data, cap, self.config.seed) if sample else data
         X = rows[self.features]
@@ -275,12 +302,24 @@ class Explainer:
                 raise ModelError(f"The model could not score the rows being explained: {_short(exc)}") from exc
         notes = list(self._notes)
         if len(data) > len(rows):
-            notes.append(f"Explained a seeded uniform sample of {len(rows):,} of the {len(data):,} rows "
-                         f"(seed {self.config.seed}); raise the row budget to explain more.")
-        return Explanation(info=self.info, features=tuple(features), outputs=self.outputs, values=values,
-                           base_values=base, model_output=output, data=rows[self.features].copy(),
-                           predictions=predictions, n_available=len(data), seed=self.config.seed,
-                           seconds=time.perf_counter() - start, notes=tuple(notes))
+            notes.append(
+                f"Explained a seeded uniform sample of {len(rows):,} of the {len(data):,} rows "
+                f"(seed {self.config.seed}); raise the row budget to explain more."
+            )
+        return Explanation(
+            info=self.info,
+            features=tuple(features),
+            outputs=self.outputs,
+            values=values,
+            base_values=base,
+            model_output=output,
+            data=rows[self.features].copy(),
+            predictions=predictions,
+            n_available=len(data),
+            seed=self.config.seed,
+            seconds=time.perf_counter() - start,
+            notes=tuple(notes),
+        )
 
     def _shap_transformed(self, X: pd.DataFrame):
         if len(X) == 0:  # before the preprocessing, which may refuse zero rows
@@ -399,8 +438,10 @@ def _three_d(raw, n_rows: int, n_features: int) -> np.ndarray:
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.shape[:2] != (n_rows, n_features):
-        raise ModelError(f"SHAP returned attributions of shape {arr.shape} for {n_rows} rows x {n_features} "
-                         "columns; the model's output could not be explained.")
+        raise ModelError(
+            f"SHAP returned attributions of shape {arr.shape} for {n_rows} rows x {n_features} "
+            "columns; the model's output could not be explained."
+        )
     return arr
 
 
@@ -413,8 +454,12 @@ def _short(exc: BaseException) -> str:
     return text.rstrip(".")
 
 
-def explain(model: ModelAdapter, data: pd.DataFrame, *, background: pd.DataFrame | None = None,
-            config: ExplainConfig | None = None) -> Explanation:
+def explain(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    *,
+    background: pd.DataFrame | None = None,
+    config: ExplainConfig | None = None,
+) -> Explanation:
     """Explain ``data`` with the explainer chosen for ``model`` (background: ``background`` or ``data``)."""
     return Explainer(model, data if background is None else background, config=config).explain(data)
-

@@ -29,9 +29,17 @@ class ExplainerInfo:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "algorithm": self.algorithm, "explained": self.explained,
-                "scale": self.scale, "outputs": list(self.outputs), "background_rows": self.background_rows,
-                "permutations": self.permutations, "reason": self.reason, "notes": list(self.notes)}
+        return {
+            "method": self.method,
+            "algorithm": self.algorithm,
+            "explained": self.explained,
+            "scale": self.scale,
+            "outputs": list(self.outputs),
+            "background_rows": self.background_rows,
+            "permutations": self.permutations,
+            "reason": self.reason,
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,11 @@ class Importance:
     per_output: tuple[float, ...]  # mean |SHAP| per output (class), same order as Explanation.outputs
 
     def to_dict(self) -> dict:
-        return {"feature": self.feature, "mean_abs_shap": to_json_safe(self.mean_abs_shap),
-                "per_output": [to_json_safe(v) for v in self.per_output]}
+        return {
+            "feature": self.feature,
+            "mean_abs_shap": to_json_safe(self.mean_abs_shap),
+            "per_output": [to_json_safe(v) for v in self.per_output],
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,16 +132,23 @@ class Explanation:
             values = self.values[np.arange(self.n_rows), :, picks] if self.n_rows else self.values[:, :, 0]
         return pd.DataFrame(values, index=self.data.index, columns=list(self.features))
 
-    def row(self, label) -> "RowExplanation":
+    def row(self, label) -> RowExplanation:
         """One row's attributions (by its label in ``data.index``)."""
         positions = np.flatnonzero(self.data.index == label)
         if not positions.size:
             raise KeyError(f"Row {label!r} is not among the {self.n_rows} explained rows.")
         i = int(positions[0])
-        return RowExplanation(label=to_json_safe(label), features=self.features, outputs=self.outputs,
-                              values=self.values[i], base_values=self.base_values,
-                              model_output=self.model_output[i], data=self.data.iloc[i],
-                              prediction=to_json_safe(self.predictions[i]), scale=self.info.scale)
+        return RowExplanation(
+            label=to_json_safe(label),
+            features=self.features,
+            outputs=self.outputs,
+            values=self.values[i],
+            base_values=self.base_values,
+            model_output=self.model_output[i],
+            data=self.data.iloc[i],
+            prediction=to_json_safe(self.predictions[i]),
+            scale=self.info.scale,
+        )
 
     def to_dict(self, *, top: int | None = None) -> dict:
         imp = self.importance()
@@ -165,5 +183,7 @@ class RowExplanation:
     def contributions(self, output: int = 0) -> list[tuple[str, object, float]]:
         """(feature, value, contribution) sorted by |contribution|, largest first."""
         order = np.argsort(-np.abs(self.values[:, output]), kind="stable")
-        return [(self.features[j], to_json_safe(self.data.get(self.features[j], math.nan)),
-                 float(self.values[j, output])) for j in order]
+        return [
+            (self.features[j], to_json_safe(self.data.get(self.features[j], math.nan)), float(self.values[j, output]))
+            for j in order
+        ]

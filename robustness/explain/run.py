@@ -31,9 +31,11 @@ class ExplainRun:
     def text(self) -> str:
         e = self.explanation
         info = e.info
-        lines = [f"Explanations: {self.model_name} on {self.data_name}",
-                 f"Explainer: {info.method}, {info.algorithm}",
-                 f"  why: {info.reason}"]
+        lines = [
+            f"Explanations: {self.model_name} on {self.data_name}",
+            f"Explainer: {info.method}, {info.algorithm}",
+            f"  why: {info.reason}",
+        ]
         sampled = f", a seeded sample (seed {e.seed})" if e.n_rows < e.n_available else ""
         lines.append(f"Rows explained: {e.n_rows:,} of {e.n_available:,}{sampled}")
         outputs = "" if e.outputs == ("prediction",) else f" (outputs: {', '.join(e.outputs)})"
@@ -42,8 +44,10 @@ class ExplainRun:
         lines.append(f"Base value: {base}")
         lines.append(f"Additivity: max |base + sum of attributions - model output| = {e.additivity_max_error:.2e}")
         if not e.additive:
-            lines.append(f"WARNING: the attributions do not add up to the model's output (tolerance "
-                         f"{ADDITIVITY_TOLERANCE:g} x max(1, |output|)); treat them with care.")
+            lines.append(
+                f"WARNING: the attributions do not add up to the model's output (tolerance "
+                f"{ADDITIVITY_TOLERANCE:g} x max(1, |output|)); treat them with care."
+            )
         imp = e.importance()
         if imp:
             width = min(32, max(len(i.feature) for i in imp[:TOP_FEATURES]))
@@ -74,8 +78,7 @@ def run_explain_files(
     budget of the Tree and Linear explainers (``ExplainConfig.rows``); the Permutation explainer
     keeps its own, ``permutation_rows``, from the config. ``seed`` overrides the config's seed.
     """
-    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
-                       feature_names=feature_names)
+    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)
     if not model.has_model:  # pragma: no cover - files always hold a model
         raise ModelError("Explanations need a model that can score rows, not predictions read from the data.")
     data = read_table(data_path)
@@ -99,8 +102,10 @@ def run_explain_files(
         features = [c for c in data.frame.columns if c not in role_cols]
         missing = [c for c in features if c not in background.columns]
         if missing:
-            raise DataError(f"{ref.name} lacks the column(s) {', '.join(map(repr, missing[:10]))} that "
-                            f"{data.name} passes to the model. Use reference data with the same columns.")
+            raise DataError(
+                f"{ref.name} lacks the column(s) {', '.join(map(repr, missing[:10]))} that "
+                f"{data.name} passes to the model. Use reference data with the same columns."
+            )
         frame, background = frame[features], background[features]
     # (a model that names its inputs gets the whole tables: the explainer takes its columns itself)
     model.check_on(frame, name=data.name)

@@ -30,8 +30,16 @@ from robustness.explain.results import Explanation
 from robustness.model import ModelAdapter
 from robustness.quality.results import to_json_safe
 
-__all__ = ["FeatureShift", "ExplanationShift", "PartialDependence", "PermutationImportance",
-           "explanation_shift", "partial_dependence", "permutation_importance", "strongest_interaction"]
+__all__ = [
+    "FeatureShift",
+    "ExplanationShift",
+    "PartialDependence",
+    "PermutationImportance",
+    "explanation_shift",
+    "partial_dependence",
+    "permutation_importance",
+    "strongest_interaction",
+]
 
 
 # -- the adapter as a scikit-learn estimator ----------------------------------------------------------
@@ -79,14 +87,27 @@ class PermutationImportance:
     n_repeats: int
 
     def to_dict(self) -> dict:
-        return {"scoring": self.scoring, "labelled": self.labelled, "n_rows": self.n_rows,
-                "n_repeats": self.n_repeats,
-                "importance": [{"feature": f, "mean": to_json_safe(m), "std": to_json_safe(s)}
-                               for f, m, s in zip(self.features, self.mean, self.std)]}
+        return {
+            "scoring": self.scoring,
+            "labelled": self.labelled,
+            "n_rows": self.n_rows,
+            "n_repeats": self.n_repeats,
+            "importance": [
+                {"feature": f, "mean": to_json_safe(m), "std": to_json_safe(s)}
+                for f, m, s in zip(self.features, self.mean, self.std)
+            ],
+        }
 
 
-def permutation_importance(model: ModelAdapter, data: pd.DataFrame, *, target: str | None = None,
-                           n_repeats: int = 5, max_rows: int = 1000, seed: int = 0) -> PermutationImportance:
+def permutation_importance(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    *,
+    target: str | None = None,
+    n_repeats: int = 5,
+    max_rows: int = 1000,
+    seed: int = 0,
+) -> PermutationImportance:
     """How much shuffling each input column lowers the score (scikit-learn's permutation importance)."""
     from sklearn.inspection import permutation_importance as sk_permutation_importance
     from sklearn.metrics import accuracy_score, r2_score
@@ -123,12 +144,19 @@ def permutation_importance(model: ModelAdapter, data: pd.DataFrame, *, target: s
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sk_permutation_importance(_as_estimator(model, features), X, y, scoring=score, n_repeats=n_repeats,
-                                        random_state=seed)
+        res = sk_permutation_importance(
+            _as_estimator(model, features), X, y, scoring=score, n_repeats=n_repeats, random_state=seed
+        )
     order = np.argsort(-res.importances_mean, kind="stable")
-    return PermutationImportance(tuple(features[j] for j in order), tuple(float(res.importances_mean[j]) for j in order),
-                                 tuple(float(res.importances_std[j]) for j in order), scoring, labelled, len(X),
-                                 n_repeats)
+    return PermutationImportance(
+        tuple(features[j] for j in order),
+        tuple(float(res.importances_mean[j]) for j in order),
+        tuple(float(res.importances_std[j]) for j in order),
+        scoring,
+        labelled,
+        len(X),
+        n_repeats,
+    )
 
 
 def _label_text(values) -> np.ndarray:
@@ -157,14 +185,28 @@ class PartialDependence:
     scale: str  # "probability" | "prediction"
 
     def to_dict(self) -> dict:
-        return {"feature": self.feature, "categorical": self.categorical, "grid": [to_json_safe(g) for g in self.grid],
-                "outputs": list(self.outputs), "average": to_json_safe(self.average.tolist()), "n_rows": self.n_rows,
-                "scale": self.scale}
+        return {
+            "feature": self.feature,
+            "categorical": self.categorical,
+            "grid": [to_json_safe(g) for g in self.grid],
+            "outputs": list(self.outputs),
+            "average": to_json_safe(self.average.tolist()),
+            "n_rows": self.n_rows,
+            "scale": self.scale,
+        }
 
 
-def partial_dependence(model: ModelAdapter, data: pd.DataFrame, feature: str, *, categorical: bool | None = None,
-                       grid_resolution: int = 20, max_rows: int = 500, ice_rows: int = 50,
-                       seed: int = 0) -> PartialDependence:
+def partial_dependence(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    feature: str,
+    *,
+    categorical: bool | None = None,
+    grid_resolution: int = 20,
+    max_rows: int = 500,
+    ice_rows: int = 50,
+    seed: int = 0,
+) -> PartialDependence:
     """Average (PDP) and individual (ICE) response to ``feature`` over a seeded sample of rows."""
     from sklearn.inspection import partial_dependence as sk_partial_dependence
 
@@ -181,8 +223,9 @@ def partial_dependence(model: ModelAdapter, data: pd.DataFrame, feature: str, *,
     X = rows[features].reset_index(drop=True)
     series = X[feature]
     if categorical is None:
-        categorical = not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series) \
-            or series.nunique() <= 10
+        categorical = (
+            not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series) or series.nunique() <= 10
+        )
     if categorical:
         X[feature] = series.astype(object)
     if model.is_classifier and not model.has_proba:
@@ -191,10 +234,16 @@ def partial_dependence(model: ModelAdapter, data: pd.DataFrame, feature: str, *,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = sk_partial_dependence(est, X, [feature], kind="both", grid_resolution=grid_resolution,
-                                        categorical_features=[feature] if categorical else None,
-                                        percentiles=(0.05, 0.95), response_method="auto" if not model.is_classifier
-                                        else "predict_proba")
+            res = sk_partial_dependence(
+                est,
+                X,
+                [feature],
+                kind="both",
+                grid_resolution=grid_resolution,
+                categorical_features=[feature] if categorical else None,
+                percentiles=(0.05, 0.95),
+                response_method="auto" if not model.is_classifier else "predict_proba",
+            )
         except RobustnessError:
             raise
         except Exception as exc:  # noqa: BLE001 - the model's own code, on values it may not accept
@@ -206,11 +255,20 @@ def partial_dependence(model: ModelAdapter, data: pd.DataFrame, feature: str, *,
         outputs = tuple(classes[-1:]) if len(classes) <= 2 else tuple(classes)
     else:
         outputs = ("prediction",)
-    keep = np.sort(np.random.default_rng(seed).choice(individual.shape[1], size=min(ice_rows, individual.shape[1]),
-                                                      replace=False))
+    keep = np.sort(
+        np.random.default_rng(seed).choice(individual.shape[1], size=min(ice_rows, individual.shape[1]), replace=False)
+    )
     grid = tuple(to_json_safe(v) for v in res["grid_values"][0])
-    return PartialDependence(feature, bool(categorical), grid, outputs, average, individual[:, keep, :], len(X),
-                             "probability" if model.is_classifier else "prediction")
+    return PartialDependence(
+        feature,
+        bool(categorical),
+        grid,
+        outputs,
+        average,
+        individual[:, keep, :],
+        len(X),
+        "probability" if model.is_classifier else "prediction",
+    )
 
 
 # -- interactions -----------------------------------------------------------------------------------
@@ -261,11 +319,18 @@ class FeatureShift:
         return self.mean_abs_current - self.mean_abs_reference
 
     def to_dict(self) -> dict:
-        return {"feature": self.feature, "mean_abs_shap_reference": to_json_safe(self.mean_abs_reference),
-                "mean_abs_shap_current": to_json_safe(self.mean_abs_current), "change": to_json_safe(self.change),
-                "output": self.output, "test": self.test, "statistic": to_json_safe(self.statistic),
-                "p_value": to_json_safe(self.p_value), "effect_size": to_json_safe(self.effect_size),
-                "shifted": self.shifted}
+        return {
+            "feature": self.feature,
+            "mean_abs_shap_reference": to_json_safe(self.mean_abs_reference),
+            "mean_abs_shap_current": to_json_safe(self.mean_abs_current),
+            "change": to_json_safe(self.change),
+            "output": self.output,
+            "test": self.test,
+            "statistic": to_json_safe(self.statistic),
+            "p_value": to_json_safe(self.p_value),
+            "effect_size": to_json_safe(self.effect_size),
+            "shifted": self.shifted,
+        }
 
 
 @dataclass(frozen=True)
@@ -280,8 +345,13 @@ class ExplanationShift:
         return [f.feature for f in self.features if f.shifted]
 
     def to_dict(self) -> dict:
-        return {"n_reference": self.n_reference, "n_current": self.n_current, "scale": self.scale,
-                "shifted": self.shifted, "features": [f.to_dict() for f in self.features]}
+        return {
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "scale": self.scale,
+            "shifted": self.shifted,
+            "features": [f.to_dict() for f in self.features],
+        }
 
 
 def explanation_shift(reference: Explanation, current: Explanation, *, config=None) -> ExplanationShift:
@@ -294,10 +364,15 @@ def explanation_shift(reference: Explanation, current: Explanation, *, config=No
     """
     from robustness.drift.engine import drift
 
-    if reference.features != current.features or reference.outputs != current.outputs \
-            or reference.info.scale != current.info.scale:
-        raise ConfigError("Explanation shift compares two explanations of the same model by the same explainer; "
-                          "these differ in features, classes or scale.")
+    if (
+        reference.features != current.features
+        or reference.outputs != current.outputs
+        or reference.info.scale != current.info.scale
+    ):
+        raise ConfigError(
+            "Explanation shift compares two explanations of the same model by the same explainer; "
+            "these differ in features, classes or scale."
+        )
     feats, outs = list(reference.features), list(reference.outputs)
     name = lambda f, k: f if len(outs) == 1 else f"{f} [{outs[k]}]"  # noqa: E731
     cols = [name(f, k) for f in feats for k in range(len(outs))]
@@ -312,11 +387,27 @@ def explanation_shift(reference: Explanation, current: Explanation, *, config=No
     shifts = []
     for j, f in enumerate(feats):
         tests = [by_col[name(f, k)] for k in range(len(outs))]
-        pick = min(range(len(outs)), key=lambda k: (not tests[k].drifted,
-                                                     tests[k].p_value if tests[k].p_value is not None else math.inf,
-                                                     -(tests[k].effect_size or 0.0)))
+        pick = min(
+            range(len(outs)),
+            key=lambda k: (
+                not tests[k].drifted,
+                tests[k].p_value if tests[k].p_value is not None else math.inf,
+                -(tests[k].effect_size or 0.0),
+            ),
+        )
         t = tests[pick]
-        shifts.append(FeatureShift(f, float(ref_abs[j].mean()), float(cur_abs[j].mean()), outs[pick], t.test,
-                                   t.statistic, t.p_value, t.effect_size, any(x.drifted for x in tests)))
+        shifts.append(
+            FeatureShift(
+                f,
+                float(ref_abs[j].mean()),
+                float(cur_abs[j].mean()),
+                outs[pick],
+                t.test,
+                t.statistic,
+                t.p_value,
+                t.effect_size,
+                any(x.drifted for x in tests),
+            )
+        )
     shifts.sort(key=lambda s: (not s.shifted, -abs(s.change)))
     return ExplanationShift(tuple(shifts), reference.n_rows, current.n_rows, reference.info.scale)

@@ -49,8 +49,15 @@ from robustness.errors import DataError
 from robustness.settings import ENV_MAX_TABLE_MB, max_table_bytes
 
 __all__ = [
-    "MemoryEstimate", "csv_estimate", "format_bytes", "parquet_file_estimate", "parquet_footer_estimate",
-    "parquet_values_estimate", "table_budget", "table_too_large", "text_columns",
+    "MemoryEstimate",
+    "csv_estimate",
+    "format_bytes",
+    "parquet_file_estimate",
+    "parquet_footer_estimate",
+    "parquet_values_estimate",
+    "table_budget",
+    "table_too_large",
+    "text_columns",
 ]
 
 _POINTER = 8
@@ -91,13 +98,17 @@ def format_bytes(n: float) -> str:
 def table_too_large(name: str, estimate: MemoryEstimate, budget: int, *, parquet: bool) -> DataError:
     """The refusal: how big, the budget and its setting, what to do."""
     if parquet:
-        advice = ("Use a sample of the rows (for example a random 10%), or run the checks on the Dask engine, "
-                  "which reads Parquet part by part: in the CLI `robustness drift --engine dask` (also report "
-                  "and stress), in the app the large-dataset section.")
+        advice = (
+            "Use a sample of the rows (for example a random 10%), or run the checks on the Dask engine, "
+            "which reads Parquet part by part: in the CLI `robustness drift --engine dask` (also report "
+            "and stress), in the app the large-dataset section."
+        )
     else:
-        advice = ("Use a sample of the rows (for example a random 10%), or save the data as Parquet and run the "
-                  "checks on the Dask engine: in the CLI `robustness drift --engine dask` (also report and "
-                  "stress), in the app the large-dataset section.")
+        advice = (
+            "Use a sample of the rows (for example a random 10%), or save the data as Parquet and run the "
+            "checks on the Dask engine: in the CLI `robustness drift --engine dask` (also report and "
+            "stress), in the app the large-dataset section."
+        )
     return DataError(
         f"{name} would take about {format_bytes(estimate.bytes)} in memory once read ("
         f"{estimate.shape}, estimated from {estimate.basis}), more than the table budget of "
@@ -110,8 +121,7 @@ def table_too_large(name: str, estimate: MemoryEstimate, budget: int, *, parquet
 
 
 def _is_text(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or \
-        pa.types.is_large_binary(t)
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
 
 
 def text_columns(schema: pa.Schema) -> list[str]:
@@ -125,8 +135,12 @@ def _leaves(t: pa.DataType) -> int:
         return sum(_leaves(t.field(i).type) for i in range(t.num_fields))
     if pa.types.is_map(t):
         return _leaves(t.key_type) + _leaves(t.item_type)
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) or \
-            getattr(pa.types, "is_list_view", lambda _: False)(t):
+    if (
+        pa.types.is_list(t)
+        or pa.types.is_large_list(t)
+        or pa.types.is_fixed_size_list(t)
+        or getattr(pa.types, "is_list_view", lambda _: False)(t)
+    ):
         return _leaves(t.value_type)
     return 1
 
@@ -185,8 +199,11 @@ def parquet_footer_estimate(meta: pq.FileMetaData, schema: pa.Schema) -> tuple[M
             per.append(rows * width + uncompressed)
         elif width is not None:
             per.append(rows * width)
-        elif _is_text(t) or getattr(pa.types, "is_string_view", lambda _: False)(t) or \
-                getattr(pa.types, "is_binary_view", lambda _: False)(t):
+        elif (
+            _is_text(t)
+            or getattr(pa.types, "is_string_view", lambda _: False)(t)
+            or getattr(pa.types, "is_binary_view", lambda _: False)(t)
+        ):
             per.append(rows * _POINTER + uncompressed)
         else:
             per.append(rows * (_POINTER + _PY_OBJECT) + 2 * uncompressed)
@@ -221,8 +238,7 @@ def _dictionary_column_bytes(column: pa.ChunkedArray, binary: bool, large: bool)
     return max(expanded, objects)
 
 
-def parquet_values_estimate(table: pa.Table, schema: pa.Schema, footer: list[int],
-                            rows: int) -> MemoryEstimate:
+def parquet_values_estimate(table: pa.Table, schema: pa.Schema, footer: list[int], rows: int) -> MemoryEstimate:
     """The footer estimate with the text columns (read as dictionaries) counted from their values."""
     per = list(footer)
     for i, field in enumerate(schema):
@@ -264,8 +280,9 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def csv_estimate(text_bytes: int, sample_bytes: int, header: Sequence[str],
-                 rows: Sequence[Sequence[str]], *, truncated: bool) -> MemoryEstimate:
+def csv_estimate(
+    text_bytes: int, sample_bytes: int, header: Sequence[str], rows: Sequence[Sequence[str]], *, truncated: bool
+) -> MemoryEstimate:
     """pandas' frame from CSV text, from a sample of whole lines (see the module docstring)."""
     sample = rows[:_CSV_SAMPLE_ROWS]
     n_rows = len(rows)

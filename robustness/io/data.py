@@ -179,9 +179,7 @@ def _unpack(raw: bytes, name: str, max_bytes: int | None, notes: list[str]) -> t
     if ext in CSV_EXTENSIONS or ext == "":
         return data, "csv"
     hint = " Save the sheet as 'CSV UTF-8' and upload that." if ext.startswith(".xl") or ext == ".ods" else ""
-    raise DataError(
-        f"{name} has the unsupported file type '{ext}'. Supported formats are {SUPPORTED_FORMATS}.{hint}"
-    )
+    raise DataError(f"{name} has the unsupported file type '{ext}'. Supported formats are {SUPPORTED_FORMATS}.{hint}")
 
 
 def _check_duplicates(columns: list[str], name: str) -> None:
@@ -388,7 +386,8 @@ def _guess_legacy_encoding(sample: bytes) -> str | None:
         return None
     # Prefer a Windows code page (what Excel writes) over a DOS/Mac one of similar quality.
     windows = [
-        m for m in matches
+        m
+        for m in matches
         if any(c.startswith("cp125") for c in m.could_be_from_charset)
         and m.percent_chaos <= matches[0].percent_chaos + 5
     ]

@@ -43,8 +43,10 @@ from robustness.schema import ColumnInfo, ColumnKind, ColumnRoles, Schema, as_ki
 _SAMPLE = 10_000
 _ID_NAME = re.compile(r"(?i:id|uuid|guid|key)|.*[_\-. ](?i:id|uuid|guid|key)|.*[a-z0-9](?:ID|Id)")
 _BOOL_PAIRS = {frozenset(p) for p in (("0", "1"), ("yes", "no"), ("true", "false"), ("y", "n"), ("t", "f"))}
-_TRUTH = {**dict.fromkeys(("1", "1.0", "yes", "true", "y", "t"), True),
-          **dict.fromkeys(("0", "0.0", "no", "false", "n", "f"), False)}
+_TRUTH = {
+    **dict.fromkeys(("1", "1.0", "yes", "true", "y", "t"), True),
+    **dict.fromkeys(("0", "0.0", "no", "false", "n", "f"), False),
+}
 _MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE_LIKE = (
     r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?!\d)"
@@ -118,8 +120,10 @@ def _infer(series: pd.Series) -> tuple[ColumnKind, int, int]:
     if numeric or ptypes.is_timedelta64_dtype(series):
         if numeric and n_unique == 2 and set(present.unique().tolist()) == {0, 1}:
             return ColumnKind.BOOLEAN, n_unique, n
-        if n_unique == n and _looks_like_id_name(series.name) and (
-            ptypes.is_integer_dtype(series) or (numeric and bool((np.mod(present, 1) == 0).all()))
+        if (
+            n_unique == n
+            and _looks_like_id_name(series.name)
+            and (ptypes.is_integer_dtype(series) or (numeric and bool((np.mod(present, 1) == 0).all())))
         ):
             return ColumnKind.ID, n_unique, n
         return ColumnKind.NUMERICAL, n_unique, n
@@ -215,20 +219,29 @@ def guess_roles(df: pd.DataFrame, *, schema: Schema | None = None) -> ColumnRole
             if len(present) and present.min() >= 0 and present.max() <= 1:
                 probabilities[label] = take(col)
     times = [c for c, k in kinds.items() if k is ColumnKind.DATETIME and c not in used]
-    timestamp = take(next((c for n in _TIME_NAMES for c in times if c.strip().lower() == n), None)
-                     or next((c for p in ("timestamp", "date", "time") for c in times if p in c.lower()),
-                             times[0] if times else None))
+    timestamp = take(
+        next((c for n in _TIME_NAMES for c in times if c.strip().lower() == n), None)
+        or next(
+            (c for p in ("timestamp", "date", "time") for c in times if p in c.lower()), times[0] if times else None
+        )
+    )
     ids = [c for c, k in kinds.items() if k is ColumnKind.ID and c not in used]
-    id_col = take(next((c for c in ids if c.strip().lower() == "id"), None)
-                  or next((c for c in ids if c.strip().lower().endswith("_id")), None)
-                  or next((c for c in ids if _looks_like_id_name(c)), ids[0] if ids else None))
+    id_col = take(
+        next((c for c in ids if c.strip().lower() == "id"), None)
+        or next((c for c in ids if c.strip().lower().endswith("_id")), None)
+        or next((c for c in ids if _looks_like_id_name(c)), ids[0] if ids else None)
+    )
     return ColumnRoles(target, prediction, probabilities, timestamp, id_col)
 
 
 def validate_roles(df: pd.DataFrame, roles: ColumnRoles, *, name: str) -> None:
     """Raise ConfigError when a role names a column missing from ``df`` or a column has two roles."""
-    pairs = [("target", roles.target), ("prediction", roles.prediction),
-             ("timestamp", roles.timestamp), ("id", roles.id)]
+    pairs = [
+        ("target", roles.target),
+        ("prediction", roles.prediction),
+        ("timestamp", roles.timestamp),
+        ("id", roles.id),
+    ]
     pairs += [(f"probability of class '{k}'", v) for k, v in roles.probabilities.items()]
     pairs = [(role, col) for role, col in pairs if col is not None]
     missing = [(role, col) for role, col in pairs if col not in df.columns]
@@ -238,7 +251,7 @@ def validate_roles(df: pd.DataFrame, roles: ColumnRoles, *, name: str) -> None:
         raise ConfigError(
             f"In {name}, {what} {verb} not among the columns. Available columns: "
             f"{_short_list([str(c) for c in df.columns])}. Pick another column for "
-            f"{'that role' if len(missing) == 1 else 'those roles'}, or choose \"none\" if {name} has no such column."
+            f'{"that role" if len(missing) == 1 else "those roles"}, or choose "none" if {name} has no such column.'
         )
     owners: dict[str, list[str]] = {}
     for role, col in pairs:
@@ -247,7 +260,7 @@ def validate_roles(df: pd.DataFrame, roles: ColumnRoles, *, name: str) -> None:
     if clashes:
         raise ConfigError(
             f"In {name}, a column has more than one role: {', '.join(clashes)}. A column can have only one "
-            "role; choose another column (or \"none\") for all but one of them."
+            'role; choose another column (or "none") for all but one of them.'
         )
 
 
@@ -272,24 +285,31 @@ class ColumnComparison:
         parts = []
         if self.only_in_reference:
             n = len(self.only_in_reference)
-            parts.append(f"{n} column{'s' if n > 1 else ''} of {ref} {'are' if n > 1 else 'is'} missing from "
-                         f"{cur}: {_short_list(self.only_in_reference)}.")
+            parts.append(
+                f"{n} column{'s' if n > 1 else ''} of {ref} {'are' if n > 1 else 'is'} missing from "
+                f"{cur}: {_short_list(self.only_in_reference)}."
+            )
         if self.only_in_current:
             n = len(self.only_in_current)
-            parts.append(f"{cur} has {n} column{'s' if n > 1 else ''} that {ref} does not have: "
-                         f"{_short_list(self.only_in_current)}.")
+            parts.append(
+                f"{cur} has {n} column{'s' if n > 1 else ''} that {ref} does not have: "
+                f"{_short_list(self.only_in_current)}."
+            )
         if not self.same_columns:
             parts.append("Give both files the same columns: check for renamed columns or a different export.")
         if self.kind_mismatches:
             listed = "; ".join(f"'{c}' is {r} in {ref} but {k} in {cur}" for c, r, k in self.kind_mismatches[:10])
             more = f" (and {len(self.kind_mismatches) - 10} more)" if len(self.kind_mismatches) > 10 else ""
-            parts.append(f"Column kinds differ: {listed}{more}. Check these columns for stray values such as "
-                         "'n/a' or a changed format, or set their kind explicitly.")
+            parts.append(
+                f"Column kinds differ: {listed}{more}. Check these columns for stray values such as "
+                "'n/a' or a changed format, or set their kind explicitly."
+            )
         return " ".join(parts)
 
 
-def compare_columns(reference: pd.DataFrame, current: pd.DataFrame, *,
-                    reference_name: str = "reference", current_name: str = "current") -> ColumnComparison:
+def compare_columns(
+    reference: pd.DataFrame, current: pd.DataFrame, *, reference_name: str = "reference", current_name: str = "current"
+) -> ColumnComparison:
     """Columns present on one side only, and shared columns whose inferred kind differs.
 
     A side where the column is empty or constant does not count as a kind mismatch: its kind
@@ -326,45 +346,93 @@ def data_issues(df: pd.DataFrame, schema: Schema, *, name: str) -> list[DataIssu
     issues = []
     n = len(df)
     if n < 30:
-        issues.append(DataIssue(None, "warning", (
-            f"{name} has only {n} row{'s' if n != 1 else ''}, so drift tests will have little power: real changes "
-            "may go undetected. Use at least 30 rows, ideally several hundred.")))
+        issues.append(
+            DataIssue(
+                None,
+                "warning",
+                (
+                    f"{name} has only {n} row{'s' if n != 1 else ''}, so drift tests will have little power: real "
+                    "changes "
+                    "may go undetected. Use at least 30 rows, ideally several hundred."
+                ),
+            )
+        )
     for info in schema.columns:
         if info.name not in df.columns:
             continue
         s, col = df[info.name], info.name
         n_present = int(s.notna().sum())
         if n_present == 0:
-            issues.append(DataIssue(col, "warning", (
-                f"Column '{col}' in {name} has no values (all missing), so it cannot be tested. Drop it, or check "
-                "the export that produced the file.")))
+            issues.append(
+                DataIssue(
+                    col,
+                    "warning",
+                    (
+                        f"Column '{col}' in {name} has no values (all missing), so it cannot be tested. Drop it, or "
+                        "check "
+                        "the export that produced the file."
+                    ),
+                )
+            )
             continue
         if _nunique(s) == 1:
             value = s.dropna().iloc[0]
             value = f"'{value}'" if isinstance(value, str) else str(value)
-            issues.append(DataIssue(col, "info", (
-                f"Column '{col}' in {name} has the same value ({value}) in every row that has one; it carries no "
-                "information about drift beyond that value changing. Drop it if it is not needed.")))
+            issues.append(
+                DataIssue(
+                    col,
+                    "info",
+                    (
+                        f"Column '{col}' in {name} has the same value ({value}) in every row that has one; it carries "
+                        "no "
+                        "information about drift beyond that value changing. Drop it if it is not needed."
+                    ),
+                )
+            )
         if ptypes.is_float_dtype(s):
             n_inf = int(np.isinf(s.to_numpy(dtype=float, na_value=np.nan)).sum())
             if n_inf:
-                issues.append(DataIssue(col, "warning", (
-                    f"Column '{col}' in {name} has {n_inf} infinite value{'s' if n_inf > 1 else ''} (+inf/-inf, "
-                    "often from a division by zero). Most statistics cannot use them; replace them with missing "
-                    "values or a finite cap in the source data.")))
+                issues.append(
+                    DataIssue(
+                        col,
+                        "warning",
+                        (
+                            f"Column '{col}' in {name} has {n_inf} infinite value{'s' if n_inf > 1 else ''} "
+                            "(+inf/-inf, "
+                            "often from a division by zero). Most statistics cannot use them; replace them with "
+                            "missing "
+                            "values or a finite cap in the source data."
+                        ),
+                    )
+                )
         if n_present < 0.5 * n:
-            issues.append(DataIssue(col, "warning", (
-                f"Column '{col}' in {name} is {1 - n_present / n:.0%} missing, so its results rest on "
-                f"{n_present} values. Check the export, or drop the column if it is mostly empty.")))
+            issues.append(
+                DataIssue(
+                    col,
+                    "warning",
+                    (
+                        f"Column '{col}' in {name} is {1 - n_present / n:.0%} missing, so its results rest on "
+                        f"{n_present} values. Check the export, or drop the column if it is mostly empty."
+                    ),
+                )
+            )
         if info.kind is ColumnKind.CATEGORICAL and ptypes.is_object_dtype(s):
             values = _sample(s.dropna()).astype(str).str.strip()
             numeric = values.str.fullmatch(_NUMBER)
             if 0.9 <= numeric.mean() < 1:
                 odd = ", ".join(repr(v) for v in values[~numeric].unique()[:3])
-                issues.append(DataIssue(col, "warning", (
-                    f"Column '{col}' in {name} is read as text although {numeric.mean():.0%} of its values are "
-                    f"numbers; non-numbers such as {odd} make it categorical. If it is numeric, clean those values "
-                    "or set its kind to numerical (they then count as missing).")))
+                issues.append(
+                    DataIssue(
+                        col,
+                        "warning",
+                        (
+                            f"Column '{col}' in {name} is read as text although {numeric.mean():.0%} of its values are "
+                            f"numbers; non-numbers such as {odd} make it categorical. If it is numeric, clean those "
+                            "values "
+                            "or set its kind to numerical (they then count as missing)."
+                        ),
+                    )
+                )
     return issues
 
 

@@ -24,19 +24,30 @@ from robustness.errors import ModelError, PickleRefusedError, UntrustedTypesErro
 from robustness.model import ModelAdapter, _cap, from_estimator
 
 __all__ = [
-    "MODEL_SUFFIXES", "ModelFileInfo", "default_trusted", "inspect_model_file", "load_model",
+    "MODEL_SUFFIXES",
+    "ModelFileInfo",
+    "default_trusted",
+    "inspect_model_file",
+    "load_model",
     "sniff_model_format",
 ]
 
-MODEL_SUFFIXES = {".skops": "skops", ".onnx": "onnx", ".pkl": "pickle", ".pickle": "pickle",
-                  ".joblib": "pickle", ".sav": "pickle"}
+MODEL_SUFFIXES = {
+    ".skops": "skops",
+    ".onnx": "onnx",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "pickle",
+    ".sav": "pickle",
+}
 _TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
 # joblib's compressed files start with these (zlib, gzip, bz2, lzma, xz, lz4)
 _COMPRESSED = (b"x", b"\x1f\x8b", b"BZh", b"]\x00\x00", b"\xfd7zXZ", b'\x04"M\x18')
 _NEVER_IMPORTED = {"conftest", "tests", "testing", "setup"}  # module names whose import has side effects
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-_SUPPORTED = (".skops (skops.io.dump), .onnx, or a pickle/joblib file (.pkl, .pickle, .joblib, .sav) "
-              "if you allow pickles")
+_SUPPORTED = (
+    ".skops (skops.io.dump), .onnx, or a pickle/joblib file (.pkl, .pickle, .joblib, .sav) if you allow pickles"
+)
 
 
 @dataclass(frozen=True)
@@ -48,12 +59,17 @@ class ModelFileInfo:
     untrusted_types: tuple[str, ...] = ()  # skops only: types NOT trusted by the default rule
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "format": self.format, "sha256": self.sha256,
-                "n_bytes": self.n_bytes, "untrusted_types": list(self.untrusted_types)}
+        return {
+            "name": self.name,
+            "format": self.format,
+            "sha256": self.sha256,
+            "n_bytes": self.n_bytes,
+            "untrusted_types": list(self.untrusted_types),
+        }
 
 
 def sniff_model_format(data: bytes, name: str) -> str:
-    """"skops", "onnx" or "pickle", from the extension, else from the bytes.
+    """ "skops", "onnx" or "pickle", from the extension, else from the bytes.
 
     Bytes that are unmistakably a pickle (or a skops archive) win over the extension,
     so a pickle renamed to ``.skops`` or ``.onnx`` is still refused as a pickle.
@@ -66,8 +82,10 @@ def sniff_model_format(data: bytes, name: str) -> str:
         return by_suffix
     if _is_onnx(data):
         return "onnx"
-    raise ModelError(f"{_cap(name)} is not a model file this app can read. Supported formats: {_SUPPORTED}. "
-                     "Save the model with skops.io.dump(model, 'model.skops') or export it to ONNX.")
+    raise ModelError(
+        f"{_cap(name)} is not a model file this app can read. Supported formats: {_SUPPORTED}. "
+        "Save the model with skops.io.dump(model, 'model.skops') or export it to ONNX."
+    )
 
 
 def inspect_model_file(source: bytes | str | os.PathLike, name: str | None = None) -> ModelFileInfo:
@@ -77,8 +95,9 @@ def inspect_model_file(source: bytes | str | os.PathLike, name: str | None = Non
     untrusted: tuple[str, ...] = ()
     if fmt == "skops":
         untrusted = tuple(default_trusted(_skops_types(data, name))[1])
-    return ModelFileInfo(name=name, format=fmt, sha256=hashlib.sha256(data).hexdigest(),
-                         n_bytes=len(data), untrusted_types=untrusted)
+    return ModelFileInfo(
+        name=name, format=fmt, sha256=hashlib.sha256(data).hexdigest(), n_bytes=len(data), untrusted_types=untrusted
+    )
 
 
 def default_trusted(types: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -94,9 +113,15 @@ def default_trusted(types: Iterable[str]) -> tuple[list[str], list[str]]:
     return trusted, untrusted
 
 
-def load_model(source: bytes | str | os.PathLike, name: str | None = None, *, allow_pickle: bool = False,
-               trusted_types: Iterable[str] = (), feature_names: Sequence[str] | None = None,
-               max_weight_bytes: int | None = None) -> ModelAdapter:
+def load_model(
+    source: bytes | str | os.PathLike,
+    name: str | None = None,
+    *,
+    allow_pickle: bool = False,
+    trusted_types: Iterable[str] = (),
+    feature_names: Sequence[str] | None = None,
+    max_weight_bytes: int | None = None,
+) -> ModelAdapter:
     """Load a model file into a :class:`ModelAdapter`.
 
     ``feature_names`` (training columns in order) is used only when the file does not record
@@ -117,9 +142,11 @@ def load_model(source: bytes | str | os.PathLike, name: str | None = None, *, al
     else:
         obj = _load_pickle(data, name, allow_pickle)
     if not callable(getattr(obj, "predict", None)):
-        raise ModelError(f"{_cap(name)} holds a {type(obj).__module__}.{type(obj).__name__}, not a model: it has no "
-                         "predict method. Save the fitted estimator or Pipeline itself (the object you call "
-                         ".predict on).")
+        raise ModelError(
+            f"{_cap(name)} holds a {type(obj).__module__}.{type(obj).__name__}, not a model: it has no "
+            "predict method. Save the fitted estimator or Pipeline itself (the object you call "
+            ".predict on)."
+        )
     return from_estimator(obj, source=fmt, feature_names=feature_names)
 
 
@@ -137,15 +164,27 @@ def _load_skops(data: bytes, name: str, accepted: set[str]) -> Any:
         raise UntrustedTypesError(
             f"{_cap(name)} holds types that are not trusted by default: {listed}. Loading them may run their "
             "code, so the model was not loaded. If you trust this file and where it came from, accept "
-            "the types: in the app, tick them in the \"Trust these types\" list; in the CLI, pass "
-            f"--trust TYPE for each (e.g. --trust {refused[0]}).", types=refused)
+            'the types: in the app, tick them in the "Trust these types" list; in the CLI, pass '
+            f"--trust TYPE for each (e.g. --trust {refused[0]}).",
+            types=refused,
+        )
     try:
         return sio.loads(data, trusted=[t for t in types if t in accepted or t in default])
     except ImportError as exc:
-        raise ModelError(f"{_cap(name)} needs a Python package that is not installed: {exc}. Install it, or "
-                         "export the model to ONNX.") from exc
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, EOFError, zlib.error,
-            NotImplementedError) as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ModelError(
+            f"{_cap(name)} needs a Python package that is not installed: {exc}. Install it, or "
+            "export the model to ONNX."
+        ) from exc
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+    ) as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise _damaged_skops(name, exc) from exc
 
 
@@ -159,17 +198,20 @@ def _skops_types(data: bytes, name: str) -> list[str]:
 
 
 def _damaged_skops(name: str, exc: BaseException) -> ModelError:
-    return ModelError(f"{_cap(name)} is damaged or truncated and cannot be read as a skops file ({exc}). "
-                      "Re-export it with skops.io.dump(model, 'model.skops') and upload the complete file.")
+    return ModelError(
+        f"{_cap(name)} is damaged or truncated and cannot be read as a skops file ({exc}). "
+        "Re-export it with skops.io.dump(model, 'model.skops') and upload the complete file."
+    )
 
 
 def _load_pickle(data: bytes, name: str, allow_pickle: bool) -> Any:
     if not allow_pickle:
         raise PickleRefusedError(
             f"{_cap(name)} is a pickle (or joblib) file. Loading a pickle runs code stored in the file, so it "
-            "was refused. Re-save the model with skops.io.dump(model, \"model.skops\") or export it to "
-            "ONNX; or, if you trust this file, enable \"Allow pickle files I trust\" in the sidebar or "
-            "pass --allow-pickle to the CLI.")
+            'was refused. Re-save the model with skops.io.dump(model, "model.skops") or export it to '
+            'ONNX; or, if you trust this file, enable "Allow pickle files I trust" in the sidebar or '
+            "pass --allow-pickle to the CLI."
+        )
     import pickle
 
     import joblib
@@ -177,17 +219,20 @@ def _load_pickle(data: bytes, name: str, allow_pickle: bool) -> Any:
     try:
         return joblib.load(io.BytesIO(data))
     except ImportError as exc:
-        raise ModelError(f"{_cap(name)} needs a Python package that is not installed: {exc}. Install it, or "
-                         "re-save the model with skops.") from exc
-    except (pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError, AttributeError,
-            zlib.error) as exc:
-        raise ModelError(f"{_cap(name)} could not be unpickled ({type(exc).__name__}: {exc}). The file may be "
-                         "damaged, or was saved with other package versions; re-save it with skops.io.dump "
-                         "in the environment that trained it.") from exc
+        raise ModelError(
+            f"{_cap(name)} needs a Python package that is not installed: {exc}. Install it, or "
+            "re-save the model with skops."
+        ) from exc
+    except (pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError, AttributeError, zlib.error) as exc:
+        raise ModelError(
+            f"{_cap(name)} could not be unpickled ({type(exc).__name__}: {exc}). The file may be "
+            "damaged, or was saved with other package versions; re-save it with skops.io.dump "
+            "in the environment that trained it."
+        ) from exc
 
 
 def _content_format(data: bytes) -> str | None:
-    """"skops" or "pickle" when the bytes say so unmistakably; None otherwise. Executes nothing."""
+    """ "skops" or "pickle" when the bytes say so unmistakably; None otherwise. Executes nothing."""
     if data[:4] == b"PK\x03\x04":
         try:
             if "schema.json" in zipfile.ZipFile(io.BytesIO(data)).namelist():

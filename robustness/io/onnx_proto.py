@@ -49,12 +49,34 @@ __all__ = ["check_onnx", "class_labels", "looks_like_onnx", "parse_model"]
 
 # TensorProto.DataType -> (name, bits per element); std::string is 32 bytes in onnxruntime
 _TYPES = {
-    1: ("float", 32), 2: ("uint8", 8), 3: ("int8", 8), 4: ("uint16", 16), 5: ("int16", 16), 6: ("int32", 32),
-    7: ("int64", 64), 8: ("string", 256), 9: ("bool", 8), 10: ("float16", 16), 11: ("double", 64),
-    12: ("uint32", 32), 13: ("uint64", 64), 14: ("complex64", 64), 15: ("complex128", 128), 16: ("bfloat16", 16),
-    17: ("float8e4m3fn", 8), 18: ("float8e4m3fnuz", 8), 19: ("float8e5m2", 8), 20: ("float8e5m2fnuz", 8),
-    21: ("uint4", 4), 22: ("int4", 4), 23: ("float4e2m1", 4), 24: ("float8e8m0", 8), 25: ("uint2", 2),
-    26: ("int2", 2), 27: ("float6e2m3", 6), 28: ("float6e3m2", 6),
+    1: ("float", 32),
+    2: ("uint8", 8),
+    3: ("int8", 8),
+    4: ("uint16", 16),
+    5: ("int16", 16),
+    6: ("int32", 32),
+    7: ("int64", 64),
+    8: ("string", 256),
+    9: ("bool", 8),
+    10: ("float16", 16),
+    11: ("double", 64),
+    12: ("uint32", 32),
+    13: ("uint64", 64),
+    14: ("complex64", 64),
+    15: ("complex128", 128),
+    16: ("bfloat16", 16),
+    17: ("float8e4m3fn", 8),
+    18: ("float8e4m3fnuz", 8),
+    19: ("float8e5m2", 8),
+    20: ("float8e5m2fnuz", 8),
+    21: ("uint4", 4),
+    22: ("int4", 4),
+    23: ("float4e2m1", 4),
+    24: ("float8e8m0", 8),
+    25: ("uint2", 2),
+    26: ("int2", 2),
+    27: ("float6e2m3", 6),
+    28: ("float6e3m2", 6),
 }
 _FLOAT, _INT32, _INT64, _EXTERNAL = 1, 6, 7, 1
 _MAX_SHAPE_RANK = 64  # a shape tensor with more values than this is not read
@@ -67,23 +89,55 @@ def _build_classes() -> dict[str, Any]:
     msg, i64, i32, byt = F.TYPE_MESSAGE, F.TYPE_INT64, F.TYPE_INT32, F.TYPE_BYTES
     messages = {  # name: [(field, number, label, type, message type)]; field numbers as in onnx.proto
         "Entry": [("key", 1, opt, byt, ""), ("value", 2, opt, byt, "")],
-        "Tensor": [("dims", 1, rep, i64, ""), ("data_type", 2, opt, i32, ""), ("int32_data", 5, rep, i32, ""),
-                   ("int64_data", 7, rep, i64, ""), ("name", 8, opt, byt, ""), ("raw_data", 9, opt, byt, ""),
-                   ("external_data", 13, rep, msg, "Entry"), ("data_location", 14, opt, i32, "")],
+        "Tensor": [
+            ("dims", 1, rep, i64, ""),
+            ("data_type", 2, opt, i32, ""),
+            ("int32_data", 5, rep, i32, ""),
+            ("int64_data", 7, rep, i64, ""),
+            ("name", 8, opt, byt, ""),
+            ("raw_data", 9, opt, byt, ""),
+            ("external_data", 13, rep, msg, "Entry"),
+            ("data_location", 14, opt, i32, ""),
+        ],
         "Sparse": [("values", 1, opt, msg, "Tensor"), ("indices", 2, opt, msg, "Tensor"), ("dims", 3, rep, i64, "")],
-        "Attribute": [("name", 1, opt, byt, ""), ("i", 3, opt, i64, ""), ("t", 5, opt, msg, "Tensor"),
-                      ("g", 6, opt, msg, "Graph"), ("ints", 8, rep, i64, ""), ("strings", 9, rep, byt, ""),
-                      ("tensors", 10, rep, msg, "Tensor"), ("graphs", 11, rep, msg, "Graph"),
-                      ("sparse_tensor", 22, opt, msg, "Sparse"), ("sparse_tensors", 23, rep, msg, "Sparse")],
-        "Node": [("input", 1, rep, byt, ""), ("output", 2, rep, byt, ""), ("name", 3, opt, byt, ""),
-                 ("op_type", 4, opt, byt, ""), ("attribute", 5, rep, msg, "Attribute"), ("domain", 7, opt, byt, "")],
-        "Graph": [("node", 1, rep, msg, "Node"), ("name", 2, opt, byt, ""), ("initializer", 5, rep, msg, "Tensor"),
-                  ("sparse_initializer", 15, rep, msg, "Sparse")],
+        "Attribute": [
+            ("name", 1, opt, byt, ""),
+            ("i", 3, opt, i64, ""),
+            ("t", 5, opt, msg, "Tensor"),
+            ("g", 6, opt, msg, "Graph"),
+            ("ints", 8, rep, i64, ""),
+            ("strings", 9, rep, byt, ""),
+            ("tensors", 10, rep, msg, "Tensor"),
+            ("graphs", 11, rep, msg, "Graph"),
+            ("sparse_tensor", 22, opt, msg, "Sparse"),
+            ("sparse_tensors", 23, rep, msg, "Sparse"),
+        ],
+        "Node": [
+            ("input", 1, rep, byt, ""),
+            ("output", 2, rep, byt, ""),
+            ("name", 3, opt, byt, ""),
+            ("op_type", 4, opt, byt, ""),
+            ("attribute", 5, rep, msg, "Attribute"),
+            ("domain", 7, opt, byt, ""),
+        ],
+        "Graph": [
+            ("node", 1, rep, msg, "Node"),
+            ("name", 2, opt, byt, ""),
+            ("initializer", 5, rep, msg, "Tensor"),
+            ("sparse_initializer", 15, rep, msg, "Sparse"),
+        ],
         "Training": [("initialization", 1, opt, msg, "Graph"), ("algorithm", 2, opt, msg, "Graph")],
-        "Function": [("name", 1, opt, byt, ""), ("node", 7, rep, msg, "Node"),
-                     ("attribute_proto", 11, rep, msg, "Attribute")],
-        "Model": [("ir_version", 1, opt, i64, ""), ("graph", 7, opt, msg, "Graph"),
-                  ("training_info", 20, rep, msg, "Training"), ("functions", 25, rep, msg, "Function")],
+        "Function": [
+            ("name", 1, opt, byt, ""),
+            ("node", 7, rep, msg, "Node"),
+            ("attribute_proto", 11, rep, msg, "Attribute"),
+        ],
+        "Model": [
+            ("ir_version", 1, opt, i64, ""),
+            ("graph", 7, opt, msg, "Graph"),
+            ("training_info", 20, rep, msg, "Training"),
+            ("functions", 25, rep, msg, "Function"),
+        ],
     }
     package = "robustness_onnx_subset"
     file = descriptor_pb2.FileDescriptorProto(name=f"{package}.proto", package=package, syntax="proto2")
@@ -172,8 +226,9 @@ def _tensor(t: Any, what: str, found: _Found) -> None:
         location = next((e.value for e in t.external_data if e.key == b"location"), b"")
         found.external.append(f"{what} at '{_text(location, 200)}'" if location else what)
     n = _elements(t.dims)
-    found.weights.append((_bytes(n, t.data_type),
-                          f"{what}: {_shape_text(t.dims)} = {n:,} values of {_type_name(t.data_type)}"))
+    found.weights.append(
+        (_bytes(n, t.data_type), f"{what}: {_shape_text(t.dims)} = {n:,} values of {_type_name(t.data_type)}")
+    )
 
 
 def _sparse(s: Any, what: str, found: _Found) -> None:
@@ -182,8 +237,12 @@ def _sparse(s: Any, what: str, found: _Found) -> None:
             location = next((e.value for e in t.external_data if e.key == b"location"), b"")
             found.external.append(f"the {part} of {what}" + (f" at '{_text(location, 200)}'" if location else ""))
     n = _elements(s.dims)
-    found.weights.append((_bytes(n, s.values.data_type), f"{what}: {_shape_text(s.dims)} = {n:,} values of "
-                                                          f"{_type_name(s.values.data_type)} once made dense"))
+    found.weights.append(
+        (
+            _bytes(n, s.values.data_type),
+            f"{what}: {_shape_text(s.dims)} = {n:,} values of {_type_name(s.values.data_type)} once made dense",
+        )
+    )
 
 
 def _type_name(data_type: int) -> str:
@@ -242,8 +301,12 @@ def _allocation(node: Any, op: str, label: str, consts: MutableMapping[bytes, An
     if shape is None:
         return  # the shape is computed at run time: left alone
     n = _elements(shape)
-    found.allocations.append((_bytes(n, width), f"{label} makes a tensor of shape {_shape_text(shape)} "
-                                                f"({n:,} values of {_type_name(width)})"))
+    found.allocations.append(
+        (
+            _bytes(n, width),
+            f"{label} makes a tensor of shape {_shape_text(shape)} ({n:,} values of {_type_name(width)})",
+        )
+    )
 
 
 def _nodes(nodes: Any, where: str, consts: MutableMapping[bytes, Any], found: _Found) -> None:
@@ -316,9 +379,11 @@ def check_onnx(data: bytes, name: str, *, max_weight_bytes: int) -> None:
         model = parse_model(data)
     except DecodeError as exc:  # "Error parsing message with type '...Model': Wire format was corrupt"
         detail = str(exc).rsplit(": ", 1)[-1].rstrip(".") or "it could not be parsed"
-        raise ModelError(f"{what} could not be opened as an ONNX model: it is not a valid ONNX protobuf "
-                         f"({detail.lower()}). The file may be damaged or truncated; export it again (e.g. with "
-                         "skl2onnx.to_onnx) and upload the complete file.") from None
+        raise ModelError(
+            f"{what} could not be opened as an ONNX model: it is not a valid ONNX protobuf "
+            f"({detail.lower()}). The file may be damaged or truncated; export it again (e.g. with "
+            "skl2onnx.to_onnx) and upload the complete file."
+        ) from None
     found = _scan(model)
     if found.external:
         n = len(found.external)
@@ -327,7 +392,8 @@ def check_onnx(data: bytes, name: str, *, max_weight_bytes: int) -> None:
             f"{what} keeps weights outside the file: {found.external[0]}{more} is stored as external data. "
             "Only self-contained ONNX files are opened (a model may not make this program read other files), "
             "so the model was not opened. Save the model with its weights inside the file, e.g. "
-            "onnx.save_model(model, path, save_as_external_data=False), and use that file.")
+            "onnx.save_model(model, path, save_as_external_data=False), and use that file."
+        )
     weights = sum(b for b, _ in found.weights)
     budget = f"{_size(max_weight_bytes)} allowed for a model (the table budget, ROBUSTNESS_MAX_TABLE_MB)"
     if weights > max_weight_bytes:
@@ -335,11 +401,13 @@ def check_onnx(data: bytes, name: str, *, max_weight_bytes: int) -> None:
         raise ModelError(
             f"{what} would need {_size(weights)} of memory for its weights once expanded (the largest: "
             f"{largest[1]}, {_size(largest[0])}), more than the {budget}, so the model was not opened. Use a "
-            "smaller model or, if this machine has the memory, raise ROBUSTNESS_MAX_TABLE_MB.")
+            "smaller model or, if this machine has the memory, raise ROBUSTNESS_MAX_TABLE_MB."
+        )
     total = weights + sum(b for b, _ in found.allocations)
     if total > max_weight_bytes:
         largest = max(found.allocations)
         raise ModelError(
             f"{what} would need {_size(total)} of memory for its constant tensors: {largest[1]}, "
             f"{_size(largest[0])}. That is more than the {budget}, so the model was not opened. Export the model "
-            "without that node or with a smaller shape.")
+            "without that node or with a smaller shape."
+        )

@@ -16,7 +16,27 @@ from robustness.performance.sanity import ReferenceSanity, reference_sanity
 from robustness.performance.segments import GroupMetrics, Segment, group_metrics, weak_segments
 from robustness.performance.uncertainty import ConformalResult, Coverage, conformal
 
-__all__ = ["Calibration", "ConformalResult", "Coverage", "Curves", "DatasetPerformance", "Estimate", "GroupMetrics",
-           "LabelFreeResult", "Labelled", "MetricValue", "PerformanceResult", "ReferenceSanity", "Segment",
-           "WindowPerformance", "conformal", "estimate_performance", "evaluate", "group_metrics", "labelled",
-           "performance", "reference_sanity", "weak_segments"]
+__all__ = [
+    "Calibration",
+    "ConformalResult",
+    "Coverage",
+    "Curves",
+    "DatasetPerformance",
+    "Estimate",
+    "GroupMetrics",
+    "LabelFreeResult",
+    "Labelled",
+    "MetricValue",
+    "PerformanceResult",
+    "ReferenceSanity",
+    "Segment",
+    "WindowPerformance",
+    "conformal",
+    "estimate_performance",
+    "evaluate",
+    "group_metrics",
+    "labelled",
+    "performance",
+    "reference_sanity",
+    "weak_segments",
+]

@@ -41,12 +41,15 @@ __all__ = ["Estimate", "LabelFreeResult", "estimate_performance"]
 
 ASSUMPTIONS = {
     "confidence": "P(label | inputs) is unchanged (covariate shift only), so probabilities calibrated on the "
-                  "reference still hold.",
+    "reference still hold.",
     "atc": "The model is as over- or under-confident on current rows as on the reference.",
     "weighting": "Current inputs lie within the range of the reference inputs and P(label | inputs) is unchanged.",
 }
-NAMES = {"confidence": "Confidence-based (calibrated on reference)", "atc": "Average thresholded confidence",
-         "weighting": "Importance weighting (domain classifier)"}
+NAMES = {
+    "confidence": "Confidence-based (calibrated on reference)",
+    "atc": "Average thresholded confidence",
+    "weighting": "Importance weighting (domain classifier)",
+}
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,15 @@ class Estimate:
         return bool(m.low <= self.actual <= m.high)
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "method_name": NAMES[self.method], "assumption": ASSUMPTIONS[self.method],
-                **self.metric.to_dict(), "actual": to_json_safe(self.actual), "covered": self.covered,
-                "note": self.note}
+        return {
+            "method": self.method,
+            "method_name": NAMES[self.method],
+            "assumption": ASSUMPTIONS[self.method],
+            **self.metric.to_dict(),
+            "actual": to_json_safe(self.actual),
+            "covered": self.covered,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -80,9 +89,12 @@ class LabelFreeResult:
         return next((e for e in self.estimates if e.method == method and e.metric.name == metric), None)
 
     def to_dict(self) -> dict:
-        return {"estimates": [e.to_dict() for e in self.estimates],
-                "reference": {k: to_json_safe(v) for k, v in self.reference_values.items()},
-                "effective_sample_size": to_json_safe(self.effective_sample_size), "notes": list(self.notes)}
+        return {
+            "estimates": [e.to_dict() for e in self.estimates],
+            "reference": {k: to_json_safe(v) for k, v in self.reference_values.items()},
+            "effective_sample_size": to_json_safe(self.effective_sample_size),
+            "notes": list(self.notes),
+        }
 
 
 def _calibrators(P: np.ndarray, y: np.ndarray):
@@ -90,8 +102,10 @@ def _calibrators(P: np.ndarray, y: np.ndarray):
 
     k = P.shape[1]
     cols = [k - 1] if k == 2 else list(range(k))
-    return {c: IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(P[:, c], (y == c).astype(float))
-            for c in cols}
+    return {
+        c: IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(P[:, c], (y == c).astype(float))
+        for c in cols
+    }
 
 
 def _calibrated(cal, P: np.ndarray) -> np.ndarray:
@@ -111,27 +125,42 @@ def _binary_counts(pred: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     fn = ((pred == 0) & (y == 1)).sum(axis=-1)
     n = y.shape[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {"accuracy": (pred == y).sum(axis=-1) / n,
-                "precision": np.where(tp + fp > 0, tp / (tp + fp), 0.0),
-                "recall": np.where(tp + fn > 0, tp / (tp + fn), 0.0),
-                "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)}
+        return {
+            "accuracy": (pred == y).sum(axis=-1) / n,
+            "precision": np.where(tp + fp > 0, tp / (tp + fp), 0.0),
+            "recall": np.where(tp + fn > 0, tp / (tp + fn), 0.0),
+            "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0),
+        }
 
 
-def estimate_performance(model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFrame, *, target: str,
-                         features: list[str] | None = None, n_draws: int = 500, level: float = 0.95,
-                         seed: int = 0, max_rows: int = 20_000) -> LabelFreeResult:
+def estimate_performance(
+    model: ModelAdapter,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    target: str,
+    features: list[str] | None = None,
+    n_draws: int = 500,
+    level: float = 0.95,
+    seed: int = 0,
+    max_rows: int = 20_000,
+) -> LabelFreeResult:
     """Estimate current performance without current labels (they are used, when present, only to
     report the actual value beside each estimate)."""
     ref = reference if len(reference) <= max_rows else reference.sample(max_rows, random_state=seed)
     cur = current if len(current) <= max_rows else current.sample(max_rows, random_state=seed)
     if target not in ref.columns:
-        raise DataError(f"Estimating performance without labels calibrates on the labelled reference, but the "
-                        f"reference data has no target column '{target}'.")
+        raise DataError(
+            f"Estimating performance without labels calibrates on the labelled reference, but the "
+            f"reference data has no target column '{target}'."
+        )
     ref_pred = _predict(model, ref, "reference")
     d_ref, notes = labelled(model, ref, target, name="reference", predictions=ref_pred)
     if d_ref.n < 20:
-        raise DataError(f"Only {d_ref.n} reference rows have a label; estimating performance without labels needs "
-                        "at least 20 labelled reference rows.")
+        raise DataError(
+            f"Only {d_ref.n} reference rows have a label; estimating performance without labels needs "
+            "at least 20 labelled reference rows."
+        )
     cur_pred, cur_proba = _predict(model, cur, "current")
     actual = {}
     if target in cur.columns and cur[target].notna().any():
@@ -170,7 +199,7 @@ def estimate_performance(model: ModelAdapter, reference: pd.DataFrame, current: 
             estimates.append(Estimate("confidence", MetricValue(name, value, lo, hi), actual.get(name)))
         # average thresholded confidence
         conf_ref, conf_cur = P_ref.max(axis=1), cur_proba.max(axis=1)
-        acc_ref = (d_ref.pred[known] == y_ref)
+        acc_ref = d_ref.pred[known] == y_ref
         t = _atc_threshold(conf_ref, acc_ref.mean())
         value = float((conf_cur > t).mean())
         boots = []
@@ -179,8 +208,14 @@ def estimate_performance(model: ModelAdapter, reference: pd.DataFrame, current: 
             c = rng.integers(0, len(conf_cur), len(conf_cur))
             boots.append(float((conf_cur[c] > _atc_threshold(conf_ref[r], acc_ref[r].mean())).mean()))
         lo, hi = _interval(np.asarray(boots), level)
-        estimates.append(Estimate("atc", MetricValue("accuracy", value, lo, hi), actual.get("accuracy"),
-                                  f"threshold {t:.3f} on the top-class probability"))
+        estimates.append(
+            Estimate(
+                "atc",
+                MetricValue("accuracy", value, lo, hi),
+                actual.get("accuracy"),
+                f"threshold {t:.3f} on the top-class probability",
+            )
+        )
     elif model.is_classifier:
         notes.append("The model gives no class probabilities, so only importance weighting can estimate its accuracy.")
     # importance weighting
@@ -188,7 +223,7 @@ def estimate_performance(model: ModelAdapter, reference: pd.DataFrame, current: 
     ess = None
     if feats:
         w = _density_ratio(ref.loc[has, feats], cur[feats], seed)
-        ess = float(w.sum() ** 2 / (w ** 2).sum())
+        ess = float(w.sum() ** 2 / (w**2).sum())
         per_row = _per_row_losses(d_ref)
         for name, values in per_row.items():
             value = _weighted(name, values, w)
@@ -197,12 +232,20 @@ def estimate_performance(model: ModelAdapter, reference: pd.DataFrame, current: 
                 r = rng.integers(0, len(w), len(w))
                 boots.append(_weighted(name, values[r], w[r]))
             lo, hi = _interval(np.asarray(boots), level)
-            estimates.append(Estimate("weighting", MetricValue(name, value, lo, hi), actual.get(name),
-                                      f"effective sample size {ess:,.0f} of {len(w):,} reference rows"))
+            estimates.append(
+                Estimate(
+                    "weighting",
+                    MetricValue(name, value, lo, hi),
+                    actual.get(name),
+                    f"effective sample size {ess:,.0f} of {len(w):,} reference rows",
+                )
+            )
         if ess < 0.1 * len(w):
-            notes.append(f"The importance weights concentrate on few reference rows (effective sample size {ess:,.0f} "
-                         f"of {len(w):,}): current inputs fall outside most of the reference, so the weighted "
-                         "estimate is unreliable.")
+            notes.append(
+                f"The importance weights concentrate on few reference rows (effective sample size {ess:,.0f} "
+                f"of {len(w):,}): current inputs fall outside most of the reference, so the weighted "
+                "estimate is unreliable."
+            )
     return LabelFreeResult(tuple(estimates), ref_values, ess, tuple(notes))
 
 
@@ -221,7 +264,7 @@ def _per_row_losses(d) -> dict[str, np.ndarray]:
     if d.classifier:
         return {"accuracy": (d.pred == d.y).astype(float)}
     err = d.pred - d.y
-    return {"mae": np.abs(err), "rmse": err ** 2}
+    return {"mae": np.abs(err), "rmse": err**2}
 
 
 def _weighted(name: str, values: np.ndarray, w: np.ndarray) -> float:
@@ -241,8 +284,14 @@ def _density_ratio(ref: pd.DataFrame, cur: pd.DataFrame, seed: int) -> np.ndarra
     kinds = {c: infer_kind(ref[c]) for c in ref.columns}
     X, is_cat = _domain_matrix(ref, cur, kinds)
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
-    clf = HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
-                                         categorical_features=is_cat if is_cat.any() else None, random_state=seed)
+    clf = HistGradientBoostingClassifier(
+        max_iter=60,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        categorical_features=is_cat if is_cat.any() else None,
+        random_state=seed,
+    )
     with warnings.catch_warnings(), threadpool_limits(1):  # small data: OpenMP threads only contend
         warnings.simplefilter("ignore")
         p = cross_val_predict(clf, X, y, cv=3, method="predict_proba")[:, 1]

@@ -28,8 +28,15 @@ from robustness.performance.metrics import (
     metric_values,
 )
 
-__all__ = ["DatasetPerformance", "PerformanceResult", "WindowPerformance", "evaluate", "labelled", "performance",
-           "worst_errors"]
+__all__ = [
+    "DatasetPerformance",
+    "PerformanceResult",
+    "WindowPerformance",
+    "evaluate",
+    "labelled",
+    "performance",
+    "worst_errors",
+]
 
 RESIDUAL_POINTS = 2000
 
@@ -45,8 +52,14 @@ def _predict(model: ModelAdapter, X: pd.DataFrame, name: str) -> tuple[np.ndarra
     return pred, proba
 
 
-def labelled(model: ModelAdapter, data: pd.DataFrame, target: str, *, name: str = "current",
-             predictions: tuple[np.ndarray, np.ndarray | None] | None = None) -> tuple[Labelled, list[str]]:
+def labelled(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    target: str,
+    *,
+    name: str = "current",
+    predictions: tuple[np.ndarray, np.ndarray | None] | None = None,
+) -> tuple[Labelled, list[str]]:
     """The labelled rows of ``data`` with the model's outputs, and notes on what was left out."""
     if target not in data.columns:
         raise DataError(f"The {name} data has no target column '{target}', so its performance cannot be measured.")
@@ -62,17 +75,21 @@ def labelled(model: ModelAdapter, data: pd.DataFrame, target: str, *, name: str 
         y = pd.to_numeric(y_raw, errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(y)
         if bad.any():
-            raise DataError(f"The target '{target}' in the {name} data holds {int(bad.sum())} value(s) that are not "
-                            f"finite numbers (for example {str(y_raw[bad].iloc[0])[:30]!r}); a regressor's target "
-                            "must be numbers.")
+            raise DataError(
+                f"The target '{target}' in the {name} data holds {int(bad.sum())} value(s) that are not "
+                f"finite numbers (for example {str(y_raw[bad].iloc[0])[:30]!r}); a regressor's target "
+                "must be numbers."
+            )
         return Labelled(y, pred.astype(float), None, None), notes
     classes = list(model.classes or [])
     y = label_codes(y_raw.to_numpy(), classes)
     unknown = y < 0
     if unknown.any():
         seen = ", ".join(repr(v) for v in pd.unique(y_raw[unknown].astype(str))[:5])
-        notes.append(f"{int(unknown.sum()):,} {name} rows have labels the model never predicts ({seen}); they count "
-                     "as errors, and probability metrics leave them out.")
+        notes.append(
+            f"{int(unknown.sum()):,} {name} rows have labels the model never predicts ({seen}); they count "
+            "as errors, and probability metrics leave them out."
+        )
     codes = label_codes(pred, classes)
     return Labelled(y, codes, proba, tuple(str(c) for c in classes), int(unknown.sum())), notes
 
@@ -93,15 +110,20 @@ class DatasetPerformance:
         return next((m for m in self.metrics if m.name == name), None)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "n_rows": self.n_rows, "n_labelled": self.n_labelled,
-                "metrics": {m.name: m.to_dict() for m in self.metrics},
-                "confusion": None if self.confusion is None else self.confusion.tolist(),
-                "calibration": None if self.calibration is None else self.calibration.to_dict(),
-                "notes": list(self.notes)}
+        return {
+            "name": self.name,
+            "n_rows": self.n_rows,
+            "n_labelled": self.n_labelled,
+            "metrics": {m.name: m.to_dict() for m in self.metrics},
+            "confusion": None if self.confusion is None else self.confusion.tolist(),
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
+            "notes": list(self.notes),
+        }
 
 
-def evaluate(model: ModelAdapter, data: pd.DataFrame, target: str, *, name: str = "current", n_boot: int = 200,
-             seed: int = 0) -> DatasetPerformance:
+def evaluate(
+    model: ModelAdapter, data: pd.DataFrame, target: str, *, name: str = "current", n_boot: int = 200, seed: int = 0
+) -> DatasetPerformance:
     """Every metric of the task on ``data``'s labelled rows, with bootstrap intervals."""
     d, notes = labelled(model, data, target, name=name)
     if d.n == 0:
@@ -110,8 +132,17 @@ def evaluate(model: ModelAdapter, data: pd.DataFrame, target: str, *, name: str 
     if not d.classifier:
         keep = np.random.default_rng(seed).permutation(d.n)[:RESIDUAL_POINTS]
         residuals = (d.pred[keep], d.y[keep])
-    return DatasetPerformance(name, len(data), d.n, metric_values(d, n_boot=n_boot, seed=seed), confusion(d),
-                              curves(d), calibration(d), residuals, tuple(notes))
+    return DatasetPerformance(
+        name,
+        len(data),
+        d.n,
+        metric_values(d, n_boot=n_boot, seed=seed),
+        confusion(d),
+        curves(d),
+        calibration(d),
+        residuals,
+        tuple(notes),
+    )
 
 
 @dataclass(frozen=True)
@@ -142,16 +173,31 @@ class PerformanceResult:
         return "mae" if self.task == "regression" else "accuracy"
 
     def to_dict(self) -> dict:
-        return {"task": self.task, "classes": None if self.classes is None else list(self.classes),
-                "reference": None if self.reference is None else self.reference.to_dict(),
-                "current": None if self.current is None else self.current.to_dict(),
-                "over_time": [w.to_dict() for w in self.over_time], "time_metric": self.time_metric,
-                "seed": self.seed, "n_boot": self.n_boot, "notes": list(self.notes)}
+        return {
+            "task": self.task,
+            "classes": None if self.classes is None else list(self.classes),
+            "reference": None if self.reference is None else self.reference.to_dict(),
+            "current": None if self.current is None else self.current.to_dict(),
+            "over_time": [w.to_dict() for w in self.over_time],
+            "time_metric": self.time_metric,
+            "seed": self.seed,
+            "n_boot": self.n_boot,
+            "notes": list(self.notes),
+        }
 
 
-def performance(model: ModelAdapter, reference: pd.DataFrame | None, current: pd.DataFrame | None, *, target: str,
-                timestamp: str | None = None, period: str | None = None, n_boot: int = 200,
-                seed: int = 0, max_windows: int = 60) -> PerformanceResult:
+def performance(
+    model: ModelAdapter,
+    reference: pd.DataFrame | None,
+    current: pd.DataFrame | None,
+    *,
+    target: str,
+    timestamp: str | None = None,
+    period: str | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    max_windows: int = 60,
+) -> PerformanceResult:
     """Reference and current performance side by side (either may be None or lack labels)."""
     if n_boot < 0 or n_boot > 10_000:
         raise ConfigError(f"The number of bootstrap resamples must be between 0 and 10,000, not {n_boot}.")
@@ -170,12 +216,30 @@ def performance(model: ModelAdapter, reference: pd.DataFrame | None, current: pd
         windows = _over_time(model, current, target, timestamp, period, headline, n_boot, seed, max_windows)
     task = model.task.value
     classes = None if not model.is_classifier else tuple(str(c) for c in (model.classes or []))
-    return PerformanceResult(task, classes, out["reference"], out["current"], windows,
-                             headline if windows else None, seed, n_boot, tuple(notes))
+    return PerformanceResult(
+        task,
+        classes,
+        out["reference"],
+        out["current"],
+        windows,
+        headline if windows else None,
+        seed,
+        n_boot,
+        tuple(notes),
+    )
 
 
-def _over_time(model, current: pd.DataFrame, target: str, timestamp: str, period: str | None, headline: str,
-               n_boot: int, seed: int, max_windows: int) -> tuple[WindowPerformance, ...]:
+def _over_time(
+    model,
+    current: pd.DataFrame,
+    target: str,
+    timestamp: str,
+    period: str | None,
+    headline: str,
+    n_boot: int,
+    seed: int,
+    max_windows: int,
+) -> tuple[WindowPerformance, ...]:
     from robustness.drift.windows import _split
 
     if period is None:
@@ -189,11 +253,11 @@ def _over_time(model, current: pd.DataFrame, target: str, timestamp: str, period
         d, _ = labelled(model, frame, target, predictions=(pred[pos], None if proba is None else proba[pos]))
         if d.n == 0:
             continue
-        m = next(v for v in metric_values(d, n_boot=min(n_boot, 100), seed=seed, names=(headline,))
-                 if v.name == headline)
+        m = next(
+            v for v in metric_values(d, n_boot=min(n_boot, 100), seed=seed, names=(headline,)) if v.name == headline
+        )
         windows.append(WindowPerformance(str(start), str(end), d.n, m))
     return tuple(windows)
-
 
 
 def worst_errors(model: ModelAdapter, data: pd.DataFrame, target: str, *, n: int = 20) -> list[tuple[int, str]]:
@@ -219,6 +283,7 @@ def worst_errors(model: ModelAdapter, data: pd.DataFrame, target: str, *, n: int
         return out
     err = d.pred - d.y
     for i in np.argsort(-np.abs(err), kind="stable")[:n]:
-        out.append((int(has[i]), f"row {index[i]}: predicted {d.pred[i]:,.4g}, actually {d.y[i]:,.4g} "
-                                  f"(error {err[i]:+,.4g})"))
+        out.append(
+            (int(has[i]), f"row {index[i]}: predicted {d.pred[i]:,.4g}, actually {d.y[i]:,.4g} (error {err[i]:+,.4g})")
+        )
     return out

@@ -39,11 +39,32 @@ EPS = 1e-15
 
 CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "log_loss", "brier")
 REGRESSION = ("mae", "rmse", "r2")
-HIGHER_IS_BETTER = {"accuracy": True, "precision": True, "recall": True, "f1": True, "roc_auc": True,
-                    "pr_auc": True, "log_loss": False, "brier": False, "mae": False, "rmse": False, "r2": True}
-LABELS = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall", "f1": "F1", "roc_auc": "ROC AUC",
-          "pr_auc": "PR AUC", "log_loss": "Log loss", "brier": "Brier score", "mae": "MAE", "rmse": "RMSE",
-          "r2": "R²"}
+HIGHER_IS_BETTER = {
+    "accuracy": True,
+    "precision": True,
+    "recall": True,
+    "f1": True,
+    "roc_auc": True,
+    "pr_auc": True,
+    "log_loss": False,
+    "brier": False,
+    "mae": False,
+    "rmse": False,
+    "r2": True,
+}
+LABELS = {
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "Log loss",
+    "brier": "Brier score",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +80,13 @@ class MetricValue:
         return LABELS.get(self.name, self.name)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "value": to_json_safe(self.value), "low": to_json_safe(self.low),
-                "high": to_json_safe(self.high), "note": self.note}
+        return {
+            "name": self.name,
+            "value": to_json_safe(self.value),
+            "low": to_json_safe(self.low),
+            "high": to_json_safe(self.high),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,8 +118,9 @@ def label_codes(labels, classes: Sequence) -> np.ndarray:
     Labels and classes are compared as text, whole floats without ".0" (1.0 read from a CSV with
     gaps is class 1)."""
     index = {_text(c): i for i, c in enumerate(classes)}
-    return np.fromiter((index.get(_text(v), -1) for v in np.asarray(labels, dtype=object)), dtype=np.int64,
-                       count=len(labels))
+    return np.fromiter(
+        (index.get(_text(v), -1) for v in np.asarray(labels, dtype=object)), dtype=np.int64, count=len(labels)
+    )
 
 
 def _text(v) -> str:
@@ -114,8 +141,11 @@ def point_metrics(d: Labelled) -> dict[str, float | None]:
     if not d.classifier:
         y, p = d.y.astype(float), d.pred.astype(float)
         r2 = float(skm.r2_score(y, p)) if d.n >= 2 and np.var(y) > 0 else None
-        return {"mae": float(skm.mean_absolute_error(y, p)), "rmse": float(math.sqrt(skm.mean_squared_error(y, p))),
-                "r2": r2}
+        return {
+            "mae": float(skm.mean_absolute_error(y, p)),
+            "rmse": float(math.sqrt(skm.mean_squared_error(y, p))),
+            "r2": r2,
+        }
     k = len(d.classes)
     labels = list(range(k))
     y_all = np.where(d.y < 0, k, d.y)  # unknown labels: an extra code no prediction has
@@ -189,8 +219,9 @@ def _resample(fn, n: int, n_boot: int, seed: int) -> dict[str, np.ndarray]:
     return {k: full[k][0] + (v - full[k][0]) * math.sqrt(m / n) for k, v in vals.items()}
 
 
-def bootstrap_metrics(d: Labelled, *, n_boot: int = 200, level: float = 0.95, seed: int = 0,
-                      names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+def bootstrap_metrics(
+    d: Labelled, *, n_boot: int = 200, level: float = 0.95, seed: int = 0, names: Sequence[str] | None = None
+) -> dict[str, np.ndarray]:
     """Per metric: its value on each of ``n_boot`` resamples of the rows (NaN where undefined)."""
     wanted = set(names or (CLASSIFICATION if d.classifier else REGRESSION))
     if d.n == 0:
@@ -203,7 +234,7 @@ def bootstrap_metrics(d: Labelled, *, n_boot: int = 200, level: float = 0.95, se
             out = {}
             if "mae" in wanted:
                 out["mae"] = np.abs(err)[idx].mean(axis=1)
-            sq = (err ** 2)[idx]
+            sq = (err**2)[idx]
             if "rmse" in wanted:
                 out["rmse"] = np.sqrt(sq.mean(axis=1))
             if "r2" in wanted:
@@ -300,8 +331,9 @@ def _auc_rows(positive: np.ndarray, score: np.ndarray) -> np.ndarray:
     return np.where((n1 > 0) & (n0 > 0), auc, np.nan)
 
 
-def metric_values(d: Labelled, *, n_boot: int = 200, level: float = 0.95, seed: int = 0,
-                  names: Sequence[str] | None = None) -> tuple[MetricValue, ...]:
+def metric_values(
+    d: Labelled, *, n_boot: int = 200, level: float = 0.95, seed: int = 0, names: Sequence[str] | None = None
+) -> tuple[MetricValue, ...]:
     """Every metric of the task (or those in ``names``): scikit-learn's value with a bootstrap interval."""
     points = point_metrics(d)
     if names is not None:
@@ -377,8 +409,13 @@ class Calibration:
     what: str  # "positive class probability" | "top-class probability"
 
     def to_dict(self) -> dict:
-        return {"ece": to_json_safe(self.ece), "what": self.what, "confidence": to_json_safe(self.confidence),
-                "observed": to_json_safe(self.observed), "counts": to_json_safe(self.counts)}
+        return {
+            "ece": to_json_safe(self.ece),
+            "what": self.what,
+            "confidence": to_json_safe(self.confidence),
+            "observed": to_json_safe(self.observed),
+            "counts": to_json_safe(self.counts),
+        }
 
 
 def calibration(d: Labelled, *, bins: int = 10) -> Calibration | None:

@@ -54,8 +54,17 @@ from robustness.errors import ConfigError, RobustnessError
 from robustness.model import ModelAdapter, SklearnAdapter
 from robustness.quality.results import to_json_safe
 
-__all__ = ["ReferenceSanity", "reference_sanity", "ACCURACY_GAP", "ERROR_RATIO", "NEAR_PERFECT_ACCURACY",
-           "NEAR_PERFECT_GAP", "NEAR_PERFECT_LOG_LOSS", "NEAR_PERFECT_R2", "SPREAD_FACTOR"]
+__all__ = [
+    "ReferenceSanity",
+    "reference_sanity",
+    "ACCURACY_GAP",
+    "ERROR_RATIO",
+    "NEAR_PERFECT_ACCURACY",
+    "NEAR_PERFECT_GAP",
+    "NEAR_PERFECT_LOG_LOSS",
+    "NEAR_PERFECT_R2",
+    "SPREAD_FACTOR",
+]
 
 ACCURACY_GAP = 0.05  # reference accuracy this much above cross-validation: fits the reference far better
 NEAR_PERFECT_GAP = 0.02  # ... or this much above, when the reference accuracy is near-perfect
@@ -96,19 +105,32 @@ class ReferenceSanity:
         else:
             facts = f"{name} {self.reference_score:.3f} on it"
         what = "prediction sets" if self.metric == "accuracy" else "prediction intervals"
-        return (f"The reference looks like the model's training data ({facts}): the label-free estimate and the "
-                f"{what} will be over-confident; {ADVICE}.")
+        return (
+            f"The reference looks like the model's training data ({facts}): the label-free estimate and the "
+            f"{what} will be over-confident; {ADVICE}."
+        )
 
     def to_dict(self) -> dict:
-        return {"looks_like_training": self.looks_like_training, "reason": self.reason, "metric": self.metric,
-                "reference_score": to_json_safe(self.reference_score), "cv_score": to_json_safe(self.cv_score),
-                "cv_spread": to_json_safe(self.cv_spread), "log_loss": to_json_safe(self.log_loss),
-                "n_rows": self.n_rows, "folds": self.folds, "checked": self.checked, "cv_skipped": self.cv_skipped,
-                "caveat": self.caveat, "seconds": round(self.seconds, 3)}
+        return {
+            "looks_like_training": self.looks_like_training,
+            "reason": self.reason,
+            "metric": self.metric,
+            "reference_score": to_json_safe(self.reference_score),
+            "cv_score": to_json_safe(self.cv_score),
+            "cv_spread": to_json_safe(self.cv_spread),
+            "log_loss": to_json_safe(self.log_loss),
+            "n_rows": self.n_rows,
+            "folds": self.folds,
+            "checked": self.checked,
+            "cv_skipped": self.cv_skipped,
+            "caveat": self.caveat,
+            "seconds": round(self.seconds, 3),
+        }
 
 
-def reference_sanity(model: ModelAdapter, reference: pd.DataFrame, *, target: str, max_rows: int = 2000,
-                     folds: int = 5, seed: int = 0) -> ReferenceSanity:
+def reference_sanity(
+    model: ModelAdapter, reference: pd.DataFrame, *, target: str, max_rows: int = 2000, folds: int = 5, seed: int = 0
+) -> ReferenceSanity:
     """Whether ``reference`` looks like ``model``'s training data (see the module docstring)."""
     if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < MIN_ROWS:
         raise ConfigError(f"max_rows must be a whole number of at least {MIN_ROWS}, not {max_rows!r}.")
@@ -117,12 +139,17 @@ def reference_sanity(model: ModelAdapter, reference: pd.DataFrame, *, target: st
     start = time.perf_counter()
     metric = "accuracy" if model.is_classifier else "r2"
     if target not in reference.columns:
-        return _unchecked(metric, f"Not checked whether the reference is training data: it has no target column "
-                                  f"'{target}'.", start)
+        return _unchecked(
+            metric, f"Not checked whether the reference is training data: it has no target column '{target}'.", start
+        )
     rows = reference[reference[target].notna()]
     if len(rows) < MIN_ROWS:
-        return _unchecked(metric, f"Not checked whether the reference is training data: only {len(rows):,} "
-                                  f"reference rows have a label (at least {MIN_ROWS} are needed).", start)
+        return _unchecked(
+            metric,
+            f"Not checked whether the reference is training data: only {len(rows):,} "
+            f"reference rows have a label (at least {MIN_ROWS} are needed).",
+            start,
+        )
     if len(rows) > max_rows:
         keep = np.sort(np.random.default_rng(seed).choice(len(rows), max_rows, replace=False))
         rows = rows.iloc[keep]
@@ -131,8 +158,12 @@ def reference_sanity(model: ModelAdapter, reference: pd.DataFrame, *, target: st
     except RobustnessError as err:  # the model cannot score these rows: the other checks say so in full
         return _unchecked(metric, f"Not checked whether the reference is training data: {err}", start)
     if score is None:
-        return _unchecked(metric, "Not checked whether the reference is training data: the target has a single "
-                                  "value on the reference, so R² is undefined.", start)
+        return _unchecked(
+            metric,
+            "Not checked whether the reference is training data: the target has a single "
+            "value on the reference, so R² is undefined.",
+            start,
+        )
     fold_scores, skipped = _cross_validate(model, rows, target, folds=folds, seed=seed)
     n = len(rows)
     name = _metric_name(metric)
@@ -141,41 +172,55 @@ def reference_sanity(model: ModelAdapter, reference: pd.DataFrame, *, target: st
         near = _near_perfect(metric, score, log_loss)
         ll = f" with log-loss {log_loss:.3f}" if log_loss is not None else ""
         if near:
-            reason = (f"{on_ref}{ll}, near-perfect as on training data ({skipped}, so this could not be "
-                      f"cross-checked); {ADVICE}.")
+            reason = (
+                f"{on_ref}{ll}, near-perfect as on training data ({skipped}, so this could not be "
+                f"cross-checked); {ADVICE}."
+            )
         else:
             reason = f"{on_ref}{ll}, not near-perfect, so it does not look like training data ({skipped})."
-        return ReferenceSanity(near, reason, metric, score, None, None, log_loss, n, 0, True, skipped,
-                               time.perf_counter() - start)
+        return ReferenceSanity(
+            near, reason, metric, score, None, None, log_loss, n, 0, True, skipped, time.perf_counter() - start
+        )
     cv, spread = float(np.mean(fold_scores)), float(np.std(fold_scores))
     gap, near = score - cv, _near_perfect(metric, score, log_loss)
-    cv_text = f"{cv:.3f} when re-fitted in {len(fold_scores)}-fold cross-validation on them (folds spread ±{spread:.3f})"
+    cv_text = (
+        f"{cv:.3f} when re-fitted in {len(fold_scores)}-fold cross-validation on them (folds spread ±{spread:.3f})"
+    )
     if metric == "accuracy":
         large, size = gap >= ACCURACY_GAP or (near and gap >= NEAR_PERFECT_GAP), f"{gap:.3f} higher"
     else:
         ratio = _error_ratio(score, cv)
         large = ratio >= ERROR_RATIO
-        size = ("errors far larger on unseen rows" if math.isinf(ratio)
-                else f"errors {ratio:.1f} times as large on unseen rows")
+        size = (
+            "errors far larger on unseen rows"
+            if math.isinf(ratio)
+            else f"errors {ratio:.1f} times as large on unseen rows"
+        )
     flagged = bool(large and gap > SPREAD_FACTOR * spread)
     if flagged:
-        reason = (f"{on_ref} but {cv_text}, {size}: it fits the reference far better than data it has not seen, "
-                  f"as it would its training data; {ADVICE}.")
+        reason = (
+            f"{on_ref} but {cv_text}, {size}: it fits the reference far better than data it has not seen, "
+            f"as it would its training data; {ADVICE}."
+        )
     elif near:
-        reason = (f"{on_ref} and {cv_text}: near-perfect, but a model re-fitted on other reference rows comes "
-                  "close, so the task looks easy rather than the reference being training data.")
+        reason = (
+            f"{on_ref} and {cv_text}: near-perfect, but a model re-fitted on other reference rows comes "
+            "close, so the task looks easy rather than the reference being training data."
+        )
     else:
         reason = f"{on_ref} and {cv_text}: no sign that the reference is its training data."
-    return ReferenceSanity(flagged, reason, metric, score, cv, spread, log_loss, n, len(fold_scores), True, "",
-                           time.perf_counter() - start)
+    return ReferenceSanity(
+        flagged, reason, metric, score, cv, spread, log_loss, n, len(fold_scores), True, "", time.perf_counter() - start
+    )
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _unchecked(metric: str, reason: str, start: float) -> ReferenceSanity:
-    return ReferenceSanity(False, reason, metric, None, None, checked=False, cv_skipped=reason,
-                           seconds=time.perf_counter() - start)
+    return ReferenceSanity(
+        False, reason, metric, None, None, checked=False, cv_skipped=reason, seconds=time.perf_counter() - start
+    )
 
 
 def _metric_name(metric: str) -> str:
@@ -215,8 +260,9 @@ def _own_score(model: ModelAdapter, rows: pd.DataFrame, target: str) -> tuple[fl
     return 1 - float(np.sum((d.y - d.pred) ** 2)) / total, None
 
 
-def _cross_validate(model: ModelAdapter, rows: pd.DataFrame, target: str, *, folds: int,
-                    seed: int) -> tuple[np.ndarray | None, str]:
+def _cross_validate(
+    model: ModelAdapter, rows: pd.DataFrame, target: str, *, folds: int, seed: int
+) -> tuple[np.ndarray | None, str]:
     """The folds' scores of a re-fitted clone, or None and why there are none."""
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
@@ -247,8 +293,9 @@ def _cross_validate(model: ModelAdapter, rows: pd.DataFrame, target: str, *, fol
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # failed folds become NaN (error_score) and are counted below
         try:
-            scores = cross_val_score(fresh, X, y, cv=splitter, scoring="accuracy" if model.is_classifier else "r2",
-                                     error_score=np.nan)
+            scores = cross_val_score(
+                fresh, X, y, cv=splitter, scoring="accuracy" if model.is_classifier else "r2", error_score=np.nan
+            )
         except ValueError as exc:  # scikit-learn raises this when every fold failed to fit
             return None, f"re-fitting the {kind} failed ({_last_line(exc)})"
     scores = np.asarray(scores, dtype=float)

@@ -46,15 +46,25 @@ class Segment:
 
     @property
     def text(self) -> str:
-        return (f"{self.rule}: {self.metric} {self.value:.2f} vs {self.overall:.2f} overall (n = {self.size:,})"
-                if self.metric == "accuracy" else
-                f"{self.rule}: MAE {_fmt(self.value)} vs {_fmt(self.overall)} overall (n = {self.size:,})")
+        return (
+            f"{self.rule}: {self.metric} {self.value:.2f} vs {self.overall:.2f} overall (n = {self.size:,})"
+            if self.metric == "accuracy"
+            else f"{self.rule}: MAE {_fmt(self.value)} vs {_fmt(self.overall)} overall (n = {self.size:,})"
+        )
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "conditions": [[c, op, to_json_safe(v)] for c, op, v in self.conditions],
-                "size": self.size, "share": self.share, "metric": self.metric, "value": to_json_safe(self.value),
-                "low": to_json_safe(self.low), "high": to_json_safe(self.high), "overall": to_json_safe(self.overall),
-                "text": self.text}
+        return {
+            "rule": self.rule,
+            "conditions": [[c, op, to_json_safe(v)] for c, op, v in self.conditions],
+            "size": self.size,
+            "share": self.share,
+            "metric": self.metric,
+            "value": to_json_safe(self.value),
+            "low": to_json_safe(self.low),
+            "high": to_json_safe(self.high),
+            "overall": to_json_safe(self.overall),
+            "text": self.text,
+        }
 
 
 def _fmt(x: float) -> str:
@@ -86,9 +96,18 @@ def _encode(frame: pd.DataFrame, err: np.ndarray) -> tuple[np.ndarray, dict[str,
     return np.column_stack(cols), orders
 
 
-def weak_segments(model: ModelAdapter, data: pd.DataFrame, *, target: str, features: Sequence[str] | None = None,
-                  max_depth: int = 3, min_size: int | None = None, n_boot: int = 200, seed: int = 0,
-                  max_segments: int = 5) -> tuple[Segment, ...]:
+def weak_segments(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    *,
+    target: str,
+    features: Sequence[str] | None = None,
+    max_depth: int = 3,
+    min_size: int | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    max_segments: int = 5,
+) -> tuple[Segment, ...]:
     from sklearn.tree import DecisionTreeRegressor
 
     d, _ = labelled(model, data, target)
@@ -118,9 +137,22 @@ def weak_segments(model: ModelAdapter, data: pd.DataFrame, *, target: str, featu
         if m.low is None or (m.high >= overall if d.classifier else m.low <= overall):
             continue  # not clearly worse than overall: its interval reaches the overall value
         conds = paths[leaf]
-        out.append((float(rows.sum() * (err[rows].mean() - err.mean())),
-                    Segment(_rule(conds), tuple(conds), int(rows.sum()), float(rows.mean()), headline,
-                            float(m.value), m.low, m.high, overall)))
+        out.append(
+            (
+                float(rows.sum() * (err[rows].mean() - err.mean())),
+                Segment(
+                    _rule(conds),
+                    tuple(conds),
+                    int(rows.sum()),
+                    float(rows.mean()),
+                    headline,
+                    float(m.value),
+                    m.low,
+                    m.high,
+                    overall,
+                ),
+            )
+        )
     out.sort(key=lambda t: -t[0])
     return tuple(s for _, s in out[:max_segments])
 
@@ -188,14 +220,31 @@ class GroupMetrics:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"column": self.column, "metric": self.metric, "gap": to_json_safe(self.gap), "best": self.best,
-                "worst": self.worst, "notes": list(self.notes),
-                "groups": [{"group": g, "n": n, "value": to_json_safe(v), "low": to_json_safe(lo),
-                            "high": to_json_safe(hi)} for g, n, v, lo, hi in self.groups]}
+        return {
+            "column": self.column,
+            "metric": self.metric,
+            "gap": to_json_safe(self.gap),
+            "best": self.best,
+            "worst": self.worst,
+            "notes": list(self.notes),
+            "groups": [
+                {"group": g, "n": n, "value": to_json_safe(v), "low": to_json_safe(lo), "high": to_json_safe(hi)}
+                for g, n, v, lo, hi in self.groups
+            ],
+        }
 
 
-def group_metrics(model: ModelAdapter, data: pd.DataFrame, *, target: str, column: str, min_group: int = 30,
-                  n_boot: int = 200, seed: int = 0, max_groups: int = 30) -> GroupMetrics:
+def group_metrics(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    *,
+    target: str,
+    column: str,
+    min_group: int = 30,
+    n_boot: int = 200,
+    seed: int = 0,
+    max_groups: int = 30,
+) -> GroupMetrics:
     if column not in data.columns:
         raise DataError(f"There is no column '{column}' to group by.")
     frame = data[data[target].notna()] if target in data.columns else data
@@ -216,8 +265,10 @@ def group_metrics(model: ModelAdapter, data: pd.DataFrame, *, target: str, colum
         rows.append((str(g), int(n), m.value, m.low, m.high))
     small = [g for g, n, *_ in rows if n < min_group]
     if small:
-        notes.append(f"Groups with fewer than {min_group} rows ({', '.join(small[:5])}) are shown but left out of "
-                     "the gap: their metric is too uncertain.")
+        notes.append(
+            f"Groups with fewer than {min_group} rows ({', '.join(small[:5])}) are shown but left out of "
+            "the gap: their metric is too uncertain."
+        )
     judged = [(g, v) for g, n, v, *_ in rows if n >= min_group and v is not None]
     if len(judged) >= 2:
         higher_better = d.classifier

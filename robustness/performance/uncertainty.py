@@ -48,8 +48,14 @@ class Coverage:
     size: float  # mean set size (classes) or mean interval width
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "n": self.n, "coverage": to_json_safe(self.coverage), "low": to_json_safe(self.low),
-                "high": to_json_safe(self.high), "size": to_json_safe(self.size)}
+        return {
+            "name": self.name,
+            "n": self.n,
+            "coverage": to_json_safe(self.coverage),
+            "low": to_json_safe(self.low),
+            "high": to_json_safe(self.high),
+            "size": to_json_safe(self.size),
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,10 +78,17 @@ class ConformalResult:
         return self.current is not None and self.current.high < self.target
 
     def to_dict(self) -> dict:
-        return {"alpha": self.alpha, "target": self.target, "kind": self.kind, "quantile": to_json_safe(self.quantile),
-                "n_calibration": self.n_calibration, "current": None if self.current is None else self.current.to_dict(),
-                "size_current": to_json_safe(self.size_current), "lost_coverage": self.lost_coverage,
-                "by_size": {str(k): to_json_safe(v) for k, v in self.by_size.items()}}
+        return {
+            "alpha": self.alpha,
+            "target": self.target,
+            "kind": self.kind,
+            "quantile": to_json_safe(self.quantile),
+            "n_calibration": self.n_calibration,
+            "current": None if self.current is None else self.current.to_dict(),
+            "size_current": to_json_safe(self.size_current),
+            "lost_coverage": self.lost_coverage,
+            "by_size": {str(k): to_json_safe(v) for k, v in self.by_size.items()},
+        }
 
 
 def _quantile(scores: np.ndarray, alpha: float) -> float:
@@ -86,8 +99,9 @@ def _quantile(scores: np.ndarray, alpha: float) -> float:
     return float(np.sort(scores)[rank - 1])
 
 
-def conformal(model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFrame, *, target: str,
-              alpha: float = 0.1) -> ConformalResult:
+def conformal(
+    model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFrame, *, target: str, alpha: float = 0.1
+) -> ConformalResult:
     if not 0 < alpha < 1:
         raise ConfigError(f"The miscoverage level alpha must be between 0 and 1 (e.g. 0.1 for 90% sets), not {alpha}.")
     d_ref, _ = labelled(model, reference, target, name="reference")
@@ -123,5 +137,6 @@ def conformal(model: ModelAdapter, reference: pd.DataFrame, current: pd.DataFram
         k, n = int(hit.sum()), int(hit.size)
         lo, hi = wilson(k, n)
         cov = Coverage("current", n, k / n if n else math.nan, lo, hi, size)
-    return ConformalResult(alpha, "sets" if model.is_classifier else "intervals", q, int(scores.size), cov,
-                           size_current, by_size)
+    return ConformalResult(
+        alpha, "sets" if model.is_classifier else "intervals", q, int(scores.size), cov, size_current, by_size
+    )

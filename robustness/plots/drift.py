@@ -49,8 +49,11 @@ def drift_overview(result: DriftResult, *, top: int | None = None) -> go.Figure:
 
 
 def column_distribution(
-    profile: ColumnProfile, feature: FeatureDrift | None = None, *,
-    reference_name: str = "reference", current_name: str = "current",
+    profile: ColumnProfile,
+    feature: FeatureDrift | None = None,
+    *,
+    reference_name: str = "reference",
+    current_name: str = "current",
 ) -> go.Figure:
     """Overlaid histograms (shares) for numerical columns; category bars otherwise."""
     fig = go.Figure()
@@ -62,7 +65,10 @@ def column_distribution(
             (profile.category_counts_current, n_cur, current_name, CURRENT),
         ):
             fig.add_bar(
-                x=list(profile.categories), y=[c / total for c in counts], name=name, marker_color=colour,
+                x=list(profile.categories),
+                y=[c / total for c in counts],
+                name=name,
+                marker_color=colour,
                 hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
             )
         fig.update_xaxes(type="category", title=profile.feature)
@@ -78,8 +84,13 @@ def column_distribution(
             (profile.counts_current, n_cur, current_name, CURRENT),
         ):
             fig.add_bar(
-                x=centres, y=[c / total for c in counts], width=widths, name=name, marker_color=colour,
-                opacity=0.6, hovertemplate="%{x:.4g}: %{y:.1%}<extra>" + name + "</extra>",
+                x=centres,
+                y=[c / total for c in counts],
+                width=widths,
+                name=name,
+                marker_color=colour,
+                opacity=0.6,
+                hovertemplate="%{x:.4g}: %{y:.1%}<extra>" + name + "</extra>",
             )
         fig.update_layout(barmode="overlay", bargap=0)
         fig.update_xaxes(title=profile.feature)
@@ -100,7 +111,11 @@ def column_ecdf(
         (profile.ecdf_current, current_name, CURRENT),
     ):
         fig.add_scatter(
-            x=list(profile.ecdf_x), y=list(values), mode="lines", name=name, line=dict(color=colour, shape="hv"),
+            x=list(profile.ecdf_x),
+            y=list(values),
+            mode="lines",
+            name=name,
+            line=dict(color=colour, shape="hv"),
             hovertemplate="%{x:.4g}: %{y:.1%} of rows at or below<extra>" + name + "</extra>",
         )
     fig.update_xaxes(title=profile.feature)

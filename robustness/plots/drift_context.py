@@ -20,15 +20,19 @@ def domain_reliance(result: DomainClassifierResult, *, top: int = 15) -> go.Figu
     errors = list(result.importance_std[:top]) if result.importance_std else None
     fig = go.Figure()
     fig.add_bar(
-        y=names, x=values, orientation="h", marker_color=REFERENCE,
+        y=names,
+        x=values,
+        orientation="h",
+        marker_color=REFERENCE,
         error_x=dict(type="data", array=errors, visible=errors is not None),
         hovertemplate="%{y}: AUC drops by %{x:.3f} when shuffled<extra></extra>",
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="drop in ROC AUC when the column is shuffled")
     auc = "–" if result.auc is None else f"{result.auc:.3f}"
-    return base_layout(fig, title=f"What tells current from reference (ROC AUC {auc})",
-                       height=max(240, 70 + 26 * len(names)))
+    return base_layout(
+        fig, title=f"What tells current from reference (ROC AUC {auc})", height=max(240, 70 + 26 * len(names))
+    )
 
 
 def reconstruction_chunks(result: ReconstructionResult) -> go.Figure:
@@ -37,17 +41,42 @@ def reconstruction_chunks(result: ReconstructionResult) -> go.Figure:
     n_ref = len(result.reference_errors)
     ref_x = [f"reference {i + 1}" for i in range(n_ref)]
     cur_x = list(result.current_labels) or [f"current {i + 1}" for i in range(len(result.current_errors))]
-    fig.add_scatter(x=ref_x, y=list(result.reference_errors), mode="lines+markers", name="reference chunks",
-                    line=dict(color=REFERENCE))
+    fig.add_scatter(
+        x=ref_x,
+        y=list(result.reference_errors),
+        mode="lines+markers",
+        name="reference chunks",
+        line=dict(color=REFERENCE),
+    )
     colours = [DRIFTED if a else CURRENT for a in (result.current_alerts or [False] * len(cur_x))]
-    fig.add_scatter(x=cur_x, y=list(result.current_errors), mode="lines+markers", name="current chunks",
-                    line=dict(color=CURRENT), marker=dict(color=colours, size=9))
+    fig.add_scatter(
+        x=cur_x,
+        y=list(result.current_errors),
+        mode="lines+markers",
+        name="current chunks",
+        line=dict(color=CURRENT),
+        marker=dict(color=colours, size=9),
+    )
     if result.lower_threshold is not None and result.upper_threshold is not None:
         x = ref_x + cur_x
-        fig.add_scatter(x=x, y=[result.upper_threshold] * len(x), mode="lines", line=dict(width=0),
-                        showlegend=False, hoverinfo="skip")
-        fig.add_scatter(x=x, y=[result.lower_threshold] * len(x), mode="lines", line=dict(width=0),
-                        fill="tonexty", fillcolor=BAND, name="reference band (mean ± 3 sd)", hoverinfo="skip")
+        fig.add_scatter(
+            x=x,
+            y=[result.upper_threshold] * len(x),
+            mode="lines",
+            line=dict(width=0),
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        fig.add_scatter(
+            x=x,
+            y=[result.lower_threshold] * len(x),
+            mode="lines",
+            line=dict(width=0),
+            fill="tonexty",
+            fillcolor=BAND,
+            name="reference band (mean ± 3 sd)",
+            hoverinfo="skip",
+        )
     fig.update_xaxes(type="category", title=None)
     fig.update_yaxes(title="reconstruction error")
     return base_layout(fig, title="PCA reconstruction error by chunk")
@@ -63,18 +92,34 @@ def drift_over_time(result: TimeDriftResult, feature: str) -> go.Figure:
     lo, hi = result.band_lower[i], result.band_upper[i]
     if lo is not None and hi is not None and x:
         fig.add_scatter(x=x, y=[hi] * len(x), mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
-        fig.add_scatter(x=x, y=[lo] * len(x), mode="lines", line=dict(width=0), fill="tonexty", fillcolor=BAND,
-                        name="reference's own variability", hoverinfo="skip")
+        fig.add_scatter(
+            x=x,
+            y=[lo] * len(x),
+            mode="lines",
+            line=dict(width=0),
+            fill="tonexty",
+            fillcolor=BAND,
+            name="reference's own variability",
+            hoverinfo="skip",
+        )
     fig.add_scatter(
-        x=x, y=y, mode="lines+markers", name="current window", line=dict(color=CURRENT),
+        x=x,
+        y=y,
+        mode="lines+markers",
+        name="current window",
+        line=dict(color=CURRENT),
         marker=dict(color=[DRIFTED if w.drifted[i] else STABLE for w in ok], size=9),
         customdata=[[w.end, w.n_rows] for w in ok],
         hovertemplate="%{x} – %{customdata[0]}<br>effect %{y:.3f}<br>%{customdata[1]} rows<extra></extra>",
     )
     threshold = result.thresholds[i]
     if threshold is not None and result.tests[i] not in ("ks", "chisquare", "z"):
-        fig.add_hline(y=threshold, line_dash="dash", line_color=DRIFTED,
-                      annotation_text=f"{result.tests[i]} threshold {threshold:g}")
+        fig.add_hline(
+            y=threshold,
+            line_dash="dash",
+            line_color=DRIFTED,
+            annotation_text=f"{result.tests[i]} threshold {threshold:g}",
+        )
     fig.update_xaxes(title=f"window ({result.ordered_by})", type="category")
     fig.update_yaxes(title="effect size vs reference", rangemode="tozero")
     return base_layout(fig, title=f"Drift of {feature} over time")
@@ -83,12 +128,25 @@ def drift_over_time(result: TimeDriftResult, feature: str) -> go.Figure:
 def change_points(result: ChangePointResult) -> go.Figure:
     """ADWIN's running mean of the stream, with the detected changes."""
     fig = go.Figure()
-    fig.add_scatter(x=list(result.trace_index), y=list(result.trace_mean), mode="lines", name="running mean",
-                    line=dict(color=REFERENCE))
+    fig.add_scatter(
+        x=list(result.trace_index),
+        y=list(result.trace_mean),
+        mode="lines",
+        name="running mean",
+        line=dict(color=REFERENCE),
+    )
     for idx, label in zip(result.indices, result.labels):
         fig.add_vline(x=idx, line_dash="dot", line_color=DRIFTED)
-        fig.add_annotation(x=idx, y=1, yref="paper", text=str(label), showarrow=False, textangle=-90,
-                           xanchor="left", font=dict(size=11, color=DRIFTED))
+        fig.add_annotation(
+            x=idx,
+            y=1,
+            yref="paper",
+            text=str(label),
+            showarrow=False,
+            textangle=-90,
+            xanchor="left",
+            font=dict(size=11, color=DRIFTED),
+        )
     fig.update_xaxes(title="position in the stream (time order)")
     fig.update_yaxes(title=result.stream)
     n = len(result.indices)
@@ -100,11 +158,15 @@ def impact_ranking(result: ImpactResult, *, top: int = 15) -> go.Figure:
     items = [it for it in result.items if it.impact is not None][:top]
     fig = go.Figure()
     fig.add_bar(
-        y=[it.feature for it in items], x=[it.impact for it in items], orientation="h",
+        y=[it.feature for it in items],
+        x=[it.impact for it in items],
+        orientation="h",
         marker_color=[DRIFTED if it.drifted else STABLE for it in items],
         customdata=[[it.effect_size or 0.0, it.reliance] for it in items],
-        hovertemplate=("<b>%{y}</b><br>impact %{x:.3f} = effect %{customdata[0]:.3f} × reliance "
-                       "%{customdata[1]:.0%}<extra></extra>"),
+        hovertemplate=(
+            "<b>%{y}</b><br>impact %{x:.3f} = effect %{customdata[0]:.3f} × reliance "
+            "%{customdata[1]:.0%}<extra></extra>"
+        ),
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="impact = drift effect × model's reliance")

@@ -20,16 +20,23 @@ from robustness.explain.views import ExplanationShift, PartialDependence, Permut
 from robustness.plots.drift import DRIFTED, STABLE
 from robustness.plots.theme import CURRENT, REFERENCE, base_layout
 
-__all__ = ["beeswarm", "dependence", "importance_bars", "pdp_ice", "scale_text", "shift_chart", "waterfall",
-           "format_value"]
+__all__ = [
+    "beeswarm",
+    "dependence",
+    "importance_bars",
+    "pdp_ice",
+    "scale_text",
+    "shift_chart",
+    "waterfall",
+    "format_value",
+]
 
 POSITIVE = "#E45756"  # pushes the output up (SHAP's red)
 NEGATIVE = "#4C78A8"  # pushes it down (SHAP's blue)
 TOTAL = "#7F7F7F"
 PERMUTATION = "#72B7B2"  # teal: apart from the class colours
 MISSING = "#BBBBBB"
-CLASS_COLOURS = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#FF9DA6", "#9D755D",
-                 "#BAB0AC", "#EECA3B"]
+CLASS_COLOURS = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
 VALUE_SCALE = [[0.0, "#1E88E5"], [0.5, "#B07AA1"], [1.0, "#FF0D57"]]  # low (blue) -> high (magenta-red)
 _MAX_CATEGORY_TRACES = 10
 
@@ -73,8 +80,9 @@ def _output_name(outputs, k: int) -> str | None:
 
 def _empty(title: str, message: str, height: int = 300) -> go.Figure:
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                       font=dict(size=14, color="#666"))
+    fig.add_annotation(
+        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14, color="#666")
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return base_layout(fig, title=title, height=height)
@@ -93,8 +101,13 @@ def _categories(series: pd.Series) -> list:
 # -- global importance --------------------------------------------------------------------------------
 
 
-def importance_bars(expl: Explanation, perm_importance: PermutationImportance | None = None,
-                    output: str | int | None = None, *, max_features: int = 20) -> go.Figure:
+def importance_bars(
+    expl: Explanation,
+    perm_importance: PermutationImportance | None = None,
+    output: str | int | None = None,
+    *,
+    max_features: int = 20,
+) -> go.Figure:
     """Mean |SHAP| per feature (largest on top), with permutation importance beside it when given.
 
     Multiclass without ``output``: one stacked segment per class; with ``output``: that class.
@@ -107,42 +120,74 @@ def importance_bars(expl: Explanation, perm_importance: PermutationImportance | 
     if k >= 0 and multi:
         imp = sorted(imp, key=lambda i: -i.per_output[k])
     imp = imp[:max_features]
-    title_scale = scale_text(scale, _output_name(expl.outputs, k), classifier=classifier) if k >= 0 or not multi \
+    title_scale = (
+        scale_text(scale, _output_name(expl.outputs, k), classifier=classifier)
+        if k >= 0 or not multi
         else f"{scale}, stacked by class"
+    )
     title = f"Which columns drive the predictions: mean |SHAP value| ({title_scale})"
     if not imp or expl.n_rows == 0:
         return _empty(title, "No rows were explained.")
     features = [i.feature for i in imp]
     cols = 2 if perm_importance is not None else 1
-    fig = make_subplots(rows=1, cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=(["SHAP (mean |contribution|)", "Permutation importance (score drop)"]
-                                        if cols == 2 else None))
+    fig = make_subplots(
+        rows=1,
+        cols=cols,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=(["SHAP (mean |contribution|)", "Permutation importance (score drop)"] if cols == 2 else None),
+    )
     if multi and k < 0:
         for c, name in enumerate(expl.outputs):
-            fig.add_trace(go.Bar(
-                y=features, x=[i.per_output[c] for i in imp], orientation="h", name=f"class {name}",
-                marker_color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
-                customdata=[[name] for _ in imp],
-                hovertemplate="<b>%{y}</b><br>class %{customdata[0]}: mean |SHAP| %{x:.4g}<extra></extra>",
-            ), row=1, col=1)
+            fig.add_trace(
+                go.Bar(
+                    y=features,
+                    x=[i.per_output[c] for i in imp],
+                    orientation="h",
+                    name=f"class {name}",
+                    marker_color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
+                    customdata=[[name] for _ in imp],
+                    hovertemplate="<b>%{y}</b><br>class %{customdata[0]}: mean |SHAP| %{x:.4g}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
         fig.update_layout(barmode="stack")
     else:
-        fig.add_trace(go.Bar(
-            y=features, x=[i.per_output[k] if multi else i.mean_abs_shap for i in imp], orientation="h",
-            name="mean |SHAP|", marker_color=REFERENCE, showlegend=False,
-            hovertemplate="<b>%{y}</b><br>mean |SHAP| %{x:.4g}<extra></extra>",
-        ), row=1, col=1)
+        fig.add_trace(
+            go.Bar(
+                y=features,
+                x=[i.per_output[k] if multi else i.mean_abs_shap for i in imp],
+                orientation="h",
+                name="mean |SHAP|",
+                marker_color=REFERENCE,
+                showlegend=False,
+                hovertemplate="<b>%{y}</b><br>mean |SHAP| %{x:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     if perm_importance is not None:
         by = dict(zip(perm_importance.features, zip(perm_importance.mean, perm_importance.std)))
         means = [by.get(f, (math.nan, math.nan))[0] for f in features]
         stds = [by.get(f, (math.nan, math.nan))[1] for f in features]
-        fig.add_trace(go.Bar(
-            y=features, x=means, orientation="h", name="permutation importance", marker_color=PERMUTATION,
-            showlegend=False, error_x=dict(type="data", array=stds, visible=True, color="#666", thickness=1),
-            customdata=[[s, perm_importance.scoring] for s in stds],
-            hovertemplate=("<b>%{y}</b><br>drop in %{customdata[1]}: %{x:.4f} ± %{customdata[0]:.4f}"
-                           "<extra></extra>"),
-        ), row=1, col=2)
+        fig.add_trace(
+            go.Bar(
+                y=features,
+                x=means,
+                orientation="h",
+                name="permutation importance",
+                marker_color=PERMUTATION,
+                showlegend=False,
+                error_x=dict(type="data", array=stds, visible=True, color="#666", thickness=1),
+                customdata=[[s, perm_importance.scoring] for s in stds],
+                hovertemplate=(
+                    "<b>%{y}</b><br>drop in %{customdata[1]}: %{x:.4f} ± %{customdata[0]:.4f}<extra></extra>"
+                ),
+            ),
+            row=1,
+            col=2,
+        )
         fig.update_xaxes(title_text=f"drop in {perm_importance.scoring}", row=1, col=2)
         fig.add_vline(x=0, line_color="#999", line_width=1, row=1, col=2)
     fig.update_xaxes(title_text=f"mean |SHAP value| ({scale})", row=1, col=1)
@@ -154,8 +199,11 @@ def importance_bars(expl: Explanation, perm_importance: PermutationImportance | 
     if multi and k < 0:  # the class legend below the axis titles, clear of the panel titles
         height = max(300, 110 + 28 * len(features)) + 40
         plot_height = height - 50 - 50
-        fig.update_layout(height=height, margin=dict(b=50),
-                          legend=dict(orientation="h", yanchor="top", y=-58 / plot_height, xanchor="left", x=0))
+        fig.update_layout(
+            height=height,
+            margin=dict(b=50),
+            legend=dict(orientation="h", yanchor="top", y=-58 / plot_height, xanchor="left", x=0),
+        )
     return fig
 
 
@@ -197,8 +245,9 @@ def _colour_values(series: pd.Series) -> np.ndarray:
     cats = _categories(series)
     index = {c: i for i, c in enumerate(cats)}
     denom = max(1, len(cats) - 1)
-    return np.array([np.nan if pd.isna(v) else index.get(v, 0) / denom for v in series.to_numpy(dtype=object)],
-                    dtype=float)
+    return np.array(
+        [np.nan if pd.isna(v) else index.get(v, 0) / denom for v in series.to_numpy(dtype=object)], dtype=float
+    )
 
 
 def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features: int = 15) -> go.Figure:
@@ -227,19 +276,52 @@ def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features
                 xs.append(xv), ys.append(yv), colours.append(cv), custom.append([feature, tv])
     hover = "<b>%{customdata[0]}</b> = %{customdata[1]}<br>SHAP %{x:.4g}<extra></extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scattergl(
-        x=xs, y=ys, mode="markers", customdata=custom, hovertemplate=hover, showlegend=False,
-        marker=dict(size=5, color=colours, colorscale=VALUE_SCALE, cmin=0, cmax=1, opacity=0.8,
-                    colorbar=dict(title=dict(text="feature value", side="right"), tickvals=[0, 1],
-                                  ticktext=["low", "high"], thickness=12, len=0.8)),
-    ))
+    fig.add_trace(
+        go.Scattergl(
+            x=xs,
+            y=ys,
+            mode="markers",
+            customdata=custom,
+            hovertemplate=hover,
+            showlegend=False,
+            marker=dict(
+                size=5,
+                color=colours,
+                colorscale=VALUE_SCALE,
+                cmin=0,
+                cmax=1,
+                opacity=0.8,
+                colorbar=dict(
+                    title=dict(text="feature value", side="right"),
+                    tickvals=[0, 1],
+                    ticktext=["low", "high"],
+                    thickness=12,
+                    len=0.8,
+                ),
+            ),
+        )
+    )
     if miss_x:
-        fig.add_trace(go.Scattergl(x=miss_x, y=miss_y, mode="markers", customdata=miss_custom,
-                                   hovertemplate=hover, name="missing value",
-                                   marker=dict(size=5, color=MISSING, opacity=0.8)))
+        fig.add_trace(
+            go.Scattergl(
+                x=miss_x,
+                y=miss_y,
+                mode="markers",
+                customdata=miss_custom,
+                hovertemplate=hover,
+                name="missing value",
+                marker=dict(size=5, color=MISSING, opacity=0.8),
+            )
+        )
     fig.add_vline(x=0, line_color="#999", line_width=1)
-    fig.update_yaxes(tickmode="array", tickvals=list(range(n - 1, -1, -1)), ticktext=features,
-                     range=[-0.6, n - 0.4], showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        tickmode="array",
+        tickvals=list(range(n - 1, -1, -1)),
+        ticktext=features,
+        range=[-0.6, n - 0.4],
+        showgrid=False,
+        zeroline=False,
+    )
     fig.update_xaxes(title=f"SHAP value ({scale})", zeroline=False)
     base_layout(fig, title=title, height=max(320, 90 + 38 * n))
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
@@ -249,8 +331,9 @@ def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features
 # -- dependence -----------------------------------------------------------------------------------------
 
 
-def dependence(expl: Explanation, feature: str, color_by: str | None = None,
-               output: str | int | None = None) -> go.Figure:
+def dependence(
+    expl: Explanation, feature: str, color_by: str | None = None, output: str | int | None = None
+) -> go.Figure:
     """The feature's value against its SHAP value, coloured by another column (the interaction)."""
     if feature not in expl.features:
         raise KeyError(f"'{feature}' is not an explained feature.")
@@ -279,54 +362,101 @@ def dependence(expl: Explanation, feature: str, color_by: str | None = None,
         c = expl.data[color_by]
         c_text = [format_value(v) for v in c.to_numpy(dtype=object)]
         custom = np.array([[a, b] for a, b in zip(x_text, c_text)], dtype=object)
-        hover = ("value %{customdata[0]}<br>SHAP %{y:.4g}<br>" + "colour column = %{customdata[1]}"
-                 "<extra></extra>")
+        hover = "value %{customdata[0]}<br>SHAP %{y:.4g}<br>" + "colour column = %{customdata[1]}<extra></extra>"
         c_cats = [] if _is_numeric(c) else _categories(c)
         if _is_numeric(c) or len(c_cats) > _MAX_CATEGORY_TRACES:
             if _is_numeric(c):  # the column's own values, the colour range cut at its 1st and 99th percentile
                 cv = c.to_numpy(dtype=float, na_value=np.nan)
                 finite = cv[np.isfinite(cv)]
-                lo, hi = (np.percentile(finite, [1, 99]) if finite.size else (0.0, 1.0))
+                lo, hi = np.percentile(finite, [1, 99]) if finite.size else (0.0, 1.0)
                 bar = dict(title=dict(text=color_by, side="right"), thickness=12, len=0.8)
             else:
                 cv, lo, hi = _colour_values(c), 0.0, 1.0
-                bar = dict(title=dict(text=color_by, side="right"), tickvals=[0, 1], ticktext=["first", "last"],
-                           thickness=12, len=0.8)
+                bar = dict(
+                    title=dict(text=color_by, side="right"),
+                    tickvals=[0, 1],
+                    ticktext=["first", "last"],
+                    thickness=12,
+                    len=0.8,
+                )
             has = keep & np.isfinite(cv)
-            fig.add_trace(go.Scatter(
-                x=x[has], y=shap_v[has], mode="markers", customdata=custom[has], hovertemplate=hover,
-                showlegend=False,
-                marker=dict(size=6, color=cv[has], colorscale=VALUE_SCALE, cmin=float(lo),
-                            cmax=float(hi) if hi > lo else float(lo) + 1.0, opacity=0.8, colorbar=bar),
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=x[has],
+                    y=shap_v[has],
+                    mode="markers",
+                    customdata=custom[has],
+                    hovertemplate=hover,
+                    showlegend=False,
+                    marker=dict(
+                        size=6,
+                        color=cv[has],
+                        colorscale=VALUE_SCALE,
+                        cmin=float(lo),
+                        cmax=float(hi) if hi > lo else float(lo) + 1.0,
+                        opacity=0.8,
+                        colorbar=bar,
+                    ),
+                )
+            )
             gone = keep & ~np.isfinite(cv)
             if gone.any():
-                fig.add_trace(go.Scatter(x=x[gone], y=shap_v[gone], mode="markers", customdata=custom[gone],
-                                         hovertemplate=hover, name=f"{color_by} missing",
-                                         marker=dict(size=6, color=MISSING, opacity=0.8)))
+                fig.add_trace(
+                    go.Scatter(
+                        x=x[gone],
+                        y=shap_v[gone],
+                        mode="markers",
+                        customdata=custom[gone],
+                        hovertemplate=hover,
+                        name=f"{color_by} missing",
+                        marker=dict(size=6, color=MISSING, opacity=0.8),
+                    )
+                )
         else:
             values = c.to_numpy(dtype=object)
             for i, cat in enumerate(c_cats + [None]):
-                mask = keep & (np.array([pd.isna(v) for v in values]) if cat is None
-                               else np.array([not pd.isna(v) and v == cat for v in values]))
+                mask = keep & (
+                    np.array([pd.isna(v) for v in values])
+                    if cat is None
+                    else np.array([not pd.isna(v) and v == cat for v in values])
+                )
                 if not mask.any():
                     continue
-                fig.add_trace(go.Scatter(
-                    x=x[mask], y=shap_v[mask], mode="markers", customdata=custom[mask], hovertemplate=hover,
-                    name=f"{color_by} = {format_value(cat)}",
-                    marker=dict(size=6, opacity=0.8,
-                                color=MISSING if cat is None else CLASS_COLOURS[i % len(CLASS_COLOURS)]),
-                ))
+                fig.add_trace(
+                    go.Scatter(
+                        x=x[mask],
+                        y=shap_v[mask],
+                        mode="markers",
+                        customdata=custom[mask],
+                        hovertemplate=hover,
+                        name=f"{color_by} = {format_value(cat)}",
+                        marker=dict(
+                            size=6, opacity=0.8, color=MISSING if cat is None else CLASS_COLOURS[i % len(CLASS_COLOURS)]
+                        ),
+                    )
+                )
         title += f", coloured by '{color_by}'"
     else:
         custom = np.array([[a] for a in x_text], dtype=object)
-        fig.add_trace(go.Scatter(x=x[keep], y=shap_v[keep], mode="markers", customdata=custom[keep],
-                                 hovertemplate="value %{customdata[0]}<br>SHAP %{y:.4g}<extra></extra>",
-                                 showlegend=False, marker=dict(size=6, color=REFERENCE, opacity=0.7)))
+        fig.add_trace(
+            go.Scatter(
+                x=x[keep],
+                y=shap_v[keep],
+                mode="markers",
+                customdata=custom[keep],
+                hovertemplate="value %{customdata[0]}<br>SHAP %{y:.4g}<extra></extra>",
+                showlegend=False,
+                marker=dict(size=6, color=REFERENCE, opacity=0.7),
+            )
+        )
     fig.add_hline(y=0, line_color="#999", line_width=1)
     if cats:
-        fig.update_xaxes(tickmode="array", tickvals=list(range(len(cats))),
-                         ticktext=[format_value(c) for c in cats], range=[-0.6, len(cats) - 0.4])
+        fig.update_xaxes(
+            tickmode="array",
+            tickvals=list(range(len(cats))),
+            ticktext=[format_value(c) for c in cats],
+            range=[-0.6, len(cats) - 0.4],
+        )
     fig.update_xaxes(title=feature + ("" if numeric_x else " (category)"), zeroline=False)
     fig.update_yaxes(title=f"SHAP value of '{feature}' ({scale})")
     return base_layout(fig, title=title, height=440)
@@ -340,8 +470,8 @@ def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -
     classifier = _classifier(row.outputs)
     scale = scale_text(row.scale, row.outputs[output], classifier=classifier)
     contributions = row.contributions(output)
-    shown = contributions if len(contributions) <= max_features else contributions[:max_features - 1]
-    rest = contributions[len(shown):]
+    shown = contributions if len(contributions) <= max_features else contributions[: max_features - 1]
+    rest = contributions[len(shown) :]
     base = float(row.base_values[output])
     # bottom to top: the rest, then the smallest shown contribution ... the largest, then the output
     labels, deltas, custom = [], [], []
@@ -358,15 +488,24 @@ def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -
     output_value = float(row.model_output[output])
     labels.append("model output")
     custom.append(["model output", "", f"{output_value:.4g}"])
-    fig = go.Figure(go.Waterfall(
-        orientation="h", y=labels, x=deltas + [0.0], base=base,
-        measure=["relative"] * len(deltas) + ["total"],
-        text=[f"{d:+.3g}" for d in deltas] + [f"{output_value:.4g}"], textposition="outside",
-        customdata=custom, cliponaxis=False,
-        hovertemplate="<b>%{customdata[0]}</b> %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
-        increasing=dict(marker=dict(color=POSITIVE)), decreasing=dict(marker=dict(color=NEGATIVE)),
-        totals=dict(marker=dict(color=TOTAL)), connector=dict(line=dict(color="#bbb", width=1)),
-    ))
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            y=labels,
+            x=deltas + [0.0],
+            base=base,
+            measure=["relative"] * len(deltas) + ["total"],
+            text=[f"{d:+.3g}" for d in deltas] + [f"{output_value:.4g}"],
+            textposition="outside",
+            customdata=custom,
+            cliponaxis=False,
+            hovertemplate="<b>%{customdata[0]}</b> %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+            increasing=dict(marker=dict(color=POSITIVE)),
+            decreasing=dict(marker=dict(color=NEGATIVE)),
+            totals=dict(marker=dict(color=TOTAL)),
+            connector=dict(line=dict(color="#bbb", width=1)),
+        )
+    )
     fig.add_vline(x=base, line_dash="dot", line_color="#666")
     ends = base + np.cumsum([0.0] + deltas)
     lo, hi = float(min(ends.min(), output_value)), float(max(ends.max(), output_value))
@@ -396,24 +535,55 @@ def pdp_ice(pdp: PartialDependence, output: int = 0) -> go.Figure:
         rng = np.random.default_rng(0)
         xs = (pos[None, :] + rng.uniform(-0.25, 0.25, ice.shape)).ravel()
         custom = np.array([[t] for t in grid_text] * ice.shape[0], dtype=object)
-        fig.add_trace(go.Bar(x=pos, y=avg, name="average (PDP)", marker_color=REFERENCE, opacity=0.55,
-                             customdata=[[t] for t in grid_text],
-                             hovertemplate="%{customdata[0]}: average %{y:.4g}<extra></extra>"))
-        fig.add_trace(go.Scatter(x=xs, y=ice.ravel(), mode="markers", name=f"single rows (ICE, {ice.shape[0]})",
-                                 marker=dict(size=4, color="#555", opacity=0.35), customdata=custom,
-                                 hovertemplate="%{customdata[0]}: %{y:.4g}<extra></extra>"))
-        fig.update_xaxes(tickmode="array", tickvals=list(pos), ticktext=grid_text,
-                         range=[-0.6, len(pos) - 0.4])
+        fig.add_trace(
+            go.Bar(
+                x=pos,
+                y=avg,
+                name="average (PDP)",
+                marker_color=REFERENCE,
+                opacity=0.55,
+                customdata=[[t] for t in grid_text],
+                hovertemplate="%{customdata[0]}: average %{y:.4g}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ice.ravel(),
+                mode="markers",
+                name=f"single rows (ICE, {ice.shape[0]})",
+                marker=dict(size=4, color="#555", opacity=0.35),
+                customdata=custom,
+                hovertemplate="%{customdata[0]}: %{y:.4g}<extra></extra>",
+            )
+        )
+        fig.update_xaxes(tickmode="array", tickvals=list(pos), ticktext=grid_text, range=[-0.6, len(pos) - 0.4])
     else:
         grid = np.asarray(pdp.grid, dtype=float)
         n = ice.shape[0]
         xs = np.concatenate([np.append(grid, np.nan) for _ in range(n)]) if n else np.zeros(0)
         ys = np.concatenate([np.append(curve, np.nan) for curve in ice]) if n else np.zeros(0)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"single rows (ICE, {n})",
-                                 line=dict(color="rgba(120,120,120,0.35)", width=1), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=grid, y=avg, mode="lines+markers", name="average (PDP)",
-                                 line=dict(color=CURRENT, width=4), marker=dict(size=6),
-                                 hovertemplate="%{x:.4g}: average %{y:.4g}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"single rows (ICE, {n})",
+                line=dict(color="rgba(120,120,120,0.35)", width=1),
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=grid,
+                y=avg,
+                mode="lines+markers",
+                name="average (PDP)",
+                line=dict(color=CURRENT, width=4),
+                marker=dict(size=6),
+                hovertemplate="%{x:.4g}: average %{y:.4g}<extra></extra>",
+            )
+        )
     fig.update_xaxes(title=pdp.feature)
     fig.update_yaxes(title=what, tickformat=".0%" if classifier else None)
     return base_layout(fig, title=title, height=440)
@@ -430,17 +600,38 @@ def shift_chart(shift: ExplanationShift, *, max_features: int = 20) -> go.Figure
     if not items:
         return _empty(title, "Nothing to compare.")
     labels = [("⚠ " if f.shifted else "") + f.feature for f in items]
-    custom = [[f.test, "–" if f.p_value is None else f"{f.p_value:.3g}", "shifted" if f.shifted else "no shift",
-               f.output] for f in items]
-    hover = ("<b>%{y}</b><br>mean |SHAP| %{x:.4g}<br>%{customdata[0]}, p-value %{customdata[1]} "
-             "(class %{customdata[3]})<br>%{customdata[2]}<extra>%{fullData.name}</extra>")
+    custom = [
+        [f.test, "–" if f.p_value is None else f"{f.p_value:.3g}", "shifted" if f.shifted else "no shift", f.output]
+        for f in items
+    ]
+    hover = (
+        "<b>%{y}</b><br>mean |SHAP| %{x:.4g}<br>%{customdata[0]}, p-value %{customdata[1]} "
+        "(class %{customdata[3]})<br>%{customdata[2]}<extra>%{fullData.name}</extra>"
+    )
     fig = go.Figure()
-    fig.add_bar(y=labels, x=[f.mean_abs_reference for f in items], orientation="h", name="reference",
-                marker_color=REFERENCE, customdata=custom, hovertemplate=hover)
-    fig.add_bar(y=labels, x=[f.mean_abs_current for f in items], orientation="h", name="current",
-                marker=dict(color=CURRENT, line=dict(color=[DRIFTED if f.shifted else STABLE for f in items],
-                                                     width=[2 if f.shifted else 0 for f in items])),
-                customdata=custom, hovertemplate=hover)
+    fig.add_bar(
+        y=labels,
+        x=[f.mean_abs_reference for f in items],
+        orientation="h",
+        name="reference",
+        marker_color=REFERENCE,
+        customdata=custom,
+        hovertemplate=hover,
+    )
+    fig.add_bar(
+        y=labels,
+        x=[f.mean_abs_current for f in items],
+        orientation="h",
+        name="current",
+        marker=dict(
+            color=CURRENT,
+            line=dict(
+                color=[DRIFTED if f.shifted else STABLE for f in items], width=[2 if f.shifted else 0 for f in items]
+            ),
+        ),
+        customdata=custom,
+        hovertemplate=hover,
+    )
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title=f"mean |SHAP value| ({scale}); ⚠ = contributions shifted")

@@ -8,23 +8,28 @@ from robustness.overview import Overview
 from robustness.plots.theme import CURRENT, REFERENCE, base_layout
 
 
-def missing_values(overview: Overview, *, reference_name: str = "reference", current_name: str = "current") -> go.Figure:
+def missing_values(
+    overview: Overview, *, reference_name: str = "reference", current_name: str = "current"
+) -> go.Figure:
     """Share of missing values per column, reference against current (columns with any)."""
-    cols = [
-        c for c in overview.columns
-        if c.missing_reference > 0 or (c.missing_current or 0) > 0
-    ]
+    cols = [c for c in overview.columns if c.missing_reference > 0 or (c.missing_current or 0) > 0]
     cols.sort(key=lambda c: max(c.missing_reference, c.missing_current or 0), reverse=True)
     names = [c.name for c in cols]
     fig = go.Figure()
     fig.add_bar(
-        y=names, x=[c.missing_reference for c in cols], name=reference_name,
-        orientation="h", marker_color=REFERENCE,
+        y=names,
+        x=[c.missing_reference for c in cols],
+        name=reference_name,
+        orientation="h",
+        marker_color=REFERENCE,
         hovertemplate="%{y}: %{x:.1%} missing<extra>" + reference_name + "</extra>",
     )
     fig.add_bar(
-        y=names, x=[c.missing_current or 0 for c in cols], name=current_name,
-        orientation="h", marker_color=CURRENT,
+        y=names,
+        x=[c.missing_current or 0 for c in cols],
+        name=current_name,
+        orientation="h",
+        marker_color=CURRENT,
         hovertemplate="%{y}: %{x:.1%} missing<extra>" + current_name + "</extra>",
     )
     fig.update_xaxes(tickformat=".0%", title="missing values")
@@ -33,7 +38,9 @@ def missing_values(overview: Overview, *, reference_name: str = "reference", cur
     return base_layout(fig, title=title, height=max(220, 60 + 28 * len(cols)))
 
 
-def prediction_comparison(overview: Overview, *, reference_name: str = "reference", current_name: str = "current") -> go.Figure:
+def prediction_comparison(
+    overview: Overview, *, reference_name: str = "reference", current_name: str = "current"
+) -> go.Figure:
     """The model's predictions on reference against current."""
     p = overview.predictions
     fig = go.Figure()
@@ -45,17 +52,31 @@ def prediction_comparison(overview: Overview, *, reference_name: str = "referenc
             (p.values_current, current_name, CURRENT),
         ):
             fig.add_histogram(
-                x=list(values), name=name, marker_color=colour, opacity=0.6,
-                histnorm="probability density", nbinsx=50,
+                x=list(values),
+                name=name,
+                marker_color=colour,
+                opacity=0.6,
+                histnorm="probability density",
+                nbinsx=50,
             )
         fig.update_layout(barmode="overlay")
         fig.update_xaxes(title="prediction")
         fig.update_yaxes(title="density")
         return base_layout(fig, title="Predicted values")
-    fig.add_bar(x=list(p.classes), y=list(p.shares_reference), name=reference_name, marker_color=REFERENCE,
-                hovertemplate="%{x}: %{y:.1%}<extra>" + reference_name + "</extra>")
-    fig.add_bar(x=list(p.classes), y=list(p.shares_current), name=current_name, marker_color=CURRENT,
-                hovertemplate="%{x}: %{y:.1%}<extra>" + current_name + "</extra>")
+    fig.add_bar(
+        x=list(p.classes),
+        y=list(p.shares_reference),
+        name=reference_name,
+        marker_color=REFERENCE,
+        hovertemplate="%{x}: %{y:.1%}<extra>" + reference_name + "</extra>",
+    )
+    fig.add_bar(
+        x=list(p.classes),
+        y=list(p.shares_current),
+        name=current_name,
+        marker_color=CURRENT,
+        hovertemplate="%{x}: %{y:.1%}<extra>" + current_name + "</extra>",
+    )
     fig.update_yaxes(tickformat=".0%", title="share of rows")
     fig.update_xaxes(title="predicted class", type="category")
     return base_layout(fig, title="Predicted classes")

@@ -28,8 +28,7 @@ FAMILY_COLOURS = {
     "other": "#7F7F7F",  # grey
 }
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "pentagon", "hexagon",
-           "cross")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "pentagon", "hexagon", "cross")
 #: Cell colours of the status heatmap (light, so the value printed in each cell stays readable).
 STATUS_COLOURS = {"pass": "#CFE8CC", "warn": "#FBE3A1", "fail": "#F4A7A3"}
 WARN_LINE = "#D9A400"
@@ -65,8 +64,11 @@ def line_styles(result: StressResult) -> dict[str, dict]:
         family = _family(result, name)
         i = seen.get(family, 0)
         seen[family] = i + 1
-        styles[name] = {"colour": FAMILY_COLOURS.get(family, FAMILY_COLOURS["other"]),
-                        "dash": DASHES[i % len(DASHES)], "symbol": SYMBOLS[i % len(SYMBOLS)]}
+        styles[name] = {
+            "colour": FAMILY_COLOURS.get(family, FAMILY_COLOURS["other"]),
+            "dash": DASHES[i % len(DASHES)],
+            "symbol": SYMBOLS[i % len(SYMBOLS)],
+        }
     return styles
 
 
@@ -112,24 +114,48 @@ def status_heatmap(result: StressResult) -> go.Figure:
     y = [[_family(result, n) for n in names], [_label(result, n) for n in names]]
     fig = go.Figure()
     fig.add_heatmap(
-        z=z, x=[f"{s:g}" for s in severities], y=y, text=text, texttemplate="%{text}", customdata=hover,
+        z=z,
+        x=[f"{s:g}" for s in severities],
+        y=y,
+        text=text,
+        texttemplate="%{text}",
+        customdata=hover,
         colorscale=[[0.0, STATUS_COLOURS["pass"]], [0.5, STATUS_COLOURS["warn"]], [1.0, STATUS_COLOURS["fail"]]],
-        zmin=0, zmax=2, showscale=False, xgap=2, ygap=2, textfont=dict(size=12),
-        hovertemplate=("<b>%{customdata[0]}</b> at severity %{customdata[1]}: %{customdata[2]}"
-                       "<br>%{customdata[3]}<extra></extra>"),
+        zmin=0,
+        zmax=2,
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        textfont=dict(size=12),
+        hovertemplate=(
+            "<b>%{customdata[0]}</b> at severity %{customdata[1]}: %{customdata[2]}<br>%{customdata[3]}<extra></extra>"
+        ),
     )
     warn, fail = result.thresholds()
-    for status, rule in (("fail", f"fail: ≥ {_limit(result, fail)}"), ("warn", f"warn: ≥ {_limit(result, warn)}"),
-                         ("pass", f"pass: < {_limit(result, warn)}")):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=rule, hoverinfo="skip",
-                        marker=dict(symbol="square", size=14, color=STATUS_COLOURS[status]))
-    fig.update_xaxes(title="severity (0 = no change, 1 = strongest); in bold: the severity each verdict is judged at",
-                     type="category")
+    for status, rule in (
+        ("fail", f"fail: ≥ {_limit(result, fail)}"),
+        ("warn", f"warn: ≥ {_limit(result, warn)}"),
+        ("pass", f"pass: < {_limit(result, warn)}"),
+    ):
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=rule,
+            hoverinfo="skip",
+            marker=dict(symbol="square", size=14, color=STATUS_COLOURS[status]),
+        )
+    fig.update_xaxes(
+        title="severity (0 = no change, 1 = strongest); in bold: the severity each verdict is judged at",
+        type="category",
+    )
     fig.update_yaxes(autorange="reversed", type="multicategory")
-    base_layout(fig, title=f"Every perturbation, worst first ({_measure(result)})",
-                height=max(280, 150 + 30 * len(names)))
-    fig.update_layout(legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom"),
-                      margin=dict(l=10, r=10, t=70, b=10))
+    base_layout(
+        fig, title=f"Every perturbation, worst first ({_measure(result)})", height=max(280, 150 + 30 * len(names))
+    )
+    fig.update_layout(
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom"), margin=dict(l=10, r=10, t=70, b=10)
+    )
     return fig
 
 
@@ -140,34 +166,64 @@ def severity_curves(result: StressResult) -> go.Figure:
     fig = go.Figure()
     warn, fail = result.thresholds()  # first: drawn under the lines, listed at the top of the legend
     for value, word, colour, dash in ((fail, "fail", DRIFTED, "dash"), (warn, "warn", WARN_LINE, "dot")):
-        fig.add_scatter(x=[0, 1], y=[value, value], mode="lines", name=f"{word} at ≥ {_limit(result, value)}",
-                        legendgroup="thresholds", legendgrouptitle_text="thresholds", hoverinfo="skip",
-                        line=dict(color=colour, dash=dash, width=1.5))
+        fig.add_scatter(
+            x=[0, 1],
+            y=[value, value],
+            mode="lines",
+            name=f"{word} at ≥ {_limit(result, value)}",
+            legendgroup="thresholds",
+            legendgrouptitle_text="thresholds",
+            hoverinfo="skip",
+            line=dict(color=colour, dash=dash, width=1.5),
+        )
     styles = line_styles(result)
     fmt = ".1%" if classifier else ".3f"
     families = set()
     for name in perturbation_order(result):
-        points = sorted((p for p in result.results if p.perturbation == name and p.status == "ok"
-                         and result.value_of(p) is not None), key=lambda p: p.severity)
+        points = sorted(
+            (
+                p
+                for p in result.results
+                if p.perturbation == name and p.status == "ok" and result.value_of(p) is not None
+            ),
+            key=lambda p: p.severity,
+        )
         if not any(p.severity > 0 for p in points):  # nothing measured beyond the unperturbed sample
             continue
         style, family, label = styles[name], _family(result, name), _label(result, name)
         families.add(family)
         fig.add_scatter(
-            x=[p.severity for p in points], y=[result.value_of(p) for p in points], mode="lines+markers",
-            name=label, legendgroup=family, legendgrouptitle_text=family,
+            x=[p.severity for p in points],
+            y=[result.value_of(p) for p in points],
+            mode="lines+markers",
+            name=label,
+            legendgroup=family,
+            legendgrouptitle_text=family,
             line=dict(color=style["colour"], dash=style["dash"], width=2),
             marker=dict(symbol=style["symbol"], size=8, color=style["colour"]),
             customdata=[label] * len(points),
             hovertemplate="<b>%{customdata}</b>: severity %{x:.2f} -> %{y:" + fmt + "}<extra></extra>",
         )
     fig.update_xaxes(title="severity", range=[-0.02, 1.02])
-    fig.update_yaxes(title="predictions changed" if classifier else "mean |change| / spread",
-                     tickformat=".0%" if classifier else None, rangemode="tozero")
+    fig.update_yaxes(
+        title="predictions changed" if classifier else "mean |change| / spread",
+        tickformat=".0%" if classifier else None,
+        rangemode="tozero",
+    )
     height = 90 + 20 * len(fig.data) + 30 * (len(families) + 1)  # the whole legend in view
     base_layout(fig, title="How predictions break as the perturbation grows", height=max(460, height))
-    fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top", font=dict(size=11),
-                                  groupclick="toggleitem", tracegroupgap=6))
+    fig.update_layout(
+        legend=dict(
+            orientation="v",
+            x=1.02,
+            xanchor="left",
+            y=1,
+            yanchor="top",
+            font=dict(size=11),
+            groupclick="toggleitem",
+            tracegroupgap=6,
+        )
+    )
     return fig
 
 
@@ -178,15 +234,23 @@ def sensitivity_ranking(result: StressResult, *, top: int = 20) -> go.Figure:
     warn = result.thresholds()[0]
     fig = go.Figure()
     fig.add_bar(
-        y=[f.feature for f in items], x=[f.sensitivity for f in items], orientation="h",
+        y=[f.feature for f in items],
+        x=[f.sensitivity for f in items],
+        orientation="h",
         marker_color=[DRIFTED if f.sensitivity >= warn else STABLE for f in items],
         customdata=[[label_of(f.perturbation), f.severity] for f in items],
-        hovertemplate=("<b>%{y}</b>: %{x:" + (".1%" if classifier else ".3f")
-                       + "}<br>%{customdata[0]} at severity %{customdata[1]}<extra></extra>"),
+        hovertemplate=(
+            "<b>%{y}</b>: %{x:"
+            + (".1%" if classifier else ".3f")
+            + "}<br>%{customdata[0]} at severity %{customdata[1]}<extra></extra>"
+        ),
     )
     fig.update_yaxes(autorange="reversed")
     small = max((f.sensitivity for f in items), default=0) < 0.1  # whole percents would repeat ("1%, 1%, 2%")
-    fig.update_xaxes(title="predictions flipped" if classifier else "mean |change| / spread",
-                     tickformat=(".1%" if small else ".0%") if classifier else None)
-    return base_layout(fig, title="Which columns the predictions are most sensitive to",
-                       height=max(240, 70 + 26 * len(items)))
+    fig.update_xaxes(
+        title="predictions flipped" if classifier else "mean |change| / spread",
+        tickformat=(".1%" if small else ".0%") if classifier else None,
+    )
+    return base_layout(
+        fig, title="Which columns the predictions are most sensitive to", height=max(240, 70 + 26 * len(items))
+    )

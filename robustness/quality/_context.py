@@ -22,8 +22,10 @@ from robustness.schema import ColumnKind, ColumnRoles
 _NUMBER_TYPES = {"integer", "floating", "mixed-integer-float", "decimal"}
 _DATE_TYPES = {"datetime", "datetime64", "date"}
 _NUMBER_RE = r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*"
-TRUTH = {**dict.fromkeys(("1", "1.0", "yes", "true", "y", "t"), "True"),
-         **dict.fromkeys(("0", "0.0", "no", "false", "n", "f"), "False")}
+TRUTH = {
+    **dict.fromkeys(("1", "1.0", "yes", "true", "y", "t"), "True"),
+    **dict.fromkeys(("0", "0.0", "no", "false", "n", "f"), "False"),
+}
 MAX_EXAMPLE_COLUMNS = 20
 
 
@@ -43,9 +45,16 @@ class Context:
     cache: dict = field(default_factory=dict)  # conversions and masks shared by the checks
 
     @classmethod
-    def build(cls, reference, current, kinds, roles, config) -> "Context":
-        return cls(reference.reset_index(drop=True), current.reset_index(drop=True),
-                   reference.index.to_numpy(), current.index.to_numpy(), kinds, roles, config)
+    def build(cls, reference, current, kinds, roles, config) -> Context:
+        return cls(
+            reference.reset_index(drop=True),
+            current.reset_index(drop=True),
+            reference.index.to_numpy(),
+            current.index.to_numpy(),
+            kinds,
+            roles,
+            config,
+        )
 
     @property
     def shared(self) -> list[str]:

@@ -31,8 +31,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import RobustnessError
-from robustness.quality._context import (_NUMBER_RE, Context, _datetime_ns, _lower_str, _numbers, _plain,
-                                         _value_type)
+from robustness.quality._context import _NUMBER_RE, Context, _datetime_ns, _lower_str, _numbers, _plain, _value_type
 from robustness.quality.checks import _TYPE_WORDS, _categories, _duplicates
 from robustness.quality.results import QualityConfig
 from robustness.schema import ColumnKind, ColumnRoles
@@ -72,11 +71,11 @@ class Best:
     unique: str | None = None  # keep only the first row per value of this column
 
     @classmethod
-    def of(cls, rows: pd.DataFrame, k: int, by=("pos",), unique=None) -> "Best":
+    def of(cls, rows: pd.DataFrame, k: int, by=("pos",), unique=None) -> Best:
         return cls(rows, k, tuple(by), unique)._trim()
 
     @classmethod
-    def first(cls, positions, k: int) -> "Best":
+    def first(cls, positions, k: int) -> Best:
         """The first ``k`` of ascending ``positions``."""
         return cls(pd.DataFrame({"pos": np.asarray(positions[:k], dtype=np.int64)}), k)
 
@@ -84,13 +83,13 @@ class Best:
     def positions(self) -> list[int]:
         return [int(p) for p in self.rows["pos"]]
 
-    def merge(self, other: "Best") -> "Best":
+    def merge(self, other: Best) -> Best:
         rows = [t for t in (self.rows, other.rows) if len(t)]
         if len(rows) < 2:
             return self if len(self.rows) or not rows else other
         return replace(self, rows=pd.concat(rows, ignore_index=True))._trim()
 
-    def _trim(self) -> "Best":
+    def _trim(self) -> Best:
         t = self.rows.sort_values(list(self.by), kind="stable")
         if self.unique:
             t = t.drop_duplicates(self.unique)
@@ -105,25 +104,30 @@ class Categories:
     capped: bool = False
 
     @classmethod
-    def of(cls, counts: pd.Series, first: pd.Series, cap: int) -> "Categories":
-        table = pd.DataFrame({"count": counts.to_numpy(dtype=np.int64),
-                              "first": first.reindex(counts.index).to_numpy(dtype=np.int64)}, index=counts.index)
+    def of(cls, counts: pd.Series, first: pd.Series, cap: int) -> Categories:
+        table = pd.DataFrame(
+            {"count": counts.to_numpy(dtype=np.int64), "first": first.reindex(counts.index).to_numpy(dtype=np.int64)},
+            index=counts.index,
+        )
         return cls(table, cap)._capped()
 
-    def merge(self, other: "Categories") -> "Categories":
-        t = pd.concat([self.table, other.table]).groupby(level=0, sort=False).agg(
-            count=("count", "sum"), first=("first", "min"))
+    def merge(self, other: Categories) -> Categories:
+        t = (
+            pd.concat([self.table, other.table])
+            .groupby(level=0, sort=False)
+            .agg(count=("count", "sum"), first=("first", "min"))
+        )
         return Categories(t, self.cap, self.other + other.other, self.capped or other.capped)._capped()
 
     def ordered(self) -> pd.Series:
         """Counts by key, most frequent first, ties in order of first appearance (as in memory)."""
         return self.table.sort_values(["count", "first"], ascending=[False, True], kind="stable")["count"]
 
-    def _capped(self) -> "Categories":
+    def _capped(self) -> Categories:
         if len(self.table) <= self.cap:
             return self
         t = self.table.loc[self.ordered().index]
-        return Categories(t.iloc[: self.cap], self.cap, self.other + int(t["count"].iloc[self.cap:].sum()), True)
+        return Categories(t.iloc[: self.cap], self.cap, self.other + int(t["count"].iloc[self.cap :].sum()), True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +137,7 @@ class Constancy:
     first: int  # global position of the first value
 
     @classmethod
-    def of(cls, s: pd.Series, missing: np.ndarray, offset: int) -> "Constancy":
+    def of(cls, s: pd.Series, missing: np.ndarray, offset: int) -> Constancy:
         present = np.flatnonzero(~missing)
         if not len(present):
             return cls("empty", s.iloc[:1], _NEVER)
@@ -146,7 +150,7 @@ class Constancy:
         other = np.flatnonzero(~same)[:1]
         return cls("varied" if len(other) else "constant", s.iloc[[p0, *other]], offset + int(p0))
 
-    def merge(self, other: "Constancy") -> "Constancy":
+    def merge(self, other: Constancy) -> Constancy:
         if other.state == "empty":
             return self
         if self.state == "empty":
@@ -155,7 +159,7 @@ class Constancy:
         head, rest = x.values.iloc[:1], pd.concat([x.values.iloc[1:], y.values])
         for i in range(len(rest)):
             if not _same(head.iloc[0], rest.iloc[i]):
-                return Constancy("varied", pd.concat([head, rest.iloc[i:i + 1]]), x.first)
+                return Constancy("varied", pd.concat([head, rest.iloc[i : i + 1]]), x.first)
         return Constancy("constant", head, x.first)
 
 
@@ -226,19 +230,26 @@ def _reference_column(st, frame, col, missing, offset, plan: Plan) -> None:
     _try(st, ("type_mismatch", "out_of_range", "infinite_values"), lambda: {"vtype": _value_type(s, kind)})
     vtype = st.get("vtype")
     if vtype in ("number", "datetime"):
-        _try(st, ("out_of_range", "infinite_values"),
-             lambda: _finite(_datetime_ns(plain) if vtype == "datetime" else _numbers(plain)))
+        _try(
+            st,
+            ("out_of_range", "infinite_values"),
+            lambda: _finite(_datetime_ns(plain) if vtype == "datetime" else _numbers(plain)),
+        )
     elif vtype == "boolean":
         _try(st, ("type_mismatch",), lambda: {"allowed": frozenset(_lower_str(pd.Series(plain.dropna().unique())))})
     elif vtype == "text" and col in plan.typed:
+
         def numbers_as_text():
             text = plain.dropna().astype(str)
             return {"n_text": len(text), "n_numlike": int(text.str.fullmatch(_NUMBER_RE).sum())}
+
         _try(st, ("type_mismatch",), numbers_as_text)
     if kind in _CATEGORY_KINDS and col != plan.roles.id:
+
         def categories():
             keys, counts = row_keys(frame, col, plan)
             return {"categories": Categories.of(counts, _first_positions(keys, offset), plan.cap)}
+
         _try(st, ("new_categories", "vanished_categories"), categories)
 
 
@@ -279,8 +290,12 @@ def current_plan(plan: Plan, ref: dict) -> Plan:
         if t is None:
             continue
         types[col] = t
-        if plan.kinds.get(col) in _NUMERIC and col not in (plan.roles.id, plan.roles.timestamp) \
-                and t in ("number", "datetime") and "lo" in st:
+        if (
+            plan.kinds.get(col) in _NUMERIC
+            and col not in (plan.roles.id, plan.roles.timestamp)
+            and t in ("number", "datetime")
+            and "lo" in st
+        ):
             ranges[col] = (st["lo"], st["hi"])
         if t == "boolean":
             values[col] = pd.Series(sorted(st.get("allowed", ())), dtype=object)
@@ -292,8 +307,7 @@ def current_plan(plan: Plan, ref: dict) -> Plan:
 
 def current_part(frame: pd.DataFrame, part: int, plan: Plan) -> dict:
     frame, offset = frame.reset_index(drop=True), part << 32
-    ctx = Context(plan.ref_values, frame, None, None, plan.kinds, plan.roles, plan.config,
-                  _types=dict(plan.ref_types))
+    ctx = Context(plan.ref_values, frame, None, None, plan.kinds, plan.roles, plan.config, _types=dict(plan.ref_types))
     out: dict = {"__lens__": {part: len(frame)}}
     for col in frame.columns:
         missing = ctx.isna("current", col)
@@ -310,11 +324,16 @@ def _current_column(st, ctx: Context, col, missing, offset, plan: Plan) -> None:
     if rtype in _TYPE_WORDS:
         _try(st, ("type_mismatch",), lambda: _unparseable(ctx, col, offset, k))
     if rtype == "number":
+
         def infinite():
             c = ctx.parsed("current", col)
             pos, neg = np.isposinf(c), np.isneginf(c)
-            return {"n_pos_inf": int(pos.sum()), "n_neg_inf": int(neg.sum()),
-                    "inf_at": Best.first(np.flatnonzero(pos | neg) + offset, k)}
+            return {
+                "n_pos_inf": int(pos.sum()),
+                "n_neg_inf": int(neg.sum()),
+                "inf_at": Best.first(np.flatnonzero(pos | neg) + offset, k),
+            }
+
         _try(st, ("infinite_values",), infinite)
     if col in plan.ranges:
         _try(st, ("out_of_range",), lambda: _beyond(ctx.parsed("current", col), *plan.ranges[col], offset, k))
@@ -326,10 +345,15 @@ def _unparseable(ctx: Context, col, offset, k) -> dict:
     bad = ctx.bad_values(col).to_numpy()
     sub = ctx.cur[col][bad].head(SCAN_BAD)
     firsts = sub[~sub.astype(str).duplicated()].head(max(k, MAX_LISTED))
-    rows = pd.DataFrame({"pos": firsts.index.to_numpy(dtype=np.int64) + offset,
-                         "rank": sub.index.get_indexer(firsts.index), "part": offset >> 32,
-                         "text": firsts.astype(str).to_numpy(dtype=object),
-                         "value": firsts.astype(object).to_numpy(dtype=object)})
+    rows = pd.DataFrame(
+        {
+            "pos": firsts.index.to_numpy(dtype=np.int64) + offset,
+            "rank": sub.index.get_indexer(firsts.index),
+            "part": offset >> 32,
+            "text": firsts.astype(str).to_numpy(dtype=object),
+            "value": firsts.astype(object).to_numpy(dtype=object),
+        }
+    )
     n_bad = int(bad.sum())
     return {"n_bad": n_bad, "bad_in": {offset >> 32: n_bad}, "bad": Best.of(rows, max(k, MAX_LISTED), unique="text")}
 
@@ -358,9 +382,12 @@ def _new_keys(frame: pd.DataFrame, col, offset, plan: Plan) -> dict:
     known = plan.ref_keys[col]
     is_new = ~counts.index.isin(known)
     new_rows = np.flatnonzero(keys.notna().to_numpy() & ~keys.isin(known).to_numpy())
-    return {"n_new_rows": int(counts[is_new].sum()), "seen": frozenset(counts.index[~is_new]),
-            "new": Categories.of(counts[is_new], _first_positions(keys, offset), plan.cap),
-            "new_at": Best.first(new_rows + offset, 2 * plan.config.max_examples)}
+    return {
+        "n_new_rows": int(counts[is_new].sum()),
+        "seen": frozenset(counts.index[~is_new]),
+        "new": Categories.of(counts[is_new], _first_positions(keys, offset), plan.cap),
+        "new_at": Best.first(new_rows + offset, 2 * plan.config.max_examples),
+    }
 
 
 def rows_holding(frame: pd.DataFrame, part: int, plan: Plan, col: str, keys: pd.Index, limit: int) -> dict:

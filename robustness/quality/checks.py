@@ -36,9 +36,16 @@ _MAX_LISTED = 10
 
 
 def _finding(check, column, status, value, reference_value, message, examples=(), details=None):
-    return QualityFinding(check, column, status, float(value),
-                          None if reference_value is None else float(reference_value),
-                          message, tuple(examples), to_json_safe(dict(details or {})))
+    return QualityFinding(
+        check,
+        column,
+        status,
+        float(value),
+        None if reference_value is None else float(reference_value),
+        message,
+        tuple(examples),
+        to_json_safe(dict(details or {})),
+    )
 
 
 def _shown(examples):
@@ -64,25 +71,45 @@ def check_missing_column(ctx: Context) -> list[QualityFinding]:
         role = _role_of(ctx, col)
         if role is None:
             status = ctx.config.missing_column_status
-            what = ("The model needs every feature, so it cannot score current as is. Add the column to "
-                    "current, or check whether it was renamed in the export.")
+            what = (
+                "The model needs every feature, so it cannot score current as is. Add the column to "
+                "current, or check whether it was renamed in the export."
+            )
         else:
             status = "warn"
-            what = {"target": "Performance cannot be measured on current until the labels are added.",
-                    "id": "Rows of current cannot be traced back to their source without it.",
-                    "timestamp": "Results cannot be shown over time for current without it."}.get(
-                role, "Results that need this column are not available for current; add it if you have it.")
-        out.append(_finding("missing_column", col, status, 1.0, None,
-                            f"Column '{col}'{f' (the {role} column)' if role else ''} is in reference but "
-                            f"missing from current. {what}", details={"side": "reference only", "role": role}))
+            what = {
+                "target": "Performance cannot be measured on current until the labels are added.",
+                "id": "Rows of current cannot be traced back to their source without it.",
+                "timestamp": "Results cannot be shown over time for current without it.",
+            }.get(role, "Results that need this column are not available for current; add it if you have it.")
+        out.append(
+            _finding(
+                "missing_column",
+                col,
+                status,
+                1.0,
+                None,
+                f"Column '{col}'{f' (the {role} column)' if role else ''} is in reference but "
+                f"missing from current. {what}",
+                details={"side": "reference only", "role": role},
+            )
+        )
     for col in (c for c in ctx.cur.columns if c not in ref_cols):
         role = _role_of(ctx, col)
         status = "pass" if role else ctx.config.extra_column_status
-        out.append(_finding("missing_column", col, status, 1.0, None,
-                            f"Column '{col}'{f' (the {role} column)' if role else ''} is in current but not in "
-                            "reference, so it cannot be compared. If it is a renamed reference column, give it "
-                            "the same name in both files; otherwise it is ignored.",
-                            details={"side": "current only", "role": role}))
+        out.append(
+            _finding(
+                "missing_column",
+                col,
+                status,
+                1.0,
+                None,
+                f"Column '{col}'{f' (the {role} column)' if role else ''} is in current but not in "
+                "reference, so it cannot be compared. If it is a renamed reference column, give it "
+                "the same name in both files; otherwise it is ignored.",
+                details={"side": "current only", "role": role},
+            )
+        )
     return out
 
 
@@ -110,27 +137,57 @@ def check_duplicate_rows(ctx: Context) -> list[QualityFinding]:
         extra = {int(p): {"_duplicate_of": ctx.cur_labels[f]} for p, f in zip(pos, firsts)}
         return ctx.examples("current", pos, extra=extra)
 
-    return [duplicate_rows_finding(int(ref_dup.sum()), len(ctx.ref), int(dup.sum()), len(ctx.cur), ctx.cur.columns,
-                                   ctx.roles.id, ctx.config, examples)]
+    return [
+        duplicate_rows_finding(
+            int(ref_dup.sum()),
+            len(ctx.ref),
+            int(dup.sum()),
+            len(ctx.cur),
+            ctx.cur.columns,
+            ctx.roles.id,
+            ctx.config,
+            examples,
+        )
+    ]
 
 
-def duplicate_rows_finding(n_dup_ref: int, n_ref: int, n_dup_cur: int, n_cur: int, columns, id_col: str | None,
-                           config: QualityConfig, examples=()) -> QualityFinding:
+def duplicate_rows_finding(
+    n_dup_ref: int,
+    n_ref: int,
+    n_dup_cur: int,
+    n_cur: int,
+    columns,
+    id_col: str | None,
+    config: QualityConfig,
+    examples=(),
+) -> QualityFinding:
     """The duplicate-rows finding from the number of rows repeating an earlier row in each file;
     ``columns`` are current's columns (all but ``id_col`` compared)."""
     share_ref, share = n_dup_ref / n_ref, n_dup_cur / n_cur
     status = config.grade(share, "duplicate")
     over = "all columns" + (f" except the id column '{id_col}'" if id_col in columns else "")
-    details = {"n_duplicates_current": n_dup_cur, "n_duplicates_reference": n_dup_ref,
-               "columns_compared": len([c for c in columns if c != id_col])}
+    details = {
+        "n_duplicates_current": n_dup_cur,
+        "n_duplicates_reference": n_dup_ref,
+        "columns_compared": len([c for c in columns if c != id_col]),
+    }
     if n_dup_cur == 0:
-        return _finding("duplicate_rows", None, status, 0.0, share_ref,
-                        f"No row of current repeats an earlier row exactly (compared over {over}); reference "
-                        f"has {pct(share_ref)} duplicated rows ({n_dup_ref:,}).", details=details)
-    message = (f"{pct(share)} of current rows ({n_dup_cur:,} of {n_cur:,}) repeat an earlier row exactly "
-               f"(compared over {over}); reference has {pct(share_ref)} ({n_dup_ref:,}). Duplicates give some cases "
-               "extra weight in every statistic. Check the export or join that produced current and drop them "
-               "if they are not genuine repeats.")
+        return _finding(
+            "duplicate_rows",
+            None,
+            status,
+            0.0,
+            share_ref,
+            f"No row of current repeats an earlier row exactly (compared over {over}); reference "
+            f"has {pct(share_ref)} duplicated rows ({n_dup_ref:,}).",
+            details=details,
+        )
+    message = (
+        f"{pct(share)} of current rows ({n_dup_cur:,} of {n_cur:,}) repeat an earlier row exactly "
+        f"(compared over {over}); reference has {pct(share_ref)} ({n_dup_ref:,}). Duplicates give some cases "
+        "extra weight in every statistic. Check the export or join that produced current and drop them "
+        "if they are not genuine repeats."
+    )
     return _finding("duplicate_rows", None, status, share, share_ref, message, _shown(examples), details)
 
 
@@ -140,12 +197,20 @@ def duplicate_rows_finding(n_dup_ref: int, n_ref: int, n_dup_cur: int, n_cur: in
 def check_missing_values(ctx: Context, col: str) -> QualityFinding:
     """Share of missing values in current vs reference; the increase decides."""
     r, c = ctx.isna("reference", col), ctx.isna("current", col)
-    return missing_values_finding(col, int(r.sum()), len(r), int(c.sum()), len(c), ctx.config,
-                                  lambda: ctx.examples("current", np.flatnonzero(c), col))
+    return missing_values_finding(
+        col,
+        int(r.sum()),
+        len(r),
+        int(c.sum()),
+        len(c),
+        ctx.config,
+        lambda: ctx.examples("current", np.flatnonzero(c), col),
+    )
 
 
-def missing_values_finding(col: str, n_missing_ref: int, n_ref: int, n_missing_cur: int, n_cur: int,
-                           config: QualityConfig, examples=()) -> QualityFinding:
+def missing_values_finding(
+    col: str, n_missing_ref: int, n_ref: int, n_missing_cur: int, n_cur: int, config: QualityConfig, examples=()
+) -> QualityFinding:
     """The missing-values finding from the counts of missing values and of rows in each file."""
     share_r, share_c = n_missing_ref / n_ref, n_missing_cur / n_cur
     increase = share_c - share_r
@@ -155,14 +220,18 @@ def missing_values_finding(col: str, n_missing_ref: int, n_ref: int, n_missing_c
         if share_c == 1 and share_r == 1:
             msg = f"Column '{col}' has no values in either file, so nothing can be checked on it; consider dropping it."
         else:
-            msg = (f"Column '{col}' is {pct(share_c)} missing in current and {pct(share_r)} in reference; "
-                   "no notable increase.")
+            msg = (
+                f"Column '{col}' is {pct(share_c)} missing in current and {pct(share_r)} in reference; "
+                "no notable increase."
+            )
         return _finding("missing_values", col, status, share_c, share_r, msg, details=details)
     where = "has no values at all in current" if share_c == 1 else f"is missing in {pct(share_c)} of current rows"
-    msg = (f"Column '{col}' {where} ({n_missing_cur:,} of {n_cur:,}) against {pct(share_r)} in reference, "
-           f"{increase * 100:.1f} percentage points more. Check the step that fills this column for current "
-           "(a join that stopped matching, a renamed source field, a failing sensor); imputing hides the problem "
-           "from the model but not from its accuracy.")
+    msg = (
+        f"Column '{col}' {where} ({n_missing_cur:,} of {n_cur:,}) against {pct(share_r)} in reference, "
+        f"{increase * 100:.1f} percentage points more. Check the step that fills this column for current "
+        "(a join that stopped matching, a renamed source field, a failing sensor); imputing hides the problem "
+        "from the model but not from its accuracy."
+    )
     return _finding("missing_values", col, status, share_c, share_r, msg, _shown(examples), details)
 
 
@@ -175,36 +244,64 @@ def check_type_mismatch(ctx: Context, col: str) -> QualityFinding:
     bad = ctx.bad_values(col).to_numpy()
     sub = ctx.cur[col][bad].head(10_000)
     firsts = sub[~sub.astype(str).duplicated()]
-    return type_mismatch_finding(col, kind, *dtypes, ctx.config, int(bad.sum()),
-                                 int((~ctx.isna("current", col)).sum()), firsts,
-                                 lambda: ctx.examples("current", firsts.index, col))
+    return type_mismatch_finding(
+        col,
+        kind,
+        *dtypes,
+        ctx.config,
+        int(bad.sum()),
+        int((~ctx.isna("current", col)).sum()),
+        firsts,
+        lambda: ctx.examples("current", firsts.index, col),
+    )
 
 
-def type_mismatch_finding(col: str, kind: str, ref_dtype: str, cur_dtype: str, config: QualityConfig,
-                          n_bad: int = 0, n_present: int = 0, values: pd.Series | None = None,
-                          examples=()) -> QualityFinding:
+def type_mismatch_finding(
+    col: str,
+    kind: str,
+    ref_dtype: str,
+    cur_dtype: str,
+    config: QualityConfig,
+    n_bad: int = 0,
+    n_present: int = 0,
+    values: pd.Series | None = None,
+    examples=(),
+) -> QualityFinding:
     """The type-mismatch finding. ``kind`` is the column's type in reference (``Context.ref_type``);
     for a kind not compared the counts are not read. ``n_bad`` of the ``n_present`` non-missing
     current values do not parse; ``values``: the first distinct of them, in order (read if any)."""
     details = {"reference_type": kind, "reference_dtype": ref_dtype, "current_dtype": cur_dtype}
     if kind not in _TYPE_WORDS:
-        why = {"empty": "reference has no values in it", "mixed": "reference already mixes several types in it",
-               "other": f"its reference type ({ref_dtype}) is not compared"}[kind]
-        return _finding("type_mismatch", col, "pass", 0.0, None,
-                        f"Types of column '{col}' are not compared: {why}.", details=details)
+        why = {
+            "empty": "reference has no values in it",
+            "mixed": "reference already mixes several types in it",
+            "other": f"its reference type ({ref_dtype}) is not compared",
+        }[kind]
+        return _finding(
+            "type_mismatch",
+            col,
+            "pass",
+            0.0,
+            None,
+            f"Types of column '{col}' are not compared: {why}.",
+            details=details,
+        )
     share = n_bad / n_present if n_present else 0.0
     status = config.grade(share, "type_mismatch")
     words = _TYPE_WORDS[kind]
     details.update(n_unparseable=n_bad, n_present=n_present)
     if n_bad == 0:
-        return _finding("type_mismatch", col, status, 0.0, None,
-                        f"Column '{col}' holds {words} in both files.", details=details)
+        return _finding(
+            "type_mismatch", col, status, 0.0, None, f"Column '{col}' holds {words} in both files.", details=details
+        )
     details["values"] = list(values.head(_MAX_LISTED))
-    msg = (f"Column '{col}' holds {words} in reference ({ref_dtype}), but {n_bad:,} of {n_present:,} non-missing "
-           f"current values ({pct(share)}) are not {words} (current type {cur_dtype}), e.g. "
-           f"{listing(values.head(3))}."
-           + (" The range and infinity checks treat them as missing." if kind in ("number", "datetime") else "")
-           + " Fix the export so the column keeps one type and format, or clean these values.")
+    msg = (
+        f"Column '{col}' holds {words} in reference ({ref_dtype}), but {n_bad:,} of {n_present:,} non-missing "
+        f"current values ({pct(share)}) are not {words} (current type {cur_dtype}), e.g. "
+        f"{listing(values.head(3))}."
+        + (" The range and infinity checks treat them as missing." if kind in ("number", "datetime") else "")
+        + " Fix the export so the column keeps one type and format, or clean these values."
+    )
     return _finding("type_mismatch", col, status, share, None, msg, _shown(examples), details)
 
 
@@ -234,20 +331,35 @@ def check_out_of_range(ctx: Context, col: str) -> QualityFinding | None:
             pos = pos[np.argpartition(-dist[pos], k - 1)[:k]]
         return ctx.examples("current", pos[np.argsort(-dist[pos], kind="stable")], col)
 
-    return out_of_range_finding(col, kind, (lo, hi), ctx.config, int(finite.sum()), int(below.sum()),
-                                int(above.sum()), span, examples)
+    return out_of_range_finding(
+        col, kind, (lo, hi), ctx.config, int(finite.sum()), int(below.sum()), int(above.sum()), span, examples
+    )
 
 
-def out_of_range_finding(col: str, kind: str, ref_range: tuple | None, config: QualityConfig, n_checked: int = 0,
-                         n_below: int = 0, n_above: int = 0, current_range: tuple | None = None,
-                         examples=()) -> QualityFinding:
+def out_of_range_finding(
+    col: str,
+    kind: str,
+    ref_range: tuple | None,
+    config: QualityConfig,
+    n_checked: int = 0,
+    n_below: int = 0,
+    n_above: int = 0,
+    current_range: tuple | None = None,
+    examples=(),
+) -> QualityFinding:
     """The out-of-range finding. ``kind``: "number" or "datetime" (values as floats, datetimes as ns);
     ``ref_range``: reference's finite (min, max), None when it has none; of the ``n_checked`` finite
     current values ``n_below``/``n_above`` lie outside; ``current_range``: their (min, max) (read if any)."""
     if ref_range is None:
-        return _finding("out_of_range", col, "pass", 0.0, None,
-                        f"The range of column '{col}' is not checked: reference has no finite values in it.",
-                        details={"skipped": "no finite reference values"})
+        return _finding(
+            "out_of_range",
+            col,
+            "pass",
+            0.0,
+            None,
+            f"The range of column '{col}' is not checked: reference has no finite values in it.",
+            details={"skipped": "no finite reference values"},
+        )
     show = ns_to_text if kind == "datetime" else num
     to_json = (lambda x: pd.Timestamp(int(x))) if kind == "datetime" else float
     (lo, hi), n = ref_range, n_checked
@@ -256,17 +368,28 @@ def out_of_range_finding(col: str, kind: str, ref_range: tuple | None, config: Q
     details = {"min": to_json(lo), "max": to_json(hi), "n_below": n_below, "n_above": n_above, "n_checked": n}
     rng = f"[{show(lo)}, {show(hi)}]"
     if n_below + n_above == 0:
-        return _finding("out_of_range", col, status, 0.0, None,
-                        f"All {n:,} current values of '{col}' lie within the reference range {rng}.", details=details)
+        return _finding(
+            "out_of_range",
+            col,
+            status,
+            0.0,
+            None,
+            f"All {n:,} current values of '{col}' lie within the reference range {rng}.",
+            details=details,
+        )
     cmin, cmax = current_range
     details.update(current_min=to_json(cmin), current_max=to_json(cmax))
-    msg = (f"{pct(share)} of current values of '{col}' ({n_below + n_above:,} of {n:,}) lie outside the reference "
-           f"range {rng}: {n_below:,} below and {n_above:,} above; current spans [{show(cmin)}, {show(cmax)}].")
+    msg = (
+        f"{pct(share)} of current values of '{col}' ({n_below + n_above:,} of {n:,}) lie outside the reference "
+        f"range {rng}: {n_below:,} below and {n_above:,} above; current spans [{show(cmin)}, {show(cmax)}]."
+    )
     if status == "pass":
         msg += f" That is under the warning threshold ({pct(config.out_of_range_warn)})."
     else:
-        msg += (" The model never saw such values, so its predictions there are extrapolation. Check for a change "
-                "of unit or scale or for entry errors; if the values are real, retrain on data that covers them.")
+        msg += (
+            " The model never saw such values, so its predictions there are extrapolation. Check for a change "
+            "of unit or scale or for entry errors; if the values are real, retrain on data that covers them."
+        )
     return _finding("out_of_range", col, status, share, None, msg, _shown(examples), details)
 
 
@@ -323,32 +446,64 @@ def check_new_categories(ctx: Context, col: str) -> QualityFinding | None:
         return None
     (_, ref_counts, _), (s, cur_counts, raw_to_key) = cats
     new = cur_counts[~cur_counts.index.isin(ref_counts.index)]
-    return new_categories_finding(col, new, int(new.sum()), len(ctx.cur), len(ref_counts), len(cur_counts),
-                                  ctx.config, lambda: _category_examples(ctx, "current", s, raw_to_key, new.index, col))
+    return new_categories_finding(
+        col,
+        new,
+        int(new.sum()),
+        len(ctx.cur),
+        len(ref_counts),
+        len(cur_counts),
+        ctx.config,
+        lambda: _category_examples(ctx, "current", s, raw_to_key, new.index, col),
+    )
 
 
-def new_categories_finding(col: str, new: pd.Series, n_rows: int, n_cur: int, n_categories_ref: int,
-                           n_categories_cur: int, config: QualityConfig, examples=()) -> QualityFinding:
+def new_categories_finding(
+    col: str,
+    new: pd.Series,
+    n_rows: int,
+    n_cur: int,
+    n_categories_ref: int,
+    n_categories_cur: int,
+    config: QualityConfig,
+    examples=(),
+) -> QualityFinding:
     """The new-categories finding. ``new``: current rows per category key absent from reference, most
     frequent first; ``n_rows`` current rows (of ``n_cur``) hold one of them."""
     share = n_rows / n_cur
     status = config.grade(share, "new_category")
-    details = {"new": list(new.index[:_MAX_LISTED]), "n_new": len(new), "n_rows": n_rows,
-               "counts": {k: int(v) for k, v in new.head(_MAX_LISTED).items()},
-               "n_categories_reference": n_categories_ref, "n_categories_current": n_categories_cur}
+    details = {
+        "new": list(new.index[:_MAX_LISTED]),
+        "n_new": len(new),
+        "n_rows": n_rows,
+        "counts": {k: int(v) for k, v in new.head(_MAX_LISTED).items()},
+        "n_categories_reference": n_categories_ref,
+        "n_categories_current": n_categories_cur,
+    }
     if len(new) == 0:
-        return _finding("new_categories", col, status, 0.0, None,
-                        f"Every category of column '{col}' in current also occurs in reference "
-                        f"({n_categories_cur:,} {_many(n_categories_cur)}).", details=details)
+        return _finding(
+            "new_categories",
+            col,
+            status,
+            0.0,
+            None,
+            f"Every category of column '{col}' in current also occurs in reference "
+            f"({n_categories_cur:,} {_many(n_categories_cur)}).",
+            details=details,
+        )
     listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / n_cur)})" for k, v in new.head(_MAX_LISTED).items())
     more = f" and {len(new) - _MAX_LISTED:,} more" if len(new) > _MAX_LISTED else ""
-    msg = (f"Column '{col}' has {len(new):,} {_many(len(new))} never seen in reference: {listed}{more}."
-           + (f" Together they are {pct(share)} of current rows ({n_rows:,})." if len(new) > 1 else "")
-           + f" The model has no experience with {'it' if len(new) == 1 else 'them'}: if genuine, retrain with "
-           "examples or map to a known category; if it is a change of spelling, case or coding, fix it at the source.")
+    msg = (
+        f"Column '{col}' has {len(new):,} {_many(len(new))} never seen in reference: {listed}{more}."
+        + (f" Together they are {pct(share)} of current rows ({n_rows:,})." if len(new) > 1 else "")
+        + f" The model has no experience with {'it' if len(new) == 1 else 'them'}: if genuine, retrain with "
+        "examples or map to a known category; if it is a change of spelling, case or coding, fix it at the source."
+    )
     if len(new) > 100:
-        msg += (f" With {n_categories_cur:,} distinct values this column may be an identifier or free text; if so, "
-                "set its kind or role accordingly.")
+        msg += (
+            f" With {n_categories_cur:,} distinct values this column may be an identifier or free text; if so, "
+            "set its kind or role accordingly."
+        )
     return _finding("new_categories", col, status, share, None, msg, _shown(examples), details)
 
 
@@ -359,30 +514,51 @@ def check_vanished_categories(ctx: Context, col: str) -> QualityFinding | None:
         return None
     (s, ref_counts, raw_to_key), (_, cur_counts, _) = cats
     gone = ref_counts[~ref_counts.index.isin(cur_counts.index)]
-    return vanished_categories_finding(col, gone, len(ctx.ref), len(ctx.cur), ctx.config,
-                                       lambda: _category_examples(ctx, "reference", s, raw_to_key, gone.index, col))
+    return vanished_categories_finding(
+        col,
+        gone,
+        len(ctx.ref),
+        len(ctx.cur),
+        ctx.config,
+        lambda: _category_examples(ctx, "reference", s, raw_to_key, gone.index, col),
+    )
 
 
-def vanished_categories_finding(col: str, gone: pd.Series, n_ref: int, n_cur: int, config: QualityConfig,
-                                examples=()) -> QualityFinding:
+def vanished_categories_finding(
+    col: str, gone: pd.Series, n_ref: int, n_cur: int, config: QualityConfig, examples=()
+) -> QualityFinding:
     """The vanished-categories finding. ``gone``: reference rows per category key absent from
     current, most frequent first; the examples are reference rows."""
     n_rows = int(gone.sum())
     share = n_rows / n_ref
     status = config.grade(share, "vanished_category")
-    details = {"vanished": list(gone.index[:_MAX_LISTED]), "n_vanished": len(gone), "n_rows_reference": n_rows,
-               "counts": {k: int(v) for k, v in gone.head(_MAX_LISTED).items()}, "examples_from": "reference"}
+    details = {
+        "vanished": list(gone.index[:_MAX_LISTED]),
+        "n_vanished": len(gone),
+        "n_rows_reference": n_rows,
+        "counts": {k: int(v) for k, v in gone.head(_MAX_LISTED).items()},
+        "examples_from": "reference",
+    }
     if len(gone) == 0:
-        return _finding("vanished_categories", col, status, 0.0, None,
-                        f"Every category of column '{col}' in reference still occurs in current.", details=details)
+        return _finding(
+            "vanished_categories",
+            col,
+            status,
+            0.0,
+            None,
+            f"Every category of column '{col}' in reference still occurs in current.",
+            details=details,
+        )
     listed = "; ".join(f"'{k}' ({rows(int(v))}, {pct(v / n_ref)})" for k, v in gone.head(_MAX_LISTED).items())
     more = f" and {len(gone) - _MAX_LISTED:,} more" if len(gone) > _MAX_LISTED else ""
     one = len(gone) == 1
-    msg = (f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer occur{'s' if one else ''} in "
-           f"current: {listed}{more}. {'It' if one else 'They'} held {pct(share)} of reference rows, so about "
-           f"{share * n_cur:,.0f} of the {n_cur:,} current rows would be expected to hold {'it' if one else 'them'}. "
-           "Check whether current is filtered (a segment left out) or the category was renamed or recoded. "
-           "Example rows are from reference.")
+    msg = (
+        f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer occur{'s' if one else ''} in "
+        f"current: {listed}{more}. {'It' if one else 'They'} held {pct(share)} of reference rows, so about "
+        f"{share * n_cur:,.0f} of the {n_cur:,} current rows would be expected to hold {'it' if one else 'them'}. "
+        "Check whether current is filtered (a segment left out) or the category was renamed or recoded. "
+        "Example rows are from reference."
+    )
     return _finding("vanished_categories", col, status, share, None, msg, _shown(examples), details)
 
 
@@ -402,8 +578,10 @@ def _constant(s: pd.Series, missing: np.ndarray) -> tuple[str, object]:
 
 def check_constant_column(ctx: Context, col: str) -> QualityFinding:
     """A column with one distinct non-missing value in current (and in reference)."""
-    (cur_state, cur_value), (ref_state, ref_value) = (_constant(ctx.cur[col], ctx.isna("current", col)),
-                                                    _constant(ctx.ref[col], ctx.isna("reference", col)))
+    (cur_state, cur_value), (ref_state, ref_value) = (
+        _constant(ctx.cur[col], ctx.isna("current", col)),
+        _constant(ctx.ref[col], ctx.isna("reference", col)),
+    )
     value = 1.0 if cur_state == "constant" else 0.0
     ref = None if ref_state == "empty" else (1.0 if ref_state == "constant" else 0.0)
     details = {"current": cur_state, "reference": ref_state, "value": cur_value}
@@ -413,13 +591,17 @@ def check_constant_column(ctx: Context, col: str) -> QualityFinding:
     v = num(cur_value)
     if ref_state == "varied" or (ref_state == "constant" and to_json_safe(ref_value) != to_json_safe(cur_value)):
         was = "varies in reference" if ref_state == "varied" else f"was always {num(ref_value)} in reference"
-        msg = (f"Column '{col}' has the same value ({v}) in every current row that has one, but {was}. A column "
-               "that stops varying or changes its only value usually means a broken feed or a default filled in "
-               "upstream; check the source before trusting predictions that use it.")
+        msg = (
+            f"Column '{col}' has the same value ({v}) in every current row that has one, but {was}. A column "
+            "that stops varying or changes its only value usually means a broken feed or a default filled in "
+            "upstream; check the source before trusting predictions that use it."
+        )
         return _finding("constant_column", col, ctx.config.constant_status, value, ref, msg, details=details)
     if ref_state == "constant":
-        msg = (f"Column '{col}' holds the single value {v} in both files: it tells rows apart in neither, so it "
-               "can be dropped from the analysis.")
+        msg = (
+            f"Column '{col}' holds the single value {v} in both files: it tells rows apart in neither, so it "
+            "can be dropped from the analysis."
+        )
     else:
         msg = f"Column '{col}' holds the single value {v} in current; reference has no values to compare."
     return _finding("constant_column", col, "pass", value, ref, msg, details=details)
@@ -431,24 +613,41 @@ def check_infinite_values(ctx: Context, col: str) -> QualityFinding | None:
         return None
     c, r = ctx.parsed("current", col), ctx.parsed("reference", col)
     pos_c, neg_c = np.isposinf(c), np.isneginf(c)
-    return infinite_values_finding(col, int(np.isinf(r).sum()), len(r), int(pos_c.sum()), int(neg_c.sum()), len(c),
-                                   ctx.config, lambda: ctx.examples("current", np.flatnonzero(pos_c | neg_c), col))
+    return infinite_values_finding(
+        col,
+        int(np.isinf(r).sum()),
+        len(r),
+        int(pos_c.sum()),
+        int(neg_c.sum()),
+        len(c),
+        ctx.config,
+        lambda: ctx.examples("current", np.flatnonzero(pos_c | neg_c), col),
+    )
 
 
-def infinite_values_finding(col: str, n_inf_ref: int, n_ref: int, n_pos_cur: int, n_neg_cur: int, n_cur: int,
-                            config: QualityConfig, examples=()) -> QualityFinding:
+def infinite_values_finding(
+    col: str, n_inf_ref: int, n_ref: int, n_pos_cur: int, n_neg_cur: int, n_cur: int, config: QualityConfig, examples=()
+) -> QualityFinding:
     """The infinite-values finding from the counts of infinities and of rows in each file."""
     n_c, n_r = n_pos_cur + n_neg_cur, n_inf_ref
     share, share_r = n_c / n_cur, n_r / n_ref
     status = config.grade(share, "infinite")
-    details = {"n_current": n_c, "n_reference": n_r, "n_positive_current": n_pos_cur,
-               "n_negative_current": n_neg_cur}
+    details = {"n_current": n_c, "n_reference": n_r, "n_positive_current": n_pos_cur, "n_negative_current": n_neg_cur}
     if n_c == 0:
         ref_note = f"; reference has {n_r:,} ({pct(share_r)})" if n_r else ""
-        return _finding("infinite_values", col, status, 0.0, share_r,
-                        f"Column '{col}' has no infinite values in current{ref_note}.", details=details)
-    msg = (f"Column '{col}' has {n_c:,} infinite values in current ({n_pos_cur:,} +inf, {n_neg_cur:,} "
-           f"-inf; {pct(share)} of rows) against {n_r:,} in reference. They often come from a division by zero; "
-           "most statistics and many models cannot use them. Replace them with missing values or a finite cap "
-           "in the source data.")
+        return _finding(
+            "infinite_values",
+            col,
+            status,
+            0.0,
+            share_r,
+            f"Column '{col}' has no infinite values in current{ref_note}.",
+            details=details,
+        )
+    msg = (
+        f"Column '{col}' has {n_c:,} infinite values in current ({n_pos_cur:,} +inf, {n_neg_cur:,} "
+        f"-inf; {pct(share)} of rows) against {n_r:,} in reference. They often come from a division by zero; "
+        "most statistics and many models cannot use them. Replace them with missing values or a finite cap "
+        "in the source data."
+    )
     return _finding("infinite_values", col, status, share, share_r, msg, _shown(examples), details)

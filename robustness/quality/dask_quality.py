@@ -49,9 +49,20 @@ from pandas.api import types as ptypes
 from robustness.errors import ConfigError, RobustnessError
 from robustness.quality import checks as _checks
 from robustness.quality._context import Context
-from robustness.quality._partials import (MAX_CATEGORIES, Plan, current_part, current_plan, decode,
-                                          duplicate_bucket, first_unparseable, merge_parts, reference_part, row_hashes,
-                                          rows_holding, take_rows)
+from robustness.quality._partials import (
+    MAX_CATEGORIES,
+    Plan,
+    current_part,
+    current_plan,
+    decode,
+    duplicate_bucket,
+    first_unparseable,
+    merge_parts,
+    reference_part,
+    row_hashes,
+    rows_holding,
+    take_rows,
+)
 from robustness.quality.checks import _TYPE_WORDS, _finding
 from robustness.quality.results import QualityConfig, QualityFinding, QualityReport
 from robustness.quality.suite import COLUMN_CHECKS, _check_roles, _empty_finding, _frame, _kinds, _table
@@ -65,27 +76,56 @@ _NUMERIC = (ColumnKind.NUMERICAL, ColumnKind.DATETIME)
 _CATEGORIES = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
-def quality_parquet(reference: str, current: str, *, client=None, kinds=None, roles: ColumnRoles | None = None,
-                    config: QualityConfig | None = None, sample_rows: int = SAMPLE_ROWS, seed: int = 0,
-                    max_categories: int = MAX_CATEGORIES) -> QualityReport:
+def quality_parquet(
+    reference: str,
+    current: str,
+    *,
+    client=None,
+    kinds=None,
+    roles: ColumnRoles | None = None,
+    config: QualityConfig | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+    max_categories: int = MAX_CATEGORIES,
+) -> QualityReport:
     """The quality report of two Parquet datasets (a file, a folder or a glob), computed on the Dask
     cluster of ``client`` (the default scheduler when None)."""
-    return Job(lambda job: quality_job_work(job, reference, current, kinds=kinds, roles=roles, config=config,
-                                            sample_rows=sample_rows, seed=seed, max_categories=max_categories),
-               client).run()
+    return Job(
+        lambda job: quality_job_work(
+            job,
+            reference,
+            current,
+            kinds=kinds,
+            roles=roles,
+            config=config,
+            sample_rows=sample_rows,
+            seed=seed,
+            max_categories=max_categories,
+        ),
+        client,
+    ).run()
 
 
-def quality_job_work(job: Job, reference_path: str, current_path: str, *, kinds=None,
-                     roles: ColumnRoles | None = None, config: QualityConfig | None = None,
-                     sample_rows: int = SAMPLE_ROWS, seed: int = 0,
-                     max_categories: int = MAX_CATEGORIES) -> QualityReport:
+def quality_job_work(
+    job: Job,
+    reference_path: str,
+    current_path: str,
+    *,
+    kinds=None,
+    roles: ColumnRoles | None = None,
+    config: QualityConfig | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+    max_categories: int = MAX_CATEGORIES,
+) -> QualityReport:
     """``quality()`` on two Parquet datasets, run through ``job`` (progress, cancellation)."""
     import dask
 
     config = QualityConfig() if config is None else config
     if not isinstance(config, QualityConfig):
-        raise ConfigError("quality() takes its thresholds as a QualityConfig; build one with "
-                          "QualityConfig.from_dict({...}).")
+        raise ConfigError(
+            "quality() takes its thresholds as a QualityConfig; build one with QualityConfig.from_dict({...})."
+        )
     roles = ColumnRoles() if roles is None else roles
     with dask.config.set({"dataframe.convert-string": False}):  # object strings, as the in-memory loader
         ref, cur = open_parquet(reference_path, "reference"), open_parquet(current_path, "current")
@@ -95,8 +135,11 @@ def quality_job_work(job: Job, reference_path: str, current_path: str, *, kinds=
     job.set_stage("Sampling the reference for column kinds")
     job.check()
     extra = [c for c in cur_meta.columns if c not in ref_meta.columns]
-    all_kinds = _kinds(sample_frame(ref, sample_rows, seed, n=n_ref),
-                       sample_frame(cur[extra], sample_rows, seed, n=n_cur) if extra else cur_meta, kinds)
+    all_kinds = _kinds(
+        sample_frame(ref, sample_rows, seed, n=n_ref),
+        sample_frame(cur[extra], sample_rows, seed, n=n_cur) if extra else cur_meta,
+        kinds,
+    )
     if n_ref == 0 or n_cur == 0:
         findings = (_empty_finding(n_ref, n_cur),)
         todo = {side: d.isna().sum() for side, d, n in (("reference", ref, n_ref), ("current", cur, n_cur)) if n}
@@ -105,23 +148,32 @@ def quality_job_work(job: Job, reference_path: str, current_path: str, *, kinds=
         return QualityReport(findings, table, n_ref, n_cur, None, None, config)
 
     shared = [c for c in ref_meta.columns if c in cur_meta.columns]
-    typed = frozenset(c for c in shared if not (ptypes.is_object_dtype(cur_meta[c]) or
-                                                ptypes.is_string_dtype(cur_meta[c])))
+    typed = frozenset(
+        c for c in shared if not (ptypes.is_object_dtype(cur_meta[c]) or ptypes.is_string_dtype(cur_meta[c]))
+    )
     plan = Plan(all_kinds, roles, config, frozenset(shared), typed, max_categories)
     k = config.max_examples
-    groups = {"reference": _tasks(reference_part, ref, plan), "dup_reference": _duplicate_tasks(ref, roles.id, k),
-              "dup_current": _duplicate_tasks(cur, roles.id, k)}
+    groups = {
+        "reference": _tasks(reference_part, ref, plan),
+        "dup_reference": _duplicate_tasks(ref, roles.id, k),
+        "dup_current": _duplicate_tasks(cur, roles.id, k),
+    }
     out = {}
     if job.client is None:  # without a cluster Job computes item by item, which would redo a shuffle per bucket
-        out = {g: functools.reduce(merge_parts, job.compute(*groups.pop(g)), {})
-               for g in ("dup_reference", "dup_current")}
+        out = {
+            g: functools.reduce(merge_parts, job.compute(*groups.pop(g)), {}) for g in ("dup_reference", "dup_current")
+        }
     out.update(job.map_reduce(groups, merge_parts, dict, label="Summarising the reference and duplicate rows"))
     plan = current_plan(plan, out["reference"])
-    out.update(job.map_reduce({"current": _tasks(current_part, cur, plan)}, merge_parts, dict,
-                              label="Summarising the current data"))
+    out.update(
+        job.map_reduce(
+            {"current": _tasks(current_part, cur, plan)}, merge_parts, dict, label="Summarising the current data"
+        )
+    )
     run = _Run(out["reference"], out["current"], plan, n_ref, n_cur, ref_meta, cur_meta)
-    found = [(f, None) for f in _checks.check_missing_column(
-        Context.build(ref_meta, cur_meta, all_kinds, roles, config))]
+    found = [
+        (f, None) for f in _checks.check_missing_column(Context.build(ref_meta, cur_meta, all_kinds, roles, config))
+    ]
     for name in COLUMN_CHECKS:
         for col in shared:
             got = _column_finding(name, col, run)
@@ -130,10 +182,19 @@ def quality_job_work(job: Job, reference_path: str, current_path: str, *, kinds=
     found.append(_duplicate_rows(run, out["dup_reference"], out["dup_current"]))
     findings = _with_examples(job, found, ref, cur, run)
     dup = next(f for f in findings if f.check == "duplicate_rows")
-    missing = {side: {c: st["n_missing"] for c, st in s.items() if c != "__lens__"}
-               for side, s in (("reference", run.ref), ("current", run.cur))}
-    return QualityReport(findings, _columns(ref_meta, cur_meta, all_kinds, findings, missing, n_ref, n_cur),
-                         n_ref, n_cur, dup.reference_value, dup.value, config)
+    missing = {
+        side: {c: st["n_missing"] for c, st in s.items() if c != "__lens__"}
+        for side, s in (("reference", run.ref), ("current", run.cur))
+    }
+    return QualityReport(
+        findings,
+        _columns(ref_meta, cur_meta, all_kinds, findings, missing, n_ref, n_cur),
+        n_ref,
+        n_cur,
+        dup.reference_value,
+        dup.value,
+        config,
+    )
 
 
 # -- running on the cluster --------------------------------------------------------------------
@@ -162,7 +223,7 @@ def _duplicate_tasks(ddf, id_col, k: int) -> list:
     return [summarise(b, k) for b in buckets.to_delayed()]
 
 
-def _with_examples(job: Job, found, ref, cur, run: "_Run") -> tuple[QualityFinding, ...]:
+def _with_examples(job: Job, found, ref, cur, run: _Run) -> tuple[QualityFinding, ...]:
     """Read the example rows the findings asked for (a bounded number) and attach them."""
     k, lens = run.plan.config.max_examples, {"reference": run.ref["__lens__"], "current": run.cur["__lens__"]}
     asks = [a for _, a in found if a is not None]
@@ -178,11 +239,19 @@ def _with_examples(job: Job, found, ref, cur, run: "_Run") -> tuple[QualityFindi
             further = decode(got[a.column]["at"].positions, got[a.column]["__lens__"])
             a.positions += [p for p in further if p not in taken]
     job.set_stage("Reading example rows")
-    frames = {side: _fetch(job, ddf, lens[side], sorted({p for a in asks if a.side == side for p in a.positions[:k]}))
-              for side, ddf in (("reference", ref), ("current", cur))}
-    ctx = Context(frames["reference"].reset_index(drop=True), frames["current"].reset_index(drop=True),
-                  frames["reference"].index.to_numpy(), frames["current"].index.to_numpy(),
-                  run.plan.kinds, run.plan.roles, run.plan.config)
+    frames = {
+        side: _fetch(job, ddf, lens[side], sorted({p for a in asks if a.side == side for p in a.positions[:k]}))
+        for side, ddf in (("reference", ref), ("current", cur))
+    }
+    ctx = Context(
+        frames["reference"].reset_index(drop=True),
+        frames["current"].reset_index(drop=True),
+        frames["reference"].index.to_numpy(),
+        frames["current"].index.to_numpy(),
+        run.plan.kinds,
+        run.plan.roles,
+        run.plan.config,
+    )
     out = []
     for f, a in found:
         if a is not None and a.positions and k:
@@ -216,8 +285,10 @@ def _columns(ref_meta, cur_meta, kinds, findings, missing: dict, n_ref: int, n_c
     out = []
     for c in _table(ref_meta, cur_meta, kinds, findings):
         changes = {}
-        for side, n, attr, present in (("reference", n_ref, "missing_reference", c.in_reference),
-                                       ("current", n_cur, "missing_current", c.in_current)):
+        for side, n, attr, present in (
+            ("reference", n_ref, "missing_reference", c.in_reference),
+            ("current", n_cur, "missing_current", c.in_current),
+        ):
             if getattr(c, attr) is None and present and n:
                 changes[attr] = float(missing[side][c.name] / n)
         out.append(dataclasses.replace(c, **changes))
@@ -252,13 +323,19 @@ def _column_finding(name: str, col: str, run: _Run):
     try:
         return _error(name, col, *error) if error else _BUILDERS[name](col, r, c, run)
     except Exception as exc:  # noqa: BLE001 - as in memory, a failing check is reported and the run goes on
-        return _error(name, col, str(exc) if isinstance(exc, RobustnessError) else f"{type(exc).__name__}: {exc}",
-                      type(exc).__name__)
+        return _error(
+            name,
+            col,
+            str(exc) if isinstance(exc, RobustnessError) else f"{type(exc).__name__}: {exc}",
+            type(exc).__name__,
+        )
 
 
 def _error(name, col, reason, exception):
-    msg = (f"The {name.replace('_', ' ')} check could not run on column '{col}': {reason}. The other checks still "
-           "ran; look at this column's values for anything unusual, or report the problem with this message.")
+    msg = (
+        f"The {name.replace('_', ' ')} check could not run on column '{col}': {reason}. The other checks still "
+        "ran; look at this column's values for anything unusual, or report the problem with this message."
+    )
     return QualityFinding("error", col, "fail", 0.0, None, msg, details={"check": name, "exception": exception}), None
 
 
@@ -274,8 +351,9 @@ def _type_mismatch(col, r, c, run: _Run):
         return _checks.type_mismatch_finding(col, kind, *dtypes, config), None
     n_bad = c["n_bad"]
     firsts = first_unparseable(c) if n_bad else None
-    f = _checks.type_mismatch_finding(col, kind, *dtypes, config, n_bad, run.n_cur - c["n_missing"],
-                                      None if firsts is None else firsts["value"])
+    f = _checks.type_mismatch_finding(
+        col, kind, *dtypes, config, n_bad, run.n_cur - c["n_missing"], None if firsts is None else firsts["value"]
+    )
     return f, _Ask("current", [int(p) for p in firsts["pos"]], col) if n_bad else None
 
 
@@ -286,20 +364,37 @@ def _out_of_range(col, r, c, run: _Run):
     if col not in run.plan.ranges:
         return _checks.out_of_range_finding(col, kind, None, run.plan.config), None
     n_out = c["n_below"] + c["n_above"]
-    f = _checks.out_of_range_finding(col, kind, run.plan.ranges[col], run.plan.config, c["n_finite"], c["n_below"],
-                                     c["n_above"], (c["lo"], c["hi"]) if n_out else None)
+    f = _checks.out_of_range_finding(
+        col,
+        kind,
+        run.plan.ranges[col],
+        run.plan.config,
+        c["n_finite"],
+        c["n_below"],
+        c["n_above"],
+        (c["lo"], c["hi"]) if n_out else None,
+    )
     return f, _Ask("current", c["far"].positions, col) if n_out else None
 
 
 def _not_checked(name: str, col: str, run: _Run):
     cap = run.plan.cap
-    msg = (f"Column '{col}' has more than {cap:,} distinct values in reference, so "
-           f"{'new' if name == 'new_categories' else 'vanished'} categories were not checked: the Dask engine keeps "
-           f"the {cap:,} most frequent values per column. A column with that many categories is usually an "
-           "identifier or free text; if so, set its kind or role accordingly.")
+    msg = (
+        f"Column '{col}' has more than {cap:,} distinct values in reference, so "
+        f"{'new' if name == 'new_categories' else 'vanished'} categories were not checked: the Dask engine keeps "
+        f"the {cap:,} most frequent values per column. A column with that many categories is usually an "
+        "identifier or free text; if so, set its kind or role accordingly."
+    )
     count = "n_new" if name == "new_categories" else "n_vanished"
-    return _finding(name, col, "pass", 0.0, None, msg,
-                    details={"skipped": f"more than {cap} distinct values in reference", count: None}), None
+    return _finding(
+        name,
+        col,
+        "pass",
+        0.0,
+        None,
+        msg,
+        details={"skipped": f"more than {cap} distinct values in reference", count: None},
+    ), None
 
 
 def _firsts(counts: pd.Series, first: pd.Series, k: int) -> list[int]:
@@ -310,14 +405,21 @@ def _new_categories(col, r, c, run: _Run):
     if r["categories"].capped:
         return _not_checked("new_categories", col, run)
     new = c["new"].ordered()
-    f = _checks.new_categories_finding(col, new, c["n_new_rows"], run.n_cur, len(r["categories"].table),
-                                       len(c["seen"]) + len(new), run.plan.config)
+    f = _checks.new_categories_finding(
+        col, new, c["n_new_rows"], run.n_cur, len(r["categories"].table), len(c["seen"]) + len(new), run.plan.config
+    )
     if len(new) == 0:
         return f, None
     if c["new"].capped:
-        f = dataclasses.replace(f, details={**f.details, "capped": True}, message=f.message + (
-            f" (More than {run.plan.cap:,} distinct new values: the counts of categories are lower bounds; the "
-            "share of rows is exact.)"))
+        f = dataclasses.replace(
+            f,
+            details={**f.details, "capped": True},
+            message=f.message
+            + (
+                f" (More than {run.plan.cap:,} distinct new values: the counts of categories are lower bounds; the "
+                "share of rows is exact.)"
+            ),
+        )
     k = run.plan.config.max_examples
     positions = _firsts(new, c["new"].table["first"], k)
     if len(positions) < k:  # fewer new categories than examples: further rows holding them, in file order
@@ -342,8 +444,13 @@ def _vanished_categories(col, r, c, run: _Run):
 def _constant_column(col, r, c, run: _Run):
     """The in-memory check itself, on one- or two-row slices that are empty, constant or varied as
     the whole column is."""
-    ctx = Context.build(pd.DataFrame({col: r["const"].values}), pd.DataFrame({col: c["const"].values}),
-                        run.plan.kinds, run.plan.roles, run.plan.config)
+    ctx = Context.build(
+        pd.DataFrame({col: r["const"].values}),
+        pd.DataFrame({col: c["const"].values}),
+        run.plan.kinds,
+        run.plan.roles,
+        run.plan.config,
+    )
     return _checks.check_constant_column(ctx, col), None
 
 
@@ -357,14 +464,21 @@ def _infinite_values(col, r, c, run: _Run):
 
 def _duplicate_rows(run: _Run, dr: dict, dc: dict):
     n_cur = dc.get("n_duplicates", 0)
-    f = _checks.duplicate_rows_finding(dr.get("n_duplicates", 0), run.n_ref, n_cur, run.n_cur, run.cur_meta.columns,
-                                       run.plan.roles.id, run.plan.config)
+    f = _checks.duplicate_rows_finding(
+        dr.get("n_duplicates", 0), run.n_ref, n_cur, run.n_cur, run.cur_meta.columns, run.plan.roles.id, run.plan.config
+    )
     if n_cur == 0:
         return f, None
     ex = dc["duplicates"].rows
     return f, _Ask("current", [int(p) for p in ex["pos"]], None, dict(zip(ex["pos"].tolist(), ex["first"].tolist())))
 
 
-_BUILDERS = {"missing_values": _missing_values, "type_mismatch": _type_mismatch, "out_of_range": _out_of_range,
-             "new_categories": _new_categories, "vanished_categories": _vanished_categories,
-             "constant_column": _constant_column, "infinite_values": _infinite_values}
+_BUILDERS = {
+    "missing_values": _missing_values,
+    "type_mismatch": _type_mismatch,
+    "out_of_range": _out_of_range,
+    "new_categories": _new_categories,
+    "vanished_categories": _vanished_categories,
+    "constant_column": _constant_column,
+    "infinite_values": _infinite_values,
+}

@@ -79,14 +79,10 @@ class QualityConfig:
                     )
             elif f.name.endswith("_status"):
                 if value not in STATUSES:
-                    raise ConfigError(
-                        f"Quality setting '{f.name}' is {value!r}; use one of: {', '.join(STATUSES)}."
-                    )
+                    raise ConfigError(f"Quality setting '{f.name}' is {value!r}; use one of: {', '.join(STATUSES)}.")
             elif f.name == "max_examples":
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ConfigError(
-                        f"Quality setting 'max_examples' is {value!r}; give a whole number of 0 or more."
-                    )
+                    raise ConfigError(f"Quality setting 'max_examples' is {value!r}; give a whole number of 0 or more.")
         for f in dataclasses.fields(self):
             if f.name.endswith("_warn"):
                 fail = f.name[: -len("_warn")] + "_fail"
@@ -110,7 +106,7 @@ class QualityConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping | None) -> "QualityConfig":
+    def from_dict(cls, d: Mapping | None) -> QualityConfig:
         d = dict(d or {})
         known = [f.name for f in dataclasses.fields(cls)]
         unknown = [k for k in d if k not in known]

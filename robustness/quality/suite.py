@@ -17,13 +17,25 @@ from robustness.schema import ColumnKind, ColumnRoles
 TABLE_CHECKS_FIRST = ("missing_column",)
 TABLE_CHECKS_LAST = ("duplicate_rows",)
 #: Checks run once per column present in both files, in this order.
-COLUMN_CHECKS = ("missing_values", "type_mismatch", "out_of_range", "new_categories", "vanished_categories",
-                 "constant_column", "infinite_values")
+COLUMN_CHECKS = (
+    "missing_values",
+    "type_mismatch",
+    "out_of_range",
+    "new_categories",
+    "vanished_categories",
+    "constant_column",
+    "infinite_values",
+)
 
 
-def quality(reference: pd.DataFrame, current: pd.DataFrame, *,
-            kinds: Mapping[str, ColumnKind | str] | None = None, roles: ColumnRoles | None = None,
-            config: QualityConfig | None = None) -> QualityReport:
+def quality(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    roles: ColumnRoles | None = None,
+    config: QualityConfig | None = None,
+) -> QualityReport:
     """Compare the data quality of ``current`` with ``reference``.
 
     ``kinds`` overrides the kinds inferred from reference (column -> kind). ``roles`` marks the
@@ -35,16 +47,18 @@ def quality(reference: pd.DataFrame, current: pd.DataFrame, *,
     reference, current = _frame(reference, "reference"), _frame(current, "current")
     config = config if config is not None else QualityConfig()
     if not isinstance(config, QualityConfig):
-        raise ConfigError("quality() takes its thresholds as a QualityConfig; build one with "
-                          "QualityConfig.from_dict({...}).")
+        raise ConfigError(
+            "quality() takes its thresholds as a QualityConfig; build one with QualityConfig.from_dict({...})."
+        )
     roles = roles if roles is not None else ColumnRoles()
     all_kinds = _kinds(reference, current, kinds)
     _check_roles(roles, reference, current)
     n_ref, n_cur = len(reference), len(current)
     if n_ref == 0 or n_cur == 0:
         findings = (_empty_finding(n_ref, n_cur),)
-        return QualityReport(findings, _table(reference, current, all_kinds, findings), n_ref, n_cur,
-                             None, None, config)
+        return QualityReport(
+            findings, _table(reference, current, all_kinds, findings), n_ref, n_cur, None, None, config
+        )
     ctx = Context.build(reference, current, all_kinds, roles, config)
     findings: list[QualityFinding] = []
     for name in TABLE_CHECKS_FIRST:
@@ -56,8 +70,15 @@ def quality(reference: pd.DataFrame, current: pd.DataFrame, *,
         findings += _run(name, ctx, None)
     findings_t = tuple(findings)
     dup = next((f for f in findings_t if f.check == "duplicate_rows"), None)
-    return QualityReport(findings_t, _table(reference, current, all_kinds, findings_t), n_ref, n_cur,
-                         dup.reference_value if dup else None, dup.value if dup else None, config)
+    return QualityReport(
+        findings_t,
+        _table(reference, current, all_kinds, findings_t),
+        n_ref,
+        n_cur,
+        dup.reference_value if dup else None,
+        dup.value if dup else None,
+        config,
+    )
 
 
 def _run(name: str, ctx: Context, col: str | None) -> list[QualityFinding]:
@@ -68,10 +89,15 @@ def _run(name: str, ctx: Context, col: str | None) -> list[QualityFinding]:
     except Exception as exc:  # noqa: BLE001 - a failing check is reported, the suite goes on
         reason = str(exc) if isinstance(exc, RobustnessError) else f"{type(exc).__name__}: {exc}"
         where = f" on column '{col}'" if col is not None else ""
-        msg = (f"The {name.replace('_', ' ')} check could not run{where}: {reason}. The other checks still ran; "
-               "look at this column's values for anything unusual, or report the problem with this message.")
-        return [QualityFinding("error", col, "fail", 0.0, None, msg,
-                               details={"check": name, "exception": type(exc).__name__})]
+        msg = (
+            f"The {name.replace('_', ' ')} check could not run{where}: {reason}. The other checks still ran; "
+            "look at this column's values for anything unusual, or report the problem with this message."
+        )
+        return [
+            QualityFinding(
+                "error", col, "fail", 0.0, None, msg, details={"check": name, "exception": type(exc).__name__}
+            )
+        ]
     if out is None:
         return []
     return [out] if isinstance(out, QualityFinding) else list(out)
@@ -82,13 +108,17 @@ def _run(name: str, ctx: Context, col: str | None) -> list[QualityFinding]:
 
 def _frame(df, name: str) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
-        raise DataError(f"The {name} data must be a table (pandas DataFrame), not {type(df).__name__}. "
-                        "Load the file with robustness.io first.")
+        raise DataError(
+            f"The {name} data must be a table (pandas DataFrame), not {type(df).__name__}. "
+            "Load the file with robustness.io first."
+        )
     names = [str(c) for c in df.columns]
     dups = sorted({c for c in names if names.count(c) > 1})
     if dups:
-        raise DataError(f"The {name} data has duplicate column names: {', '.join(repr(c) for c in dups)}. "
-                        "Rename them so each is unique.")
+        raise DataError(
+            f"The {name} data has duplicate column names: {', '.join(repr(c) for c in dups)}. "
+            "Rename them so each is unique."
+        )
     if any(not isinstance(c, str) for c in df.columns):
         df = df.set_axis(names, axis=1)
     return df
@@ -105,14 +135,18 @@ def _kinds(reference: pd.DataFrame, current: pd.DataFrame, kinds) -> dict[str, C
             try:
                 out[col] = ColumnKind(kinds[col])
             except ValueError:
-                raise ConfigError(f"'{kinds[col]}' is not a column kind (column '{col}'). Use one of: "
-                                  f"{', '.join(k.value for k in ColumnKind)}.") from None
+                raise ConfigError(
+                    f"'{kinds[col]}' is not a column kind (column '{col}'). Use one of: "
+                    f"{', '.join(k.value for k in ColumnKind)}."
+                ) from None
         else:
             out[col] = infer_kind(current[col])
     unknown = [c for c in kinds if c not in out]
     if unknown:
-        raise ConfigError(f"Cannot set the kind of {', '.join(repr(c) for c in unknown)}: no such column in "
-                          "reference or current. Pick columns that exist.")
+        raise ConfigError(
+            f"Cannot set the kind of {', '.join(repr(c) for c in unknown)}: no such column in "
+            "reference or current. Pick columns that exist."
+        )
     return out
 
 
@@ -121,8 +155,10 @@ def _check_roles(roles: ColumnRoles, reference: pd.DataFrame, current: pd.DataFr
         raise ConfigError("quality() takes column roles as a ColumnRoles; build one with ColumnRoles.from_dict({...}).")
     missing = [c for c in roles.role_columns() if c not in reference.columns and c not in current.columns]
     if missing:
-        raise ConfigError(f"The role column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)} "
-                          "is in neither reference nor current. Pick an existing column for that role, or none.")
+        raise ConfigError(
+            f"The role column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)} "
+            "is in neither reference nor current. Pick an existing column for that role, or none."
+        )
 
 
 def _empty_finding(n_ref: int, n_cur: int) -> QualityFinding:
@@ -132,10 +168,16 @@ def _empty_finding(n_ref: int, n_cur: int) -> QualityFinding:
         what = f"Current has no rows (reference has {n_ref:,})"
     else:
         what = f"Reference has no rows (current has {n_cur:,})"
-    return QualityFinding("empty_data", None, "fail", 0.0, None,
-                          f"{what}, so there is nothing to compare and no quality check ran. Check that the "
-                          "file holds data beyond its header and that no filter removed every row.",
-                          details={"n_reference": n_ref, "n_current": n_cur})
+    return QualityFinding(
+        "empty_data",
+        None,
+        "fail",
+        0.0,
+        None,
+        f"{what}, so there is nothing to compare and no quality check ran. Check that the "
+        "file holds data beyond its header and that no filter removed every row.",
+        details={"n_reference": n_ref, "n_current": n_cur},
+    )
 
 
 # -- the per-column table ----------------------------------------------------------------------
@@ -151,20 +193,22 @@ def _table(reference, current, kinds, findings) -> tuple[ColumnQuality, ...]:
         rng, new = by.get(("out_of_range", col)), by.get(("new_categories", col))
         gone = by.get(("vanished_categories", col))
         const, inf = by.get(("constant_column", col)), by.get(("infinite_values", col))
-        out.append(ColumnQuality(
-            name=col,
-            kind=kinds[col],
-            in_reference=in_ref,
-            in_current=in_cur,
-            missing_reference=miss.reference_value if miss else _missing(reference, col),
-            missing_current=miss.value if miss else _missing(current, col),
-            out_of_range_share=rng.value if rng and "skipped" not in rng.details else None,
-            new_categories=new.details["n_new"] if new else None,
-            vanished_categories=gone.details["n_vanished"] if gone else None,
-            constant=bool(const and const.value == 1.0),
-            n_infinite_current=inf.details["n_current"] if inf else None,
-            status=worst(f.status for f in findings if f.column == col),
-        ))
+        out.append(
+            ColumnQuality(
+                name=col,
+                kind=kinds[col],
+                in_reference=in_ref,
+                in_current=in_cur,
+                missing_reference=miss.reference_value if miss else _missing(reference, col),
+                missing_current=miss.value if miss else _missing(current, col),
+                out_of_range_share=rng.value if rng and "skipped" not in rng.details else None,
+                new_categories=new.details["n_new"] if new else None,
+                vanished_categories=gone.details["n_vanished"] if gone else None,
+                constant=bool(const and const.value == 1.0),
+                n_infinite_current=inf.details["n_current"] if inf else None,
+                status=worst(f.status for f in findings if f.column == col),
+            )
+        )
     return tuple(out)
 
 

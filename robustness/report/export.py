@@ -72,8 +72,9 @@ def report_figures(report: TrustReport) -> list[tuple[str, object]]:
     if "performance" in r:
         perf = r["performance"]
         figs.append(("Performance", pplots.metric_comparison(perf)))
-        if perf.task != "regression" and any(d is not None and d.calibration is not None
-                                             for d in (perf.reference, perf.current)):
+        if perf.task != "regression" and any(
+            d is not None and d.calibration is not None for d in (perf.reference, perf.current)
+        ):
             figs.append(("Performance", pplots.calibration_curve(perf)))
     if "estimate" in r:
         metric = "accuracy" if report.check("Performance").metrics.get("metric") == "accuracy" else "mae"
@@ -119,7 +120,8 @@ _LOADER_GZ = """
     const s = document.createElement('script'); s.text = code; document.head.appendChild(s);
     drawCharts();
   } catch (err) {
-    if (status) status.textContent = 'Charts need a browser with DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+): ' + err;
+    if (status) status.textContent = 'Charts need a browser with DecompressionStream '
+      + '(Chrome 80+, Firefox 113+, Safari 16.4+): ' + err;
   }
 })();
 """
@@ -148,7 +150,8 @@ def to_html(report: TrustReport, *, for_print: bool = False) -> str:
             f"<tr><td><b>{_e(c.name)}</b></td>"
             f"<td><span class='badge' style='background:{STATUS_COLOUR[c.status]}'>{STATUS_ICON[c.status]} "
             f"{_e(c.status.upper())}</span></td>"
-            f"<td>{_e(c.summary)}{f'<ul class=details>{details}</ul>' if details else ''}</td></tr>")
+            f"<td>{_e(c.summary)}{f'<ul class=details>{details}</ul>' if details else ''}</td></tr>"
+        )
     figs = report_figures(report)
     sections, fig_json = [], []
     current = None
@@ -162,30 +165,35 @@ def to_html(report: TrustReport, *, for_print: bool = False) -> str:
     figures = _safe_json(json.dumps(fig_json, allow_nan=False, separators=(",", ":")))
     manifest_text = _e(json.dumps(m, indent=2, ensure_ascii=False, default=str))
     counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "warn", "pass", "skipped")}
-    headline = (f"{counts['fail']} check(s) fail, {counts['warn']} warn, {counts['pass']} pass"
-                + (f", {counts['skipped']} skipped" if counts["skipped"] else ""))
+    headline = f"{counts['fail']} check(s) fail, {counts['warn']} warn, {counts['pass']} pass" + (
+        f", {counts['skipped']} skipped" if counts["skipped"] else ""
+    )
     if for_print:
-        js = (f"<script>{gzip.decompress(_bundle_gz()).decode('utf-8')}</script>"
-              f"<script>const PRINT = true;{_DRAW}drawCharts();</script>")
+        js = (
+            f"<script>{gzip.decompress(_bundle_gz()).decode('utf-8')}</script>"
+            f"<script>const PRINT = true;{_DRAW}drawCharts();</script>"
+        )
     else:
         b64 = base64.b64encode(_bundle_gz()).decode("ascii")
-        js = (f"<script type='text/plain' id='plotly-gz'>{b64}</script>"
-              f"<script>const PRINT = false;{_DRAW}{_LOADER_GZ}</script>")
+        js = (
+            f"<script type='text/plain' id='plotly-gz'>{b64}</script>"
+            f"<script>const PRINT = false;{_DRAW}{_LOADER_GZ}</script>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(report.title)}</title><style>{_CSS}</style></head>
 <body data-charts="pending"><main>
 <h1>{_e(report.title)}</h1>
-<div class="meta">Created {_e(m.get('created', ''))} · model {_e(m['model'].get('name') or '—')} ·
-reference {_e(m['reference']['name'])} ({m['reference']['rows']:,} rows) · current {_e(m['current']['name'])}
-({m['current']['rows']:,} rows)</div>
+<div class="meta">Created {_e(m.get("created", ""))} · model {_e(m["model"].get("name") or "—")} ·
+reference {_e(m["reference"]["name"])} ({m["reference"]["rows"]:,} rows) · current {_e(m["current"]["name"])}
+({m["current"]["rows"]:,} rows)</div>
 <p><span class="verdict" style="background:{STATUS_COLOUR[verdict]}">Overall: {_e(verdict.upper())}</span>
 &nbsp; {_e(headline)}.</p>
 <h2>Scorecard</h2>
-<table><thead><tr><th>Check</th><th>Status</th><th>Why</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
-<p class="note" id="chart-status">{'' if for_print else 'Drawing charts…'}</p>
-{''.join(sections)}
+<table><thead><tr><th>Check</th><th>Status</th><th>Why</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<p class="note" id="chart-status">{"" if for_print else "Drawing charts…"}</p>
+{"".join(sections)}
 <h2>Run manifest</h2>
 <p class="note">Everything needed to reproduce this run: file hashes, column roles, settings, seed and package
 versions. Only aggregates appear in this report; no data rows.</p>
@@ -212,24 +220,39 @@ def to_pdf(report: TrustReport, out: str | Path, *, timeout: float = 120) -> Pat
     """Print the report to ``out`` with headless Chromium; ConfigError when Chromium is missing or fails."""
     exe = find_chromium()
     if exe is None:
-        raise ConfigError("PDF export prints the report with Chromium, which is not installed here. Install it "
-                          "(Debian/Ubuntu: apt-get install chromium) or set ROBUSTNESS_CHROMIUM to its path; the "
-                          "HTML and JSON exports work without it.")
+        raise ConfigError(
+            "PDF export prints the report with Chromium, which is not installed here. Install it "
+            "(Debian/Ubuntu: apt-get install chromium) or set ROBUSTNESS_CHROMIUM to its path; the "
+            "HTML and JSON exports work without it."
+        )
     out = Path(out).resolve()
     with tempfile.TemporaryDirectory(prefix="robustness-pdf-") as tmp:
         page = Path(tmp) / "report.html"
         page.write_text(to_html(report, for_print=True), encoding="utf-8")
-        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-               f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-               "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
-               f"--print-to-pdf={out}", page.as_uri()]
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            "--no-pdf-header-footer",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=20000",
+            f"--print-to-pdf={out}",
+            page.as_uri(),
+        ]
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             raise ConfigError(f"Chromium did not finish printing the PDF within {timeout:.0f} s.") from None
         if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
             tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] if done.stderr else []
-            raise ConfigError(f"Chromium could not print the PDF (exit {done.returncode}"
-                              f"{': ' + tail[0][:200] if tail else ''}).")
+            raise ConfigError(
+                f"Chromium could not print the PDF (exit {done.returncode}{': ' + tail[0][:200] if tail else ''})."
+            )
     return out

@@ -23,8 +23,10 @@ def _config(config, seed) -> ReportConfig:
 def _roles(reference: pd.DataFrame, name: str, model, target: str | None) -> ColumnRoles:
     """Roles guessed on the reference (with the model's feature list); ``target`` wins."""
     if target is not None and target not in reference.columns:
-        raise ConfigError(f"The target column '{target}' is not in {name}. Columns there: "
-                          f"{', '.join(map(str, list(reference.columns)[:15]))}. Name another with --target.")
+        raise ConfigError(
+            f"The target column '{target}' is not in {name}. Columns there: "
+            f"{', '.join(map(str, list(reference.columns)[:15]))}. Name another with --target."
+        )
     guessed = guess_roles_with_model(reference, model)
     return ColumnRoles.from_dict({**guessed.to_dict(), **({"target": target} if target else {})})
 
@@ -44,8 +46,7 @@ def report_files(
     """Read the model and both files, assemble a workspace (roles guessed, ``target`` wins) and
     build the trust report. Bad input raises a RobustnessError naming the file and the fix."""
     cfg = _config(config, seed)
-    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
-                       feature_names=feature_names)
+    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)
     reference, current = read_table(reference_path), read_table(current_path)
     if reference.frame.empty:
         raise DataError(f"The reference file {reference.name} has no rows; the report compares current data with it.")
@@ -67,8 +68,13 @@ def _fingerprint(path: str) -> tuple[str, int]:
     import glob
     import os
 
-    paths = [path] if "://" in path else sorted(glob.glob(os.path.join(path, "**", "*"), recursive=True)
-                                               if os.path.isdir(path) else glob.glob(path))
+    paths = (
+        [path]
+        if "://" in path
+        else sorted(
+            glob.glob(os.path.join(path, "**", "*"), recursive=True) if os.path.isdir(path) else glob.glob(path)
+        )
+    )
     h, total = hashlib.sha256(), 0
     for p in paths:
         size, mtime = (os.path.getsize(p), int(os.path.getmtime(p))) if os.path.isfile(p) else (0, 0)
@@ -108,8 +114,7 @@ def report_dask(
     from robustness.stress import StressConfig
 
     cfg = _config(config, seed)
-    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types,
-                       feature_names=feature_names)
+    model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)
     head = parquet_head(reference_path, "reference")
     ref_name, cur_name = dataset_name(reference_path), dataset_name(current_path)
     if head.empty:
@@ -117,7 +122,9 @@ def report_dask(
     roles = _roles(head, ref_name, model, target)
 
     def work(job: Job):
-        quality = quality_job_work(job, reference_path, current_path, roles=roles) if "Data quality" in cfg.checks else None
+        quality = (
+            quality_job_work(job, reference_path, current_path, roles=roles) if "Data quality" in cfg.checks else None
+        )
         drift = drift_run_in(job, reference_path, current_path, roles=roles) if "Data drift" in cfg.checks else None
         job.set_stage("Sampling rows for explanations and performance")
         ref_frame, n_ref = sample_in(job, reference_path, sample_rows, seed=cfg.seed, name="reference")
@@ -125,26 +132,48 @@ def report_dask(
         labelled = bool(roles.target) and roles.target in cur_frame.columns and cur_frame[roles.target].notna().any()
         stress = None
         if "Stress tests" in cfg.checks:
-            stress = stress_in(job, model, current_path, target=roles.target if labelled else None,
-                               reference_path=reference_path,
-                               config=StressConfig(max_rows=cfg.stress_rows, seed=cfg.seed))
+            stress = stress_in(
+                job,
+                model,
+                current_path,
+                target=roles.target if labelled else None,
+                reference_path=reference_path,
+                config=StressConfig(max_rows=cfg.stress_rows, seed=cfg.seed),
+            )
         return quality, drift, stress, (ref_frame, n_ref), (cur_frame, n_cur)
 
     with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
         quality, drift, stress, (ref_frame, n_ref), (cur_frame, n_cur) = Job(work, client).run()
     tables = []
-    for frame, n, path, name in ((ref_frame, n_ref, reference_path, ref_name), (cur_frame, n_cur, current_path, cur_name)):
+    for frame, n, path, name in (
+        (ref_frame, n_ref, reference_path, ref_name),
+        (cur_frame, n_cur, current_path, cur_name),
+    ):
         digest, size = _fingerprint(str(path))
         note = f"A uniform sample of {len(frame):,} of {n:,} rows (Dask engine)."
         tables.append(LoadedTable(frame, name, "parquet", None, None, digest, size, (note,)))
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
-    ws = build_workspace(tables[0], tables[1], roles, model=model, model_name=Path(model_path).name,
-                         model_sha256=digest)
+    ws = build_workspace(
+        tables[0], tables[1], roles, model=model, model_name=Path(model_path).name, model_sha256=digest
+    )
     precomputed = {k: v for k, v in (("quality", quality), ("drift", drift), ("stress", stress)) if v is not None}
-    extra = {"engine": "dask",
-             "reference": {"name": ref_name, "fingerprint": tables[0].sha256, "rows": n_ref,
-                           "sample_rows": len(ref_frame), "columns": len(ref_frame.columns)},
-             "current": {"name": cur_name, "fingerprint": tables[1].sha256, "rows": n_cur,
-                         "sample_rows": len(cur_frame), "columns": len(cur_frame.columns)},
-             "whole_data": sorted(precomputed), "sampled": ["explain", "performance", "uncertainty"]}
+    extra = {
+        "engine": "dask",
+        "reference": {
+            "name": ref_name,
+            "fingerprint": tables[0].sha256,
+            "rows": n_ref,
+            "sample_rows": len(ref_frame),
+            "columns": len(ref_frame.columns),
+        },
+        "current": {
+            "name": cur_name,
+            "fingerprint": tables[1].sha256,
+            "rows": n_cur,
+            "sample_rows": len(cur_frame),
+            "columns": len(cur_frame.columns),
+        },
+        "whole_data": sorted(precomputed),
+        "sampled": ["explain", "performance", "uncertainty"],
+    }
     return build_report(ws, cfg, precomputed=precomputed, manifest_extra=extra)

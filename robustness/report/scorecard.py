@@ -28,7 +28,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError, RobustnessError
@@ -39,8 +39,18 @@ __all__ = ["Check", "ReportConfig", "TrustReport", "build_report", "STATUSES"]
 STATUSES = ("pass", "warn", "fail", "skipped")
 STATUS_RANK = {"skipped": -1, "pass": 0, "warn": 1, "fail": 2}  # worse is larger
 AREAS = ("Data quality", "Data drift", "Stress tests", "Explanation shift", "Performance", "Uncertainty")
-PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "shap", "evidently", "plotly", "streamlit", "skops",
-            "onnxruntime")
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "shap",
+    "evidently",
+    "plotly",
+    "streamlit",
+    "skops",
+    "onnxruntime",
+)
 
 
 @dataclass(frozen=True)
@@ -80,14 +90,14 @@ class ReportConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d) -> "ReportConfig":
+    def from_dict(cls, d) -> ReportConfig:
         values = known_settings(d, cls, "report")
         if "checks" in values:
             values["checks"] = tuple(values["checks"])
         return cls(**values)
 
     @classmethod
-    def from_file(cls, path) -> "ReportConfig":
+    def from_file(cls, path) -> ReportConfig:
         return load_section(path, "report", cls.from_dict)
 
 
@@ -107,9 +117,16 @@ class Check:
         return self.plain or self.summary
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "summary": self.summary, "plain": self.plain_summary,
-                "effect": round(float(self.effect), 4) if math.isfinite(self.effect) else None,
-                "details": list(self.details), "metrics": to_json_safe(self.metrics), "seconds": round(self.seconds, 3)}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "summary": self.summary,
+            "plain": self.plain_summary,
+            "effect": round(float(self.effect), 4) if math.isfinite(self.effect) else None,
+            "details": list(self.details),
+            "metrics": to_json_safe(self.metrics),
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,8 +149,13 @@ class TrustReport:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        return {"title": self.title, "verdict": self.verdict, "checks": [c.to_dict() for c in self.checks],
-                "manifest": to_json_safe(self.manifest), "seconds": round(self.seconds, 3)}
+        return {
+            "title": self.title,
+            "verdict": self.verdict,
+            "checks": [c.to_dict() for c in self.checks],
+            "manifest": to_json_safe(self.manifest),
+            "seconds": round(self.seconds, 3),
+        }
 
 
 # -- manifest ---------------------------------------------------------------------------------------
@@ -149,13 +171,24 @@ def manifest(ws, config: ReportConfig, extra: dict | None = None) -> dict:
         except PackageNotFoundError:
             versions[pkg] = None
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"name": ws.model_name, "sha256": ws.model_sha256,
-                  "summary": None if ws.model is None else ws.model.summary().to_dict()},
-        "reference": {"name": ws.reference.name, "sha256": ws.reference.sha256, "rows": len(ws.reference.frame),
-                      "columns": len(ws.reference.frame.columns)},
-        "current": {"name": ws.current.name, "sha256": ws.current.sha256, "rows": len(ws.current.frame),
-                    "columns": len(ws.current.frame.columns)},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": {
+            "name": ws.model_name,
+            "sha256": ws.model_sha256,
+            "summary": None if ws.model is None else ws.model.summary().to_dict(),
+        },
+        "reference": {
+            "name": ws.reference.name,
+            "sha256": ws.reference.sha256,
+            "rows": len(ws.reference.frame),
+            "columns": len(ws.reference.frame.columns),
+        },
+        "current": {
+            "name": ws.current.name,
+            "sha256": ws.current.sha256,
+            "rows": len(ws.current.frame),
+            "columns": len(ws.current.frame.columns),
+        },
         "scenario": ws.scenario,
         "roles": ws.roles.to_dict(),
         "kinds": {c: str(k.value) for c, k in ws.schema.kinds().items()},
@@ -184,21 +217,35 @@ def _names(items, limit: int = 4) -> str:
 def _quality(ws, config, results) -> Check:
     from robustness.quality import quality
 
-    rep = results.get("quality") or quality(ws.reference.frame, ws.current.frame, kinds=ws.schema.kinds(),
-                                            roles=ws.roles)
+    rep = results.get("quality") or quality(
+        ws.reference.frame, ws.current.frame, kinds=ws.schema.kinds(), roles=ws.roles
+    )
     results["quality"] = rep
     issues = rep.issues
     if not issues:
-        return Check("Data quality", "pass", "No data-quality problem found in the current data compared with the "
-                     "reference (missing values, types, ranges, categories, duplicates).", metrics={"issues": 0},
-                     plain="The current data has no quality problems compared with the reference.")
+        return Check(
+            "Data quality",
+            "pass",
+            "No data-quality problem found in the current data compared with the "
+            "reference (missing values, types, ranges, categories, duplicates).",
+            metrics={"issues": 0},
+            plain="The current data has no quality problems compared with the reference.",
+        )
     bad = sorted((f for f in issues if f.status == rep.status), key=lambda f: -_share(f))
     summary = f"{len(issues)} data-quality issue(s); the worst: {bad[0].message}"
-    plain = (f"{len(issues)} data-quality problem{'s' if len(issues) != 1 else ''}; the worst: "
-             f"{_first_sentence(bad[0].message)}")
-    return Check("Data quality", rep.status, summary, tuple(f.message for f in issues[:10] if f is not bad[0]),
-                 {"issues": len(issues), "failing": sum(f.status == "fail" for f in issues)},
-                 plain=plain, effect=_share(bad[0]))
+    plain = (
+        f"{len(issues)} data-quality problem{'s' if len(issues) != 1 else ''}; the worst: "
+        f"{_first_sentence(bad[0].message)}"
+    )
+    return Check(
+        "Data quality",
+        rep.status,
+        summary,
+        tuple(f.message for f in issues[:10] if f is not bad[0]),
+        {"issues": len(issues), "failing": sum(f.status == "fail" for f in issues)},
+        plain=plain,
+        effect=_share(bad[0]),
+    )
 
 
 def _share(finding) -> float:
@@ -222,18 +269,31 @@ def _drift(ws, config, results) -> Check:
     tested = res.dataset.n_columns
     metrics = {"drifted": len(drifted), "tested": tested, "share": res.dataset.drifted_share}
     if not drifted:
-        return Check("Data drift", "pass", f"None of the {tested} input columns changed distribution significantly.",
-                     metrics=metrics, plain=f"None of the {tested} inputs changed between reference and current.")
+        return Check(
+            "Data drift",
+            "pass",
+            f"None of the {tested} input columns changed distribution significantly.",
+            metrics=metrics,
+            plain=f"None of the {tested} inputs changed between reference and current.",
+        )
     status = "fail" if res.dataset.drifted else "warn"
-    summary = (f"{len(drifted)} of {tested} input columns changed distribution ({_names(drifted)})"
-               + (f", at or above the {res.dataset.share_threshold:.0%} share that counts as dataset drift." if status == "fail"
-                  else ", below the share that counts as dataset drift."))
-    details = tuple(f"{f.feature}: {f.test} statistic {f.statistic:.3g}" + (f", p = {f.p_value:.2g}" if f.p_value is not None
-                                                                             else "") for f in res.features if f.drifted)
-    plain = (f"{len(drifted)} of {tested} inputs changed between reference and current ({_names(drifted)})"
-             + (": enough to count as a different dataset." if status == "fail" else "."))
-    return Check("Data drift", status, summary, details[:10], metrics, plain=plain,
-                 effect=float(res.dataset.drifted_share))
+    summary = f"{len(drifted)} of {tested} input columns changed distribution ({_names(drifted)})" + (
+        f", at or above the {res.dataset.share_threshold:.0%} share that counts as dataset drift."
+        if status == "fail"
+        else ", below the share that counts as dataset drift."
+    )
+    details = tuple(
+        f"{f.feature}: {f.test} statistic {f.statistic:.3g}"
+        + (f", p = {f.p_value:.2g}" if f.p_value is not None else "")
+        for f in res.features
+        if f.drifted
+    )
+    plain = f"{len(drifted)} of {tested} inputs changed between reference and current ({_names(drifted)})" + (
+        ": enough to count as a different dataset." if status == "fail" else "."
+    )
+    return Check(
+        "Data drift", status, summary, details[:10], metrics, plain=plain, effect=float(res.dataset.drifted_share)
+    )
 
 
 def _stress(ws, config, results) -> Check:
@@ -242,8 +302,13 @@ def _stress(ws, config, results) -> Check:
 
     target = ws.roles.target if _labelled_current(ws) else None
     res = results.get("stress") or run_stress(
-        ws.model, ws.current.frame, target=target, reference=ws.reference.frame, kinds=ws.schema.kinds(),
-        config=StressConfig(max_rows=config.stress_rows, seed=config.seed))
+        ws.model,
+        ws.current.frame,
+        target=target,
+        reference=ws.reference.frame,
+        kinds=ws.schema.kinds(),
+        config=StressConfig(max_rows=config.stress_rows, seed=config.seed),
+    )
     results["stress"] = res
     ordered = worst_first(res.verdicts)  # the true worst first, whatever order the result came in
     failing = [v for v in ordered if v.status in ("fail", "error")]
@@ -252,16 +317,28 @@ def _stress(ws, config, results) -> Check:
     worst = ordered[0] if ordered else None
     # the worst verdict's effect; a model that cannot score the data at all counts as at least 1 (all lost)
     measured = [v.value for v in ordered if v.value is not None and math.isfinite(v.value)]
-    effect = (0.0 if worst is None else max([1.0, *measured]) if worst.status == "error" else float(worst.value))
+    effect = 0.0 if worst is None else max([1.0, *measured]) if worst.status == "error" else float(worst.value)
     if status == "pass":
         summary = f"Predictions held under every perturbation (robustness score {res.score:.0f}/100)."
     else:
-        summary = (f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {res.score:.0f}/100); "
-                   f"the worst: {worst.message}")
-    return Check("Stress tests", status, summary, tuple(v.message for v in failing + warning)[:10],
-                 {"score": res.score, "failing": len(failing), "warning": len(warning),
-                  "worst": worst.perturbation if worst else None},
-                 plain=plain_summary(res), effect=effect)
+        summary = (
+            f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {res.score:.0f}/100); "
+            f"the worst: {worst.message}"
+        )
+    return Check(
+        "Stress tests",
+        status,
+        summary,
+        tuple(v.message for v in failing + warning)[:10],
+        {
+            "score": res.score,
+            "failing": len(failing),
+            "warning": len(warning),
+            "worst": worst.perturbation if worst else None,
+        },
+        plain=plain_summary(res),
+        effect=effect,
+    )
 
 
 def _explain(ws, config, results) -> Check:
@@ -273,23 +350,44 @@ def _explain(ws, config, results) -> Check:
     results["explain"] = (ref, cur, shift)
     top = ref.importance()[0].feature
     shifted = shift.shifted
-    metrics = {"shifted": len(shifted), "features": len(shift.features), "top_feature": top,
-               "additivity_max_error": max(ref.additivity_max_error, cur.additivity_max_error)}
+    metrics = {
+        "shifted": len(shifted),
+        "features": len(shift.features),
+        "top_feature": top,
+        "additivity_max_error": max(ref.additivity_max_error, cur.additivity_max_error),
+    }
     if not shifted:
-        return Check("Explanation shift", "pass", f"What drives the predictions is unchanged: no feature's contribution "
-                     f"shifted between reference and current ({ex.method} SHAP, {cur.n_rows} rows each).", metrics=metrics,
-                     plain="The model weighs its inputs as it did on the reference data.")
+        return Check(
+            "Explanation shift",
+            "pass",
+            f"What drives the predictions is unchanged: no feature's contribution "
+            f"shifted between reference and current ({ex.method} SHAP, {cur.n_rows} rows each).",
+            metrics=metrics,
+            plain="The model weighs its inputs as it did on the reference data.",
+        )
     status = "fail" if top in shifted else "warn"
-    summary = (f"The contributions of {_names(shifted)} to the predictions shifted between reference and current"
-               + (f", including {top}, the feature the model relies on most." if status == "fail" else "."))
-    details = tuple(f"{f.feature}: mean |SHAP| {f.mean_abs_reference:.3g} -> {f.mean_abs_current:.3g}"
-                    for f in shift.features if f.shifted)
-    plain = (f"The model now weighs {_names(shifted)} differently than on the reference data"
-             + (f", including {top}, the input it relies on most." if status == "fail" else "."))
+    summary = f"The contributions of {_names(shifted)} to the predictions shifted between reference and current" + (
+        f", including {top}, the feature the model relies on most." if status == "fail" else "."
+    )
+    details = tuple(
+        f"{f.feature}: mean |SHAP| {f.mean_abs_reference:.3g} -> {f.mean_abs_current:.3g}"
+        for f in shift.features
+        if f.shifted
+    )
+    plain = f"The model now weighs {_names(shifted)} differently than on the reference data" + (
+        f", including {top}, the input it relies on most." if status == "fail" else "."
+    )
     total = sum(f.mean_abs_reference for f in shift.features) or 1.0  # the reference's whole attribution
     changes = [abs(f.mean_abs_current - f.mean_abs_reference) / total for f in shift.features if f.shifted]
-    return Check("Explanation shift", status, summary, details[:10], metrics, plain=plain,
-                 effect=min(max(changes, default=0.0), 10.0))
+    return Check(
+        "Explanation shift",
+        status,
+        summary,
+        details[:10],
+        metrics,
+        plain=plain,
+        effect=min(max(changes, default=0.0), 10.0),
+    )
 
 
 def _performance(ws, config, results) -> Check:
@@ -297,14 +395,24 @@ def _performance(ws, config, results) -> Check:
 
     target = ws.roles.target
     if not target or target not in ws.reference.frame.columns:
-        return Check("Performance", "skipped", "No target column in the reference data, so performance cannot be "
-                     "measured or estimated.")
+        return Check(
+            "Performance",
+            "skipped",
+            "No target column in the reference data, so performance cannot be measured or estimated.",
+        )
     headline = "accuracy" if ws.model.is_classifier else "mae"
-    perf = performance(ws.model, ws.reference.frame, ws.current.frame if _labelled_current(ws) else None,
-                       target=target, n_boot=config.n_boot, seed=config.seed)
+    perf = performance(
+        ws.model,
+        ws.reference.frame,
+        ws.current.frame if _labelled_current(ws) else None,
+        target=target,
+        n_boot=config.n_boot,
+        seed=config.seed,
+    )
     results["performance"] = perf
-    sanity = results.get("reference_sanity") or reference_sanity(ws.model, ws.reference.frame, target=target,
-                                                                 seed=config.seed)
+    sanity = results.get("reference_sanity") or reference_sanity(
+        ws.model, ws.reference.frame, target=target, seed=config.seed
+    )
     results["reference_sanity"] = sanity  # shared with _uncertainty: run once
     caveat = sanity.caveat  # "" unless the reference looks like the model's training data
     ref_v = perf.reference.metric(headline).value if perf.reference else None
@@ -328,25 +436,47 @@ def _performance(ws, config, results) -> Check:
     verb = "rose" if cur_v > ref_v else "fell"
     how = "measured on current labels" if source.startswith("measured") else "estimated without labels"
     if higher:
-        shown = (f"accuracy stayed at {cur_v:.1%}" if f"{cur_v:.1%}" == f"{ref_v:.1%}" else
-                 f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {ref_v:.1%} to {cur_v:.1%}")
+        shown = (
+            f"accuracy stayed at {cur_v:.1%}"
+            if f"{cur_v:.1%}" == f"{ref_v:.1%}"
+            else f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {ref_v:.1%} to {cur_v:.1%}"
+        )
     else:
         times = f" ({cur_v / ref_v:.3g} times as large)" if ref_v and cur_v / ref_v >= 1.5 else ""
         shown = f"average error {'grew' if cur_v > ref_v else 'shrank'} from {ref_v:,.3g} to {cur_v:,.3g}{times}"
     if status == "pass":
-        summary = f"{label} on current data is {cur_v:.3g}{ci}, {source}, against {ref_v:.3g} on the reference: within tolerance."
+        summary = (
+            f"{label} on current data is {cur_v:.3g}{ci}, {source}, "
+            f"against {ref_v:.3g} on the reference: within tolerance."
+        )
         plain = f"The model performs as on the reference data: {shown}, {how}."
     else:
-        summary = (f"{label} {verb} from {ref_v:.3g} on the reference to {cur_v:.3g} on current data{ci}, {source}: "
-                   f"{abs(change):.0%} worse.")
+        summary = (
+            f"{label} {verb} from {ref_v:.3g} on the reference to {cur_v:.3g} on current data{ci}, {source}: "
+            f"{abs(change):.0%} worse."
+        )
         plain = f"The model is less accurate on current data: {shown}, {how}."
-    metrics = {"metric": headline, "reference": ref_v, "current": cur_v, "low": cur_m.low, "high": cur_m.high,
-               "source": source, "relative_change": change}
+    metrics = {
+        "metric": headline,
+        "reference": ref_v,
+        "current": cur_v,
+        "low": cur_m.low,
+        "high": cur_m.high,
+        "source": source,
+        "relative_change": change,
+    }
     plain = plain[0].upper() + plain[1:]
     if caveat:
         summary, plain, metrics["caveat"] = f"{summary} {caveat}", f"{plain} {caveat}", caveat
-    return Check("Performance", status, summary, (), metrics,
-                 plain=plain, effect=max(float(change), 0.0) if math.isfinite(change) else 10.0)
+    return Check(
+        "Performance",
+        status,
+        summary,
+        (),
+        metrics,
+        plain=plain,
+        effect=max(float(change), 0.0) if math.isfinite(change) else 10.0,
+    )
 
 
 def _uncertainty(ws, config, results) -> Check:
@@ -354,48 +484,83 @@ def _uncertainty(ws, config, results) -> Check:
 
     target = ws.roles.target
     if not target or target not in ws.reference.frame.columns:
-        return Check("Uncertainty", "skipped", "No target column in the reference data to calibrate prediction sets on.")
+        return Check(
+            "Uncertainty", "skipped", "No target column in the reference data to calibrate prediction sets on."
+        )
     res = conformal(ws.model, ws.reference.frame, ws.current.frame, target=target, alpha=config.alpha)
     results["conformal"] = res
-    sanity = results.get("reference_sanity") or reference_sanity(ws.model, ws.reference.frame, target=target,
-                                                                 seed=config.seed)
+    sanity = results.get("reference_sanity") or reference_sanity(
+        ws.model, ws.reference.frame, target=target, seed=config.seed
+    )
     results["reference_sanity"] = sanity  # shared with _performance: run once
     caveat = sanity.caveat  # "" unless the reference looks like the model's training data
     extra = {"caveat": caveat} if caveat else {}
     if not _labelled_current(ws):  # normal for production data: said once, as a fact
         summary = f"Current data has no labels, so the coverage of the prediction {res.kind} cannot be checked."
-        return Check("Uncertainty", "skipped", f"{summary} {caveat}".strip(),
-                     metrics={"target": res.target, "size_current": res.size_current, **extra})
+        return Check(
+            "Uncertainty",
+            "skipped",
+            f"{summary} {caveat}".strip(),
+            metrics={"target": res.target, "size_current": res.size_current, **extra},
+        )
     c = res.current
     what = "prediction sets" if res.kind == "sets" else "prediction intervals"
     gap = res.target - c.coverage
     metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size, **extra}
     tail = f" {caveat}" if caveat else ""
-    said = (f"When the model says it is {res.target:.0%} sure" if res.kind == "sets"
-            else f"The ranges the model gives for {res.target:.0%} of cases")
+    said = (
+        f"When the model says it is {res.target:.0%} sure"
+        if res.kind == "sets"
+        else f"The ranges the model gives for {res.target:.0%} of cases"
+    )
     if not res.lost_coverage:
-        return Check("Uncertainty", "pass", f"The {res.target:.0%} {what} calibrated on the reference cover "
-                     f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.{tail}",
-                     metrics=metrics, plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
-                     f"it is right {c.coverage:.0%} of the time.{tail}")
+        return Check(
+            "Uncertainty",
+            "pass",
+            f"The {res.target:.0%} {what} calibrated on the reference cover "
+            f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.{tail}",
+            metrics=metrics,
+            plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
+            f"it is right {c.coverage:.0%} of the time.{tail}",
+        )
     status = "fail" if gap >= config.fail_coverage_gap else "warn"
-    plain = (f"{said}, it is right only {c.coverage:.0%} of the time on current data: it is over-confident."
-             if res.kind == "sets" else
-             f"{said} contain the true value for only {c.coverage:.0%} of current rows: it is over-confident.")
-    return Check("Uncertainty", status, f"The {res.target:.0%} {what} calibrated on the reference cover only "
-                 f"{c.coverage:.1%} of current rows ({c.low:.1%}-{c.high:.1%}): the model is more often wrong than "
-                 f"it expects on current data.{tail}", metrics=metrics, plain=plain + tail,
-                 effect=max(gap, 0.0) / res.target)
+    plain = (
+        f"{said}, it is right only {c.coverage:.0%} of the time on current data: it is over-confident."
+        if res.kind == "sets"
+        else f"{said} contain the true value for only {c.coverage:.0%} of current rows: it is over-confident."
+    )
+    return Check(
+        "Uncertainty",
+        status,
+        f"The {res.target:.0%} {what} calibrated on the reference cover only "
+        f"{c.coverage:.1%} of current rows ({c.low:.1%}-{c.high:.1%}): the model is more often wrong than "
+        f"it expects on current data.{tail}",
+        metrics=metrics,
+        plain=plain + tail,
+        effect=max(gap, 0.0) / res.target,
+    )
 
 
-_AREAS: dict[str, Callable] = {"Data quality": _quality, "Data drift": _drift, "Stress tests": _stress,
-                               "Explanation shift": _explain, "Performance": _performance, "Uncertainty": _uncertainty}
+_AREAS: dict[str, Callable] = {
+    "Data quality": _quality,
+    "Data drift": _drift,
+    "Stress tests": _stress,
+    "Explanation shift": _explain,
+    "Performance": _performance,
+    "Uncertainty": _uncertainty,
+}
 _NEEDS_MODEL = {"Stress tests", "Explanation shift", "Performance", "Uncertainty"}
 
 
-def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[float, str], None] | None = None,
-                 title: str | None = None, precomputed: dict | None = None,
-                 manifest_extra: dict | None = None) -> TrustReport:
+def build_report(
+    ws,
+    config: ReportConfig | None = None,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    title: str | None = None,
+    precomputed: dict | None = None,
+    manifest_extra: dict | None = None,
+) -> TrustReport:
     """Run every configured area on the workspace and judge it (see the module docstring).
 
     ``precomputed``: typed results computed elsewhere (``"quality"``: QualityReport, ``"drift"``:
@@ -409,8 +574,14 @@ def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[
         if progress is not None:
             progress(i / len(areas), f"Checking {area.lower()}…")
         if area in _NEEDS_MODEL and not ws.has_model:
-            checks.append(Check(area, "skipped", "No model file was given, so this check cannot run (predictions "
-                                "read from columns cannot be re-computed)."))
+            checks.append(
+                Check(
+                    area,
+                    "skipped",
+                    "No model file was given, so this check cannot run (predictions "
+                    "read from columns cannot be re-computed).",
+                )
+            )
             continue
         began = time.perf_counter()
         try:
@@ -421,5 +592,4 @@ def build_report(ws, config: ReportConfig | None = None, *, progress: Callable[[
     if progress is not None:
         progress(1.0, "Done")
     name = title or f"Trust report: {ws.model_name or 'model'} on {ws.current.name}"
-    return TrustReport(name, tuple(checks), manifest(ws, config, manifest_extra), results,
-                       time.perf_counter() - start)
+    return TrustReport(name, tuple(checks), manifest(ws, config, manifest_extra), results, time.perf_counter() - start)

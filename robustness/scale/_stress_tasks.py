@@ -91,8 +91,12 @@ class StressPart:
 
 def merge_parts(a: StressPart, b: StressPart) -> StressPart:
     """Union of two tasks' cells (associative and commutative: cells are disjoint, fragile keeps the minimum)."""
-    return StressPart({**a.results, **b.results}, a.sensitivity + b.sensitivity, _lowest(a.fragile, b.fragile),
-                      a.head if a.head is not None else b.head)
+    return StressPart(
+        {**a.results, **b.results},
+        a.sensitivity + b.sensitivity,
+        _lowest(a.fragile, b.fragile),
+        a.head if a.head is not None else b.head,
+    )
 
 
 def _lowest(a, b):
@@ -107,14 +111,20 @@ def run_group(shipped, sample: pd.DataFrame, plan: Plan, group: int) -> StressPa
     have = registry()
     for name, spec in plan.custom.items():  # a perturbation registered in the client process only
         if name not in have:
-            register(name, spec.fn, kinds=spec.kinds, description=spec.description, scope=spec.scope,
-                     default_severity=spec.default_severity)
+            register(
+                name,
+                spec.fn,
+                kinds=spec.kinds,
+                description=spec.description,
+                scope=spec.scope,
+                default_severity=spec.default_severity,
+            )
     model, specs, config = shipped.adapter, registry(), plan.config
     y = None if plan.target is None else sample[plan.target]
     ctx, data, notes = _scored_baseline(model, sample[plan.inputs], y, config)
     cells, ready = _suite_cells(ctx, plan.names, specs, plan.stats, plan.columns, config)
     sens, sens_errors = _sensitivity_cells(specs, plan.stats, plan.columns, config)
-    mine = (cells + sens)[group::plan.groups]
+    mine = (cells + sens)[group :: plan.groups]
     _run_cells(mine, data, plan.stats, ctx.scorer, None, None)
     part = StressPart()
     for c in mine:
@@ -130,9 +140,15 @@ def run_group(shipped, sample: pd.DataFrame, plan: Plan, group: int) -> StressPa
         part.results.update(ready)
         part.sensitivity.extend(sens_errors)
         base = ctx.base
-        part.head = Head(len(data), tuple(notes), dict(ctx.baseline_metrics), ctx.scorer.classes, data.iloc[pos],
-                         None if base.codes is None else base.codes[pos],
-                         None if ctx.base_p is None else ctx.base_p[pos])
+        part.head = Head(
+            len(data),
+            tuple(notes),
+            dict(ctx.baseline_metrics),
+            ctx.scorer.classes,
+            data.iloc[pos],
+            None if base.codes is None else base.codes[pos],
+            None if ctx.base_p is None else ctx.base_p[pos],
+        )
     return part
 
 

@@ -31,13 +31,20 @@ class NotAllowedError(DataError):
 
 def not_allowed_message(settings: ServerSettings) -> str:
     if not settings.data_roots:
-        return (f"This server does not read paths on its disks: its administrator has not set {ENV_DATA_ROOTS}. "
-                "Upload the files instead, or ask for a data folder to be allowed.")
+        return (
+            f"This server does not read paths on its disks: its administrator has not set {ENV_DATA_ROOTS}. "
+            "Upload the files instead, or ask for a data folder to be allowed."
+        )
     roots = ", ".join(str(r) for r in settings.data_roots)
-    urls = (f", or a URL starting with {', '.join(s + '://' for s in sorted(settings.url_schemes))}"
-            if settings.url_schemes else "")
-    return (f"This path is not allowed. This server reads only Parquet files inside {roots} ({ENV_DATA_ROOTS})"
-            f"{urls}. Give a file, a folder or a glob inside one of them.")
+    urls = (
+        f", or a URL starting with {', '.join(s + '://' for s in sorted(settings.url_schemes))}"
+        if settings.url_schemes
+        else ""
+    )
+    return (
+        f"This path is not allowed. This server reads only Parquet files inside {roots} ({ENV_DATA_ROOTS})"
+        f"{urls}. Give a file, a folder or a glob inside one of them."
+    )
 
 
 def _refuse(settings: ServerSettings) -> NotAllowedError:

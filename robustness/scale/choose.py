@@ -86,18 +86,25 @@ def choose_engine(requested: str, paths: Sequence[str | None], *, command: str =
     given = [str(p) for p in paths if p]
     many = [p for p in given if _is_many(p)]
     if requested == "auto" and many:
-        return EngineChoice("dask", f"{many[0]} is a folder, a glob or a URL: using the Dask engine, which reads "
-                                    "Parquet datasets partition by partition.")
+        return EngineChoice(
+            "dask",
+            f"{many[0]} is a folder, a glob or a URL: using the Dask engine, which reads "
+            "Parquet datasets partition by partition.",
+        )
     over = _over_budget(given)
     if over is not None:
         path, estimate, budget = over
-        size = (f"{path} would take about {format_bytes(estimate.bytes)} in memory ({estimate.shape}, "
-                "estimated from its Parquet footer), more than the table budget of "
-                f"{format_bytes(budget)} (ROBUSTNESS_MAX_TABLE_MB)")
+        size = (
+            f"{path} would take about {format_bytes(estimate.bytes)} in memory ({estimate.shape}, "
+            "estimated from its Parquet footer), more than the table budget of "
+            f"{format_bytes(budget)} (ROBUSTNESS_MAX_TABLE_MB)"
+        )
         if requested == "memory":
-            raise DataError(f"{size}, so the in-memory engine does not read it. Run `robustness {command}` again with "
-                            "`--engine dask` (the Dask engine reads Parquet part by part), use a sample of the "
-                            "rows, or, if this machine has the memory, raise ROBUSTNESS_MAX_TABLE_MB.")
+            raise DataError(
+                f"{size}, so the in-memory engine does not read it. Run `robustness {command}` again with "
+                "`--engine dask` (the Dask engine reads Parquet part by part), use a sample of the "
+                "rows, or, if this machine has the memory, raise ROBUSTNESS_MAX_TABLE_MB."
+            )
         return EngineChoice("dask", f"{size}: using the Dask engine, which reads Parquet part by part.")
     if requested == "memory":
         return EngineChoice(requested, None)
@@ -105,7 +112,10 @@ def choose_engine(requested: str, paths: Sequence[str | None], *, command: str =
     if sizes and all(s is not None for s in sizes):
         total, limit = sum(sizes), threshold_bytes()
         if total > limit:
-            return EngineChoice("dask", f"The Parquet inputs take {total / 2**20:,.0f} MB on disk, above "
-                                        f"{limit / 2**20:,.0f} MB (ROBUSTNESS_DASK_THRESHOLD_MB): using the Dask "
-                                        "engine; --engine memory forces pandas.")
+            return EngineChoice(
+                "dask",
+                f"The Parquet inputs take {total / 2**20:,.0f} MB on disk, above "
+                f"{limit / 2**20:,.0f} MB (ROBUSTNESS_DASK_THRESHOLD_MB): using the Dask "
+                "engine; --engine memory forces pandas.",
+            )
     return EngineChoice("memory", None)

@@ -28,15 +28,24 @@ import pandas as pd
 
 from robustness.errors import ConfigError, DataError
 
-__all__ = ["ParquetLayout", "connect", "count_rows", "inspect_parquet", "open_parquet", "sample_frame",
-           "sample_of", "shutdown"]
+__all__ = [
+    "ParquetLayout",
+    "connect",
+    "count_rows",
+    "inspect_parquet",
+    "open_parquet",
+    "sample_frame",
+    "sample_of",
+    "shutdown",
+]
 
 PARQUET_EXTENSIONS = (".parquet", ".parq", ".pq")
 CONNECT_SECONDS = 5.0  # the first TCP connection to a scheduler; Dask's handshake then has 10 s
 
 
-def connect(scheduler: str | None = None, *, workers: int | None = None, memory_limit: str | None = None,
-            processes: bool = True):
+def connect(
+    scheduler: str | None = None, *, workers: int | None = None, memory_limit: str | None = None, processes: bool = True
+):
     """A distributed Client: the scheduler at ``scheduler`` (or ``DASK_SCHEDULER_ADDRESS``), else a
     LocalCluster sized to this machine (``workers`` processes of one thread, ``memory_limit`` each)."""
     from distributed import Client, LocalCluster
@@ -51,13 +60,20 @@ def connect(scheduler: str | None = None, *, workers: int | None = None, memory_
                 reason = "the server there does not answer as a Dask scheduler"
             else:
                 reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-            raise ConfigError(f"Cannot reach the Dask scheduler at {address!r} ({reason}). Check the address and "
-                              "that the scheduler is running, or leave --scheduler out to use a local cluster.") from None
+            raise ConfigError(
+                f"Cannot reach the Dask scheduler at {address!r} ({reason}). Check the address and "
+                "that the scheduler is running, or leave --scheduler out to use a local cluster."
+            ) from None
     # Scheduler, workers and dashboard listen on this machine only (threads talk in-process).
     local = {"host": "127.0.0.1"} if processes else {}
-    cluster = LocalCluster(n_workers=workers or max(1, (os.cpu_count() or 2)), threads_per_worker=1,
-                           memory_limit=memory_limit or "auto", processes=processes,
-                           dashboard_address="127.0.0.1:0", **local)
+    cluster = LocalCluster(
+        n_workers=workers or max(1, (os.cpu_count() or 2)),
+        threads_per_worker=1,
+        memory_limit=memory_limit or "auto",
+        processes=processes,
+        dashboard_address="127.0.0.1:0",
+        **local,
+    )
     return Client(cluster)
 
 
@@ -67,8 +83,10 @@ def _probe(address: str) -> None:
     from distributed.comm.addressing import parse_address, parse_host_port
 
     def unreachable(reason: str) -> ConfigError:
-        return ConfigError(f"Cannot reach the Dask scheduler at {address!r} ({reason}). Check the address and that "
-                           "the scheduler is running, or leave --scheduler out to use a local cluster.")
+        return ConfigError(
+            f"Cannot reach the Dask scheduler at {address!r} ({reason}). Check the address and that "
+            "the scheduler is running, or leave --scheduler out to use a local cluster."
+        )
 
     try:
         scheme, location = parse_address(address)
@@ -76,15 +94,17 @@ def _probe(address: str) -> None:
             return
         host, port = parse_host_port(location, default_port=8786)
     except (ValueError, TypeError):
-        raise ConfigError(f"{address!r} is not a Dask scheduler address. Write it as tcp://host:port "
-                          "(for example tcp://10.0.0.5:8786).") from None
+        raise ConfigError(
+            f"{address!r} is not a Dask scheduler address. Write it as tcp://host:port "
+            "(for example tcp://10.0.0.5:8786)."
+        ) from None
     try:
         socket.create_connection((host, port), timeout=CONNECT_SECONDS).close()
     except socket.gaierror:
         raise unreachable(f"no host named {host!r}") from None
     except ConnectionRefusedError:
         raise unreachable(f"nothing listens on port {port} of {host}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise unreachable(f"no answer from {host}:{port} within {CONNECT_SECONDS:g} s") from None
     except OSError as exc:
         raise unreachable(exc.strerror or str(exc)) from None
@@ -149,21 +169,27 @@ def _list_files(path: str, name: str) -> tuple[object, list[str], str]:
     try:
         fs, root = url_to_fs(path)
     except ImportError as exc:  # fsspec names the package: "Install s3fs to access S3"
-        raise DataError(f"Reading the {name} URL {path!r} needs a filesystem package: {' '.join(str(exc).split())}. "
-                        "Install it on this machine and on the Dask workers.") from None
+        raise DataError(
+            f"Reading the {name} URL {path!r} needs a filesystem package: {' '.join(str(exc).split())}. "
+            "Install it on this machine and on the Dask workers."
+        ) from None
     except ValueError as exc:  # an unknown protocol
         raise DataError(f"Cannot read the {name} path {path!r}: {' '.join(str(exc).split())}.") from None
     if any(ch in path for ch in "*?["):
         matches = sorted(fs.glob(root))
         if not matches:
-            raise DataError(f"No files match the {name} pattern {path!r}. Check the pattern (for example "
-                            "data/*.parquet) and that the files exist.")
+            raise DataError(
+                f"No files match the {name} pattern {path!r}. Check the pattern (for example "
+                "data/*.parquet) and that the files exist."
+            )
         files = []
         for m in matches:
             files.extend(_folder_files(fs, m) if fs.isdir(m) else [m])
         if not files:
-            raise DataError(f"The {name} pattern {path!r} matches only folders without Parquet files "
-                            f"({', '.join(PARQUET_EXTENSIONS)}).")
+            raise DataError(
+                f"The {name} pattern {path!r} matches only folders without Parquet files "
+                f"({', '.join(PARQUET_EXTENSIONS)})."
+            )
         return fs, files, posixpath.commonpath(files)
     if not fs.exists(root):
         raise DataError(f"The {name} path {path!r} does not exist.")
@@ -178,7 +204,7 @@ def _list_files(path: str, name: str) -> tuple[object, list[str], str]:
 def _folder_files(fs, folder: str) -> list[str]:
     out = []
     for f in fs.find(folder):
-        rel = f[len(folder):].strip("/").split("/") if f.startswith(folder) else [f.rsplit("/", 1)[-1]]
+        rel = f[len(folder) :].strip("/").split("/") if f.startswith(folder) else [f.rsplit("/", 1)[-1]]
         if f.lower().endswith(PARQUET_EXTENSIONS) and not any(p.startswith(("_", ".")) for p in rel):
             out.append(f)
     return sorted(out)
@@ -194,8 +220,9 @@ def _footer(fs, path: str, name: str) -> _File:
             schema = meta.schema.to_arrow_schema()
     except (pa.ArrowException, OSError, ValueError) as exc:
         text = " ".join(str(exc).split())[:200]
-        raise DataError(f"The {name} file {path!r} is not a readable Parquet file ({text}). Remove it or "
-                        "rewrite it as Parquet.") from None
+        raise DataError(
+            f"The {name} file {path!r} is not a readable Parquet file ({text}). Remove it or rewrite it as Parquet."
+        ) from None
     index = _index_columns(schema)
     return _File(path, int(meta.num_rows), {f.name: f.type for f in schema if f.name not in index})
 
@@ -231,7 +258,7 @@ def inspect_parquet(path: str, name: str, *, check_files=None) -> ParquetLayout:
     keys = set()
     if root:
         for f in files:
-            parts = f[len(root):].strip("/").split("/")[:-1]
+            parts = f[len(root) :].strip("/").split("/")[:-1]
             keys |= {p.split("=", 1)[0] for p in parts if "=" in p}
     return ParquetLayout(path, name, fs, footers, keys)
 
@@ -262,13 +289,14 @@ _DTYPES = {"numbers": "float64", "text": "string[pyarrow]", "booleans": "boolean
 
 def _target_dtype(kind: str):
     if kind.startswith("datetimes"):
-        tz = kind[len("datetimes ("):-1] if "(" in kind else None
+        tz = kind[len("datetimes (") : -1] if "(" in kind else None
         return pd.DatetimeTZDtype("ns", tz) if tz else "datetime64[ns]"
     return _DTYPES.get(kind)
 
 
-def check_columns(layout: ParquetLayout, columns: Sequence[str] | None = None, *,
-                  optional: bool = False) -> tuple[list[str], dict]:
+def check_columns(
+    layout: ParquetLayout, columns: Sequence[str] | None = None, *, optional: bool = False
+) -> tuple[list[str], dict]:
     """(the columns to read, dtypes to cast them to) after checking that every file holding rows
     has each column with one kind of values; DataError naming the column and the files otherwise.
 
@@ -283,8 +311,10 @@ def check_columns(layout: ParquetLayout, columns: Sequence[str] | None = None, *
         wanted = list(dict.fromkeys(str(c) for c in columns))
         absent = [c for c in wanted if c not in available]
         if absent and not optional:
-            raise DataError(f"The {name} Parquet files have no column {', '.join(map(repr, absent))}. Their "
-                            f"columns: {_names(available)}.")
+            raise DataError(
+                f"The {name} Parquet files have no column {', '.join(map(repr, absent))}. Their "
+                f"columns: {_names(available)}."
+            )
         wanted = [c for c in wanted if c in available]
     casts: dict = {}
     n = len(files)
@@ -296,7 +326,8 @@ def check_columns(layout: ParquetLayout, columns: Sequence[str] | None = None, *
             raise DataError(
                 f"The {name} Parquet files do not share one schema: column {col!r} is missing from {len(lacking)} "
                 f"of {n} files (for example {lacking[0]!r}). Rewrite them with the same columns and types, "
-                "or move the files without it out of the dataset.")
+                "or move the files without it out of the dataset."
+            )
         kinds: dict[str, str] = {}  # kind -> first file holding it
         for f in files:
             kind = _kind_of(f.types[col])
@@ -310,7 +341,8 @@ def check_columns(layout: ParquetLayout, columns: Sequence[str] | None = None, *
             raise DataError(
                 f"The {name} Parquet files do not share one schema: column {col!r} holds {k1} ({t1}) in "
                 f"{f1!r} but {k2} ({t2}) in {f2!r} ({count} of {n} files). Rewrite them with the same "
-                "columns and types, or move the odd files out of the dataset.")
+                "columns and types, or move the odd files out of the dataset."
+            )
         types = {str(f.types[col]) for f in files}
         if len(types) > 1 and kinds:
             target = _target_dtype(next(iter(kinds)))
@@ -324,8 +356,14 @@ def _names(columns: Sequence[str], limit: int = 12) -> str:
     return shown + (f" and {len(columns) - limit} more" if len(columns) > limit else "") if columns else "none"
 
 
-def open_parquet(path: str, name: str, columns: Sequence[str] | None = None, *, optional: bool = False,
-                 layout: ParquetLayout | None = None):
+def open_parquet(
+    path: str,
+    name: str,
+    columns: Sequence[str] | None = None,
+    *,
+    optional: bool = False,
+    layout: ParquetLayout | None = None,
+):
     """A Dask DataFrame over a Parquet file, folder or glob, after the checks of :func:`check_columns`
     on every file's footer (DataError with the reason when it cannot be read as one table).
 
@@ -340,8 +378,10 @@ def open_parquet(path: str, name: str, columns: Sequence[str] | None = None, *, 
     except (ValueError, OSError, KeyError) as exc:
         text = " ".join(str(exc).split())[:300]
         if "schema" in text.lower():
-            raise DataError(f"The {name} Parquet files do not share one schema ({text}). Rewrite them with the "
-                            "same columns and types.") from None
+            raise DataError(
+                f"The {name} Parquet files do not share one schema ({text}). Rewrite them with the "
+                "same columns and types."
+            ) from None
         raise DataError(f"Cannot read the {name} Parquet dataset {str(path)!r}: {text}.") from None
     # partitions keep their file's dtype whatever the meta says (the first file's): cast them all
     casts = {c: t for c, t in casts.items() if c in ddf.columns}

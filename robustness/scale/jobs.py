@@ -39,16 +39,18 @@ def translate(exc: BaseException) -> BaseException:
     """A user-facing error for what the cluster raised (others pass through unchanged)."""
     name = type(exc).__name__
     if name == "KilledWorker":
-        return DataError("Dask workers kept dying while working on a partition (most often: the partition needs "
-                         "more memory than a worker has). Give the workers more memory (--memory-limit), or write "
-                         "the Parquet files in smaller row groups. No partial result was kept.")
+        return DataError(
+            "Dask workers kept dying while working on a partition (most often: the partition needs "
+            "more memory than a worker has). Give the workers more memory (--memory-limit), or write "
+            "the Parquet files in smaller row groups. No partial result was kept."
+        )
     if name in ("CancelledError", "FutureCancelledError"):
         return JobCancelled("The run was cancelled; no partial result was kept.")
     return exc
 
 
 class Job:
-    def __init__(self, work: Callable[["Job"], Any], client=None, *, label: str = "Starting"):
+    def __init__(self, work: Callable[[Job], Any], client=None, *, label: str = "Starting"):
         self.client = client
         self.stage = label
         self._work = work
@@ -91,7 +93,7 @@ class Job:
                 raise
             raise raised from None
 
-    def start(self) -> "Job":
+    def start(self) -> Job:
         def target():
             try:
                 self._result = self.run()
@@ -160,7 +162,8 @@ class Job:
         while time.monotonic() < deadline:
             try:  # a lambda travels by value: the scheduler needs nothing of this package
                 held = self.client.run_on_scheduler(
-                    lambda keys, dask_scheduler=None: [k for k in keys if k in dask_scheduler.tasks], keys)
+                    lambda keys, dask_scheduler=None: [k for k in keys if k in dask_scheduler.tasks], keys
+                )
             except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler: nothing to wait for
                 return
             if not held:
@@ -199,8 +202,14 @@ class Job:
         self._untrack(*futures)
         return out
 
-    def map_reduce(self, groups: Mapping[str, Sequence[Any]], merge: Callable[[Any, Any], Any],
-                   empty: Callable[[], Any], *, label: str = "Summarising partitions") -> dict[str, Any]:
+    def map_reduce(
+        self,
+        groups: Mapping[str, Sequence[Any]],
+        merge: Callable[[Any, Any], Any],
+        empty: Callable[[], Any],
+        *,
+        label: str = "Summarising partitions",
+    ) -> dict[str, Any]:
         """Per group, the merge of its delayed objects' results (``empty()`` for a group with none)."""
         self.check()
         self.set_stage(label, sum(len(v) for v in groups.values()))

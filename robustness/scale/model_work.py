@@ -53,9 +53,21 @@ from robustness.stress.fragile import fragile_rows
 from robustness.stress.perturbations import ReferenceStats, applicable, registry
 from robustness.stress.results import StressResult
 
-__all__ = ["OutputSummary", "ShippedModel", "arrivals", "prediction_drift_in", "prediction_drift_parquet",
-           "open_for_model", "predictions_in", "predictions_parquet", "sample_in", "ship_model", "stress_in", "stress_parquet",
-           "uniform_sample_parquet"]
+__all__ = [
+    "OutputSummary",
+    "ShippedModel",
+    "arrivals",
+    "prediction_drift_in",
+    "prediction_drift_parquet",
+    "open_for_model",
+    "predictions_in",
+    "predictions_parquet",
+    "sample_in",
+    "ship_model",
+    "stress_in",
+    "stress_parquet",
+    "uniform_sample_parquet",
+]
 
 SAMPLE_ROWS = 200_000  # rows whose outputs fix the bin edges (as robustness.drift.dask_engine)
 REFERENCE_ROWS = 100_000  # reference rows the perturbation magnitudes are learnt from
@@ -78,10 +90,18 @@ class ShippedModel:
         if session is not None:  # an OnnxAdapter: its session cannot be pickled, its bytes can
             data = getattr(session, "_model_bytes", None)
             if data is None:
-                raise ModelError("The ONNX model cannot be sent to the Dask workers because its bytes are not "
-                                 "available. Load it with robustness.io.models.load_model from its file or bytes.")
-            self._onnx = (bytes(data), {"feature_names": adapter.feature_names if getattr(adapter, "_matrix", False)
-                                        else None, "classes": adapter.classes, "name": adapter.name})
+                raise ModelError(
+                    "The ONNX model cannot be sent to the Dask workers because its bytes are not "
+                    "available. Load it with robustness.io.models.load_model from its file or bytes."
+                )
+            self._onnx = (
+                bytes(data),
+                {
+                    "feature_names": adapter.feature_names if getattr(adapter, "_matrix", False) else None,
+                    "classes": adapter.classes,
+                    "name": adapter.name,
+                },
+            )
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict:
@@ -199,19 +219,22 @@ def _sample(job: Job, ddf, rows: int, seed: int, name: str, counts=None) -> tupl
     import dask
 
     counts = _row_counts(job, ddf, name) if counts is None else counts
-    (sample,) = _gather(job, [dask.delayed(tasks.join_shares)(*_shares(ddf, counts, rows, seed))],
-                        f"Sampling the {name} data")
+    (sample,) = _gather(
+        job, [dask.delayed(tasks.join_shares)(*_shares(ddf, counts, rows, seed))], f"Sampling the {name} data"
+    )
     return sample, sum(counts)
 
 
-def sample_in(job: Job, path: str, rows: int, *, seed: int = 0, name: str = "data",
-              columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int]:
+def sample_in(
+    job: Job, path: str, rows: int, *, seed: int = 0, name: str = "data", columns: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, int]:
     """(a uniform sample of at most ``rows`` rows of a Parquet dataset, brought here; its row count)."""
     return _sample(job, open_for_model(path, name, columns), rows, seed, name)
 
 
-def uniform_sample_parquet(path: str, rows: int, *, seed: int = 0, columns: Sequence[str] | None = None,
-                           client=None) -> pd.DataFrame:
+def uniform_sample_parquet(
+    path: str, rows: int, *, seed: int = 0, columns: Sequence[str] | None = None, client=None
+) -> pd.DataFrame:
     """The uniform sample :func:`stress_parquet` scores (``rows=config.max_rows``, ``seed=config.seed``),
     brought to this process: for checks and small samples. Rows are labelled by their row number."""
     return Job(lambda job: _sample(job, open_for_model(path, "data", columns), rows, seed, "data")[0], client).run()
@@ -245,8 +268,9 @@ def _summarize_outputs(shipped: ShippedModel, part: pd.DataFrame, kinds, edges) 
     return summarize_part(outputs, kinds, edges)
 
 
-def _outputs_in(job: Job, model, paths: Mapping[str, str], *, columns, sample_rows: int,
-                seed: int) -> dict[str, OutputSummary]:
+def _outputs_in(
+    job: Job, model, paths: Mapping[str, str], *, columns, sample_rows: int, seed: int
+) -> dict[str, OutputSummary]:
     import dask
 
     shipped, model = _unpack(model)
@@ -263,20 +287,41 @@ def _outputs_in(job: Job, model, paths: Mapping[str, str], *, columns, sample_ro
     return {name: OutputSummary(model.task.value, kinds, merged[name]) for name in frames}
 
 
-def predictions_in(job: Job, model: ModelAdapter | ShippedModel, path: str, *, columns: Sequence[str] | None = None,
-                   sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> OutputSummary:
+def predictions_in(
+    job: Job,
+    model: ModelAdapter | ShippedModel,
+    path: str,
+    *,
+    columns: Sequence[str] | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+) -> OutputSummary:
     """The model's outputs on a Parquet dataset, summarised per partition on the workers and merged.
     ``columns``: the columns read (default: the model's feature names, else all)."""
     return _outputs_in(job, model, {"data": path}, columns=columns, sample_rows=sample_rows, seed=seed)["data"]
 
 
-def prediction_drift_in(job: Job, model: ModelAdapter | ShippedModel, reference_path: str, current_path: str, *,
-                        config=None, columns: Sequence[str] | None = None, sample_rows: int = SAMPLE_ROWS,
-                        seed: int = 0) -> PredictionDrift:
+def prediction_drift_in(
+    job: Job,
+    model: ModelAdapter | ShippedModel,
+    reference_path: str,
+    current_path: str,
+    *,
+    config=None,
+    columns: Sequence[str] | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+) -> PredictionDrift:
     """Drift of the model's outputs between two Parquet datasets, as
     :func:`robustness.drift.prediction.prediction_drift` reports it in memory."""
-    out = _outputs_in(job, model, {"reference": reference_path, "current": current_path}, columns=columns,
-                      sample_rows=sample_rows, seed=seed)
+    out = _outputs_in(
+        job,
+        model,
+        {"reference": reference_path, "current": current_path},
+        columns=columns,
+        sample_rows=sample_rows,
+        seed=seed,
+    )
     ref, cur = out["reference"], out["current"]
     job.set_stage("Testing")
     result = drift_from_summaries(ref.summary, cur.summary, ref.kinds, config=config)
@@ -284,11 +329,17 @@ def prediction_drift_in(job: Job, model: ModelAdapter | ShippedModel, reference_
     ref_means = tuple(ref.mean(c) for c in ref.kinds)
     cur_means = tuple(cur.mean(c) for c in ref.kinds)
     drifted = [f.feature for f in feats if f.drifted]
-    parts = [f"the {'mean prediction' if c == PREDICTION else f'mean predicted probability {c}'} moved from "
-             f"{r:.3g} to {m:.3g}" for c, r, m in zip(ref.kinds, ref_means, cur_means)
-             if r is not None and m is not None]
-    msg = (f"The model's outputs have drifted ({', '.join(drifted)})" if drifted
-           else "The model's outputs show no significant drift")
+    parts = [
+        f"the {'mean prediction' if c == PREDICTION else f'mean predicted probability {c}'} moved from "
+        f"{r:.3g} to {m:.3g}"
+        for c, r, m in zip(ref.kinds, ref_means, cur_means)
+        if r is not None and m is not None
+    ]
+    msg = (
+        f"The model's outputs have drifted ({', '.join(drifted)})"
+        if drifted
+        else "The model's outputs show no significant drift"
+    )
     msg += f": {'; '.join(parts)}." if parts else "."
     return PredictionDrift(ref.task, feats, ref_means, cur_means, bool(drifted), msg)
 
@@ -296,9 +347,18 @@ def prediction_drift_in(job: Job, model: ModelAdapter | ShippedModel, reference_
 # -- stress ---------------------------------------------------------------------------------------
 
 
-def stress_in(job: Job, model: ModelAdapter | ShippedModel, path: str, *, target: str | None = None,
-              reference_path: str | None = None, kinds: Mapping | None = None, config: StressConfig | None = None,
-              reference_rows: int = REFERENCE_ROWS, fragile_rows_max: int = FRAGILE_ROWS) -> StressResult:
+def stress_in(
+    job: Job,
+    model: ModelAdapter | ShippedModel,
+    path: str,
+    *,
+    target: str | None = None,
+    reference_path: str | None = None,
+    kinds: Mapping | None = None,
+    config: StressConfig | None = None,
+    reference_rows: int = REFERENCE_ROWS,
+    fragile_rows_max: int = FRAGILE_ROWS,
+) -> StressResult:
     """The stress suite on a Parquet dataset (see the module docstring): ``run_stress``'s result on a
     uniform sample of ``config.max_rows`` rows, scored on the workers."""
     import dask
@@ -306,14 +366,16 @@ def stress_in(job: Job, model: ModelAdapter | ShippedModel, path: str, *, target
     shipped, model = _unpack(model)
     config = config if config is not None else StressConfig()
     if not isinstance(config, StressConfig):
-        raise ConfigError("stress_in() takes its settings as a StressConfig; build one with "
-                          "StressConfig.from_dict({...}).")
+        raise ConfigError(
+            "stress_in() takes its settings as a StressConfig; build one with StressConfig.from_dict({...})."
+        )
     if not getattr(model, "has_model", True):
-        raise ModelError("The stress suite needs a model that can score perturbed rows; predictions read from "
-                         "columns cannot be recomputed. Load the model file.")
+        raise ModelError(
+            "The stress suite needs a model that can score perturbed rows; predictions read from "
+            "columns cannot be recomputed. Load the model file."
+        )
     if target is not None and not isinstance(target, str):
-        raise ConfigError("On a Parquet dataset the target is the name of its column, not "
-                          f"{type(target).__name__}.")
+        raise ConfigError(f"On a Parquet dataset the target is the name of its column, not {type(target).__name__}.")
     data = open_for_model(path, "data")
     labels = _labels(data._meta, target)
     inputs = _input_columns(model, data._meta, labels)
@@ -321,30 +383,43 @@ def stress_in(job: Job, model: ModelAdapter | ShippedModel, path: str, *, target
     ref = data if reference_path is None else open_for_model(reference_path, "reference")
     missing = [c for c in inputs if c not in ref.columns]
     if missing:
-        raise DataError(f"The reference data lacks the model's input column(s) {_quote(missing)}. Use reference "
-                        "data with the same columns as the data.")
+        raise DataError(
+            f"The reference data lacks the model's input column(s) {_quote(missing)}. Use reference "
+            "data with the same columns as the data."
+        )
     counts = _row_counts(job, data, "data")
-    ref_sample, n_ref = _sample(job, ref[inputs], reference_rows, config.seed, "reference",
-                                counts=counts if reference_path is None else None)
-    stats = ReferenceStats.from_frame(ref_sample, kinds={k: v for k, v in (kinds or {}).items() if k in inputs},
-                                      columns=inputs)
+    ref_sample, n_ref = _sample(
+        job, ref[inputs], reference_rows, config.seed, "reference", counts=counts if reference_path is None else None
+    )
+    stats = ReferenceStats.from_frame(
+        ref_sample, kinds={k: v for k, v in (kinds or {}).items() if k in inputs}, columns=inputs
+    )
     specs = registry()
     columns = _chosen_columns(config, inputs, stats, specs)
     names = _chosen_perturbations(config, specs)
     used = set(names) | set(config.sensitivity_perturbation.values())
     custom = {n: s for n, s in specs.items() if n in used and getattr(s.fn, "__module__", "") != _BUILTIN}
-    n_cells = len(columns) + sum(len([s for s in config.severities if s > 0])
-                                 for n in names if applicable(n, stats, columns))
+    n_cells = len(columns) + sum(
+        len([s for s in config.severities if s > 0]) for n in names if applicable(n, stats, columns)
+    )
     slots = sum(job.client.nthreads().values()) if job.client is not None else 1
-    plan = tasks.Plan(inputs, target, stats, names, columns, config, max(1, min(n_cells, 2 * slots)),
-                      fragile_rows_max, custom)
+    plan = tasks.Plan(
+        inputs, target, stats, names, columns, config, max(1, min(n_cells, 2 * slots)), fragile_rows_max, custom
+    )
 
-    sample = _hold(job, dask.delayed(tasks.join_shares)(*_shares(data, counts, config.max_rows, config.seed)),
-                   "Drawing the stress sample")
+    sample = _hold(
+        job,
+        dask.delayed(tasks.join_shares)(*_shares(data, counts, config.max_rows, config.seed)),
+        "Drawing the stress sample",
+    )
     shipped, sent = ship_model(job, shipped), _scatter(job, plan)
     run = dask.delayed(tasks.run_group, pure=False)
-    part = job.map_reduce({"cells": [run(shipped, sample, sent, g) for g in range(plan.groups)]}, tasks.merge_parts,
-                          tasks.StressPart, label="Scoring perturbed copies")["cells"]
+    part = job.map_reduce(
+        {"cells": [run(shipped, sample, sent, g) for g in range(plan.groups)]},
+        tasks.merge_parts,
+        tasks.StressPart,
+        label="Scoring perturbed copies",
+    )["cells"]
     head = part.head
     ordered = tasks.ordered_results(part.results)
     verdicts = judge(ordered, names, specs, config, classifier=model.is_classifier)
@@ -354,8 +429,14 @@ def stress_in(job: Job, model: ModelAdapter | ShippedModel, path: str, *, target
         classes = np.asarray(head.classes, dtype=object)
         label = lambda codes: np.where(codes >= 0, classes[np.clip(codes, 0, None)], None)  # noqa: E731
         which = np.where(min_order >= 0, np.asarray(names, dtype=object)[np.clip(min_order, 0, None)], None)
-        fragile = fragile_rows(head.rows, min_severity=min_sev, perturbation=which, prediction=label(head.codes),
-                               flipped_to=label(flipped_to), confidence=head.confidence)
+        fragile = fragile_rows(
+            head.rows,
+            min_severity=min_sev,
+            perturbation=which,
+            prediction=label(head.codes),
+            flipped_to=label(flipped_to),
+            confidence=head.confidence,
+        )
     n_data = sum(counts)
     notes = list(head.notes) + [
         f"Stress measures: a uniform sample of {head.n_rows:,} of the {n_data:,} rows"
@@ -366,10 +447,21 @@ def stress_in(job: Job, model: ModelAdapter | ShippedModel, path: str, *, target
     if model.is_classifier:
         notes.append(f"Fragile rows: searched among {len(head.rows):,} of the {head.n_rows:,} sampled rows.")
     return StressResult(
-        task=_task(model), seed=config.seed, n_rows=head.n_rows, columns=tuple(columns), results=ordered,
-        feature_sensitivity=tasks.sorted_sensitivity(part.sensitivity), verdicts=verdicts,
-        verdict=suite_verdict(verdicts), score=robustness_score(verdicts), baseline=head.baseline,
-        config=config.to_dict(), stopped=False, fragile=fragile, notes=tuple(notes))
+        task=_task(model),
+        seed=config.seed,
+        n_rows=head.n_rows,
+        columns=tuple(columns),
+        results=ordered,
+        feature_sensitivity=tasks.sorted_sensitivity(part.sensitivity),
+        verdicts=verdicts,
+        verdict=suite_verdict(verdicts),
+        score=robustness_score(verdicts),
+        baseline=head.baseline,
+        config=config.to_dict(),
+        stopped=False,
+        fragile=fragile,
+        notes=tuple(notes),
+    )
 
 
 # -- one call, one job ----------------------------------------------------------------------------
@@ -380,14 +472,23 @@ def predictions_parquet(model: ModelAdapter | ShippedModel, path: str, *, client
     return Job(lambda job: predictions_in(job, model, path, **options), client).run()
 
 
-def prediction_drift_parquet(model: ModelAdapter | ShippedModel, reference: str, current: str, *, client=None,
-                             **options) -> PredictionDrift:
+def prediction_drift_parquet(
+    model: ModelAdapter | ShippedModel, reference: str, current: str, *, client=None, **options
+) -> PredictionDrift:
     """:func:`prediction_drift_in` as one :class:`Job`."""
     return Job(lambda job: prediction_drift_in(job, model, reference, current, **options), client).run()
 
 
-def stress_parquet(model: ModelAdapter | ShippedModel, path: str, *, client=None, target: str | None = None,
-                   reference: str | None = None, **options) -> StressResult:
+def stress_parquet(
+    model: ModelAdapter | ShippedModel,
+    path: str,
+    *,
+    client=None,
+    target: str | None = None,
+    reference: str | None = None,
+    **options,
+) -> StressResult:
     """:func:`stress_in` as one :class:`Job`; ``options``: kinds, config, reference_rows, fragile_rows_max."""
-    return Job(lambda job: stress_in(job, model, path, target=target, reference_path=reference, **options),
-               client).run()
+    return Job(
+        lambda job: stress_in(job, model, path, target=target, reference_path=reference, **options), client
+    ).run()

@@ -15,13 +15,15 @@ def _labels(data: pd.DataFrame, target) -> pd.Series | None:
         return None
     if isinstance(target, str):
         if target not in data.columns:
-            raise ConfigError(f"The target column '{target}' is not in the data. Columns: "
-                              f"{_quote(list(map(str, data.columns)))}.")
+            raise ConfigError(
+                f"The target column '{target}' is not in the data. Columns: {_quote(list(map(str, data.columns)))}."
+            )
         return data[target]
     if isinstance(target, pd.Series):
         if len(target) != len(data):
-            raise DataError(f"The target has {len(target)} values but the data has {len(data)} rows; give one "
-                            "label per row.")
+            raise DataError(
+                f"The target has {len(target)} values but the data has {len(data)} rows; give one label per row."
+            )
         if target.index.equals(data.index):
             return target
         return pd.Series(target.to_numpy(), index=data.index, name=target.name)
@@ -33,8 +35,10 @@ def _input_columns(model, data: pd.DataFrame, labels: pd.Series | None) -> list[
     if names is not None:
         missing = [c for c in names if c not in data.columns]
         if missing:
-            raise DataError(f"The data lacks the model's input column(s) {_quote(missing)}. Load data with the "
-                            "columns the model was trained on.")
+            raise DataError(
+                f"The data lacks the model's input column(s) {_quote(missing)}. Load data with the "
+                "columns the model was trained on."
+            )
         return list(names)
     skip = {labels.name} if labels is not None else set()
     return [c for c in data.columns if c not in skip]
@@ -44,14 +48,18 @@ def _chosen_columns(config, inputs, stats, specs) -> list[str]:
     if config.columns is not None:
         bad = [c for c in config.columns if c not in inputs]
         if bad:
-            raise ConfigError(f"Column(s) {_quote(bad)} in the stress settings are not model input columns. "
-                              f"Choose from: {_quote(inputs)}.")
+            raise ConfigError(
+                f"Column(s) {_quote(bad)} in the stress settings are not model input columns. "
+                f"Choose from: {_quote(inputs)}."
+            )
         return list(config.columns)
     kinds = set().union(*(s.kinds for s in specs.values())) if specs else set()
     chosen = [c for c in inputs if stats.kinds.get(c) in kinds]
     if not chosen:
-        raise DataError("None of the model's input columns can be perturbed (they are dates, ids or empty). "
-                        "Set their kinds, or choose columns in the stress settings.")
+        raise DataError(
+            "None of the model's input columns can be perturbed (they are dates, ids or empty). "
+            "Set their kinds, or choose columns in the stress settings."
+        )
     return chosen
 
 
@@ -72,8 +80,10 @@ def _failure_message(c, exc: Exception) -> str:
     phrase, fix = {
         "missing_random": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
         "missing_column": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
-        "unseen_category": (f"rows where {cols} holds a category it never saw",
-                            "encode categories with handle_unknown='ignore' (or 'infrequent_if_exist')"),
+        "unseen_category": (
+            f"rows where {cols} holds a category it never saw",
+            "encode categories with handle_unknown='ignore' (or 'infrequent_if_exist')",
+        ),
         "typo": (f"rows with typos in {cols}", "normalise text before encoding, and ignore unknown categories"),
     }.get(c.name, (f"rows after '{c.name}' on {cols}", ""))
     return f"the model cannot score {phrase} ({_exc_text(exc)})" + (f"; to fix it, {fix}" if fix else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, k: int) -> dict[str, float]:
     """accuracy; f1 (binary: class index 1, else macro over the labels present); roc_auc (binary, or
     one-vs-rest macro over the classes present in y) when probabilities are given. y/pred are class indices."""

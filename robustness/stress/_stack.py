@@ -37,13 +37,14 @@ def stack_rows(base: pd.DataFrame, changes: list[Mapping[str, object]]) -> pd.Da
         parts = [change.get(col, own) for change in changes]
         dtypes = {p.dtype for p in parts}
         plain = all(isinstance(d, np.dtype) for d in dtypes) and (
-            len(dtypes) == 1 and next(iter(dtypes)).kind in _PLAIN_KINDS | {"O"}
-            or all(d.kind in "iuf" for d in dtypes))
+            len(dtypes) == 1 and next(iter(dtypes)).kind in _PLAIN_KINDS | {"O"} or all(d.kind in "iuf" for d in dtypes)
+        )
         if plain:
             out[i] = np.concatenate([np.asarray(p) for p in parts])
         else:
-            out[i] = pd.concat([p if isinstance(p, pd.Series) else pd.Series(p, name=col) for p in parts],
-                               ignore_index=True)
+            out[i] = pd.concat(
+                [p if isinstance(p, pd.Series) else pd.Series(p, name=col) for p in parts], ignore_index=True
+            )
     stacked = pd.DataFrame(out, copy=False)
     stacked.columns = columns
     return stacked

@@ -85,7 +85,7 @@ class ReferenceStats:
         *,
         kinds: Mapping[str, ColumnKind | str] | None = None,
         columns: Sequence[str] | None = None,
-    ) -> "ReferenceStats":
+    ) -> ReferenceStats:
         """Summarise ``columns`` (default: all) of ``reference``.
 
         ``kinds`` (column -> kind) wins over inference; columns it does not name are inferred
@@ -158,9 +158,16 @@ def numeric_stats(series: pd.Series) -> NumericStats | None:
     q = np.quantile(finite, _PERCENTS)
     q25, q75 = np.quantile(finite, [0.25, 0.75])
     return NumericStats(
-        median=float(q[50]), mean=float(finite.mean()), std=float(finite.std(ddof=1 if finite.size > 1 else 0)),
-        iqr=float(q75 - q25), minimum=float(q[0]), maximum=float(q[100]), q01=float(q[1]), q99=float(q[99]),
-        quantiles=tuple(float(v) for v in q), integer=bool(np.all(finite == np.round(finite))),
+        median=float(q[50]),
+        mean=float(finite.mean()),
+        std=float(finite.std(ddof=1 if finite.size > 1 else 0)),
+        iqr=float(q75 - q25),
+        minimum=float(q[0]),
+        maximum=float(q[100]),
+        q01=float(q[1]),
+        q99=float(q[99]),
+        quantiles=tuple(float(v) for v in q),
+        integer=bool(np.all(finite == np.round(finite))),
     )
 
 
@@ -215,7 +222,7 @@ def _whole(values: np.ndarray, series: pd.Series, stats: NumericStats) -> np.nda
     return np.round(values) if stats.integer or ptypes.is_integer_dtype(series) else values
 
 
-def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> "np.ndarray | pd.Series":
+def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> np.ndarray | pd.Series:
     """``new`` (a fresh float64 array) in the dtype of ``series`` when it fits there, else in float64.
 
     A numpy array for numpy dtypes, a Series for pandas' own (nullable) dtypes.
@@ -237,7 +244,7 @@ def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) 
     return pd.Series(new, index=series.index, name=series.name).astype(dtype)
 
 
-def _with_values(series: pd.Series, rows: np.ndarray, new) -> "np.ndarray | pd.Series":
+def _with_values(series: pd.Series, rows: np.ndarray, new) -> np.ndarray | pd.Series:
     """``series`` with ``new`` at ``rows``, in its dtype where it can hold them (a numpy array for
     numpy dtypes, a Series for pandas' own)."""
     values = series.to_numpy(dtype=object, copy=True)
@@ -263,7 +270,7 @@ def _with_values(series: pd.Series, rows: np.ndarray, new) -> "np.ndarray | pd.S
         return out
 
 
-def _blanked(series: pd.Series, rows: np.ndarray) -> "np.ndarray | pd.Series":
+def _blanked(series: pd.Series, rows: np.ndarray) -> np.ndarray | pd.Series:
     """``series`` with missing values at ``rows``: NaN (an integer column becomes float64, a bool
     column object), NaT in datetimes; pandas' own dtypes through ``Series.mask``."""
     dtype = series.dtype
@@ -354,8 +361,15 @@ def typos(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         rest, k = divmod(key, width)
         code, kind = divmod(rest, 4)
         v = uniq[code]
-        made[i] = (cased[code][k] if kind == 0 else (" " + v if k else v + " ") if kind == 1
-                   else v[:k + 1] + v[k:] if kind == 2 else v[:k] + v[k + 1:])
+        made[i] = (
+            cased[code][k]
+            if kind == 0
+            else (" " + v if k else v + " ")
+            if kind == 1
+            else v[: k + 1] + v[k:]
+            if kind == 2
+            else v[:k] + v[k + 1 :]
+        )
     return made[inverse.ravel()]
 
 

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
 from robustness.configfile import known_settings, load_section
@@ -86,20 +85,24 @@ class StressConfig:
             set_(name, v)
         for warn, fail in (("warn_flip_rate", "fail_flip_rate"), ("warn_change", "fail_change")):
             if getattr(self, warn) > getattr(self, fail):
-                raise ConfigError(f"{warn} ({getattr(self, warn)}) is above {fail} ({getattr(self, fail)}); "
-                                  "the warning threshold must not exceed the failure threshold.")
+                raise ConfigError(
+                    f"{warn} ({getattr(self, warn)}) is above {fail} ({getattr(self, fail)}); "
+                    "the warning threshold must not exceed the failure threshold."
+                )
         _check_int("max_rows", self.max_rows, minimum=1)
         _check_int("seed", self.seed, minimum=0)
         sens = self.sensitivity_perturbation
-        if not isinstance(sens, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
-                                                    for k, v in sens.items()):
-            raise ConfigError("sensitivity_perturbation must map column kinds to perturbation names, e.g. "
-                              f"{json.dumps(DEFAULT_SENSITIVITY)}; not {sens!r}.")
+        if not isinstance(sens, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sens.items()):
+            raise ConfigError(
+                "sensitivity_perturbation must map column kinds to perturbation names, e.g. "
+                f"{json.dumps(DEFAULT_SENSITIVITY)}; not {sens!r}."
+            )
         kinds = [k.value for k in ColumnKind]
         bad = [k for k in sens if k not in kinds]
         if bad:
-            raise ConfigError(f"sensitivity_perturbation has the unknown column kind {bad[0]!r}; "
-                              f"use {', '.join(kinds)}.")
+            raise ConfigError(
+                f"sensitivity_perturbation has the unknown column kind {bad[0]!r}; use {', '.join(kinds)}."
+            )
         set_("sensitivity_perturbation", dict(sens))
 
     def __hash__(self) -> int:
@@ -107,11 +110,10 @@ class StressConfig:
 
     def thresholds(self, *, classifier: bool) -> tuple[float, float]:
         """(warn, fail) for flip rates (classifiers) or normalised changes (regressors)."""
-        return ((self.warn_flip_rate, self.fail_flip_rate) if classifier
-                else (self.warn_change, self.fail_change))
+        return (self.warn_flip_rate, self.fail_flip_rate) if classifier else (self.warn_change, self.fail_change)
 
     def grade(self, value: float, *, classifier: bool) -> str:
-        """"pass" / "warn" / "fail" of one measured value."""
+        """ "pass" / "warn" / "fail" of one measured value."""
         warn, fail = self.thresholds(classifier=classifier)
         return "fail" if value >= fail else "warn" if value >= warn else "pass"
 
@@ -123,11 +125,11 @@ class StressConfig:
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "StressConfig":
+    def from_dict(cls, d: Mapping) -> StressConfig:
         return cls(**known_settings(d, cls, "stress"))
 
     @classmethod
-    def from_file(cls, path) -> "StressConfig":
+    def from_file(cls, path) -> StressConfig:
         """Read JSON or TOML; a top-level ``stress`` table/object is accepted too."""
         return load_section(path, "stress", cls.from_dict)
 
@@ -191,12 +193,20 @@ class Verdict:
 
     def to_dict(self) -> dict:
         value = None if self.value is None or not math.isfinite(self.value) else float(self.value)
-        return {"perturbation": self.perturbation, "label": self.label, "family": self.family,
-                "severity": float(self.severity), "value": value, "status": self.status, "message": self.message}
+        return {
+            "perturbation": self.perturbation,
+            "label": self.label,
+            "family": self.family,
+            "severity": float(self.severity),
+            "value": value,
+            "status": self.status,
+            "message": self.message,
+        }
 
 
-def judge(results: Iterable, names: Iterable[str], specs: Mapping, config: StressConfig, *,
-          classifier: bool) -> tuple[Verdict, ...]:
+def judge(
+    results: Iterable, names: Iterable[str], specs: Mapping, config: StressConfig, *, classifier: bool
+) -> tuple[Verdict, ...]:
     """One verdict per perturbation in ``names`` that has non-skipped results at a severity above 0,
     worst first (:func:`severity_key`).
 
@@ -261,17 +271,37 @@ def _verdict(r, spec, config: StressConfig, classifier: bool) -> Verdict:
     on = ", ".join(f"'{c}'" for c in cols) if len(cols) <= 3 else f"{len(cols)} columns"
     where = f"'{r.perturbation}' on {on} at severity {r.severity:g}"
     if r.status == "error":
-        return Verdict(r.perturbation, r.severity, None, "error",
-                       f"The model fails under {where}: {'; '.join(r.errors)}. A model that cannot score such "
-                       "input counts as failing this perturbation.", label, family)
+        return Verdict(
+            r.perturbation,
+            r.severity,
+            None,
+            "error",
+            f"The model fails under {where}: {'; '.join(r.errors)}. A model that cannot score such "
+            "input counts as failing this perturbation.",
+            label,
+            family,
+        )
     value = r.flip_rate if classifier else r.mean_abs_change
     warn, fail = config.thresholds(classifier=classifier)
     status = config.grade(value, classifier=classifier)
     fmt = (lambda v: f"{v:.1%}") if classifier else (lambda v: f"{v:.3f}")
-    what = (f"changes {fmt(value)} of predictions" if classifier
-            else f"moves predictions by {fmt(value)} standard deviations on average")
-    rule = {"fail": f"fail at ≥ {fmt(fail)}", "warn": f"warn at ≥ {fmt(warn)}, fail at ≥ {fmt(fail)}",
-            "pass": f"below the {fmt(warn)} warning threshold"}[status]
+    what = (
+        f"changes {fmt(value)} of predictions"
+        if classifier
+        else f"moves predictions by {fmt(value)} standard deviations on average"
+    )
+    rule = {
+        "fail": f"fail at ≥ {fmt(fail)}",
+        "warn": f"warn at ≥ {fmt(warn)}, fail at ≥ {fmt(fail)}",
+        "pass": f"below the {fmt(warn)} warning threshold",
+    }[status]
     sentence = description[0].lower() + description[1:] if description else ""
-    return Verdict(r.perturbation, r.severity, value, status,
-                   f"{where[0].upper()}{where[1:]} {what} ({rule}). What it does: {sentence}", label, family)
+    return Verdict(
+        r.perturbation,
+        r.severity,
+        value,
+        status,
+        f"{where[0].upper()}{where[1:]} {what} ({rule}). What it does: {sentence}",
+        label,
+        family,
+    )

@@ -52,8 +52,16 @@ class FragileRow:
     flipped_to: object
 
     def to_dict(self) -> dict:
-        return to_json_safe({"row": self.row, "min_severity": self.min_severity, "perturbation": self.perturbation,
-                             "values": self.values, "prediction": self.prediction, "flipped_to": self.flipped_to})
+        return to_json_safe(
+            {
+                "row": self.row,
+                "min_severity": self.min_severity,
+                "perturbation": self.perturbation,
+                "values": self.values,
+                "prediction": self.prediction,
+                "flipped_to": self.flipped_to,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -68,14 +76,30 @@ class MinimalChange:
     message: str
 
     def to_dict(self) -> dict:
-        return to_json_safe({"row": self.row, "found": self.found, "original": self.original,
-                             "new_prediction": self.new_prediction,
-                             "changes": [list(c) for c in self.changes], "distance": self.distance,
-                             "evaluations": self.evaluations, "message": self.message})
+        return to_json_safe(
+            {
+                "row": self.row,
+                "found": self.found,
+                "original": self.original,
+                "new_prediction": self.new_prediction,
+                "changes": [list(c) for c in self.changes],
+                "distance": self.distance,
+                "evaluations": self.evaluations,
+                "message": self.message,
+            }
+        )
 
 
-def fragile_rows(sample: pd.DataFrame, *, min_severity: np.ndarray, perturbation: Sequence, prediction: Sequence,
-                 flipped_to: Sequence, confidence: np.ndarray | None = None, top: int = 20) -> tuple[FragileRow, ...]:
+def fragile_rows(
+    sample: pd.DataFrame,
+    *,
+    min_severity: np.ndarray,
+    perturbation: Sequence,
+    prediction: Sequence,
+    flipped_to: Sequence,
+    confidence: np.ndarray | None = None,
+    top: int = 20,
+) -> tuple[FragileRow, ...]:
     """The ``top`` rows of ``sample`` that flipped at the lowest severity (never-flipped rows left out).
 
     Arrays are aligned with ``sample``'s rows: ``min_severity`` (inf = never flipped), the
@@ -93,9 +117,16 @@ def fragile_rows(sample: pd.DataFrame, *, min_severity: np.ndarray, perturbation
     out = []
     for i in order:
         values = {str(k): v for k, v in to_json_safe(sample.iloc[i].to_dict()).items()}
-        out.append(FragileRow(row=_plain(labels[i]), min_severity=float(sev[i]), perturbation=str(perturbation[i]),
-                              values=values, prediction=to_json_safe(prediction[i]),
-                              flipped_to=to_json_safe(flipped_to[i])))
+        out.append(
+            FragileRow(
+                row=_plain(labels[i]),
+                min_severity=float(sev[i]),
+                perturbation=str(perturbation[i]),
+                values=values,
+                prediction=to_json_safe(prediction[i]),
+                flipped_to=to_json_safe(flipped_to[i]),
+            )
+        )
     return tuple(out)
 
 
@@ -110,9 +141,16 @@ class _Move:
     numeric: bool
 
 
-def minimal_change(model, row: pd.Series | pd.DataFrame, stats: ReferenceStats, *, columns: Sequence[str] | None = None,
-                   max_evaluations: int = 2000, seed: int = 0,
-                   bounds: Mapping[str, tuple[float, float]] | None = None) -> MinimalChange:
+def minimal_change(
+    model,
+    row: pd.Series | pd.DataFrame,
+    stats: ReferenceStats,
+    *,
+    columns: Sequence[str] | None = None,
+    max_evaluations: int = 2000,
+    seed: int = 0,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+) -> MinimalChange:
     """The smallest change of ``row`` (by the distance in the module docstring) that changes the
     classifier's predicted class, searched among single-column then two-column changes.
 
@@ -127,9 +165,17 @@ def minimal_change(model, row: pd.Series | pd.DataFrame, stats: ReferenceStats, 
     if inputs is not None and all(c in frame.columns for c in inputs):
         frame = frame[list(inputs)]  # ids, dates and the target are not copied into every candidate
     if not model.is_classifier:
-        return MinimalChange(label, False, None, None, (), math.nan, 0,
-                             "Minimal change is defined for classifiers: a regressor's prediction has no class to "
-                             "flip. Use the what-if view to see how the prediction moves instead.")
+        return MinimalChange(
+            label,
+            False,
+            None,
+            None,
+            (),
+            math.nan,
+            0,
+            "Minimal change is defined for classifiers: a regressor's prediction has no class to "
+            "flip. Use the what-if view to see how the prediction moves instead.",
+        )
     if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, int) or max_evaluations < 2:
         raise ConfigError(f"max_evaluations must be a whole number of at least 2, not {max_evaluations!r}.")
     cols = _columns(model, frame, stats, columns)
@@ -141,7 +187,7 @@ def minimal_change(model, row: pd.Series | pd.DataFrame, stats: ReferenceStats, 
 
     best, scored, start, size = None, [], 0, _FIRST_CHUNK
     while start < len(moves) and search.left() > 0:
-        chunk = moves[start:start + min(size, search.left())]
+        chunk = moves[start : start + min(size, search.left())]
         start, size = start + len(chunk), min(2 * size, _CHUNK)
         flips, drops = search.score([[m] for m in chunk])
         scored += list(zip(chunk, drops))
@@ -154,11 +200,15 @@ def minimal_change(model, row: pd.Series | pd.DataFrame, stats: ReferenceStats, 
     if best is None:
         tried = search.evaluations - 1
         if len(scored) == len(moves) and search.left() > 0:
-            message = (f"No change within the ranges flips this row (tried every single-column change and the most "
-                       f"promising two-column changes: {tried} changed rows).")
+            message = (
+                f"No change within the ranges flips this row (tried every single-column change and the most "
+                f"promising two-column changes: {tried} changed rows)."
+            )
         else:
-            message = (f"No change flips this row within the evaluation budget of {max_evaluations} rows (tried "
-                       f"{tried} changed rows); raise max_evaluations to search further.")
+            message = (
+                f"No change flips this row within the evaluation budget of {max_evaluations} rows (tried "
+                f"{tried} changed rows); raise max_evaluations to search further."
+            )
         return search.done(label, None, message)
     return search.done(label, best, "")
 
@@ -177,8 +227,13 @@ class _Search:
         self.original = to_json_safe(labels[0])
         self._original_raw = labels[0]
         self.classes = list(model.classes) if getattr(model, "classes", None) is not None else None
-        self.k = None if p is None or self.classes is None else self.classes.index(labels[0]) \
-            if labels[0] in self.classes else None
+        self.k = (
+            None
+            if p is None or self.classes is None
+            else self.classes.index(labels[0])
+            if labels[0] in self.classes
+            else None
+        )
         self.p0 = None if self.k is None else float(p[0, self.k])
 
     def left(self) -> int:
@@ -212,11 +267,14 @@ class _Search:
         changes = tuple((m.column, to_json_safe(_value(self.frame, m.column)), to_json_safe(m.value)) for m in moves)
         distance = float(sum(m.distance for m in moves))
         described = " and ".join(f"'{c}' from {_show(a)} to {_show(b)}" for c, a, b in changes)
-        message = (f"Changing {described} changes the prediction from {_show(self.original)} to "
-                   f"{_show(to_json_safe(new))} (distance {distance:.2f}: reference standard deviations for "
-                   "numbers, 1 per category).")
-        return MinimalChange(label, True, self.original, to_json_safe(new), changes, distance, self.evaluations,
-                             message)
+        message = (
+            f"Changing {described} changes the prediction from {_show(self.original)} to "
+            f"{_show(to_json_safe(new))} (distance {distance:.2f}: reference standard deviations for "
+            "numbers, 1 per category)."
+        )
+        return MinimalChange(
+            label, True, self.original, to_json_safe(new), changes, distance, self.evaluations, message
+        )
 
 
 def _pairs(search: _Search, moves: list[_Move], scored: list[tuple[_Move, float]]):
@@ -231,7 +289,7 @@ def _pairs(search: _Search, moves: list[_Move], scored: list[tuple[_Move, float]
         others = [m for m in moves if m.column != first.column]
         if found is not None:  # only pairs that could beat the one found
             others = [m for m in others if m.distance + first.distance < found[2]]
-        others = others[:search.left()]
+        others = others[: search.left()]
         if not others:
             continue
         flips, _ = search.score([[first, m] for m in others])
@@ -245,9 +303,17 @@ def _pairs(search: _Search, moves: list[_Move], scored: list[tuple[_Move, float]
         return None
     first, second = found[0]
     # shorten the first move: the same column's nearer values, with the second move kept
-    nearer = [m for m in moves if m.column == first.column and m.distance < first.distance
-              and (not m.numeric or np.sign(_num(m.value) - _num(_value(search.frame, m.column)))
-                   == np.sign(_num(first.value) - _num(_value(search.frame, m.column))))][:search.left()]
+    nearer = [
+        m
+        for m in moves
+        if m.column == first.column
+        and m.distance < first.distance
+        and (
+            not m.numeric
+            or np.sign(_num(m.value) - _num(_value(search.frame, m.column)))
+            == np.sign(_num(first.value) - _num(_value(search.frame, m.column)))
+        )
+    ][: search.left()]
     if nearer:
         flips, _ = search.score([[m, second] for m in nearer])
         hits = np.flatnonzero(flips)
@@ -256,8 +322,13 @@ def _pairs(search: _Search, moves: list[_Move], scored: list[tuple[_Move, float]
     return found[0], found[1]
 
 
-def _single_moves(frame: pd.DataFrame, stats: ReferenceStats, cols: list[str],
-                  limits: dict[str, tuple[float, float]], rng: np.random.Generator) -> list[_Move]:
+def _single_moves(
+    frame: pd.DataFrame,
+    stats: ReferenceStats,
+    cols: list[str],
+    limits: dict[str, tuple[float, float]],
+    rng: np.random.Generator,
+) -> list[_Move]:
     moves: list[_Move] = []
     for col in cols:
         current = _value(frame, col)
@@ -321,8 +392,9 @@ def _one_row(row) -> pd.DataFrame:
     if isinstance(row, pd.Series):
         frame = row.to_frame().T
         return frame.infer_objects()
-    raise ConfigError("minimal_change takes a row as a pandas Series or a one-row DataFrame, not "
-                      f"{type(row).__name__}.")
+    raise ConfigError(
+        f"minimal_change takes a row as a pandas Series or a one-row DataFrame, not {type(row).__name__}."
+    )
 
 
 def _columns(model, frame: pd.DataFrame, stats: ReferenceStats, columns) -> list[str]:
@@ -330,9 +402,11 @@ def _columns(model, frame: pd.DataFrame, stats: ReferenceStats, columns) -> list
         cols = [columns] if isinstance(columns, str) else list(columns)
         bad = [c for c in cols if c not in frame.columns or (c not in stats.numeric and c not in stats.categorical)]
         if bad:
-            raise ConfigError(f"Cannot change {', '.join(repr(c) for c in bad)}: not a column of the row with "
-                              "reference statistics (numerical or categorical). Choose from: "
-                              f"{', '.join(repr(c) for c in list(stats.numeric) + list(stats.categorical))}.")
+            raise ConfigError(
+                f"Cannot change {', '.join(repr(c) for c in bad)}: not a column of the row with "
+                "reference statistics (numerical or categorical). Choose from: "
+                f"{', '.join(repr(c) for c in list(stats.numeric) + list(stats.categorical))}."
+            )
         return cols
     inputs = getattr(model, "feature_names", None) or list(frame.columns)
     return [c for c in inputs if c in frame.columns and (c in stats.numeric or c in stats.categorical)]
@@ -342,8 +416,10 @@ def _bounds(bounds, stats: ReferenceStats, cols: list[str]) -> dict[str, tuple[f
     out = {c: (stats.numeric[c].minimum, stats.numeric[c].maximum) for c in cols if c in stats.numeric}
     for col, pair in (bounds or {}).items():
         if col not in stats.numeric:
-            raise ConfigError(f"Bounds were given for '{col}', which is not a numerical column with reference "
-                              "statistics; bounds apply to numerical columns only.")
+            raise ConfigError(
+                f"Bounds were given for '{col}', which is not a numerical column with reference "
+                "statistics; bounds apply to numerical columns only."
+            )
         try:
             lo, hi = (float(v) for v in pair)
         except (TypeError, ValueError):
@@ -389,4 +465,3 @@ def _show(v) -> str:
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     return repr(v) if isinstance(v, str) else str(v)
-

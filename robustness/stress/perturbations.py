@@ -76,9 +76,24 @@ from robustness.stress._stats import (  # re-exported: the stats and the helpers
 )
 
 __all__ = [  # the stats classes are re-exported: import them from here or from robustness.stress
-    "CategoricalStats", "FAMILIES", "NumericStats", "PerturbationSpec", "ReferenceStats", "UNSEEN", "applicable",
-    "family_of", "label_of", "perturb", "perturbed_columns", "phrase_of", "reference_cdf", "register", "registry",
-    "rounding_step", "typos", "unseen_value",
+    "CategoricalStats",
+    "FAMILIES",
+    "NumericStats",
+    "PerturbationSpec",
+    "ReferenceStats",
+    "UNSEEN",
+    "applicable",
+    "family_of",
+    "label_of",
+    "perturb",
+    "perturbed_columns",
+    "phrase_of",
+    "reference_cdf",
+    "register",
+    "registry",
+    "rounding_step",
+    "typos",
+    "unseen_value",
 ]
 
 #: The families perturbations are grouped in (display order); "other" holds what fits none.
@@ -133,8 +148,9 @@ def _frame_fn(column_fn: ColumnFn, table: str | None, *, one: bool = False) -> P
     per perturbed copy).
     """
 
-    def changes(data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator,
-                *, columns: Sequence[str]) -> dict[str, object]:
+    def changes(
+        data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator, *, columns: Sequence[str]
+    ) -> dict[str, object]:
         changed: dict[str, object] = {}
         if severity <= 0:
             return changed
@@ -146,8 +162,9 @@ def _frame_fn(column_fn: ColumnFn, table: str | None, *, one: bool = False) -> P
                 changed[col] = new
         return changed
 
-    def fn(data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator,
-           *, columns: Sequence[str]) -> pd.DataFrame:
+    def fn(
+        data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator, *, columns: Sequence[str]
+    ) -> pd.DataFrame:
         out = data.copy()
         for col, new in changes(data, stats, severity, rng, columns=columns).items():
             out[col] = new
@@ -167,10 +184,19 @@ def registry() -> dict[str, PerturbationSpec]:
     return dict(_REGISTRY)
 
 
-def register(name: str, fn: Perturbation, *, kinds: Iterable[ColumnKind | str] | ColumnKind | str,
-             description: str, scope: str = "each", default_severity: float = 0.25,
-             label: str | None = None, family: str = "other", phrase: str | Callable[[float], str] = "",
-             replace: bool = False) -> None:
+def register(
+    name: str,
+    fn: Perturbation,
+    *,
+    kinds: Iterable[ColumnKind | str] | ColumnKind | str,
+    description: str,
+    scope: str = "each",
+    default_severity: float = 0.25,
+    label: str | None = None,
+    family: str = "other",
+    phrase: str | Callable[[float], str] = "",
+    replace: bool = False,
+) -> None:
     """Add a user-defined perturbation with the uniform signature
     ``fn(data, stats, severity, rng, *, columns) -> DataFrame`` (a new table; severity 0 = no change).
 
@@ -179,17 +205,25 @@ def register(name: str, fn: Perturbation, *, kinds: Iterable[ColumnKind | str] |
     for the severity as a percent ("drifting sensors in {share} of rows"), or a function of the severity.
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"{name!r} is not a valid perturbation name. Use letters, digits, '_' or '-', "
-                          "starting with a letter (e.g. 'sensor_drift').")
+        raise ConfigError(
+            f"{name!r} is not a valid perturbation name. Use letters, digits, '_' or '-', "
+            "starting with a letter (e.g. 'sensor_drift')."
+        )
     if name in _REGISTRY and not replace:
-        raise ConfigError(f"A perturbation named '{name}' is already registered. Choose another name, "
-                          "or pass replace=True to replace it.")
+        raise ConfigError(
+            f"A perturbation named '{name}' is already registered. Choose another name, "
+            "or pass replace=True to replace it."
+        )
     if not callable(fn):
-        raise ConfigError(f"The function of perturbation '{name}' is not callable. Pass a function "
-                          "fn(data, stats, severity, rng, *, columns) that returns a new table.")
+        raise ConfigError(
+            f"The function of perturbation '{name}' is not callable. Pass a function "
+            "fn(data, stats, severity, rng, *, columns) that returns a new table."
+        )
     if not isinstance(description, str) or not description.strip():
-        raise ConfigError(f"Perturbation '{name}' needs a description: one sentence saying what it does "
-                          "and how severity sets its strength.")
+        raise ConfigError(
+            f"Perturbation '{name}' needs a description: one sentence saying what it does "
+            "and how severity sets its strength."
+        )
     if scope not in _SCOPES:
         raise ConfigError(f"Scope '{scope}' of perturbation '{name}' is not one of: {', '.join(_SCOPES)}.")
     if family not in FAMILIES:
@@ -197,11 +231,21 @@ def register(name: str, fn: Perturbation, *, kinds: Iterable[ColumnKind | str] |
     if label is not None and (not isinstance(label, str) or not label.strip()):
         raise ConfigError(f"The label of perturbation '{name}' must be non-empty text, e.g. 'Sensor drift'.")
     if not (callable(phrase) or isinstance(phrase, str)):
-        raise ConfigError(f"The phrase of perturbation '{name}' must be text such as 'drifting sensors in {{share}} "
-                          "of rows', or a function of the severity.")
-    _REGISTRY[name] = PerturbationSpec(name, _checked_kinds(kinds, name), description.strip(), fn, scope,
-                                       _checked_severity(default_severity, name),
-                                       label.strip() if label else _default_label(name), family, phrase)
+        raise ConfigError(
+            f"The phrase of perturbation '{name}' must be text such as 'drifting sensors in {{share}} "
+            "of rows', or a function of the severity."
+        )
+    _REGISTRY[name] = PerturbationSpec(
+        name,
+        _checked_kinds(kinds, name),
+        description.strip(),
+        fn,
+        scope,
+        _checked_severity(default_severity, name),
+        label.strip() if label else _default_label(name),
+        family,
+        phrase,
+    )
     _REQUIRES.pop(name, None)
 
 
@@ -241,16 +285,20 @@ def _checked_kinds(kinds, name: str) -> frozenset[ColumnKind]:
     except ValueError:
         checked = frozenset()
     if not checked:
-        raise ConfigError(f"Perturbation '{name}' needs the column kinds it applies to, from: "
-                          f"{', '.join(k.value for k in ColumnKind)} (got {kinds!r}).")
+        raise ConfigError(
+            f"Perturbation '{name}' needs the column kinds it applies to, from: "
+            f"{', '.join(k.value for k in ColumnKind)} (got {kinds!r})."
+        )
     return checked
 
 
 def _checked_severity(severity, name: str) -> float:
     ok = isinstance(severity, numbers.Real) and not isinstance(severity, bool) and 0 <= severity <= 1
     if not ok:
-        raise ConfigError(f"Severity {severity!r} for perturbation '{name}' is not a number from 0 to 1. "
-                          "Use 0 for no change up to 1 for the strongest change.")
+        raise ConfigError(
+            f"Severity {severity!r} for perturbation '{name}' is not a number from 0 to 1. "
+            "Use 0 for no change up to 1 for the strongest change."
+        )
     return float(severity)
 
 
@@ -271,12 +319,18 @@ def applicable(name: str, stats: ReferenceStats, columns: Sequence[str]) -> list
     """
     spec = _spec(name)
     needs = _REQUIRES.get(name)
-    return [c for c in _column_list(columns)
-            if stats.kinds.get(c) in spec.kinds and (needs is None or needs(stats, c))]
+    return [c for c in _column_list(columns) if stats.kinds.get(c) in spec.kinds and (needs is None or needs(stats, c))]
 
 
-def perturb(name: str, data: pd.DataFrame, stats: ReferenceStats, severity: float, *,
-            columns: Sequence[str], seed: int | np.random.Generator) -> pd.DataFrame:
+def perturb(
+    name: str,
+    data: pd.DataFrame,
+    stats: ReferenceStats,
+    severity: float,
+    *,
+    columns: Sequence[str],
+    seed: int | np.random.Generator,
+) -> pd.DataFrame:
     """Apply perturbation ``name`` at ``severity`` (0..1) to the applicable ``columns`` of ``data``.
 
     Returns a new table; ``data`` is not modified. Same seed, same result.
@@ -287,8 +341,15 @@ def perturb(name: str, data: pd.DataFrame, stats: ReferenceStats, severity: floa
     return _checked_table(name, data, spec.fn(data, stats, level, rng, columns=targets))
 
 
-def perturbed_columns(name: str, data: pd.DataFrame, stats: ReferenceStats, severity: float, *,
-                      columns: Sequence[str], seed: int | np.random.Generator) -> dict[str, object]:
+def perturbed_columns(
+    name: str,
+    data: pd.DataFrame,
+    stats: ReferenceStats,
+    severity: float,
+    *,
+    columns: Sequence[str],
+    seed: int | np.random.Generator,
+) -> dict[str, object]:
     """What :func:`perturb` changes, without building the table: ``{column: new values}``.
 
     The values are numpy arrays or pandas Series of ``len(data)``, in the dtype ``perturb``
@@ -313,8 +374,10 @@ def _prepared(name, data, stats, severity, columns, seed):
     chosen = _column_list(columns)
     unknown = [c for c in chosen if c not in data.columns]
     if unknown:
-        raise ConfigError(f"Cannot perturb {', '.join(repr(c) for c in unknown[:10])}: no such column in the "
-                          f"data. Available columns: {', '.join(map(str, list(data.columns)[:20]))}.")
+        raise ConfigError(
+            f"Cannot perturb {', '.join(repr(c) for c in unknown[:10])}: no such column in the "
+            f"data. Available columns: {', '.join(map(str, list(data.columns)[:20]))}."
+        )
     rng = _generator(seed)
     targets = applicable(name, stats, chosen)
     if spec.scope == "one":
@@ -324,8 +387,10 @@ def _prepared(name, data, stats, severity, columns, seed):
 
 def _checked_table(name: str, data: pd.DataFrame, out) -> pd.DataFrame:
     if not isinstance(out, pd.DataFrame) or len(out) != len(data) or list(out.columns) != list(data.columns):
-        raise ConfigError(f"Perturbation '{name}' did not return a table with the rows and columns of its "
-                          "input. A perturbation must return a new DataFrame of the same shape.")
+        raise ConfigError(
+            f"Perturbation '{name}' did not return a table with the rows and columns of its "
+            "input. A perturbation must return a new DataFrame of the same shape."
+        )
     return out
 
 
@@ -344,11 +409,29 @@ def _generator(seed) -> np.random.Generator:
 # -- built-ins ------------------------------------------------------------------------------------
 
 
-def _builtin(name: str, column_fn: ColumnFn, table: str | None, kinds: frozenset[ColumnKind],
-             description: str, requires: Callable[[ReferenceStats, str], bool], *, label: str, family: str,
-             phrase: str | Callable[[float], str], scope: str = "each") -> None:
-    register(name, _frame_fn(column_fn, table, one=scope == "one"), kinds=kinds,
-             description=description, scope=scope, label=label, family=family, phrase=phrase)
+def _builtin(
+    name: str,
+    column_fn: ColumnFn,
+    table: str | None,
+    kinds: frozenset[ColumnKind],
+    description: str,
+    requires: Callable[[ReferenceStats, str], bool],
+    *,
+    label: str,
+    family: str,
+    phrase: str | Callable[[float], str],
+    scope: str = "each",
+) -> None:
+    register(
+        name,
+        _frame_fn(column_fn, table, one=scope == "one"),
+        kinds=kinds,
+        description=description,
+        scope=scope,
+        label=label,
+        family=family,
+        phrase=phrase,
+    )
     _REQUIRES[name] = requires
 
 
@@ -370,56 +453,152 @@ def _any(stats: ReferenceStats, col: str) -> bool:
 
 
 _SHARE = "a share = severity of the"
-_builtin("gaussian_noise", _gaussian_noise, "numeric", _NUMERIC,
-         "Adds Gaussian noise with standard deviation = severity × the column's reference standard "
-         "deviation (whole-number columns stay whole).", _has_numeric, label="Gaussian noise", family="noise",
-         phrase="random noise ({share} of each input's normal variation) on every value")
-for _factor, _label, _example, _sign in ((10, "unit_x10", "centimetres recorded as millimetres", "×10"),
-                                         (1000, "unit_x1000", "kilograms recorded as grams", "×1000"),
-                                         (1e-3, "unit_div1000", "grams recorded as kilograms", "÷1000")):
+_builtin(
+    "gaussian_noise",
+    _gaussian_noise,
+    "numeric",
+    _NUMERIC,
+    "Adds Gaussian noise with standard deviation = severity × the column's reference standard "
+    "deviation (whole-number columns stay whole).",
+    _has_numeric,
+    label="Gaussian noise",
+    family="noise",
+    phrase="random noise ({share} of each input's normal variation) on every value",
+)
+for _factor, _label, _example, _sign in (
+    (10, "unit_x10", "centimetres recorded as millimetres", "×10"),
+    (1000, "unit_x1000", "kilograms recorded as grams", "×1000"),
+    (1e-3, "unit_div1000", "grams recorded as kilograms", "÷1000"),
+):
     _verb = "Multiplies" if _factor >= 1 else "Divides"
-    _builtin(_label, _unit_error(_factor, f"_{_label}"), "numeric", _NUMERIC,
-             f"{_verb} {_SHARE} values by {1000 if _factor < 1 else _factor}, a unit error such as "
-             f"{_example}" + (" (whole-number columns become decimal)." if _factor < 1 else "."), _has_numeric,
-             label=f"Unit error {_sign}", family="unit errors", phrase=f"a unit error ({_sign}) in {{share}} of values")
-_builtin("missing_random", _missing, None, _FILLABLE,
-         f"Blanks {_SHARE} cells of every chosen column (an integer column becomes decimal, a true/false "
-         "column holds objects).", _any, label="Missing values", family="missing values",
-         phrase="missing values in {share} of cells")
-_builtin("missing_column", _missing, None, _FILLABLE,
-         f"Blanks {_SHARE} rows in one column (the first chosen); at severity 1 the whole column is missing.",
-         _any, scope="one", label="Missing column", family="missing values",
-         phrase="one input missing in {share} of rows")
-_builtin("category_swap", _category_swap, "categorical", _CATEGORIES,
-         f"Replaces {_SHARE} values by another category seen in the reference, drawn by the reference shares.",
-         _has_categories(2), label="Swapped categories", family="categories",
-         phrase="a wrong category in {share} of values")
-_builtin("unseen_category", _unseen_category, "categorical", frozenset({K.CATEGORICAL}),
-         f"Replaces {_SHARE} values by a category never seen in the reference ('{UNSEEN}', or max + 1 in a "
-         "numeric column).", _has_categories(0), label="Unseen category", family="categories",
-         phrase="a category the model never saw in {share} of rows")
-_builtin("typo", _typo, "categorical", frozenset({K.CATEGORICAL, K.TEXT}),
-         f"Gives {_SHARE} text values a typo: a case change, a leading or trailing space, or a doubled or "
-         "dropped character.", _has_strings, label="Typos", family="categories",
-         phrase="typos in {share} of text values")
-_builtin("outliers", _outliers, "numeric", _NUMERIC,
-         f"Sets {_SHARE} values beyond the reference extremes: 1 to 3 interquartile ranges above the 99th "
-         "or below the 1st percentile.", _has_numeric, label="Outliers", family="outliers",
-         phrase="extreme values in {share} of rows")
-_builtin("replace_median", _replace_median, "numeric", _NUMERIC,
-         f"Replaces {_SHARE} values by the reference median (severity 1 gives a constant column).", _has_numeric,
-         label="Median filled in", family="missing values", phrase="a typical value filled in for {share} of values")
-_builtin("replace_mode", _replace_mode, "categorical", _CATEGORIES,
-         f"Replaces {_SHARE} values by the most common reference category (severity 1 gives a constant column).",
-         _has_categories(1), label="Top category filled in", family="missing values",
-         phrase="the most common category filled in for {share} of values")
-_builtin("rounding", _rounding, "numeric", _NUMERIC,
-         "Rounds every value to a step of 10^round(log10(severity × the reference interquartile range)), "
-         "coarser as severity grows.", _has_numeric, label="Rounding", family="noise",
-         phrase="every value rounded to a coarser step")
-_builtin("quantile_shift", _quantile_shift, "numeric", _NUMERIC,
-         "Moves every value up the reference distribution by severity × 50 percentile points (at severity "
-         "0.5 a value at the median moves to the 75th percentile).", _has_numeric, label="Upward shift",
-         family="shifts", phrase=lambda severity: "every value shifted upward (a middle value becomes higher than "
-                                                  f"{50 + 50 * severity:.0f}% of normal values)")
+    _builtin(
+        _label,
+        _unit_error(_factor, f"_{_label}"),
+        "numeric",
+        _NUMERIC,
+        f"{_verb} {_SHARE} values by {1000 if _factor < 1 else _factor}, a unit error such as "
+        f"{_example}" + (" (whole-number columns become decimal)." if _factor < 1 else "."),
+        _has_numeric,
+        label=f"Unit error {_sign}",
+        family="unit errors",
+        phrase=f"a unit error ({_sign}) in {{share}} of values",
+    )
+_builtin(
+    "missing_random",
+    _missing,
+    None,
+    _FILLABLE,
+    f"Blanks {_SHARE} cells of every chosen column (an integer column becomes decimal, a true/false "
+    "column holds objects).",
+    _any,
+    label="Missing values",
+    family="missing values",
+    phrase="missing values in {share} of cells",
+)
+_builtin(
+    "missing_column",
+    _missing,
+    None,
+    _FILLABLE,
+    f"Blanks {_SHARE} rows in one column (the first chosen); at severity 1 the whole column is missing.",
+    _any,
+    scope="one",
+    label="Missing column",
+    family="missing values",
+    phrase="one input missing in {share} of rows",
+)
+_builtin(
+    "category_swap",
+    _category_swap,
+    "categorical",
+    _CATEGORIES,
+    f"Replaces {_SHARE} values by another category seen in the reference, drawn by the reference shares.",
+    _has_categories(2),
+    label="Swapped categories",
+    family="categories",
+    phrase="a wrong category in {share} of values",
+)
+_builtin(
+    "unseen_category",
+    _unseen_category,
+    "categorical",
+    frozenset({K.CATEGORICAL}),
+    f"Replaces {_SHARE} values by a category never seen in the reference ('{UNSEEN}', or max + 1 in a numeric column).",
+    _has_categories(0),
+    label="Unseen category",
+    family="categories",
+    phrase="a category the model never saw in {share} of rows",
+)
+_builtin(
+    "typo",
+    _typo,
+    "categorical",
+    frozenset({K.CATEGORICAL, K.TEXT}),
+    f"Gives {_SHARE} text values a typo: a case change, a leading or trailing space, or a doubled or "
+    "dropped character.",
+    _has_strings,
+    label="Typos",
+    family="categories",
+    phrase="typos in {share} of text values",
+)
+_builtin(
+    "outliers",
+    _outliers,
+    "numeric",
+    _NUMERIC,
+    f"Sets {_SHARE} values beyond the reference extremes: 1 to 3 interquartile ranges above the 99th "
+    "or below the 1st percentile.",
+    _has_numeric,
+    label="Outliers",
+    family="outliers",
+    phrase="extreme values in {share} of rows",
+)
+_builtin(
+    "replace_median",
+    _replace_median,
+    "numeric",
+    _NUMERIC,
+    f"Replaces {_SHARE} values by the reference median (severity 1 gives a constant column).",
+    _has_numeric,
+    label="Median filled in",
+    family="missing values",
+    phrase="a typical value filled in for {share} of values",
+)
+_builtin(
+    "replace_mode",
+    _replace_mode,
+    "categorical",
+    _CATEGORIES,
+    f"Replaces {_SHARE} values by the most common reference category (severity 1 gives a constant column).",
+    _has_categories(1),
+    label="Top category filled in",
+    family="missing values",
+    phrase="the most common category filled in for {share} of values",
+)
+_builtin(
+    "rounding",
+    _rounding,
+    "numeric",
+    _NUMERIC,
+    "Rounds every value to a step of 10^round(log10(severity × the reference interquartile range)), "
+    "coarser as severity grows.",
+    _has_numeric,
+    label="Rounding",
+    family="noise",
+    phrase="every value rounded to a coarser step",
+)
+_builtin(
+    "quantile_shift",
+    _quantile_shift,
+    "numeric",
+    _NUMERIC,
+    "Moves every value up the reference distribution by severity × 50 percentile points (at severity "
+    "0.5 a value at the median moves to the 75th percentile).",
+    _has_numeric,
+    label="Upward shift",
+    family="shifts",
+    phrase=lambda severity: (
+        f"every value shifted upward (a middle value becomes higher than {50 + 50 * severity:.0f}% of normal values)"
+    ),
+)
 del _factor, _label, _example, _verb, _sign

@@ -26,16 +26,22 @@ class PerturbationResult:
     seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
 
     def to_dict(self, task: str | None = None) -> dict:
-        out = {"perturbation": self.perturbation, "label": label_of(self.perturbation),
-               "family": family_of(self.perturbation), "severity": self.severity, "columns": list(self.columns)}
+        out = {
+            "perturbation": self.perturbation,
+            "label": label_of(self.perturbation),
+            "family": family_of(self.perturbation),
+            "severity": self.severity,
+            "columns": list(self.columns),
+        }
         regression = task == "regression" if task is not None else self.mean_abs_change is not None
         if regression:
             out["mean_abs_change"] = self.mean_abs_change
         else:
             out["flip_rate"] = self.flip_rate
             out["mean_proba_change"] = self.mean_proba_change
-        out.update(metrics=dict(self.metrics), errors=list(self.errors), n_rows=self.n_rows, status=self.status,
-                   seed=self.seed)
+        out.update(
+            metrics=dict(self.metrics), errors=list(self.errors), n_rows=self.n_rows, status=self.status, seed=self.seed
+        )
         return to_json_safe(out)
 
 
@@ -48,8 +54,15 @@ class FeatureSensitivity:
     error: str = ""
 
     def to_dict(self) -> dict:
-        return to_json_safe({"feature": self.feature, "perturbation": self.perturbation, "severity": self.severity,
-                             "sensitivity": self.sensitivity, "error": self.error})
+        return to_json_safe(
+            {
+                "feature": self.feature,
+                "perturbation": self.perturbation,
+                "severity": self.severity,
+                "sensitivity": self.sensitivity,
+                "error": self.error,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -103,13 +116,21 @@ class StressResult:
 
     def to_dict(self) -> dict:
         """The CLI JSON contract; ``json.dumps(..., allow_nan=False)`` always works."""
-        return to_json_safe({
-            "task": self.task, "seed": self.seed, "n_rows": self.n_rows, "columns": list(self.columns),
-            "verdict": self.verdict, "score": self.score, "stopped": self.stopped,
-            "baseline": dict(self.baseline),
-            "results": [r.to_dict(self.task) for r in self.results],
-            "feature_sensitivity": [f.to_dict() for f in self.feature_sensitivity],
-            "verdicts": [v.to_dict() for v in self.verdicts],
-            "fragile": [f.to_dict() for f in self.fragile],
-            "notes": list(self.notes), "config": self.config,
-        })
+        return to_json_safe(
+            {
+                "task": self.task,
+                "seed": self.seed,
+                "n_rows": self.n_rows,
+                "columns": list(self.columns),
+                "verdict": self.verdict,
+                "score": self.score,
+                "stopped": self.stopped,
+                "baseline": dict(self.baseline),
+                "results": [r.to_dict(self.task) for r in self.results],
+                "feature_sensitivity": [f.to_dict() for f in self.feature_sensitivity],
+                "verdicts": [v.to_dict() for v in self.verdicts],
+                "fragile": [f.to_dict() for f in self.fragile],
+                "notes": list(self.notes),
+                "config": self.config,
+            }
+        )

@@ -31,22 +31,28 @@ class StressRun:
         r = self.result
         classifier = r.task != "regression"
         measure = "flip rate" if classifier else "mean |change| / spread"
-        lines = [f"Stress test: {self.model_name} on {self.data_name} ({r.n_rows:,} rows, seed {r.seed})",
-                 f"{'perturbation':18s} {'severity':>8s} {measure:>22s}  notes"]
+        lines = [
+            f"Stress test: {self.model_name} on {self.data_name} ({r.n_rows:,} rows, seed {r.seed})",
+            f"{'perturbation':18s} {'severity':>8s} {measure:>22s}  notes",
+        ]
         for p in r.results:
             value = p.flip_rate if classifier else p.mean_abs_change
             shown = "-" if value is None else f"{value:.1%}" if classifier else f"{value:.3f}"
             note = "; ".join(p.errors)
             lines.append(f"{p.perturbation[:18]:18s} {p.severity:8.2f} {shown:>22s}  {note}")
         if r.feature_sensitivity:
-            top = ", ".join(f"{f.feature} ({f.sensitivity:.1%})" if classifier else f"{f.feature} ({f.sensitivity:.3f})"
-                            for f in r.feature_sensitivity[:5])
+            top = ", ".join(
+                f"{f.feature} ({f.sensitivity:.1%})" if classifier else f"{f.feature} ({f.sensitivity:.3f})"
+                for f in r.feature_sensitivity[:5]
+            )
             lines.append(f"Most sensitive columns: {top}")
         for v in r.verdicts:
             if v.status != "pass":
                 lines.append(f"{v.status.upper()}: {v.message}")
-        lines.append(f"Robustness score {r.score:.0f}/100 -> verdict {r.verdict.upper()}"
-                     + (" (stopped early)" if r.stopped else ""))
+        lines.append(
+            f"Robustness score {r.score:.0f}/100 -> verdict {r.verdict.upper()}"
+            + (" (stopped early)" if r.stopped else "")
+        )
         return "\n".join(lines)
 
 
@@ -89,8 +95,10 @@ def _target(target, roles, frame, name) -> str | None:
     if target is None:
         return roles.target
     if target not in frame.columns:
-        raise ConfigError(f"The target column '{target}' is not in {name}. Columns there: "
-                          f"{', '.join(map(str, list(frame.columns)[:15]))}. Name another with --target.")
+        raise ConfigError(
+            f"The target column '{target}' is not in {name}. Columns there: "
+            f"{', '.join(map(str, list(frame.columns)[:15]))}. Name another with --target."
+        )
     return target
 
 
@@ -132,6 +140,7 @@ def run_stress_dask(
             raise DataError(fc.message())
     model.check_on(head, name=name)
     with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
-        result = Job(lambda job: stress_in(job, model, data_path, target=target, reference_path=reference,
-                                           config=cfg), client).run()
+        result = Job(
+            lambda job: stress_in(job, model, data_path, target=target, reference_path=reference, config=cfg), client
+        ).run()
     return StressRun(model_name=Path(model_path).name, data_name=name, target=target, result=result)

@@ -35,28 +35,35 @@ import pandas as pd
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
 from robustness.model import ModelAdapter
 from robustness.schema import ColumnKind
+from robustness.stress._inputs import (
+    _chosen_columns,
+    _chosen_perturbations,
+    _exc_text,
+    _failure_message,
+    _float_array,
+    _input_columns,
+    _kind_list,
+    _labels,
+    _quote,
+    _sorted_labels,
+    _task,
+)
 from robustness.stress._metrics import classification_metrics, regression_metrics
+from robustness.stress._stack import stack_rows
 from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
 from robustness.stress.fragile import FragileRow, fragile_rows
 from robustness.stress.perturbations import ReferenceStats, applicable, perturbed_columns, registry
-from robustness.stress._stack import stack_rows
 from robustness.stress.results import FeatureSensitivity, PerturbationResult, StressResult
-from robustness.stress._inputs import (
-    _labels,
-    _input_columns,
-    _chosen_columns,
-    _chosen_perturbations,
-    _failure_message,
-    _exc_text,
-    _float_array,
-    _sorted_labels,
-    _task,
-    _kind_list,
-    _quote,
-)
 
-__all__ = ["FeatureSensitivity", "PerturbationResult", "StressResult", "Verdict", "run_stress", "sample_rows",
-           "BATCH_ROWS"]
+__all__ = [
+    "FeatureSensitivity",
+    "PerturbationResult",
+    "StressResult",
+    "Verdict",
+    "run_stress",
+    "sample_rows",
+    "BATCH_ROWS",
+]
 
 #: Rows per model call: perturbed copies are stacked up to this many rows.
 BATCH_ROWS = 200_000
@@ -106,10 +113,17 @@ class _Scores:
     bad: np.ndarray  # rows the model returned NaN for
 
 
-def run_stress(model: ModelAdapter, data: pd.DataFrame, *, target: str | pd.Series | None = None,
-               reference: pd.DataFrame | None = None, kinds: Mapping | None = None,
-               config: StressConfig | None = None, progress: Callable[[float, str], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> StressResult:
+def run_stress(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    *,
+    target: str | pd.Series | None = None,
+    reference: pd.DataFrame | None = None,
+    kinds: Mapping | None = None,
+    config: StressConfig | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> StressResult:
     """Stress ``model`` with every configured perturbation on (a sample of) ``data``.
 
     ``target``: a column of ``data`` or a Series aligned with it; gives accuracy / f1 / roc_auc
@@ -120,22 +134,28 @@ def run_stress(model: ModelAdapter, data: pd.DataFrame, *, target: str | pd.Seri
     """
     config = config if config is not None else StressConfig()
     if not isinstance(config, StressConfig):
-        raise ConfigError("run_stress() takes its settings as a StressConfig; build one with "
-                          "StressConfig.from_dict({...}).")
+        raise ConfigError(
+            "run_stress() takes its settings as a StressConfig; build one with StressConfig.from_dict({...})."
+        )
     if not isinstance(data, pd.DataFrame) or len(data) == 0:
         raise DataError("The stress suite needs data rows to perturb; the data is empty. Load a file with rows.")
     if not getattr(model, "has_model", True):
-        raise ModelError("The stress suite needs a model that can score perturbed rows; predictions read from "
-                         "columns cannot be recomputed. Load the model file.")
+        raise ModelError(
+            "The stress suite needs a model that can score perturbed rows; predictions read from "
+            "columns cannot be recomputed. Load the model file."
+        )
     labels = _labels(data, target)
     inputs = _input_columns(model, data, labels)
     base_ref = reference if reference is not None else data
     missing = [c for c in inputs if c not in base_ref.columns]
     if missing:
-        raise DataError(f"The reference data lacks the model's input column(s) {_quote(missing)}. Use reference "
-                        "data with the same columns as the data.")
-    stats = ReferenceStats.from_frame(base_ref, kinds={k: v for k, v in (kinds or {}).items() if k in inputs},
-                                      columns=inputs)
+        raise DataError(
+            f"The reference data lacks the model's input column(s) {_quote(missing)}. Use reference "
+            "data with the same columns as the data."
+        )
+    stats = ReferenceStats.from_frame(
+        base_ref, kinds={k: v for k, v in (kinds or {}).items() if k in inputs}, columns=inputs
+    )
     specs = registry()
     columns = _chosen_columns(config, inputs, stats, specs)
     names = _chosen_perturbations(config, specs)
@@ -154,40 +174,55 @@ def run_stress(model: ModelAdapter, data: pd.DataFrame, *, target: str | pd.Seri
             results[(c.order, c.severity)] = ctx.outcome_result(c)
     ordered = tuple(results[k] for k in sorted(results))
     sensitivity = tuple(ctx.sensitivity(c) for c in sens_cells if c.outcome is not None) + tuple(sens_errors)
-    sensitivity = tuple(sorted(sensitivity, key=lambda f: (math.isnan(f.sensitivity),
-                                                           -np.nan_to_num(f.sensitivity), f.feature)))
+    sensitivity = tuple(
+        sorted(sensitivity, key=lambda f: (math.isnan(f.sensitivity), -np.nan_to_num(f.sensitivity), f.feature))
+    )
     verdicts = judge(ordered, names, specs, config, classifier=model.is_classifier)
     fragile = ctx.fragile(names, sample) if model.is_classifier else ()
     if progress is not None:
         progress(1.0, "stopped" if stopped else "done")
     return StressResult(
-        task=_task(model), seed=config.seed, n_rows=len(sample), columns=tuple(columns), results=ordered,
-        feature_sensitivity=sensitivity, verdicts=verdicts, verdict=suite_verdict(verdicts),
-        score=robustness_score(verdicts), baseline=ctx.baseline_metrics, config=config.to_dict(), stopped=stopped,
-        fragile=fragile, notes=tuple(notes),
+        task=_task(model),
+        seed=config.seed,
+        n_rows=len(sample),
+        columns=tuple(columns),
+        results=ordered,
+        feature_sensitivity=sensitivity,
+        verdicts=verdicts,
+        verdict=suite_verdict(verdicts),
+        score=robustness_score(verdicts),
+        baseline=ctx.baseline_metrics,
+        config=config.to_dict(),
+        stopped=stopped,
+        fragile=fragile,
+        notes=tuple(notes),
     )
 
 
-def _scored_baseline(model: ModelAdapter, sample: pd.DataFrame, y: pd.Series | None,
-                     config: StressConfig) -> tuple["_Context", pd.DataFrame, list[str]]:
+def _scored_baseline(
+    model: ModelAdapter, sample: pd.DataFrame, y: pd.Series | None, config: StressConfig
+) -> tuple[_Context, pd.DataFrame, list[str]]:
     """The unperturbed sample scored: (context, the sample without the rows the model returned NaN for,
     notes). ModelError when the model cannot score it. Shared with the Dask engine (robustness.scale)."""
     scorer = _Scorer(model)
     base, notes = scorer.baseline(sample)
     keep = ~base.bad
     if not keep.any():
-        raise ModelError(f"The model returned NaN for every one of the {len(sample)} unperturbed rows, so nothing can "
-                         "be said about its robustness. Check that the data holds the columns and value types the "
-                         "model was trained on.")
+        raise ModelError(
+            f"The model returned NaN for every one of the {len(sample)} unperturbed rows, so nothing can "
+            "be said about its robustness. Check that the data holds the columns and value types the "
+            "model was trained on."
+        )
     if not keep.all():
-        notes.append(f"The model returned NaN for {int((~keep).sum())} of {len(sample)} unperturbed rows; "
-                     "they are left out.")
+        notes.append(
+            f"The model returned NaN for {int((~keep).sum())} of {len(sample)} unperturbed rows; they are left out."
+        )
         sample, base = sample[keep], scorer.subset(base, keep)
         y = None if y is None else y[keep]
     return _Context(model, scorer, base, y, config), sample, notes
 
 
-def _suite_cells(ctx: "_Context", names, specs, stats, columns, config: StressConfig):
+def _suite_cells(ctx: _Context, names, specs, stats, columns, config: StressConfig):
     """One cell per (perturbation, severity > 0) to score; severity 0 and skipped ones are results already."""
     cells: list[_Cell] = []
     results: dict[tuple[int, float], PerturbationResult] = {}
@@ -200,9 +235,18 @@ def _suite_cells(ctx: "_Context", names, specs, stats, columns, config: StressCo
             if not cols:
                 if config.perturbations is not None:  # asked for by name: say why it did not run
                     results[(order, sev)] = PerturbationResult(
-                        name, float(sev), (), None, None, None, {},
-                        (f"'{name}' cannot act on the chosen columns ({_kind_list(spec)} columns only).",), 0,
-                        "skipped", seed)
+                        name,
+                        float(sev),
+                        (),
+                        None,
+                        None,
+                        None,
+                        {},
+                        (f"'{name}' cannot act on the chosen columns ({_kind_list(spec)} columns only).",),
+                        0,
+                        "skipped",
+                        seed,
+                    )
             elif sev == 0:
                 results[(order, sev)] = ctx.result(name, sev, cols, seed, ctx.base)
             else:
@@ -218,32 +262,46 @@ def _sensitivity_cells(specs, stats, columns, config: StressConfig):
         kind = ColumnKind(stats.kinds[col]).value
         name = config.sensitivity_perturbation.get(kind)
         if name is None or name not in specs:
-            why = (f"no sensitivity perturbation is set for {kind} columns" if name is None
-                   else f"the sensitivity perturbation '{name}' is not registered")
+            why = (
+                f"no sensitivity perturbation is set for {kind} columns"
+                if name is None
+                else f"the sensitivity perturbation '{name}' is not registered"
+            )
             errors.append(FeatureSensitivity(col, name or "", 0.0, math.nan, why))
         elif not applicable(name, stats, [col]):
-            errors.append(FeatureSensitivity(col, name, specs[name].default_severity, math.nan,
-                                             f"'{name}' cannot act on this column"))
+            errors.append(
+                FeatureSensitivity(
+                    col, name, specs[name].default_severity, math.nan, f"'{name}' cannot act on this column"
+                )
+            )
         else:
-            cells.append(_Cell(name, specs[name].default_severity, (col,), cell_seed(config.seed, f"{name}:{col}"),
-                               order, feature=col))
+            cells.append(
+                _Cell(
+                    name,
+                    specs[name].default_severity,
+                    (col,),
+                    cell_seed(config.seed, f"{name}:{col}"),
+                    order,
+                    feature=col,
+                )
+            )
     return cells, errors
 
 
-def _run_cells(cells: list[_Cell], sample: pd.DataFrame, stats: ReferenceStats, scorer: "_Scorer",
-               progress, should_stop) -> bool:
+def _run_cells(
+    cells: list[_Cell], sample: pd.DataFrame, stats: ReferenceStats, scorer: _Scorer, progress, should_stop
+) -> bool:
     """Perturb and score the cells in batches of up to BATCH_ROWS rows; True when stopped early."""
     total, done, n = len(cells), 0, len(sample)
     per_batch = max(1, BATCH_ROWS // max(n, 1))
     for start in range(0, total, per_batch):
         if should_stop is not None and should_stop():
             return True
-        batch = cells[start:start + per_batch]
+        batch = cells[start : start + per_batch]
         ready = []
         for c in batch:
             try:
-                c.changes = perturbed_columns(c.name, sample, stats, c.severity, columns=list(c.columns),
-                                              seed=c.seed)
+                c.changes = perturbed_columns(c.name, sample, stats, c.severity, columns=list(c.columns), seed=c.seed)
             except Exception as exc:  # noqa: BLE001 - a perturbation that fails is reported, the suite goes on
                 c.outcome = ("skipped", f"the perturbation could not be applied ({_exc_text(exc)})")
             else:
@@ -276,16 +334,20 @@ class _Scorer:
         try:
             pred = self.model.predict(sample)
         except Exception as exc:  # noqa: BLE001 - the model's own code may raise anything
-            raise ModelError(f"The model cannot score {what}, so nothing can be said about its robustness: "
-                             f"{exc if isinstance(exc, RobustnessError) else _exc_text(exc)}") from exc
+            raise ModelError(
+                f"The model cannot score {what}, so nothing can be said about its robustness: "
+                f"{exc if isinstance(exc, RobustnessError) else _exc_text(exc)}"
+            ) from exc
         proba = None
         if self.proba:
             try:
                 proba = np.asarray(self.model.predict_proba(sample), dtype=float)
             except Exception as exc:  # noqa: BLE001
                 self.proba = False
-                notes.append(f"predict_proba failed on the unperturbed sample, so probability changes and "
-                             f"roc_auc are left out ({_exc_text(exc)}).")
+                notes.append(
+                    f"predict_proba failed on the unperturbed sample, so probability changes and "
+                    f"roc_auc are left out ({_exc_text(exc)})."
+                )
         if self.classifier:
             if self.classes is None:
                 self.classes = _sorted_labels(pd.unique(pd.Series(pred).dropna()))
@@ -295,13 +357,16 @@ class _Scorer:
                 finite = np.isfinite(proba).all(axis=1)
                 self.both = not np.array_equal(derived[finite], codes[finite])
                 if self.both:
-                    notes.append("The most probable class does not always match predict on the unperturbed data, "
-                                 "so both predict and predict_proba are called on every batch.")
+                    notes.append(
+                        "The most probable class does not always match predict on the unperturbed data, "
+                        "so both predict and predict_proba are called on every batch."
+                    )
             return self._scores(codes, proba, None), notes
         values = _float_array(pred)
         if values is None:
-            raise ModelError(f"The regressor returned values that are not numbers on {what}; it must return one "
-                             "number per row.")
+            raise ModelError(
+                f"The regressor returned values that are not numbers on {what}; it must return one number per row."
+            )
         return _Scores(None, None, values, ~np.isfinite(values)), notes
 
     def subset(self, s: _Scores, keep: np.ndarray) -> _Scores:
@@ -323,9 +388,12 @@ class _Scorer:
         n = len(sample)
         for k, c in enumerate(cells):
             sl = slice(k * n, (k + 1) * n)
-            c.outcome = _Scores(None if scores.codes is None else scores.codes[sl],
-                                None if scores.proba is None else scores.proba[sl],
-                                None if scores.values is None else scores.values[sl], scores.bad[sl])
+            c.outcome = _Scores(
+                None if scores.codes is None else scores.codes[sl],
+                None if scores.proba is None else scores.proba[sl],
+                None if scores.values is None else scores.values[sl],
+                scores.bad[sl],
+            )
 
     def _call(self, X: pd.DataFrame) -> _Scores:
         if not self.classifier:
@@ -366,12 +434,16 @@ class _Context:
         if self.classifier and y is not None:
             self.y_codes = pd.Index(scorer.classes, dtype=object).get_indexer(self.y.astype(object))
             if self.labelled.any() and (self.y_codes[self.labelled] < 0).all():
-                raise DataError(f"The target {name} holds none of the model's classes "
-                                f"({', '.join(map(repr, scorer.classes[:10]))}). Choose the column with the labels "
-                                "the model was trained on, stored the same way (e.g. 1, not '1').")
+                raise DataError(
+                    f"The target {name} holds none of the model's classes "
+                    f"({', '.join(map(repr, scorer.classes[:10]))}). Choose the column with the labels "
+                    "the model was trained on, stored the same way (e.g. 1, not '1')."
+                )
         if not self.classifier and y is not None and self.y_float is None:
-            raise DataError(f"The target {name} holds values that are not numbers, so the regressor's errors "
-                            "cannot be measured. Choose the numeric target column, or none.")
+            raise DataError(
+                f"The target {name} holds values that are not numbers, so the regressor's errors "
+                "cannot be measured. Choose the numeric target column, or none."
+            )
         spread = None
         if not self.classifier:
             yv = self.y_float
@@ -399,8 +471,9 @@ class _Context:
             return {}
         pick = (lambda a: a) if rows.all() else (lambda a: a[rows])  # noqa: E731 - no copy when all rows count
         if self.classifier:
-            return classification_metrics(pick(self.y_codes), pick(s.codes),
-                                           None if s.proba is None else pick(s.proba), len(self.scorer.classes))
+            return classification_metrics(
+                pick(self.y_codes), pick(s.codes), None if s.proba is None else pick(s.proba), len(self.scorer.classes)
+            )
         return regression_metrics(pick(self.y_float), pick(s.values))
 
     def measures(self, s: _Scores) -> tuple[dict, np.ndarray]:
@@ -414,8 +487,9 @@ class _Context:
             out["flip_rate"] = float(np.mean(s.codes[rows] != idx))
             if s.proba is not None and self.base_p is not None:
                 p = s.proba[rows]
-                out["mean_proba_change"] = float(np.abs(np.take_along_axis(p, idx[:, None], axis=1)[:, 0]
-                                                        - self.base_p[rows]).mean())
+                out["mean_proba_change"] = float(
+                    np.abs(np.take_along_axis(p, idx[:, None], axis=1)[:, 0] - self.base_p[rows]).mean()
+                )
         else:
             out["mean_abs_change"] = float(np.abs(s.values[rows] - self.base.values[rows]).mean() / self.spread)
         return out, ok
@@ -432,17 +506,29 @@ class _Context:
         n_bad = int(s.bad.sum())
         if n_bad:
             what = "NaN probabilities" if self.scorer.proba else "NaN"
-            errors = errors + (f"the model returned {what} for {n_bad} of {len(s.bad)} rows after '{name}' on "
-                               f"{_quote(cols)}",)
-        return PerturbationResult(name, float(sev), tuple(cols), values["flip_rate"], values["mean_proba_change"],
-                                  values["mean_abs_change"], metrics, tuple(errors), int(ok.sum()),
-                                  "error" if errors else "ok", seed)
+            errors = errors + (
+                f"the model returned {what} for {n_bad} of {len(s.bad)} rows after '{name}' on {_quote(cols)}",
+            )
+        return PerturbationResult(
+            name,
+            float(sev),
+            tuple(cols),
+            values["flip_rate"],
+            values["mean_proba_change"],
+            values["mean_abs_change"],
+            metrics,
+            tuple(errors),
+            int(ok.sum()),
+            "error" if errors else "ok",
+            seed,
+        )
 
     def outcome_result(self, c: _Cell) -> PerturbationResult:
         if isinstance(c.outcome, tuple):
             status, message = c.outcome
-            return PerturbationResult(c.name, float(c.severity), c.columns, None, None, None, {}, (message,), 0,
-                                      status, c.seed)
+            return PerturbationResult(
+                c.name, float(c.severity), c.columns, None, None, None, {}, (message,), 0, status, c.seed
+            )
         s = c.outcome
         if self.classifier:
             flips = (s.codes != self.base.codes) & ~s.bad
@@ -466,8 +552,14 @@ class _Context:
         label = lambda codes: np.where(codes >= 0, classes[np.clip(codes, 0, None)], None)  # noqa: E731
         which = np.where(self.min_order >= 0, np.asarray(names, dtype=object)[np.clip(self.min_order, 0, None)], None)
         margin = None if self.base_p is None else self.base_p
-        return fragile_rows(sample, min_severity=self.min_sev, perturbation=which, prediction=label(self.base.codes),
-                            flipped_to=label(self.flipped_to), confidence=margin)
+        return fragile_rows(
+            sample,
+            min_severity=self.min_sev,
+            perturbation=which,
+            prediction=label(self.base.codes),
+            flipped_to=label(self.flipped_to),
+            confidence=margin,
+        )
 
 
 # -- inputs --------------------------------------------------------------------------------------

@@ -14,8 +14,15 @@ from collections.abc import Iterable
 from robustness.stress.config import Verdict, worst_verdict
 from robustness.stress.perturbations import phrase_of
 
-__all__ = ["counts_in_words", "effect_in_words", "percent", "plain_summary", "short_effect", "short_size",
-           "verdict_in_words"]
+__all__ = [
+    "counts_in_words",
+    "effect_in_words",
+    "percent",
+    "plain_summary",
+    "short_effect",
+    "short_size",
+    "verdict_in_words",
+]
 
 
 def percent(value: float) -> str:
@@ -37,7 +44,8 @@ def short_size(v: Verdict) -> str:
 
 
 def short_effect(v: Verdict, *, classifier: bool) -> str:
-    """"23% of predictions change", "predictions move by 97% of their normal variation", "the model cannot score it"."""
+    """ "23% of predictions change", "predictions move by 97% of their normal variation",
+    "the model cannot score it"."""
     if v.status == "error" or v.value is None:
         return "the model cannot score it"
     if classifier:
@@ -54,7 +62,8 @@ def verdict_in_words(v: Verdict, *, classifier: bool) -> str:
 
 
 def counts_in_words(verdicts: Iterable[Verdict]) -> str:
-    """"4 of 14 kinds of error fail, 3 warn" (errors count as failing); "none of the 14 kinds of error warns or fails"."""
+    """ "4 of 14 kinds of error fail, 3 warn" (errors count as failing);
+    "none of the 14 kinds of error warns or fails"."""
     verdicts = list(verdicts)
     n = len(verdicts)
     failing = sum(v.status in ("fail", "error") for v in verdicts)
@@ -65,8 +74,10 @@ def counts_in_words(verdicts: Iterable[Verdict]) -> str:
         return f"none of the {kinds} tried warns or fails" if n != 1 else "the one kind of error tried passes"
     parts = []
     if failing:
-        parts.append(f"{failing} of {kinds} fail{'s' if failing == 1 else ''}"
-                     + (f" ({crashed} because the model cannot score the data)" if crashed else ""))
+        parts.append(
+            f"{failing} of {kinds} fail{'s' if failing == 1 else ''}"
+            + (f" ({crashed} because the model cannot score the data)" if crashed else "")
+        )
     if warning:
         verb = "warns" if warning == 1 else "warn"
         parts.append(f"{warning} {verb}" if parts else f"{warning} of {kinds} {verb}")

@@ -5,8 +5,7 @@ import pytest
 from tests.app.test_pages import metrics, plain, texts
 
 DRIFT = "pages/drift.py"
-SECTIONS = ["Columns", "Data quality", "Multivariate", "Predictions & target", "Over time",
-            "Does it matter?", "Export"]
+SECTIONS = ["Columns", "Data quality", "Multivariate", "Predictions & target", "Over time", "Does it matter?", "Export"]
 
 
 def open_drift(app, scenario=None):

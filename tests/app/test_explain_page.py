@@ -114,10 +114,22 @@ def test_single_row_offers_worst_errors_and_fragile_rows(app):
     # what the stress page leaves in the session: one row of this workspace, one of another
     ws = app.session_state["workspace"]
     frame = ws.current.frame
-    mine = FragileRow(row=int(frame.index[7]), min_severity=0.05, perturbation="gaussian_noise",
-                      values=to_json_safe(frame.iloc[7][ws.feature_columns()].to_dict()), prediction=0, flipped_to=1)
-    other = FragileRow(row=int(frame.index[8]), min_severity=0.05, perturbation="gaussian_noise",
-                       values={"income": -1.0}, prediction=0, flipped_to=1)
+    mine = FragileRow(
+        row=int(frame.index[7]),
+        min_severity=0.05,
+        perturbation="gaussian_noise",
+        values=to_json_safe(frame.iloc[7][ws.feature_columns()].to_dict()),
+        prediction=0,
+        flipped_to=1,
+    )
+    other = FragileRow(
+        row=int(frame.index[8]),
+        min_severity=0.05,
+        perturbation="gaussian_noise",
+        values={"income": -1.0},
+        prediction=0,
+        flipped_to=1,
+    )
     app.session_state["stress_results"] = {"run": SimpleNamespace(fragile=(mine, other))}
     open_explain(app)
     section(app, "Single row")

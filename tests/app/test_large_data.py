@@ -140,12 +140,15 @@ def test_run_shows_what_drift_parquet_finds(page, folders, cluster):
     assert metrics(page)["Columns drifted"] == f"{d.n_drifted} of {d.n_columns}"
 
 
-@pytest.mark.parametrize("reference, message", [
-    ("nope", "The reference path"),
-    ("empty", "holds no Parquet files"),
-    ("", "Give both a reference and a current Parquet path"),
-    ("s3://bucket/reference/", "This path is not allowed"),
-])
+@pytest.mark.parametrize(
+    "reference, message",
+    [
+        ("nope", "The reference path"),
+        ("empty", "holds no Parquet files"),
+        ("", "Give both a reference and a current Parquet path"),
+        ("s3://bucket/reference/", "This path is not allowed"),
+    ],
+)
 def test_bad_paths_say_why(page, folders, reference, message):
     ref = reference if reference in ("", "s3://bucket/reference/") else folders / reference
     start(page, ref, folders / "cur")

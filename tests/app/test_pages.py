@@ -1,12 +1,11 @@
 """Every page with a demo loaded, with uploads, and with bad uploads."""
 
-import re
 import pickle
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 
 MODEL_DATA = "pages/model_data.py"
 
@@ -27,8 +26,10 @@ def texts(at) -> str:
 
 
 # The scorecard's own boxes (a failing check is shown red): findings about the model, not app errors.
-VERDICT_BOX = re.compile(r"^(\*\*)?(Verdict|Data quality|Data drift|Stress tests|Explanation shift|Performance|Uncertainty)"
-                         r": (Fail|Warning|Pass|Not checked)\.")
+VERDICT_BOX = re.compile(
+    r"^(\*\*)?(Verdict|Data quality|Data drift|Stress tests|Explanation shift|Performance|Uncertainty)"
+    r": (Fail|Warning|Pass|Not checked)\."
+)
 
 
 def problems(at) -> list[str]:
@@ -64,7 +65,10 @@ def test_overview_opens_with_credit_demo(app):
     assert m["Model"] == "Binary"
     assert "Credit risk" in texts(app)
     # the new category of the story is pointed out
-    assert "'employment_type' has 1 category in credit current that credit reference never had ('gig-economy'" in warnings_(app)
+    assert (
+        "'employment_type' has 1 category in credit current that credit reference never had ('gig-economy'"
+        in warnings_(app)
+    )
     # the navigation lists only the pages that exist
     assert app.selectbox(key="scenario_choice").value == "credit"
 

@@ -104,7 +104,12 @@ def test_trust_report_thresholds_from_the_form(app):
 
 def test_trust_report_settings_file_with_a_bad_key(app):
     open_page(app, REPORT)
-    upload(app, "Settings file (TOML or JSON, a [report] table)", "bad.json", json.dumps({"report": {"colour": "red"}}).encode())
+    upload(
+        app,
+        "Settings file (TOML or JSON, a [report] table)",
+        "bad.json",
+        json.dumps({"report": {"colour": "red"}}).encode(),
+    )
     app.run()
     assert not app.exception
     assert "Unknown report setting 'colour'" in errors_of(app)

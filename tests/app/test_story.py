@@ -13,15 +13,21 @@ from robustness.report import ReportConfig, build_report
 from robustness.report.story import STATUS_WORDS, story_of
 from tests.app.test_pages import plain
 
-PAGES = {"pages/drift.py": ("Data quality", "Data drift"), "pages/stress.py": ("Stress tests",),
-         "pages/explain.py": ("Explanation shift",), "pages/performance.py": ("Performance", "Uncertainty")}
+PAGES = {
+    "pages/drift.py": ("Data quality", "Data drift"),
+    "pages/stress.py": ("Stress tests",),
+    "pages/explain.py": ("Explanation shift",),
+    "pages/performance.py": ("Performance", "Uncertainty"),
+}
 
 
 @pytest.fixture(scope="module")
 def reports():
     """What `robustness report --json` holds for each demo (the CLI calls the same build_report)."""
-    return {name: json.loads(json.dumps(build_report(scenario_workspace(name), ReportConfig()).to_dict()))
-            for name in SCENARIOS}
+    return {
+        name: json.loads(json.dumps(build_report(scenario_workspace(name), ReportConfig()).to_dict()))
+        for name in SCENARIOS
+    }
 
 
 def _words(text: str) -> str:
@@ -48,8 +54,9 @@ def test_overview_tells_the_reports_story(app, reports, scenario):
     assert first.startswith(f"Verdict: {STATUS_WORDS[want['verdict']]}."), first
     checks = {c["name"]: c for c in want["checks"]}
     rank = {"fail": 0, "warn": 1}
-    expected = sorted((c for c in want["checks"] if c["status"] in rank),
-                      key=lambda c: (rank[c["status"]], -c["effect"]))[:3]
+    expected = sorted(
+        (c for c in want["checks"] if c["status"] in rank), key=lambda c: (rank[c["status"]], -c["effect"])
+    )[:3]
     shown = [t for t in (_words(m.value) for m in app.markdown) if re.match(r"^\S+ \d\. ", t)]
     assert len(shown) >= len(expected)
     for i, c in enumerate(expected, start=1):
@@ -99,8 +106,13 @@ def test_present_mode_walks_the_story(app):
         if nxt.disabled:
             break
         nxt.click().run()
-    assert headings == ["1. The verdict", "2. What changed", "3. Does it matter to the model?",
-                        "4. How fragile is it?", "5. What to do"]
+    assert headings == [
+        "1. The verdict",
+        "2. What changed",
+        "3. Does it matter to the model?",
+        "4. How fragile is it?",
+        "5. What to do",
+    ]
     assert app.button(key="present_next").disabled and not app.button(key="present_prev").disabled
     assert "Add input validation" in " ".join(m.value for m in app.markdown)  # credit: stress fails: what to do
     app.button(key="present_prev").click().run()
@@ -112,8 +124,10 @@ def test_caveats_are_collected_once_from_the_checks():
     from robustness.report.scorecard import Check, TrustReport
 
     caveat = "The reference looks like the model's training data."
-    checks = (Check("Performance", "pass", "ok", metrics={"caveat": caveat}),
-              Check("Uncertainty", "warn", "low", metrics={"caveat": caveat}, effect=0.1))
+    checks = (
+        Check("Performance", "pass", "ok", metrics={"caveat": caveat}),
+        Check("Uncertainty", "warn", "low", metrics={"caveat": caveat}, effect=0.1),
+    )
     story = story_of(TrustReport("", checks, {}, {}, 0.0))
     assert story.caveats == (caveat,) and story.to_dict()["caveats"] == [caveat]
     assert [f.area for f in story.findings] == ["Uncertainty"]

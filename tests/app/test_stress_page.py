@@ -75,8 +75,9 @@ def test_opens_with_the_status_line_the_summary_and_the_heatmap(app, scenario):
     assert len(app.get("plotly_chart")) == 3  # heatmap, severity curves, sensitivity ranking
 
 
-@pytest.mark.parametrize("scenario, worst", [(None, ("unit_x10",)), ("energy", ("unit_x10", "unit_x1000")),
-                                             ("machines", ("unit_x1000",))])
+@pytest.mark.parametrize(
+    "scenario, worst", [(None, ("unit_x10",)), ("energy", ("unit_x10", "unit_x1000")), ("machines", ("unit_x1000",))]
+)
 def test_the_worst_named_is_the_largest_effect_and_agrees_with_the_scorecard(app, scenario, worst):
     open_stress(app, scenario)
     result = the_result(app)

@@ -53,7 +53,11 @@ def test_training_set_as_reference_is_warned_about(app, exported, labelled_curre
     assert not app.exception, [e.value for e in app.exception]
     shown = [w for w in map(plain, (w.value for w in app.warning)) if w.startswith(CAVEAT)]
     assert len(shown) == 1, warnings_(app)
-    assert NUMBERS.search(shown[0]) and FIX in shown[0] and "label-free estimate and the prediction sets will be over-confident" in shown[0]
+    assert (
+        NUMBERS.search(shown[0])
+        and FIX in shown[0]
+        and "label-free estimate and the prediction sets will be over-confident" in shown[0]
+    )
     # near the top: right after the Performance and Uncertainty status lines, before the page's own content
     alerts = _alerts_in_order(app)
     assert alerts[2].startswith(CAVEAT), alerts[:3]

@@ -58,7 +58,11 @@ def test_merging_parts_equals_summarising_the_whole():
     merged = parts[0]
     assert np.array_equal(merged.counts, whole.counts)
     assert (merged.n, merged.n_missing, merged.n_posinf, merged.n_neginf) == (
-        whole.n, whole.n_missing, whole.n_posinf, whole.n_neginf)
+        whole.n,
+        whole.n_missing,
+        whole.n_posinf,
+        whole.n_neginf,
+    )
     assert merged.mean == pytest.approx(whole.mean, rel=1e-12)
     assert merged.std == pytest.approx(whole.std, rel=1e-10)
     finite = values[np.isfinite(values)]

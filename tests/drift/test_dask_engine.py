@@ -12,8 +12,19 @@ from robustness.drift.dask_engine import connect, drift_parquet
 from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_schema
 
-FEATURES = ["age", "income", "loan_amount", "loan_term_months", "credit_history_years", "num_open_accounts",
-            "debt_to_income", "employment_type", "region", "home_ownership", "has_cosigner"]
+FEATURES = [
+    "age",
+    "income",
+    "loan_amount",
+    "loan_term_months",
+    "credit_history_years",
+    "num_open_accounts",
+    "debt_to_income",
+    "employment_type",
+    "region",
+    "home_ownership",
+    "has_cosigner",
+]
 
 
 def _write(frame: pd.DataFrame, folder, files: int) -> None:
@@ -46,8 +57,7 @@ def test_dask_and_memory_engines_agree(datasets, client):
 
 def test_a_glob_and_a_single_file_work(datasets, client):
     root, ref, _ = datasets
-    res = drift_parquet(str(root / "ref" / "part-00*.parquet"), str(root / "ref" / "part-001.parquet"),
-                        client=client)
+    res = drift_parquet(str(root / "ref" / "part-00*.parquet"), str(root / "ref" / "part-001.parquet"), client=client)
     assert res.dataset.n_columns == len(FEATURES)
 
 

@@ -16,8 +16,19 @@ from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_schema
 from robustness.schema import ColumnKind
 
-FEATURES = ["age", "income", "loan_amount", "loan_term_months", "credit_history_years", "num_open_accounts",
-            "debt_to_income", "employment_type", "region", "home_ownership", "has_cosigner"]
+FEATURES = [
+    "age",
+    "income",
+    "loan_amount",
+    "loan_term_months",
+    "credit_history_years",
+    "num_open_accounts",
+    "debt_to_income",
+    "employment_type",
+    "region",
+    "home_ownership",
+    "has_cosigner",
+]
 REF_START, CUR_START = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-26")  # Mondays, 8 weeks apart
 WEEK = pd.Timedelta(weeks=1)
 
@@ -25,8 +36,9 @@ WEEK = pd.Timedelta(weeks=1)
 def _frame(seed: int, n: int, start: pd.Timestamp, weeks: float, *, shifted: bool) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = _credit_frame(rng, n, current=shifted)[FEATURES]
-    frame.insert(0, "ts", (start + pd.to_timedelta(rng.random(n) * weeks * WEEK / pd.Timedelta(seconds=1),
-                                                   unit="s")).floor("s"))
+    frame.insert(
+        0, "ts", (start + pd.to_timedelta(rng.random(n) * weeks * WEEK / pd.Timedelta(seconds=1), unit="s")).floor("s")
+    )
     return frame
 
 
@@ -42,11 +54,14 @@ def _write(frame: pd.DataFrame, folder, cuts) -> None:
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("windows")
     ref = _frame(1, 8_000, REF_START, 8, shifted=False).sort_values("ts", ignore_index=True)
-    cur = pd.concat([
-        _frame(2, 4_000, CUR_START, 4, shifted=False),  # weeks 1-4: as the reference
-        _frame(3, 4_000, CUR_START + 4 * WEEK, 4, shifted=True),  # weeks 5-8: incomes fell, a new category
-        _frame(4, 12, CUR_START + 8 * WEEK, 1, shifted=True),  # week 9: too few rows to test
-    ], ignore_index=True).sort_values("ts", ignore_index=True)
+    cur = pd.concat(
+        [
+            _frame(2, 4_000, CUR_START, 4, shifted=False),  # weeks 1-4: as the reference
+            _frame(3, 4_000, CUR_START + 4 * WEEK, 4, shifted=True),  # weeks 5-8: incomes fell, a new category
+            _frame(4, 12, CUR_START + 8 * WEEK, 1, shifted=True),  # week 9: too few rows to test
+        ],
+        ignore_index=True,
+    ).sort_values("ts", ignore_index=True)
     cur.loc[cur.index[::331][:25], "ts"] = pd.NaT  # rows without a timestamp, spread over the files
     _write(ref, root / "ref", [1_700, 3_900, 5_800])
     _write(cur, root / "cur", [1_400, 3_300, 4_350, 6_600])
@@ -64,15 +79,21 @@ def results(data, client):
 def test_same_windows_rows_and_decisions(results):
     d, m = results
     assert [(w.index, w.start, w.end, w.n_rows, w.status, w.message) for w in d.windows] == [
-        (w.index, w.start, w.end, w.n_rows, w.status, w.message) for w in m.windows]
+        (w.index, w.start, w.end, w.n_rows, w.status, w.message) for w in m.windows
+    ]
     assert len(d.windows) == 9 and d.windows[0].start == "2024-02-26" and d.windows[0].end == "2024-03-03"
     assert d.windows[-1].status == "too_few_rows" and d.windows[-1].effect_sizes == (None,) * len(FEATURES)
     assert d.n_rows_without_time == m.n_rows_without_time == 25
     assert sum(w.n_rows for w in d.windows) + 25 == 8_012
     assert (d.features, d.tests, d.thresholds) == (m.features, m.tests, m.thresholds)
     assert (d.window, d.size, d.period, d.ordered_by, d.min_rows) == ("period", None, "W", "ts", 30)
-    assert (d.window, d.size, d.period, d.ordered_by, d.min_rows) == (m.window, m.size, m.period, m.ordered_by,
-                                                                     m.min_rows)
+    assert (d.window, d.size, d.period, d.ordered_by, d.min_rows) == (
+        m.window,
+        m.size,
+        m.period,
+        m.ordered_by,
+        m.min_rows,
+    )
     for dw, mw in zip(d.windows, m.windows):
         assert dw.drifted == mw.drifted, dw.start
         assert dw.drifted_share == pytest.approx(mw.drifted_share), dw.start

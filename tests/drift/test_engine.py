@@ -32,22 +32,24 @@ def _no_nan(result: DriftResult) -> None:
 def bad() -> DriftResult:
     rng = np.random.default_rng(0)
     n = 300
-    ref = pd.DataFrame({
-        "mixed": [1, 2, "a", 3.5] * (n // 4),
-        "all_nan_ref": [np.nan] * n,
-        "all_nan_cur": rng.normal(size=n),
-        "const_same": [5] * n,
-        "const_changed": [5.0] * n,
-        "cat_const_changed": ["a"] * n,
-        "infs": np.r_[rng.normal(size=n - 3), [np.inf, -np.inf, np.nan]],
-        "when": pd.date_range("2024-01-01", periods=n, freq="h"),
-        "when_text": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-        "flag": rng.random(n) < 0.3,
-        "many": [f"c{i}" for i in rng.integers(0, 2000, n)],
-        "only_ref": 1.0,
-        "comment": [" ".join(["word"] * int(k)) for k in rng.integers(3, 20, n)],
-        "user_id": np.arange(n),
-    })
+    ref = pd.DataFrame(
+        {
+            "mixed": [1, 2, "a", 3.5] * (n // 4),
+            "all_nan_ref": [np.nan] * n,
+            "all_nan_cur": rng.normal(size=n),
+            "const_same": [5] * n,
+            "const_changed": [5.0] * n,
+            "cat_const_changed": ["a"] * n,
+            "infs": np.r_[rng.normal(size=n - 3), [np.inf, -np.inf, np.nan]],
+            "when": pd.date_range("2024-01-01", periods=n, freq="h"),
+            "when_text": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "flag": rng.random(n) < 0.3,
+            "many": [f"c{i}" for i in rng.integers(0, 2000, n)],
+            "only_ref": 1.0,
+            "comment": [" ".join(["word"] * int(k)) for k in rng.integers(3, 20, n)],
+            "user_id": np.arange(n),
+        }
+    )
     cur = ref.drop(columns=["only_ref"]).copy()
     cur["all_nan_cur"] = np.nan
     cur["all_nan_ref"] = 1.0
@@ -64,21 +66,24 @@ def test_bad_inputs_never_crash_nor_give_nan(bad):
     assert [f.feature for f in bad.features][-2:] == ["user_id", "only_cur"]
 
 
-@pytest.mark.parametrize("col,status,needle", [
-    ("only_ref", "skipped", "current file has no column"),
-    ("only_cur", "skipped", "reference file has no column"),
-    ("all_nan_ref", "skipped", "only missing values in the reference"),
-    ("all_nan_cur", "skipped", "only missing values in the current"),
-    ("user_id", "skipped", "identifiers differ by design"),
-    ("mixed", "ok", "mixes numbers and text"),
-    ("infs", "ok", "3 infinite values"),
-    ("when_text", "ok", "2 values in the current file could not be read as dates"),
-    ("many", "ok", "the 50 most frequent"),
-    ("comment", "ok", "text length"),
-    ("const_same", "ok", "Every value is 5 in both files"),
-    ("const_changed", "ok", "the constant changed"),
-    ("cat_const_changed", "ok", "the constant changed"),
-])
+@pytest.mark.parametrize(
+    "col,status,needle",
+    [
+        ("only_ref", "skipped", "current file has no column"),
+        ("only_cur", "skipped", "reference file has no column"),
+        ("all_nan_ref", "skipped", "only missing values in the reference"),
+        ("all_nan_cur", "skipped", "only missing values in the current"),
+        ("user_id", "skipped", "identifiers differ by design"),
+        ("mixed", "ok", "mixes numbers and text"),
+        ("infs", "ok", "3 infinite values"),
+        ("when_text", "ok", "2 values in the current file could not be read as dates"),
+        ("many", "ok", "the 50 most frequent"),
+        ("comment", "ok", "text length"),
+        ("const_same", "ok", "Every value is 5 in both files"),
+        ("const_changed", "ok", "the constant changed"),
+        ("cat_const_changed", "ok", "the constant changed"),
+    ],
+)
 def test_bad_input_messages(bad, col, status, needle):
     f = bad.feature(col)
     assert f.status == status and needle in f.message, f
@@ -150,7 +155,8 @@ def test_default_rule_switches_at_large_sample_and_bh_adjusts():
     guard = drift(df.iloc[:2000], df.iloc[2000:], config=DriftConfig(correction="none"))
     assert [f.p_value for f in large.features if f.kind.value == "numerical"] != []
     assert {f.feature: f.p_value_raw for f in guard.features} == pytest.approx(
-        {f.feature: f.p_value_raw for f in large.features})
+        {f.feature: f.p_value_raw for f in large.features}
+    )
 
 
 def test_large_sample_distance_needs_significance():
@@ -186,23 +192,26 @@ def test_config_round_trip_and_files(tmp_path):
         '[drift]\nalpha = 0.01\nmax_categories = 10\n[drift.overrides.income]\ntest = "psi"\nthreshold = 0.2\n'
     )
     assert DriftConfig.from_file(tmp_path / "c.toml") == cfg
-    (tmp_path / "flat.toml").write_text("alpha = 0.02\ncorrection = \"none\"\n")
+    (tmp_path / "flat.toml").write_text('alpha = 0.02\ncorrection = "none"\n')
     assert DriftConfig.from_file(tmp_path / "flat.toml").correction == "none"
 
 
-@pytest.mark.parametrize("d,needle", [
-    ({"alpah": 0.05}, "alpah"),
-    ({"alpha": 1.5}, "alpha"),
-    ({"alpha": "0.05"}, "alpha"),
-    ({"drift_share": 0}, "drift_share"),
-    ({"large_sample": 10.5}, "large_sample"),
-    ({"max_categories": 0}, "max_categories"),
-    ({"bins": True}, "bins"),
-    ({"correction": "bonferroni"}, "bonferroni"),
-    ({"distance_threshold": -0.1}, "distance_threshold"),
-    ({"overrides": {"income": {"test": "nope"}}}, "income"),
-    ({"overrides": ["income"]}, "overrides"),
-])
+@pytest.mark.parametrize(
+    "d,needle",
+    [
+        ({"alpah": 0.05}, "alpah"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"alpha": "0.05"}, "alpha"),
+        ({"drift_share": 0}, "drift_share"),
+        ({"large_sample": 10.5}, "large_sample"),
+        ({"max_categories": 0}, "max_categories"),
+        ({"bins": True}, "bins"),
+        ({"correction": "bonferroni"}, "bonferroni"),
+        ({"distance_threshold": -0.1}, "distance_threshold"),
+        ({"overrides": {"income": {"test": "nope"}}}, "income"),
+        ({"overrides": ["income"]}, "overrides"),
+    ],
+)
 def test_config_errors_name_the_key(d, needle):
     with pytest.raises(ConfigError, match=needle):
         DriftConfig.from_dict(d)

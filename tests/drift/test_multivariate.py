@@ -13,11 +13,16 @@ NUM, CAT = ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL
 def _frame(rng, n, *, shift=0.0, corr=0.0):
     cov = [[1.0, corr], [corr, 1.0]]
     xy = rng.multivariate_normal([0.0, 0.0], cov, n)
-    return pd.DataFrame({
-        "x": xy[:, 0], "y": xy[:, 1],
-        "a": rng.normal(0, 1, n), "b": rng.normal(shift, 1, n), "c": rng.exponential(1, n),
-        "colour": rng.choice(["red", "green", "blue"], n, p=[0.5, 0.3, 0.2]),
-    })
+    return pd.DataFrame(
+        {
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "a": rng.normal(0, 1, n),
+            "b": rng.normal(shift, 1, n),
+            "c": rng.exponential(1, n),
+            "colour": rng.choice(["red", "green", "blue"], n, p=[0.5, 0.3, 0.2]),
+        }
+    )
 
 
 KINDS = {"x": NUM, "y": NUM, "a": NUM, "b": NUM, "c": NUM, "colour": CAT}

@@ -46,7 +46,8 @@ def test_predictions_only_adapter(credit):
     r = prediction_drift(adapter, ref, cur)
     assert r.feature("P(1)").drifted
     assert r.feature("P(1)").statistic == pytest.approx(
-        prediction_drift(model, credit.reference, credit.current).feature("P(1)").statistic)
+        prediction_drift(model, credit.reference, credit.current).feature("P(1)").statistic
+    )
     # predictions only, no probabilities: the predicted class alone
     r = prediction_drift(from_predictions(prediction="pred", task="binary", reference=ref), ref, cur)
     assert [f.feature for f in r.features] == [PREDICTED_CLASS]
@@ -79,8 +80,9 @@ def test_target_drift_credit(credit):
     assert ref_shares["1"] == pytest.approx(0.15, abs=0.02) and shares["1"] == pytest.approx(0.21, abs=0.02)
     assert "15%" in t.message and "21%" in t.message
     # 4000 rows per side: the engine's rule uses the JS distance (0.05 < 0.1); a z-test flags the change
-    z = target_drift(credit.reference, credit.current, target="default", kind="boolean",
-                     config=DriftConfig(large_sample=10_000))
+    z = target_drift(
+        credit.reference, credit.current, target="default", kind="boolean", config=DriftConfig(large_sample=10_000)
+    )
     assert z.drift.test == "z" and z.drifted
     _json(t)
 

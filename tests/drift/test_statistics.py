@@ -24,24 +24,26 @@ def _population(n: int, seed: int, *, shift: float = 0.0, share_change: float = 
     that much of c_small's mass from 'b' to 'a'."""
     rng = np.random.default_rng(seed)
     small = rng.choice(list("abcd"), n, p=[0.3 + share_change, 0.3 - share_change, 0.2, 0.2])
-    df = pd.DataFrame({
-        "x_normal": rng.normal(shift, 1.0, n),
-        "x_lognormal": rng.lognormal(10, 0.8, n),
-        "x_uniform": rng.uniform(-5, 5, n),
-        "x_poisson": rng.poisson(3, n),
-        "x_exponential": rng.exponential(2.0, n),
-        "x_student": rng.standard_t(3, n),
-        "x_missing": np.where(rng.random(n) < 0.2, np.nan, rng.normal(50, 10, n)),
-        "x_rounded": rng.normal(100, 15, n).round(-1),
-        "c_small": small,
-        "c_medium": rng.choice([f"m{i}" for i in range(12)], n),
-        "c_large": np.array([f"l{i}" for i in range(300)], dtype=object)[rng.zipf(1.6, n) % 300],
-        "c_two": rng.choice(["left", "right"], n, p=[0.65, 0.35]),
-        "c_missing": np.where(rng.random(n) < 0.1, None, rng.choice(["p", "q", "r"], n)),
-        "b_flag": rng.random(n) < 0.2,
-        "b_yes_no": rng.choice(["yes", "no"], n, p=[0.55, 0.45]),
-        "d_when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86400, n), unit="s"),
-    })
+    df = pd.DataFrame(
+        {
+            "x_normal": rng.normal(shift, 1.0, n),
+            "x_lognormal": rng.lognormal(10, 0.8, n),
+            "x_uniform": rng.uniform(-5, 5, n),
+            "x_poisson": rng.poisson(3, n),
+            "x_exponential": rng.exponential(2.0, n),
+            "x_student": rng.standard_t(3, n),
+            "x_missing": np.where(rng.random(n) < 0.2, np.nan, rng.normal(50, 10, n)),
+            "x_rounded": rng.normal(100, 15, n).round(-1),
+            "c_small": small,
+            "c_medium": rng.choice([f"m{i}" for i in range(12)], n),
+            "c_large": np.array([f"l{i}" for i in range(300)], dtype=object)[rng.zipf(1.6, n) % 300],
+            "c_two": rng.choice(["left", "right"], n, p=[0.65, 0.35]),
+            "c_missing": np.where(rng.random(n) < 0.1, None, rng.choice(["p", "q", "r"], n)),
+            "b_flag": rng.random(n) < 0.2,
+            "b_yes_no": rng.choice(["yes", "no"], n, p=[0.55, 0.45]),
+            "d_when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86400, n), unit="s"),
+        }
+    )
     kinds = {c: K.NUMERICAL for c in df if c.startswith("x_")}
     kinds |= {c: K.CATEGORICAL for c in df if c.startswith("c_")} | {"b_flag": K.BOOLEAN, "b_yes_no": K.BOOLEAN}
     return df, kinds | {"d_when": K.DATETIME}
@@ -57,7 +59,7 @@ def test_no_drift_at_1k_rows_flags_about_alpha():
     reps, flagged, any_flag = 30, 0, 0
     df, kinds = _population(1000 * reps, seed=1)
     for r in range(reps):
-        ref, cur = _split(df.iloc[r * 1000:(r + 1) * 1000], seed=r)
+        ref, cur = _split(df.iloc[r * 1000 : (r + 1) * 1000], seed=r)
         res = drift(ref, cur, kinds=kinds)
         assert {f.test for f in res.features} <= {"ks", "chisquare", "z"}
         n = sum(f.drifted for f in res.features)
@@ -79,13 +81,15 @@ def test_no_drift_at_100k_rows():
 def test_no_drift_at_a_million_rows():
     rng = np.random.default_rng(3)
     n = 1_000_000
-    df = pd.DataFrame({
-        "x_normal": rng.normal(size=n),
-        "x_lognormal": rng.lognormal(10, 0.8, n),
-        "x_poisson": rng.poisson(3, n),
-        "c_medium": np.array([f"m{i}" for i in range(12)], dtype=object)[rng.integers(0, 12, n)],
-        "b_flag": rng.random(n) < 0.2,
-    })
+    df = pd.DataFrame(
+        {
+            "x_normal": rng.normal(size=n),
+            "x_lognormal": rng.lognormal(10, 0.8, n),
+            "x_poisson": rng.poisson(3, n),
+            "c_medium": np.array([f"m{i}" for i in range(12)], dtype=object)[rng.integers(0, 12, n)],
+            "b_flag": rng.random(n) < 0.2,
+        }
+    )
     res = drift(*_split(df, seed=3))
     assert res.dataset.n_columns == 5 and not any(f.drifted for f in res.features)
     assert max(f.effect_size for f in res.features) < 0.01
@@ -120,12 +124,16 @@ def test_power_at_10k_rows_with_the_default_rule():
 
 _floats = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 _maybe = st.one_of(_floats, st.just(np.nan), st.just(np.inf), st.just(-np.inf))
-_frames = st.integers(min_value=0, max_value=40).flatmap(lambda n: st.fixed_dictionaries({
-    "x": st.lists(_maybe, min_size=n, max_size=n),
-    "i": st.lists(st.integers(-3, 3), min_size=n, max_size=n),
-    "c": st.lists(st.sampled_from(["a", "b", "c", None]), min_size=n, max_size=n),
-    "b": st.lists(st.booleans(), min_size=n, max_size=n),
-}))
+_frames = st.integers(min_value=0, max_value=40).flatmap(
+    lambda n: st.fixed_dictionaries(
+        {
+            "x": st.lists(_maybe, min_size=n, max_size=n),
+            "i": st.lists(st.integers(-3, 3), min_size=n, max_size=n),
+            "c": st.lists(st.sampled_from(["a", "b", "c", None]), min_size=n, max_size=n),
+            "b": st.lists(st.booleans(), min_size=n, max_size=n),
+        }
+    )
+)
 _KINDS = {"x": "numerical", "i": "numerical", "c": "categorical", "b": "boolean"}
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

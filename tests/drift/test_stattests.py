@@ -126,7 +126,7 @@ def test_z_matches_2x2_chi2_without_continuity_correction(n, m, pr, pc):
     out = registry()["z"](r, c)
     table = np.array([[ref.sum(), n - ref.sum()], [cur.sum(), m - cur.sum()]])
     chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
-    assert out.statistic ** 2 == pytest.approx(chi2, **TOL)
+    assert out.statistic**2 == pytest.approx(chi2, **TOL)
     assert out.p_value == pytest.approx(p, rel=1e-9, abs=1e-300)
     assert out.effect_size == pytest.approx(distance.jensenshannon(r.counts / n, c.counts / m), **TOL)
 
@@ -213,12 +213,21 @@ def test_registry_contents():
     assert "ks" in registry()  # a copy
 
 
-@pytest.mark.parametrize("kind,n,cats,expected", [
-    (K.NUMERICAL, 500, None, "ks"), (K.NUMERICAL, 5000, None, "wasserstein"), (K.DATETIME, 1000, None, "ks"),
-    (K.TEXT, 1001, None, "wasserstein"), (K.CATEGORICAL, 300, 2, "z"), (K.CATEGORICAL, 300, 5, "chisquare"),
-    (K.CATEGORICAL, 3000, 2, "jensenshannon"), (K.BOOLEAN, 10, 2, "z"), (K.BOOLEAN, 10**6, 2, "jensenshannon"),
-    (K.ID, 100, None, "none"),
-])
+@pytest.mark.parametrize(
+    "kind,n,cats,expected",
+    [
+        (K.NUMERICAL, 500, None, "ks"),
+        (K.NUMERICAL, 5000, None, "wasserstein"),
+        (K.DATETIME, 1000, None, "ks"),
+        (K.TEXT, 1001, None, "wasserstein"),
+        (K.CATEGORICAL, 300, 2, "z"),
+        (K.CATEGORICAL, 300, 5, "chisquare"),
+        (K.CATEGORICAL, 3000, 2, "jensenshannon"),
+        (K.BOOLEAN, 10, 2, "z"),
+        (K.BOOLEAN, 10**6, 2, "jensenshannon"),
+        (K.ID, 100, None, "none"),
+    ],
+)
 def test_default_rule(kind, n, cats, expected):
     assert default_test(kind, n, 10**6, cats) == expected
 
@@ -239,17 +248,20 @@ def test_overrides_change_test_and_threshold():
     assert res.feature("x").drifted and res.feature("x").threshold == 1e-9
 
 
-@pytest.mark.parametrize("overrides,needle", [
-    ({"x": {"test": "nope"}}, "'x'"),
-    ({"x": {"test": "chisquare"}}, "'x'"),
-    ({"c": {"test": "ks"}}, "'c'"),
-    ({"c": {"test": "z"}}, None),  # data-dependent: reported on the column
-    ({"zz": {"test": "ks"}}, ""),  # a column not compared: ignored, so one config serves all calls
-    ({"x": {"threshold": -1}}, "'x'"),
-    ({"x": {"test": "ks", "threshold": 5}}, "'x'"),
-    ({"x": {"tset": "ks"}}, "'x'"),
-    ({"x": "ks"}, "'x'"),
-])
+@pytest.mark.parametrize(
+    "overrides,needle",
+    [
+        ({"x": {"test": "nope"}}, "'x'"),
+        ({"x": {"test": "chisquare"}}, "'x'"),
+        ({"c": {"test": "ks"}}, "'c'"),
+        ({"c": {"test": "z"}}, None),  # data-dependent: reported on the column
+        ({"zz": {"test": "ks"}}, ""),  # a column not compared: ignored, so one config serves all calls
+        ({"x": {"threshold": -1}}, "'x'"),
+        ({"x": {"test": "ks", "threshold": 5}}, "'x'"),
+        ({"x": {"tset": "ks"}}, "'x'"),
+        ({"x": "ks"}, "'x'"),
+    ],
+)
 def test_override_validation(overrides, needle):
     ref, cur = _frames()
     if needle == "":

@@ -41,8 +41,11 @@ def _categories(n: int, m: int, seed: int, new: bool = False):
     rng = np.random.default_rng(seed)
     cats = ["red", "green", "blue", "grey", "black"]
     ref = rng.choice(cats, n, p=[0.3, 0.25, 0.2, 0.15, 0.1])
-    cur = rng.choice(cats + (["pink"] if new else []), m,
-                     p=[0.28, 0.25, 0.2, 0.12, 0.1] + ([0.05] if new else []) if new else [0.28, 0.27, 0.2, 0.15, 0.1])
+    cur = rng.choice(
+        cats + (["pink"] if new else []),
+        m,
+        p=[0.28, 0.25, 0.2, 0.12, 0.1] + ([0.05] if new else []) if new else [0.28, 0.27, 0.2, 0.15, 0.1],
+    )
     return ref, cur
 
 
@@ -84,8 +87,10 @@ def test_z(n, m, seed):
     assert ours.p_value == pytest.approx(_ev(evidently_stattests.z_stat_test, ref, cur, CAT), **TOL)
 
 
-@pytest.mark.parametrize("name,theirs", [("jensenshannon", "jensenshannon_stat_test"), ("psi", "psi_stat_test"),
-                                         ("hellinger", "hellinger_stat_test")])
+@pytest.mark.parametrize(
+    "name,theirs",
+    [("jensenshannon", "jensenshannon_stat_test"), ("psi", "psi_stat_test"), ("hellinger", "hellinger_stat_test")],
+)
 @pytest.mark.parametrize("n,m,seed,new", [(300, 200, 10, False), (5000, 4000, 11, True)])
 def test_binned_tests_on_categories(name, theirs, n, m, seed, new):
     ref, cur = _categories(n, m, seed, new)

@@ -25,8 +25,9 @@ def _income(result):
 
 
 def test_windows_by_size_on_credit(credit):
-    r = drift_over_time(credit.reference, credit.current, features=credit.features,
-                        timestamp="application_date", size=500)
+    r = drift_over_time(
+        credit.reference, credit.current, features=credit.features, timestamp="application_date", size=500
+    )
     assert len(r.windows) == 8 and all(w.n_rows == 500 and w.status == "ok" for w in r.windows)
     assert r.ordered_by == "application_date" and r.window == "size" and r.size == 500
     i = _income(r)
@@ -43,8 +44,14 @@ def test_windows_by_size_on_credit(credit):
 
 
 def test_windows_by_month_on_credit(credit):
-    r = drift_over_time(credit.reference, credit.current, features=credit.features,
-                        timestamp="application_date", window="period", period="M")
+    r = drift_over_time(
+        credit.reference,
+        credit.current,
+        features=credit.features,
+        timestamp="application_date",
+        window="period",
+        period="M",
+    )
     assert [w.start for w in r.windows] == [f"2024-{m:02d}-01" for m in range(7, 13)]
     assert r.windows[0].end == "2024-07-31"
     assert sum(w.n_rows for w in r.windows) == len(credit.current)
@@ -59,7 +66,10 @@ def test_windows_without_timestamp_follow_row_order_and_report_small_windows(cre
     r = drift_over_time(credit.reference, cur, features=["income", "region"], size=500, min_rows=60)
     assert r.ordered_by == "row order"
     assert [(w.start, w.end, w.n_rows) for w in r.windows] == [
-        ("row 1", "row 500", 500), ("row 501", "row 1000", 500), ("row 1001", "row 1050", 50)]
+        ("row 1", "row 500", 500),
+        ("row 501", "row 1000", 500),
+        ("row 1001", "row 1050", 50),
+    ]
     last = r.windows[-1]
     assert last.status == "too_few_rows" and "50 rows" in last.message
     assert last.effect_sizes == (None, None) and last.drifted_share is None
@@ -74,20 +84,33 @@ def test_windows_bad_inputs(credit):
     with pytest.raises(DataError, match="application_date"):
         drift_over_time(credit.reference, cur, features=["income"], timestamp="application_date")
     with pytest.raises(ConfigError, match="more than the 60"):
-        drift_over_time(credit.reference, credit.current, features=["income"], timestamp="application_date",
-                        window="period", period="D")
+        drift_over_time(
+            credit.reference,
+            credit.current,
+            features=["income"],
+            timestamp="application_date",
+            window="period",
+            period="D",
+        )
     with pytest.raises(ConfigError, match="timestamp"):
         drift_over_time(credit.reference, credit.current, features=["income"], window="period")
     with pytest.raises(ConfigError, match="calendar period"):
-        drift_over_time(credit.reference, credit.current, features=["income"], timestamp="application_date",
-                        window="period", period="fortnight")
+        drift_over_time(
+            credit.reference,
+            credit.current,
+            features=["income"],
+            timestamp="application_date",
+            window="period",
+            period="fortnight",
+        )
     with pytest.raises(DataError, match="no column 'when'"):
         drift_over_time(credit.reference, credit.current, features=["income"], timestamp="when")
     # missing timestamps are counted, and too many size windows are merged up to max_windows
     cur = credit.current.copy()
     cur.loc[cur.index[:10], "application_date"] = pd.NaT
-    r = drift_over_time(credit.reference, cur, features=["income"], timestamp="application_date", size=50,
-                        max_windows=20)
+    r = drift_over_time(
+        credit.reference, cur, features=["income"], timestamp="application_date", size=50, max_windows=20
+    )
     assert r.n_rows_without_time == 10 and len(r.windows) == 20 and r.size == 200
     # a reference too small for the band
     r = drift_over_time(credit.reference.head(100), credit.current, features=["income"], size=400)

@@ -47,7 +47,8 @@ def assert_no_error(page: Page) -> None:
     from tests.app.test_pages import VERDICT_BOX
 
     texts = page.locator("[data-testid=stAlertContentError]").all_inner_texts()
-    errors = [t for t in texts if not VERDICT_BOX.match(t.strip().lstrip("❌⚠️✅⏭️ ").strip())]
+    icons = "".join({"❌", "⚠", "\ufe0f", "✅", "⏭", " "})  # any of these, in any order
+    errors = [t for t in texts if not VERDICT_BOX.match(t.strip().lstrip(icons).strip())]
     if errors:
         raise AssertionError("the app shows an error: " + " | ".join(errors))
 
@@ -92,8 +93,10 @@ def shot(page: Page, path: Path) -> None:
     Playwright's full_page alone would stop at the viewport: grow the viewport to the
     content's height for the shot, then restore it."""
     size = page.viewport_size
-    main_height = "() => { const m = document.querySelector('[data-testid=stMain]');"\
+    main_height = (
+        "() => { const m = document.querySelector('[data-testid=stMain]');"
         " if (!m) return 0; m.scrollTop = 0; return m.scrollHeight; }"
+    )
     height = size["height"]
     for _ in range(3):  # the layout may reflow once the viewport is taller
         wanted = max(size["height"], min(int(page.evaluate(main_height)), 12_000))

@@ -35,8 +35,9 @@ def parquet_folders(data_root: Path) -> Path:
         yield root
 
 
-def test_large_dataset_drift_from_paths(app_server: str, browser_page: Page, parquet_folders: Path,
-                                        artifacts_dir: Path):
+def test_large_dataset_drift_from_paths(
+    app_server: str, browser_page: Page, parquet_folders: Path, artifacts_dir: Path
+):
     from robustness.drift.dask_engine import drift_parquet
     from robustness.drift.dask_run import parquet_roles
 
@@ -94,8 +95,9 @@ def test_large_dataset_drift_from_paths(app_server: str, browser_page: Page, par
     # a second run, cancelled: nothing of it is kept, the first result stays, the demo stays loaded
     section.get_by_role("button", name="Run drift check").click()
     section.get_by_role("button", name="Cancel").click(timeout=RUN_MS)
-    expect(section.locator("[data-testid=stAlertContentInfo]")).to_contain_text("Cancelled; nothing was kept.",
-                                                                                timeout=WAIT_MS)
+    expect(section.locator("[data-testid=stAlertContentInfo]")).to_contain_text(
+        "Cancelled; nothing was kept.", timeout=WAIT_MS
+    )
     settle(page)
     expect(section.locator("[data-testid=stProgress]")).to_have_count(0)
     expect(verdict).to_contain_text(f"{want.n_drifted} of {want.n_columns} columns drifted")

@@ -47,8 +47,9 @@ def test_overview_and_present_mode(app_server: str, browser_page: Page, artifact
 
     page.get_by_role("link", name="Present this story").click()
     expect(page.get_by_role("heading", name="1. The verdict")).to_be_visible(timeout=WAIT_MS)
-    for i, step in enumerate(("The verdict", "What changed", "Does it matter to the model?",
-                              "How fragile is it?", "What to do"), start=1):
+    for i, step in enumerate(
+        ("The verdict", "What changed", "Does it matter to the model?", "How fragile is it?", "What to do"), start=1
+    ):
         expect(page.get_by_role("heading", name=f"{i}. {step}")).to_be_visible(timeout=WAIT_MS)
         settle(page, FIRST_LOAD_MS)
         assert_no_exception(page)

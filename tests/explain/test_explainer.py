@@ -239,8 +239,9 @@ def onnx_model():
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
     y = ((X["a"] - 2 * X["b"] + 0.2 * rng.normal(size=300)) > 0).astype(int)
-    pipe = make_pipeline(ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"])]),
-                         LogisticRegression()).fit(X, y)
+    pipe = make_pipeline(ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"])]), LogisticRegression()).fit(
+        X, y
+    )
     data = skl2onnx.to_onnx(pipe, initial_types=[(c, FloatTensorType([None, 1])) for c in "abc"])
     return X, pipe, load_model(data.SerializeToString(), "model.onnx")
 
@@ -262,8 +263,11 @@ def test_permutation_explains_an_onnx_model(onnx_model):
 def test_tree_or_linear_on_an_onnx_model_is_a_config_error_with_a_reason(onnx_model):
     X, _, adapter = onnx_model
     for method in ("tree", "linear"):
-        with pytest.raises(ConfigError, match=rf"The {method} explainer cannot explain this model: the ONNX "
-                                              r"model \w.*\. Use method 'auto' or 'permutation'"):
+        with pytest.raises(
+            ConfigError,
+            match=rf"The {method} explainer cannot explain this model: the ONNX "
+            r"model \w.*\. Use method 'auto' or 'permutation'",
+        ):
             Explainer(adapter, X, config=ExplainConfig(method=method))
 
 
@@ -415,28 +419,38 @@ def test_a_missing_input_column_is_a_data_error_naming_it(demo):
     with pytest.raises(DataError, match=r"reference data lacks the model's input column\(s\) 'income'"):
         Explainer(model, s.reference.drop(columns="income"))
     ex = Explainer(model, s.reference, config=ExplainConfig(rows=10))
-    with pytest.raises(DataError, match=r"The data lacks the model's input column\(s\) 'age', 'region'; "
-                                        r"explanations need every input column"):
+    with pytest.raises(
+        DataError,
+        match=r"The data lacks the model's input column\(s\) 'age', 'region'; "
+        r"explanations need every input column",
+    ):
         ex.explain(s.current.drop(columns=["region", "age"]))
 
 
 def test_tree_method_on_a_linear_model_is_a_config_error(demo):
     s = demo("credit")
     pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(
-        s.reference[["age", "loan_amount"]], s.reference["default"])
-    with pytest.raises(ConfigError, match=r"The tree explainer cannot explain this model: Tree SHAP does not "
-                                          r"support the last step \(LogisticRegression\)"):
+        s.reference[["age", "loan_amount"]], s.reference["default"]
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"The tree explainer cannot explain this model: Tree SHAP does not "
+        r"support the last step \(LogisticRegression\)",
+    ):
         Explainer(from_estimator(pipe), s.reference, config=ExplainConfig(method="tree"))
     # the same model with auto is explained by Linear SHAP
     assert Explainer(from_estimator(pipe), s.reference).method == "linear"
 
 
-@pytest.mark.parametrize("settings, match", [
-    ({"rows": 0}, "'rows' must be a whole number of at least 1"),
-    ({"rows": 2.5}, "'rows' must be a whole number"),
-    ({"background": True}, "'background' must be a whole number"),
-    ({"method": "bogus"}, "method 'bogus' is not one of: auto, tree, linear, permutation"),
-])
+@pytest.mark.parametrize(
+    "settings, match",
+    [
+        ({"rows": 0}, "'rows' must be a whole number of at least 1"),
+        ({"rows": 2.5}, "'rows' must be a whole number"),
+        ({"background": True}, "'background' must be a whole number"),
+        ({"method": "bogus"}, "method 'bogus' is not one of: auto, tree, linear, permutation"),
+    ],
+)
 def test_bad_settings_are_config_errors(settings, match):
     with pytest.raises(ConfigError, match=match):
         ExplainConfig(**settings)

@@ -25,20 +25,28 @@ from robustness.model import from_estimator
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(42)
     n = 160
-    return pd.DataFrame({
-        "a": rng.normal(size=n),
-        "b": rng.normal(size=n),
-        "c": rng.normal(size=n),
-        "city": rng.choice(["paris", "lyon", "nice"], n).astype(object),
-        "plan": rng.choice(["basic", "pro"], n).astype(object),
-    })
+    return pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "c": rng.normal(size=n),
+            "city": rng.choice(["paris", "lyon", "nice"], n).astype(object),
+            "plan": rng.choice(["basic", "pro"], n).astype(object),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def target(frame) -> np.ndarray:
     rng = np.random.default_rng(43)
-    return (2 * frame["a"] - frame["b"] + frame["a"] * frame["b"] + 1.5 * (frame["city"] == "paris")
-            + 0.5 * frame["c"] + rng.normal(0, 0.1, len(frame))).to_numpy()
+    return (
+        2 * frame["a"]
+        - frame["b"]
+        + frame["a"] * frame["b"]
+        + 1.5 * (frame["city"] == "paris")
+        + 0.5 * frame["c"]
+        + rng.normal(0, 0.1, len(frame))
+    ).to_numpy()
 
 
 def _mapped(groups: list[str], M: np.ndarray) -> list[str]:
@@ -88,8 +96,9 @@ def test_structure_maps_columns_the_probe_rows_cannot_move(machines):
 
 
 def test_sparse_one_hot_with_passthrough_remainder(frame):
-    ct = ColumnTransformer([("cat", OneHotEncoder(), ["city", "plan"])], remainder="passthrough",
-                           sparse_threshold=1.0).fit(frame)
+    ct = ColumnTransformer(
+        [("cat", OneHotEncoder(), ["city", "plan"])], remainder="passthrough", sparse_threshold=1.0
+    ).fit(frame)
     out = ct.transform(frame)
     assert sp.issparse(out)
     groups, M, notes = raw_groups(ct, frame, out.shape[1])
@@ -101,10 +110,17 @@ def test_columns_given_by_position_and_ambiguous_one_hot_names():
     """'a_b_x' is both a=b_x and a_b=x: names cannot tell, so the outputs are probed."""
     rng = np.random.default_rng(0)
     n = 60
-    X = pd.DataFrame({"a": rng.choice(["b_x", "y"], n), "a_b": rng.choice(["x", "z"], n),
-                      "u": rng.normal(size=n), "v": rng.normal(size=n)})
-    ct = ColumnTransformer([("oh", OneHotEncoder(sparse_output=False), ["a", "a_b"]),
-                            ("num", StandardScaler(), [3, 2])]).fit(X)
+    X = pd.DataFrame(
+        {
+            "a": rng.choice(["b_x", "y"], n),
+            "a_b": rng.choice(["x", "z"], n),
+            "u": rng.normal(size=n),
+            "v": rng.normal(size=n),
+        }
+    )
+    ct = ColumnTransformer(
+        [("oh", OneHotEncoder(sparse_output=False), ["a", "a_b"]), ("num", StandardScaler(), [3, 2])]
+    ).fit(X)
     names = list(ct.get_feature_names_out())
     assert names[0] == names[2] == "oh__a_b_x"
     groups, M, notes = raw_groups(ct, X, len(names))
@@ -116,19 +132,22 @@ def test_columns_given_by_position_and_ambiguous_one_hot_names():
 
 
 def test_pca_over_two_columns_is_a_group(frame):
-    ct = ColumnTransformer([("pca", PCA(n_components=2, random_state=0), ["a", "b"]),
-                            ("num", StandardScaler(), ["c"])]).fit(frame)
+    ct = ColumnTransformer(
+        [("pca", PCA(n_components=2, random_state=0), ["a", "b"]), ("num", StandardScaler(), ["c"])]
+    ).fit(frame)
     groups, M, notes = raw_groups(ct, frame, 3)
     assert _mapped(groups, M) == ["a + b", "a + b", "c"]
     # a and b reach the model only through the group: listed there, not as zeros of their own
     assert groups == [c for c in frame.columns if c not in ("a", "b")] + ["a + b"]
-    assert notes == ["The preprocessing combines a, b into shared columns, so their attributions are shown "
-                     "together as 'a + b'."]
+    assert notes == [
+        "The preprocessing combines a, b into shared columns, so their attributions are shown together as 'a + b'."
+    ]
 
 
 def test_polynomial_interaction_keeps_own_terms_and_groups_the_product(frame):
-    ct = ColumnTransformer([("poly", PolynomialFeatures(2, interaction_only=True), ["a", "b"]),
-                            ("rest", "passthrough", ["c"])]).fit(frame)
+    ct = ColumnTransformer(
+        [("poly", PolynomialFeatures(2, interaction_only=True), ["a", "b"]), ("rest", "passthrough", ["c"])]
+    ).fit(frame)
     names = list(ct.get_feature_names_out())
     assert names == ["poly__1", "poly__a", "poly__b", "poly__a b", "rest__c"]
     groups, M, notes = raw_groups(ct, frame, len(names))
@@ -170,14 +189,19 @@ def test_output_constant_on_the_probe_rows_goes_to_other(frame):
 
 
 def _tree(pre, frame, target):
-    return Pipeline([("pre", pre), ("model", GradientBoostingRegressor(n_estimators=30, max_depth=3,
-                                                                       random_state=0))]).fit(frame, target)
+    return Pipeline(
+        [("pre", pre), ("model", GradientBoostingRegressor(n_estimators=30, max_depth=3, random_state=0))]
+    ).fit(frame, target)
 
 
 def test_grouped_attributions_stay_additive_and_match_shap(frame, target):
-    pre = ColumnTransformer([("pca", PCA(n_components=2, random_state=0), ["a", "b"]),
-                             ("num", "passthrough", ["c"]),
-                             ("cat", OneHotEncoder(sparse_output=False), ["city", "plan"])])
+    pre = ColumnTransformer(
+        [
+            ("pca", PCA(n_components=2, random_state=0), ["a", "b"]),
+            ("num", "passthrough", ["c"]),
+            ("cat", OneHotEncoder(sparse_output=False), ["city", "plan"]),
+        ]
+    )
     pipe = _tree(pre, frame, target)
     e = Explainer(from_estimator(pipe), frame, config=ExplainConfig(rows=80)).explain(frame)
     assert e.info.method == "tree"
@@ -198,8 +222,7 @@ def test_grouped_attributions_stay_additive_and_match_shap(frame, target):
 
 
 def test_sparse_preprocessing_in_the_explainer(frame, target):
-    pre = ColumnTransformer([("cat", OneHotEncoder(), ["city", "plan"])], remainder="passthrough",
-                            sparse_threshold=1.0)
+    pre = ColumnTransformer([("cat", OneHotEncoder(), ["city", "plan"])], remainder="passthrough", sparse_threshold=1.0)
     pipe = _tree(pre, frame, target)
     assert sp.issparse(pipe[:-1].transform(frame))
     e = Explainer(from_estimator(pipe), frame, config=ExplainConfig(rows=50)).explain(frame)
@@ -208,8 +231,13 @@ def test_sparse_preprocessing_in_the_explainer(frame, target):
 
 
 def test_dropped_column_gets_zero_attribution(frame, target):
-    pre = ColumnTransformer([("num", StandardScaler(), ["a", "b"]), ("gone", "drop", ["c"]),
-                             ("cat", OneHotEncoder(sparse_output=False), ["city"])])  # plan: remainder, dropped
+    pre = ColumnTransformer(
+        [
+            ("num", StandardScaler(), ["a", "b"]),
+            ("gone", "drop", ["c"]),
+            ("cat", OneHotEncoder(sparse_output=False), ["city"]),
+        ]
+    )  # plan: remainder, dropped
     pipe = _tree(pre, frame, target)
     model = from_estimator(pipe)
     assert model.feature_names == list(frame.columns)  # the model still takes c and plan as inputs
@@ -230,16 +258,21 @@ def test_probed_mapping_in_the_explainer_follows_the_columns(frame, target):
     e = Explainer(from_estimator(pipe), raw, config=ExplainConfig(rows=40, background=160)).explain(raw)
     assert (e.info.method, e.features) == ("linear", ("a", "b", "c"))
     coef = pipe[-1].coef_  # on (c, a, b)
-    expected = np.column_stack([coef[1] * (e.data["a"] - raw["a"].mean()),
-                                coef[2] * (e.data["b"] - raw["b"].mean()),
-                                coef[0] * (e.data["c"] - raw["c"].mean())])
+    expected = np.column_stack(
+        [
+            coef[1] * (e.data["a"] - raw["a"].mean()),
+            coef[2] * (e.data["b"] - raw["b"].mean()),
+            coef[0] * (e.data["c"] - raw["c"].mean()),
+        ]
+    )
     np.testing.assert_allclose(e.values[:, :, 0], expected, atol=1e-9)
     assert e.additivity_max_error < 1e-6
 
 
 def test_interaction_group_with_a_linear_model_is_additive(frame, target):
-    pre = ColumnTransformer([("poly", PolynomialFeatures(2, interaction_only=True), ["a", "b"]),
-                             ("num", StandardScaler(), ["c"])])
+    pre = ColumnTransformer(
+        [("poly", PolynomialFeatures(2, interaction_only=True), ["a", "b"]), ("num", StandardScaler(), ["c"])]
+    )
     pipe = make_pipeline(pre, Ridge(alpha=0.1)).fit(frame, target)
     e = Explainer(from_estimator(pipe), frame, config=ExplainConfig(rows=50, background=80)).explain(frame)
     assert e.info.method == "linear"

@@ -14,7 +14,11 @@ import pytest
 
 from robustness.errors import ConfigError, DataError
 from robustness.io.budget import (
-    csv_estimate, format_bytes, parquet_footer_estimate, parquet_values_estimate, table_budget,
+    csv_estimate,
+    format_bytes,
+    parquet_footer_estimate,
+    parquet_values_estimate,
+    table_budget,
 )
 from robustness.io.data import read_table
 from robustness.settings import ENV_DATA_ROOTS, ENV_MAX_TABLE_MB
@@ -46,9 +50,15 @@ def test_format_bytes():
 
 def test_numeric_footer_estimate_is_what_pandas_holds():
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"i8": rng.integers(0, 100, 100_000).astype("int8"), "i64": rng.integers(0, 9, 100_000),
-                       "f": rng.normal(size=100_000), "b": rng.random(100_000) > 0.5,
-                       "t": pd.date_range("2024-01-01", periods=100_000, freq="min")})
+    df = pd.DataFrame(
+        {
+            "i8": rng.integers(0, 100, 100_000).astype("int8"),
+            "i64": rng.integers(0, 9, 100_000),
+            "f": rng.normal(size=100_000),
+            "b": rng.random(100_000) > 0.5,
+            "t": pd.date_range("2024-01-01", periods=100_000, freq="min"),
+        }
+    )
     estimate, per = _footer(_bytes(pa.Table.from_pandas(df)))
     assert estimate.rows == 100_000 and estimate.columns == 5
     assert per == [100_000 * w for w in (1, 8, 8, 1, 8)]
@@ -65,8 +75,9 @@ def test_nullable_integers_count_as_nine_bytes():
 
 def test_text_is_counted_from_its_values():
     rng = np.random.default_rng(1)
-    df = pd.DataFrame({"city": rng.choice(["Zürich", "Genève", "Bern"], 200_000),
-                       "id": [f"customer-{i}" for i in range(200_000)]})
+    df = pd.DataFrame(
+        {"city": rng.choice(["Zürich", "Genève", "Bern"], 200_000), "id": [f"customer-{i}" for i in range(200_000)]}
+    )
     data = _bytes(pa.Table.from_pandas(df, preserve_index=False))
     footer, per = _footer(data)
     stored = pq.ParquetFile(io.BytesIO(data)).schema_arrow  # the types as stored, not as read
@@ -78,19 +89,23 @@ def test_text_is_counted_from_its_values():
     assert 0.9 * held < values.bytes < 1.3 * held  # pandas shares equal strings: one object per distinct value
 
 
-@pytest.mark.parametrize("column", [
-    pa.array(["a", None, "ccc"] * 50, pa.large_string()),
-    pa.array([b"\x00\x01", None, b"zz"] * 50, pa.binary()),
-    pa.array([b"x", b"y", None] * 50, pa.large_binary()),
-    pa.array(["u", "v", "w"] * 50).dictionary_encode(),
-    pa.array([[1, 2], None, []] * 50, pa.list_(pa.int64())),
-    pa.array([{"a": 1, "b": "x"}, None, {"a": 2, "b": None}] * 50),
-    pa.array([dt.date(2024, 1, 1), None, dt.date(2024, 3, 1)] * 50),
-    pa.array([decimal.Decimal("1.50"), None, decimal.Decimal("2.25")] * 50, pa.decimal128(5, 2)),
-    pa.array([dt.datetime(2024, 1, 1), None, dt.datetime(2024, 1, 2)] * 50, pa.timestamp("us", tz="UTC")),
-    pa.array([True, None, False] * 50),
-    pa.array([b"abcd", b"efgh", None] * 50, pa.binary(4)),
-], ids=lambda c: str(c.type))
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array(["a", None, "ccc"] * 50, pa.large_string()),
+        pa.array([b"\x00\x01", None, b"zz"] * 50, pa.binary()),
+        pa.array([b"x", b"y", None] * 50, pa.large_binary()),
+        pa.array(["u", "v", "w"] * 50).dictionary_encode(),
+        pa.array([[1, 2], None, []] * 50, pa.list_(pa.int64())),
+        pa.array([{"a": 1, "b": "x"}, None, {"a": 2, "b": None}] * 50),
+        pa.array([dt.date(2024, 1, 1), None, dt.date(2024, 3, 1)] * 50),
+        pa.array([decimal.Decimal("1.50"), None, decimal.Decimal("2.25")] * 50, pa.decimal128(5, 2)),
+        pa.array([dt.datetime(2024, 1, 1), None, dt.datetime(2024, 1, 2)] * 50, pa.timestamp("us", tz="UTC")),
+        pa.array([True, None, False] * 50),
+        pa.array([b"abcd", b"efgh", None] * 50, pa.binary(4)),
+    ],
+    ids=lambda c: str(c.type),
+)
 def test_every_column_type_reads_as_it_did(column):
     table = pa.table({"col": column, "n": pa.array(np.arange(150))})
     data = _bytes(table)
@@ -103,9 +118,12 @@ def test_a_table_just_over_the_budget_is_refused_and_just_under_loads():
     df = pd.DataFrame({"x": np.arange(100_000, dtype=np.int64)})  # 800,000 bytes
     data = _bytes(pa.Table.from_pandas(df, preserve_index=False))
     assert read_table(data, "x.parquet", max_table_bytes=800_000).frame.shape == (100_000, 1)
-    with pytest.raises(DataError, match=r"x.parquet would take about 781 KB in memory once read \(100,000 rows x 1 "
-                                        r"column, estimated from its Parquet footer\), more than the table budget of "
-                                        r"781 KB"):
+    with pytest.raises(
+        DataError,
+        match=r"x.parquet would take about 781 KB in memory once read \(100,000 rows x 1 "
+        r"column, estimated from its Parquet footer\), more than the table budget of "
+        r"781 KB",
+    ):
         read_table(data, "x.parquet", max_table_bytes=799_999)
 
 

@@ -21,12 +21,14 @@ from robustness.io.data import DEFAULT_MAX_BYTES, LoadedTable, read_table
 
 def _frame(n: int = 50, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "age": rng.integers(18, 90, n),
-        "income": rng.normal(50_000, 10_000, n).round(2),
-        "city": rng.choice(["Zürich", "Genève", "Bern"], n),
-        "member": rng.random(n) > 0.5,
-    })
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, n),
+            "income": rng.normal(50_000, 10_000, n).round(2),
+            "city": rng.choice(["Zürich", "Genève", "Bern"], n),
+            "member": rng.random(n) > 0.5,
+        }
+    )
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -127,16 +129,18 @@ def test_inf_values_survive_csv_and_parquet():
 
 
 def test_parquet_round_trip_keeps_dtypes():
-    df = pd.DataFrame({
-        "i": np.array([1, 2, 3], dtype="int64"),
-        "i32": np.array([1, 2, 3], dtype="int32"),
-        "f": [1.5, np.nan, 2.5],
-        "s": ["a", None, "c"],
-        "b": [True, False, True],
-        "d": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
-        "c": pd.Categorical(["x", "y", "x"]),
-        "n": pd.array([1, None, 3], dtype="Int64"),
-    })
+    df = pd.DataFrame(
+        {
+            "i": np.array([1, 2, 3], dtype="int64"),
+            "i32": np.array([1, 2, 3], dtype="int32"),
+            "f": [1.5, np.nan, 2.5],
+            "s": ["a", None, "c"],
+            "b": [True, False, True],
+            "d": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+            "c": pd.Categorical(["x", "y", "x"]),
+            "n": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
     table = read_table(_parquet_bytes(df), "reference.parquet")
     assert (table.format, table.encoding, table.delimiter) == ("parquet", None, None)
     pd.testing.assert_frame_equal(table.frame, df)
@@ -311,13 +315,15 @@ _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
 def _frames(draw):
     names = draw(_names)
     n = draw(st.integers(2, 15))
-    cols = {"key": draw(st.lists(st.integers(-10**6, 10**6), min_size=n, max_size=n))}
+    cols = {"key": draw(st.lists(st.integers(-(10**6), 10**6), min_size=n, max_size=n))}
     for name in names:
-        values = draw(st.one_of(
-            st.lists(st.integers(-10**9, 10**9), min_size=n, max_size=n),
-            st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=n, max_size=n),
-            st.lists(_text, min_size=n, max_size=n),
-        ))
+        values = draw(
+            st.one_of(
+                st.lists(st.integers(-(10**9), 10**9), min_size=n, max_size=n),
+                st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=n, max_size=n),
+                st.lists(_text, min_size=n, max_size=n),
+            )
+        )
         cols[f"c_{name}"] = values
     return pd.DataFrame(cols)
 

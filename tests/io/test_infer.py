@@ -29,18 +29,20 @@ K = ColumnKind
 
 def _typical(n: int = 300, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "customer_id": np.arange(1000, 1000 + n),
-        "age": rng.integers(18, 90, n),
-        "income": rng.normal(50_000, 12_000, n),
-        "city": rng.choice(["Zürich", "Bern", "Basel", "Genève"], n),
-        "signup_date": pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-        "member": rng.choice(["yes", "no"], n),
-        "churn": rng.integers(0, 2, n),
-        "prediction": rng.integers(0, 2, n),
-        "proba_0": rng.random(n),
-        "proba_1": rng.random(n),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + n),
+            "age": rng.integers(18, 90, n),
+            "income": rng.normal(50_000, 12_000, n),
+            "city": rng.choice(["Zürich", "Bern", "Basel", "Genève"], n),
+            "signup_date": pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "member": rng.choice(["yes", "no"], n),
+            "churn": rng.integers(0, 2, n),
+            "prediction": rng.integers(0, 2, n),
+            "proba_0": rng.random(n),
+            "proba_1": rng.random(n),
+        }
+    )
 
 
 # -- kinds ---------------------------------------------------------------------------------------
@@ -52,23 +54,29 @@ def test_numerical():
     assert infer_kind(pd.Series(rng.integers(0, 100, 500), name="count")) is K.NUMERICAL
 
 
-@pytest.mark.parametrize("values", [
-    np.arange(1990, 2024),  # years
-    np.arange(20200101, 20200131),  # yyyymmdd integers
-    np.arange(1_600_000_000, 1_600_000_030),  # epoch seconds
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.arange(1990, 2024),  # years
+        np.arange(20200101, 20200131),  # yyyymmdd integers
+        np.arange(1_600_000_000, 1_600_000_030),  # epoch seconds
+    ],
+)
 def test_integers_do_not_become_datetimes(values):
     assert infer_kind(pd.Series(values, name="when")) is K.NUMERICAL
     assert infer_kind(pd.Series(values.astype(str), name="when")) is not K.DATETIME
 
 
-@pytest.mark.parametrize("values", [
-    pd.date_range("2020-01-01", periods=50, freq="D").strftime("%Y-%m-%d"),
-    pd.date_range("2020-01-01", periods=50, freq="h").strftime("%Y-%m-%dT%H:%M:%SZ"),
-    pd.date_range("2020-01-01", periods=50, freq="D").strftime("%d.%m.%Y"),
-    pd.date_range("2020-01-01", periods=50, freq="D").strftime("%m/%d/%Y"),
-    pd.date_range("2020-01-01", periods=50, freq="D").strftime("%d %B %Y"),
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.date_range("2020-01-01", periods=50, freq="D").strftime("%Y-%m-%d"),
+        pd.date_range("2020-01-01", periods=50, freq="h").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        pd.date_range("2020-01-01", periods=50, freq="D").strftime("%d.%m.%Y"),
+        pd.date_range("2020-01-01", periods=50, freq="D").strftime("%m/%d/%Y"),
+        pd.date_range("2020-01-01", periods=50, freq="D").strftime("%d %B %Y"),
+    ],
+)
 def test_datetime_strings(values):
     assert infer_kind(pd.Series(values, name="d")) is K.DATETIME
 
@@ -86,15 +94,18 @@ def test_version_and_float_strings_are_not_dates():
     assert infer_kind(pd.Series(["1234.5", "2020.1", "n/a"] * 10)) is K.CATEGORICAL
 
 
-@pytest.mark.parametrize("values", [
-    [True, False, True],
-    [0, 1, 1, 0],
-    [0.0, 1.0, np.nan],
-    ["yes", "no", "Yes", None],
-    ["TRUE", "false", "true"],
-    ["Y", "N", "y"],
-    ["t", "f"],
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [True, False, True],
+        [0, 1, 1, 0],
+        [0.0, 1.0, np.nan],
+        ["yes", "no", "Yes", None],
+        ["TRUE", "false", "true"],
+        ["Y", "N", "y"],
+        ["t", "f"],
+    ],
+)
 def test_boolean(values):
     assert infer_kind(pd.Series(values, name="flag")) is K.BOOLEAN
 
@@ -135,8 +146,14 @@ def test_categorical():
 
 
 def test_all_missing_and_constant_columns_are_noted():
-    df = pd.DataFrame({"empty_f": [np.nan] * 4, "empty_o": pd.Series([None] * 4, dtype=object),
-                       "const": ["a", "a", None, "a"], "x": [1.0, 2.0, 3.0, 4.0]})
+    df = pd.DataFrame(
+        {
+            "empty_f": [np.nan] * 4,
+            "empty_o": pd.Series([None] * 4, dtype=object),
+            "const": ["a", "a", None, "a"],
+            "x": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
     schema = infer_schema(df)
     assert schema["empty_f"].kind is K.NUMERICAL and schema["empty_f"].note == "all values missing"
     assert schema["empty_o"].kind is K.CATEGORICAL and schema["empty_o"].note == "all values missing"
@@ -164,11 +181,13 @@ def test_infer_schema_rejects_duplicate_columns():
 def test_inference_is_fast_on_a_million_rows():
     rng = np.random.default_rng(4)
     n = 1_000_000
-    df = pd.DataFrame({
-        "x": rng.normal(size=n),
-        "cat": rng.choice(["alpha", "beta", "gamma"], n),
-        "when": pd.date_range("2000-01-01", periods=n, freq="min").astype(str),
-    })
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "cat": rng.choice(["alpha", "beta", "gamma"], n),
+            "when": pd.date_range("2000-01-01", periods=n, freq="min").astype(str),
+        }
+    )
     start = time.perf_counter()
     kinds = infer_schema(df).kinds()
     assert time.perf_counter() - start < 15
@@ -203,8 +222,9 @@ def test_guess_roles_on_plain_features():
 
 
 def test_guess_roles_probability_patterns_need_probabilities():
-    df = pd.DataFrame({"p_cat": [0.1, 0.9], "dog_proba": [0.9, 0.1], "probability_fish": [0.2, 0.3],
-                       "p_value": [3.0, 4.0]})
+    df = pd.DataFrame(
+        {"p_cat": [0.1, 0.9], "dog_proba": [0.9, 0.1], "probability_fish": [0.2, 0.3], "p_value": [3.0, 4.0]}
+    )
     assert guess_roles(df).probabilities == {"cat": "p_cat", "dog": "dog_proba", "fish": "probability_fish"}
 
 
@@ -282,14 +302,16 @@ def _issue(issues: list[DataIssue], column: str | None) -> DataIssue:
 def test_data_issues():
     n = 100
     rng = np.random.default_rng(6)
-    df = pd.DataFrame({
-        "ok": rng.normal(size=n),
-        "empty": np.nan,
-        "const": 7,
-        "infs": np.r_[rng.normal(size=n - 3), [np.inf, -np.inf, np.inf]],
-        "sparse": np.where(rng.random(n) < 0.8, np.nan, 1.0),
-        "numtext": np.where(np.arange(n) < 5, "?", rng.integers(0, 9, n).astype(str)),
-    })
+    df = pd.DataFrame(
+        {
+            "ok": rng.normal(size=n),
+            "empty": np.nan,
+            "const": 7,
+            "infs": np.r_[rng.normal(size=n - 3), [np.inf, -np.inf, np.inf]],
+            "sparse": np.where(rng.random(n) < 0.8, np.nan, 1.0),
+            "numtext": np.where(np.arange(n) < 5, "?", rng.integers(0, 9, n).astype(str)),
+        }
+    )
     issues = data_issues(df, infer_schema(df), name="current.csv")
     assert all(i.severity in ("warning", "info") for i in issues)
     assert [i.column for i in issues if i.column == "ok"] == []
@@ -324,17 +346,19 @@ def test_data_issues_small_and_one_row_data():
 
 
 def test_coerce_types():
-    df = pd.DataFrame({
-        "d": ["2024-01-05", "2024-02-05", None],
-        "eu": ["05.01.2024", "13.02.2024", "01.03.2024"],
-        "tz": ["2024-01-05T10:00:00+01:00", "2024-01-05T10:00:00+02:00", "2024-01-06T00:00:00Z"],
-        "b": ["yes", "no", None],
-        "i": [0, 1, 1],
-        "x": [1.5, np.inf, np.nan],
-        "c": pd.Categorical(["a", "b", "a"]),
-        "num": ["1.5", "n/a", "3"],
-        "s": pd.array(["a", "b", "a"], dtype="string"),
-    })
+    df = pd.DataFrame(
+        {
+            "d": ["2024-01-05", "2024-02-05", None],
+            "eu": ["05.01.2024", "13.02.2024", "01.03.2024"],
+            "tz": ["2024-01-05T10:00:00+01:00", "2024-01-05T10:00:00+02:00", "2024-01-06T00:00:00Z"],
+            "b": ["yes", "no", None],
+            "i": [0, 1, 1],
+            "x": [1.5, np.inf, np.nan],
+            "c": pd.Categorical(["a", "b", "a"]),
+            "num": ["1.5", "n/a", "3"],
+            "s": pd.array(["a", "b", "a"], dtype="string"),
+        }
+    )
     schema = infer_schema(df, overrides={"num": "numerical", "tz": "datetime"})
     out = coerce_types(df, schema)
     assert out is not df and df["d"].dtype == object  # the input is untouched

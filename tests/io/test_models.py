@@ -54,8 +54,9 @@ def test_skops_round_trip_trusted_by_default(frame, task, tmp_path):
     raw_types = sio.get_untrusted_types(file=path)
     assert "numpy.dtype" in raw_types and "sklearn.tree._tree.Tree" in raw_types
     info = inspect_model_file(path)
-    assert info == ModelFileInfo(name="model.skops", format="skops", sha256=info.sha256,
-                                 n_bytes=path.stat().st_size, untrusted_types=())
+    assert info == ModelFileInfo(
+        name="model.skops", format="skops", sha256=info.sha256, n_bytes=path.stat().st_size, untrusted_types=()
+    )
     assert len(info.sha256) == 64
     adapter = load_model(path)
     assert isinstance(adapter, SklearnAdapter) and adapter.source == "skops"
@@ -68,21 +69,44 @@ def test_skops_round_trip_trusted_by_default(frame, task, tmp_path):
 
 
 def test_default_trust_rule():
-    trusted, untrusted = default_trusted([
-        "numpy.dtype", "sklearn.tree._tree.Tree", "numpy.log1p", "scipy.sparse._csr.csr_matrix",
-        "numpy.sum", "sklearn.utils.validation.check_array", "builtins.eval", "os.system", "_operator.neg",
-        "lightgbm.sklearn.LGBMClassifier", "numpy.not_there", "numpy;os", "collections.OrderedDict"])
+    trusted, untrusted = default_trusted(
+        [
+            "numpy.dtype",
+            "sklearn.tree._tree.Tree",
+            "numpy.log1p",
+            "scipy.sparse._csr.csr_matrix",
+            "numpy.sum",
+            "sklearn.utils.validation.check_array",
+            "builtins.eval",
+            "os.system",
+            "_operator.neg",
+            "lightgbm.sklearn.LGBMClassifier",
+            "numpy.not_there",
+            "numpy;os",
+            "collections.OrderedDict",
+        ]
+    )
     assert trusted == ["numpy.dtype", "sklearn.tree._tree.Tree", "numpy.log1p", "scipy.sparse._csr.csr_matrix"]
-    assert untrusted == ["numpy.sum", "sklearn.utils.validation.check_array", "builtins.eval", "os.system",
-                         "_operator.neg", "lightgbm.sklearn.LGBMClassifier", "numpy.not_there", "numpy;os",
-                         "collections.OrderedDict"]
+    assert untrusted == [
+        "numpy.sum",
+        "sklearn.utils.validation.check_array",
+        "builtins.eval",
+        "os.system",
+        "_operator.neg",
+        "lightgbm.sklearn.LGBMClassifier",
+        "numpy.not_there",
+        "numpy;os",
+        "collections.OrderedDict",
+    ]
 
 
 def test_default_trust_rule_never_imports_program_modules():
     import sys
 
-    assert default_trusted(["numpy.f2py.__main__.main", "sklearn.conftest.X", "numpy.__config__.show"]) == \
-        ([], ["numpy.f2py.__main__.main", "sklearn.conftest.X", "numpy.__config__.show"])
+    assert default_trusted(["numpy.f2py.__main__.main", "sklearn.conftest.X", "numpy.__config__.show"]) == (
+        [],
+        ["numpy.f2py.__main__.main", "sklearn.conftest.X", "numpy.__config__.show"],
+    )
     assert "numpy.f2py.__main__" not in sys.modules and "sklearn.conftest" not in sys.modules
 
 
@@ -141,8 +165,7 @@ def _onnx_bytes(model, initial_types, **kwargs) -> bytes:
 def _column_types(X: pd.DataFrame) -> list:
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
-    return [(c, StringTensorType([None, 1]) if X[c].dtype == object else FloatTensorType([None, 1]))
-            for c in X.columns]
+    return [(c, StringTensorType([None, 1]) if X[c].dtype == object else FloatTensorType([None, 1])) for c in X.columns]
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +179,12 @@ def onnx_case():
 
     X = make_frame(seed=5)
     X[CATEGORICAL] = X[CATEGORICAL].fillna("missing")  # skl2onnx imputes strings only for "" markers
-    prep = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), NUMERIC),
-                              ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)])
+    prep = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), NUMERIC),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+        ]
+    )
     model = GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=0)
     pipe = Pipeline([("prep", prep), ("model", model)]).fit(X, make_target(X, "multiclass"))
     return X, pipe, _onnx_bytes(pipe, _column_types(X))
@@ -222,8 +249,7 @@ def test_onnx_single_matrix_input_needs_feature_names(numeric):
     assert adapter.task is Task.BINARY and adapter.classes == [0, 1]
     assert adapter.summary().estimator == "ONNX graph (1 input of 3 columns → label, probabilities)"
     reordered = numeric[["c", "a", "b"]].assign(other="x")
-    np.testing.assert_allclose(adapter.predict_proba(reordered), model.predict_proba(numeric.to_numpy()),
-                               atol=1e-5)
+    np.testing.assert_allclose(adapter.predict_proba(reordered), model.predict_proba(numeric.to_numpy()), atol=1e-5)
     with pytest.raises(ModelError, match="Column 'b' in the data has dtype object.*tensor\\(float\\)"):
         adapter.predict(numeric.assign(b="n/a"))
     # names stored in the model's metadata_props are used without being passed
@@ -241,8 +267,10 @@ def test_onnx_regression(numeric):
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"])]),
-                          GradientBoostingRegressor(n_estimators=20, random_state=0)).fit(numeric, y)
+    model = make_pipeline(
+        ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"])]),
+        GradientBoostingRegressor(n_estimators=20, random_state=0),
+    ).fit(numeric, y)
     adapter = load_model(_onnx_bytes(model, [(c, FloatTensorType([None, 1])) for c in "abc"]), "reg.onnx")
     assert adapter.task is Task.REGRESSION and adapter.classes is None and not adapter.has_proba
     np.testing.assert_allclose(adapter.predict(numeric), model.predict(numeric), rtol=1e-4, atol=1e-4)
@@ -264,14 +292,20 @@ def test_onnx_name_mismatch(onnx_case):
 def test_onnx_type_mismatch(onnx_case):
     X, _, data = onnx_case
     adapter = load_model(data, "model.onnx")
-    with pytest.raises(ModelError, match=r"Column 'age' in the current data has dtype object but the ONNX "
-                                         r"model expects tensor\(float\)"):
+    with pytest.raises(
+        ModelError,
+        match=r"Column 'age' in the current data has dtype object but the ONNX "
+        r"model expects tensor\(float\)",
+    ):
         adapter.check_on(X.assign(age="forty"), name="the current data")
     with pytest.raises(ModelError, match=r"Column 'city' in the data has dtype float64 .* tensor\(string\)"):
         adapter.predict(X.assign(city=1.5))
     # numbers stored as text and integers are converted to the input's type
-    np.testing.assert_allclose(adapter.predict_proba(X.assign(age=X["age"].astype(str).replace("nan", None))),
-                               adapter.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(
+        adapter.predict_proba(X.assign(age=X["age"].astype(str).replace("nan", None))),
+        adapter.predict_proba(X),
+        atol=1e-6,
+    )
 
 
 # -- damaged, empty, unknown ------------------------------------------------------------------
@@ -374,8 +408,13 @@ def test_pickle_is_refused_and_nothing_runs(tmp_path, name):
         assert not sentinel.exists(), f"{kind} as {name} executed code"
     msg = str(err.value)
     assert msg.startswith(f"{name} is a pickle")
-    for part in ("runs code stored in the file", 'skops.io.dump(model, "model.skops")', "ONNX",
-                 '"Allow pickle files I trust"', "--allow-pickle"):
+    for part in (
+        "runs code stored in the file",
+        'skops.io.dump(model, "model.skops")',
+        "ONNX",
+        '"Allow pickle files I trust"',
+        "--allow-pickle",
+    ):
         assert part in msg
 
 

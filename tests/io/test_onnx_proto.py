@@ -37,8 +37,11 @@ def test_a_graph_given_twice_is_merged_as_onnxruntime_merges_it():
 
 
 def test_damaged_bytes_are_a_model_error_naming_protobuf():
-    with pytest.raises(ModelError, match=r"^the.onnx could not be opened as an ONNX model: it is not a valid ONNX "
-                                         r"protobuf .*export it again"):
+    with pytest.raises(
+        ModelError,
+        match=r"^the.onnx could not be opened as an ONNX model: it is not a valid ONNX "
+        r"protobuf .*export it again",
+    ):
         check_onnx(b"\x3a\xff\x01", "the.onnx", max_weight_bytes=2**30)
 
 

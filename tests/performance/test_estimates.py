@@ -66,7 +66,7 @@ def test_importance_weighting_estimates_regression_error_under_covariate_shift()
 
     def frame(mean, n=3000):
         x = rng.normal(mean, 1, n)
-        return pd.DataFrame({"x": x, "t": x ** 2 + rng.normal(0, 0.3, n)})
+        return pd.DataFrame({"x": x, "t": x**2 + rng.normal(0, 0.3, n)})
 
     train, ref, cur = frame(0), frame(0), frame(0.7)
     m = from_estimator(LinearRegression().fit(train[["x"]], train.t))  # misspecified: error grows with |x|
@@ -112,8 +112,13 @@ def test_conformal_intervals_on_the_energy_demo_lose_coverage():
 def test_weak_segments_find_an_injected_weak_slice():
     rng = np.random.default_rng(5)
     n = 4000
-    df = pd.DataFrame({"x": rng.normal(0, 1, n), "z": rng.normal(0, 1, n),
-                       "region": rng.choice(["North", "South", "East", "West"], n)})
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(0, 1, n),
+            "z": rng.normal(0, 1, n),
+            "region": rng.choice(["North", "South", "East", "West"], n),
+        }
+    )
     y = (df.x > 0).astype(int)
     weak = (df.region == "North") & (df.z > 0.5)
     y = np.where(weak & (rng.random(n) < 0.45), 1 - y, y)  # labels noisy only in the slice

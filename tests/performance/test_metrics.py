@@ -84,8 +84,9 @@ def test_bootstrap_intervals_agree_with_scipy(credit):
     d, _ = labelled(m, s.current, "default")
     ours = evaluate(m, s.current, "default", n_boot=2000, seed=1).metric("accuracy")
     correct = (d.pred == d.y).astype(float)
-    ref = stats.bootstrap((correct,), np.mean, n_resamples=2000, method="percentile", random_state=1,
-                          confidence_level=0.95)
+    ref = stats.bootstrap(
+        (correct,), np.mean, n_resamples=2000, method="percentile", random_state=1, confidence_level=0.95
+    )
     assert ours.low == pytest.approx(ref.confidence_interval.low, abs=0.004)
     assert ours.high == pytest.approx(ref.confidence_interval.high, abs=0.004)
     assert ours.low < ours.value < ours.high
@@ -141,7 +142,8 @@ def test_labels_read_as_floats_match_integer_classes(credit):
     cur = s.current.copy()
     cur["default"] = cur["default"].astype(float)
     assert evaluate(m, cur, "default", n_boot=0).metric("accuracy").value == pytest.approx(
-        evaluate(m, s.current, "default", n_boot=0).metric("accuracy").value)
+        evaluate(m, s.current, "default", n_boot=0).metric("accuracy").value
+    )
 
 
 def test_regression_target_that_is_not_numbers_is_a_data_error():
@@ -157,15 +159,17 @@ def test_regression_target_that_is_not_numbers_is_a_data_error():
 def test_calibration_ece_matches_a_direct_computation():
     rng = np.random.default_rng(0)
     p = rng.random(2000)
-    y = (rng.random(2000) < p ** 2).astype(int)  # over-confident model
+    y = (rng.random(2000) < p**2).astype(int)  # over-confident model
     d = Labelled(y, (p >= 0.5).astype(int), np.column_stack([1 - p, p]), ("0", "1"))
     c = calibration(d)
     bins = np.minimum((p * 10).astype(int), 9)
-    ece = sum((bins == b).mean() * abs(y[bins == b].mean() - p[bins == b].mean()) for b in range(10) if (bins == b).any())
+    ece = sum(
+        (bins == b).mean() * abs(y[bins == b].mean() - p[bins == b].mean()) for b in range(10) if (bins == b).any()
+    )
     assert c.ece == pytest.approx(ece)
     assert c.ece > 0.1
     perfect = (rng.random(2000) < p).astype(int)
-    assert calibration(Labelled(perfect, (p >= .5).astype(int), np.column_stack([1 - p, p]), ("0", "1"))).ece < 0.05
+    assert calibration(Labelled(perfect, (p >= 0.5).astype(int), np.column_stack([1 - p, p]), ("0", "1"))).ece < 0.05
 
 
 def test_performance_side_by_side_and_over_time(credit):

@@ -54,10 +54,12 @@ def test_a_model_on_its_own_training_rows_is_flagged_with_the_numbers(tree_on_it
     assert "accuracy 1.000 on 1,500 reference rows" in res.reason
     assert f"{res.cv_score:.3f} when re-fitted in 5-fold cross-validation" in res.reason
     assert "held-out validation set" in res.reason
-    assert res.caveat == (f"The reference looks like the model's training data (accuracy 1.000 on it, "
-                          f"{res.cv_score:.2f} in cross-validation): the label-free estimate and the prediction sets "
-                          "will be over-confident; upload a held-out validation set (rows the model never saw in "
-                          "training) as the reference.")
+    assert res.caveat == (
+        f"The reference looks like the model's training data (accuracy 1.000 on it, "
+        f"{res.cv_score:.2f} in cross-validation): the label-free estimate and the prediction sets "
+        "will be over-confident; upload a held-out validation set (rows the model never saw in "
+        "training) as the reference."
+    )
     json.dumps(res.to_dict(), allow_nan=False)
 
 
@@ -161,8 +163,10 @@ def test_models_that_cannot_be_cloned_or_fitted_are_not_checked_by_cross_validat
     tree = model.estimator
     fitted = _FailsToFit(tree)
     fitted.classes_, fitted.n_features_in_, fitted.feature_names_in_ = tree.classes_, 3, tree.feature_names_in_
-    for est, says in ((_NoParams(tree), "could not be copied for re-fitting"),
-                      (fitted, "re-fitting the _FailsToFit failed (RuntimeError: this model can only be used")):
+    for est, says in (
+        (_NoParams(tree), "could not be copied for re-fitting"),
+        (fitted, "re-fitting the _FailsToFit failed (RuntimeError: this model can only be used"),
+    ):
         res = reference_sanity(from_estimator(est, feature_names=FEATURES), train, target="y")
         assert res.cv_score is None and says in res.cv_skipped, res.cv_skipped
         # the near-perfect rule still applies: a full-depth tree on its training rows
@@ -202,13 +206,19 @@ def _workspace(reference: pd.DataFrame, current: pd.DataFrame, estimator):
     from robustness.schema import ColumnRoles
     from robustness.workspace import build_workspace, table_from_frame
 
-    return build_workspace(table_from_frame(reference, "train.csv"), table_from_frame(current, "current.csv"),
-                           ColumnRoles(target="y"), model=from_estimator(estimator), model_name="tree")
+    return build_workspace(
+        table_from_frame(reference, "train.csv"),
+        table_from_frame(current, "current.csv"),
+        ColumnRoles(target="y"),
+        model=from_estimator(estimator),
+        model_name="tree",
+    )
 
 
 @pytest.mark.parametrize("labelled_current", [True, False])
-def test_the_scorecard_warns_once_per_check_and_runs_the_check_once(tree_on_its_training_rows, monkeypatch,
-                                                                    labelled_current):
+def test_the_scorecard_warns_once_per_check_and_runs_the_check_once(
+    tree_on_its_training_rows, monkeypatch, labelled_current
+):
     from robustness.performance import sanity
     from robustness.report import ReportConfig, build_report
     from robustness.report.story import story_of
@@ -218,8 +228,9 @@ def test_the_scorecard_warns_once_per_check_and_runs_the_check_once(tree_on_its_
     if not labelled_current:
         current = current.drop(columns=["y"])
     calls = []
-    monkeypatch.setattr("robustness.performance.reference_sanity",
-                        lambda *a, **k: calls.append(1) or sanity.reference_sanity(*a, **k))
+    monkeypatch.setattr(
+        "robustness.performance.reference_sanity", lambda *a, **k: calls.append(1) or sanity.reference_sanity(*a, **k)
+    )
     ws = _workspace(train, current, model.estimator)
     report = build_report(ws, ReportConfig(checks=("Performance", "Uncertainty"), n_boot=0))
     assert len(calls) == 1

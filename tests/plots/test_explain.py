@@ -19,8 +19,9 @@ CAT = "colour %s"
 
 def _data(seed=0, n=300):
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({ODD: rng.normal(size=n), "size": rng.uniform(0, 10, n),
-                      CAT: rng.choice(["red", "green", "blue"], n)})
+    X = pd.DataFrame(
+        {ODD: rng.normal(size=n), "size": rng.uniform(0, 10, n), CAT: rng.choice(["red", "green", "blue"], n)}
+    )
     X.loc[::17, "size"] = np.nan
     return X
 
@@ -74,10 +75,13 @@ def test_every_builder_on_odd_names(kind, scale):
 def test_multiclass_importance_stacks_or_picks_a_class():
     X = _data(1)
     y = np.where(X[ODD] > 0.5, "a", np.where(X[ODD] < -0.5, "b", "c"))
-    model = from_estimator(make_pipeline(
-        make_column_transformer((OneHotEncoder(), [CAT]), remainder="passthrough"),
-        SimpleImputer(),
-        RandomForestClassifier(n_estimators=10, random_state=0)).fit(X, y))
+    model = from_estimator(
+        make_pipeline(
+            make_column_transformer((OneHotEncoder(), [CAT]), remainder="passthrough"),
+            SimpleImputer(),
+            RandomForestClassifier(n_estimators=10, random_state=0),
+        ).fit(X, y)
+    )
     expl = Explainer(model, X).explain(X)
     stacked = eplots.importance_bars(expl)
     assert [t.name for t in stacked.data] == ["class a", "class b", "class c"]

@@ -14,15 +14,21 @@ from robustness.stress import StressConfig, by_family, registry, run_stress
 @pytest.fixture(scope="module")
 def credit():
     s = load_scenario("credit")
-    return run_stress(from_estimator(s.model), s.current, target="default", reference=s.reference,
-                      config=StressConfig(max_rows=600))
+    return run_stress(
+        from_estimator(s.model), s.current, target="default", reference=s.reference, config=StressConfig(max_rows=600)
+    )
 
 
 @pytest.fixture(scope="module")
 def energy():
     s = load_scenario("energy")
-    return run_stress(from_estimator(s.model), s.current, target="energy_kwh", reference=s.reference,
-                      config=StressConfig(max_rows=600))
+    return run_stress(
+        from_estimator(s.model),
+        s.current,
+        target="energy_kwh",
+        reference=s.reference,
+        config=StressConfig(max_rows=600),
+    )
 
 
 @pytest.fixture(params=["credit", "energy"])
@@ -117,8 +123,9 @@ def test_cells_the_model_cannot_score_read_error_and_rank_first():
     numeric = ["age", "income", "loan_amount", "loan_term_months", "debt_to_income"]
     train = s.reference.dropna(subset=numeric)
     est = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(train[numeric], train["default"])
-    result = run_stress(from_estimator(est), s.current.dropna(subset=numeric), target="default",
-                        config=StressConfig(max_rows=400))
+    result = run_stress(
+        from_estimator(est), s.current.dropna(subset=numeric), target="default", config=StressConfig(max_rows=400)
+    )
     assert result.verdicts[0].status == "error"  # a model that cannot score the data: the worst of all
     fig = splots.status_heatmap(result)
     heat = fig.data[0]

@@ -23,12 +23,14 @@ TINY = 1e-12
 
 def _base(n: int = 1000, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "record_id": np.arange(n),
-        "x": rng.uniform(0, 100, n),
-        "color": rng.choice(["red", "green", "blue"], n),
-        "member": rng.choice(["yes", "no"], n),
-    })
+    return pd.DataFrame(
+        {
+            "record_id": np.arange(n),
+            "x": rng.uniform(0, 100, n),
+            "color": rng.choice(["red", "green", "blue"], n),
+            "member": rng.choice(["yes", "no"], n),
+        }
+    )
 
 
 def _json_roundtrip(report: QualityReport) -> dict:
@@ -165,12 +167,14 @@ def test_out_of_range_fail_pass_and_configurable_threshold():
 
 def test_out_of_range_on_dates_skips_id_and_timestamp_roles():
     n = 200
-    ref = pd.DataFrame({
-        "row_id": np.arange(n),
-        "event_time": pd.date_range("2024-01-01", periods=n, freq="D"),
-        "signup": pd.date_range("2020-01-01", periods=n, freq="D"),
-        "amount": np.linspace(1, 10, n),
-    })
+    ref = pd.DataFrame(
+        {
+            "row_id": np.arange(n),
+            "event_time": pd.date_range("2024-01-01", periods=n, freq="D"),
+            "signup": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "amount": np.linspace(1, 10, n),
+        }
+    )
     cur = ref.copy()
     cur["row_id"] += 10_000
     cur["event_time"] += pd.Timedelta(days=365)
@@ -222,10 +226,20 @@ def test_high_cardinality_lists_at_most_ten_new_categories():
 
 
 def test_categories_compare_values_not_representations():
-    ref = pd.DataFrame({"grade": [1, 2, 3] * 100, "flag": [True, False] * 150,
-                        "tier": pd.Categorical(["a", "b", "c"] * 100, categories=["a", "b", "c", "z"])})
-    cur = pd.DataFrame({"grade": [1.0, 2.0, 3.0, np.nan] * 75, "flag": ["yes", "no"] * 150,
-                        "tier": pd.Categorical(["a", "b", "c"] * 100)})
+    ref = pd.DataFrame(
+        {
+            "grade": [1, 2, 3] * 100,
+            "flag": [True, False] * 150,
+            "tier": pd.Categorical(["a", "b", "c"] * 100, categories=["a", "b", "c", "z"]),
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "grade": [1.0, 2.0, 3.0, np.nan] * 75,
+            "flag": ["yes", "no"] * 150,
+            "tier": pd.Categorical(["a", "b", "c"] * 100),
+        }
+    )
     report = quality(ref, cur, kinds={"grade": "categorical"})
     for col in ("grade", "flag", "tier"):
         assert report.finding("new_categories", col).value == 0.0, col
@@ -272,8 +286,10 @@ def test_constant_column_in_current_warns_and_in_both_passes():
     both = report.finding("constant_column", "unit")
     assert both.status == "pass" and "both files" in both.message
     assert report.column("color").constant and report.column("unit").constant
-    assert quality(ref, cur, config=QualityConfig(constant_status="fail")).finding(
-        "constant_column", "color").status == "fail"
+    assert (
+        quality(ref, cur, config=QualityConfig(constant_status="fail")).finding("constant_column", "color").status
+        == "fail"
+    )
 
 
 def test_infinite_values_in_current_and_reference():
@@ -391,8 +407,14 @@ def test_thresholds_change_the_status_and_examples_are_capped():
 
 def test_examples_are_json_safe():
     n = 100
-    ref = pd.DataFrame({"x": np.linspace(0, 1, n), "when": pd.date_range("2024-01-01", periods=n, freq="D"),
-                        "note": ["a"] * n, "d": pd.to_timedelta(np.arange(n), unit="s")})
+    ref = pd.DataFrame(
+        {
+            "x": np.linspace(0, 1, n),
+            "when": pd.date_range("2024-01-01", periods=n, freq="D"),
+            "note": ["a"] * n,
+            "d": pd.to_timedelta(np.arange(n), unit="s"),
+        }
+    )
     cur = ref.copy()
     cur.loc[:9, "x"] = 5.0
     cur.loc[0, "when"] = pd.NaT
@@ -444,11 +466,13 @@ def test_non_string_column_names_are_reported_as_strings():
 
 # -- properties --------------------------------------------------------------------------------
 
-_frames = st.integers(min_value=1, max_value=60).flatmap(lambda n: st.tuples(
-    st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), min_size=n, max_size=n),
-    st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), min_size=n, max_size=n),
-    st.randoms(use_true_random=False),
-))
+_frames = st.integers(min_value=1, max_value=60).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), min_size=n, max_size=n),
+        st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), min_size=n, max_size=n),
+        st.randoms(use_true_random=False),
+    )
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -457,8 +481,16 @@ def test_identical_data_has_no_comparison_findings_and_row_order_does_not_matter
     nums, cats, rnd = data
     df = pd.DataFrame({"num": pd.Series(nums, dtype=float), "cat": pd.Series(cats, dtype=object)})
     report = quality(df, df.copy())
-    comparative = ("missing_values", "type_mismatch", "out_of_range", "new_categories", "vanished_categories",
-                   "infinite_values", "error", "missing_column")
+    comparative = (
+        "missing_values",
+        "type_mismatch",
+        "out_of_range",
+        "new_categories",
+        "vanished_categories",
+        "infinite_values",
+        "error",
+        "missing_column",
+    )
     assert all(f.status == "pass" for f in report.findings if f.check in comparative)
     order = list(range(len(df)))
     rnd.shuffle(order)
@@ -520,14 +552,16 @@ def test_a_million_rows_run_in_seconds():
     rng = np.random.default_rng(7)
 
     def frame(seed_shift: float) -> pd.DataFrame:
-        return pd.DataFrame({
-            "row_id": np.arange(n),
-            "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s"),
-            "x": rng.normal(seed_shift, 1, n),
-            "y": rng.integers(0, 100, n).astype(float),
-            "cat": rng.choice(["a", "b", "c", "d"], n),
-            "flag": rng.choice(["yes", "no"], n),
-        })
+        return pd.DataFrame(
+            {
+                "row_id": np.arange(n),
+                "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s"),
+                "x": rng.normal(seed_shift, 1, n),
+                "y": rng.integers(0, 100, n).astype(float),
+                "cat": rng.choice(["a", "b", "c", "d"], n),
+                "flag": rng.choice(["yes", "no"], n),
+            }
+        )
 
     ref, cur = frame(0.0), frame(0.5)
     cur.loc[: n // 50 - 1, "cat"] = "e"  # 2% new category

@@ -74,10 +74,16 @@ def test_dask_report_equals_the_in_memory_report(credit, client):
     _same_report(got, expected)
     assert not [f for f in got.findings if f.check == "error"]
     flagged = {(f.check, f.column) for f in got.issues}
-    assert flagged >= {("missing_values", "loan_amount"), ("new_categories", "employment_type"),
-                       ("vanished_categories", "region"), ("constant_column", "loan_term_months"),
-                       ("infinite_values", "debt_to_income"), ("type_mismatch", "num_open_accounts"),
-                       ("missing_column", "legacy_score"), ("missing_column", "channel")}
+    assert flagged >= {
+        ("missing_values", "loan_amount"),
+        ("new_categories", "employment_type"),
+        ("vanished_categories", "region"),
+        ("constant_column", "loan_term_months"),
+        ("infinite_values", "debt_to_income"),
+        ("type_mismatch", "num_open_accounts"),
+        ("missing_column", "legacy_score"),
+        ("missing_column", "channel"),
+    }
     age = got.finding("out_of_range", "age")
     assert (age.details["n_below"], age.details["n_above"]) == (1, 2)
     assert [e["age"] for e in age.examples] == [171, 150, -3]  # furthest first
@@ -105,24 +111,34 @@ def test_inferred_roles_other_thresholds_and_fewer_examples(credit, client):
 
 def test_categories_beyond_the_cap_stay_bounded(tmp_path, client):
     rng = np.random.default_rng(3)
-    ref = pd.DataFrame({"city": [f"c{i}" for i in rng.integers(0, 400, 1200)],  # ~400 distinct: over the cap
-                        "code": [f"k{i}" for i in rng.integers(0, 20, 1200)], "x": rng.normal(size=1200)})
-    cur = pd.DataFrame({"city": [f"c{i}" for i in rng.integers(200, 600, 900)],
-                        "code": [f"k{i}" for i in rng.integers(0, 20, 800)] + [f"new{i}" for i in range(100)],
-                        "x": rng.normal(size=900)})
+    ref = pd.DataFrame(
+        {
+            "city": [f"c{i}" for i in rng.integers(0, 400, 1200)],  # ~400 distinct: over the cap
+            "code": [f"k{i}" for i in rng.integers(0, 20, 1200)],
+            "x": rng.normal(size=1200),
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "city": [f"c{i}" for i in rng.integers(200, 600, 900)],
+            "code": [f"k{i}" for i in rng.integers(0, 20, 800)] + [f"new{i}" for i in range(100)],
+            "x": rng.normal(size=900),
+        }
+    )
     _write(ref, tmp_path / "ref", 3)
     _write(cur, tmp_path / "cur", 2)
     kinds = {"city": ColumnKind.CATEGORICAL, "code": ColumnKind.CATEGORICAL}
-    got = quality_parquet(str(tmp_path / "ref"), str(tmp_path / "cur"), client=client, kinds=kinds,
-                          max_categories=50)
+    got = quality_parquet(str(tmp_path / "ref"), str(tmp_path / "cur"), client=client, kinds=kinds, max_categories=50)
     expected = quality(_read(tmp_path / "ref"), _read(tmp_path / "cur"), kinds=kinds)
     for check in ("new_categories", "vanished_categories"):  # reference over the cap: not checked, says why
         f = got.finding(check, "city")
         assert f.status == "pass" and "more than 50 distinct values" in f.message and f.details["skipped"]
         assert expected.finding(check, "city").status == "fail"
     new = got.finding("new_categories", "code")  # only current over the cap: share and status still exact
-    assert (new.status, new.value) == (expected.finding("new_categories", "code").status,
-                                       expected.finding("new_categories", "code").value)
+    assert (new.status, new.value) == (
+        expected.finding("new_categories", "code").status,
+        expected.finding("new_categories", "code").value,
+    )
     assert new.details["n_rows"] == 100 and new.details["capped"] and new.details["n_new"] <= 50
     assert got.column("city").new_categories is None and got.column("code").new_categories == new.details["n_new"]
     others = [(f.check, f.column) for f in expected.findings if f.column != "city" and f.check != "new_categories"]
@@ -153,8 +169,13 @@ def test_bad_inputs_are_specific(tmp_path):
 def test_partition_summaries_merge_in_any_order():
     frame = _credit_frame(np.random.default_rng(5), 600, current=True)
     frame.loc[[3, 400], "age"] = np.nan
-    plan = Plan({c: ColumnKind.CATEGORICAL if frame[c].dtype == object else ColumnKind.NUMERICAL for c in frame},
-                ColumnRoles(), QualityConfig(), frozenset(frame.columns), cap=3)
+    plan = Plan(
+        {c: ColumnKind.CATEGORICAL if frame[c].dtype == object else ColumnKind.NUMERICAL for c in frame},
+        ColumnRoles(),
+        QualityConfig(),
+        frozenset(frame.columns),
+        cap=3,
+    )
     bounds = [0, 50, 51, 230, 400, 600]
     parts = [reference_part(frame.iloc[a:b], i, plan) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
     whole = reference_part(frame, 0, plan)
@@ -165,8 +186,12 @@ def test_partition_summaries_merge_in_any_order():
             merged = merge_parts(p, merged) if seed % 2 else merge_parts(merged, p)
         for col in frame.columns:
             m, w = merged[col], whole[col]
-            assert (m["n_missing"], m["vtype"], m.get("lo"), m.get("hi")) == (w["n_missing"], w["vtype"], w.get("lo"),
-                                                                                w.get("hi"))
+            assert (m["n_missing"], m["vtype"], m.get("lo"), m.get("hi")) == (
+                w["n_missing"],
+                w["vtype"],
+                w.get("lo"),
+                w.get("hi"),
+            )
             assert m["const"].state == w["const"].state and m["const"].values.iloc[0] == w["const"].values.iloc[0]
         cats = merged["region"]["categories"]  # 4 regions, cap 3: one dropped, its rows counted in "other"
         assert cats.capped and len(cats.table) == 3 and cats.table["count"].sum() + cats.other == 600

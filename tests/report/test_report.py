@@ -44,19 +44,18 @@ def test_credit_scorecard_says_what_fails_and_why(credit_report):
 
 def test_thresholds_come_from_the_config(credit_report):
     ws = scenario_workspace("credit")
-    strict = build_report(ws, ReportConfig(warn_degradation=0.01, fail_degradation=0.03,
-                                           checks=("Performance",)))
+    strict = build_report(ws, ReportConfig(warn_degradation=0.01, fail_degradation=0.03, checks=("Performance",)))
     assert [c.name for c in strict.checks] == ["Performance"]
     assert strict.check("Performance").status == "fail" and "worse" in strict.check("Performance").summary
 
 
 def test_config_file_and_bad_settings(tmp_path):
     p = tmp_path / "r.toml"
-    p.write_text('[report]\nwarn_degradation = 0.02\nfail_degradation = 0.2\nalpha = 0.05\n')
+    p.write_text("[report]\nwarn_degradation = 0.02\nfail_degradation = 0.2\nalpha = 0.05\n")
     cfg = ReportConfig.from_file(p)
     assert cfg.alpha == 0.05 and cfg.fail_degradation == 0.2
     bad = tmp_path / "bad.toml"
-    bad.write_text('[report]\nwarn_degradation = 0.5\nfail_degradation = 0.1\n')
+    bad.write_text("[report]\nwarn_degradation = 0.5\nfail_degradation = 0.1\n")
     with pytest.raises(ConfigError, match="must not exceed"):
         ReportConfig.from_file(bad)
     unknown = tmp_path / "u.json"
@@ -101,7 +100,7 @@ def test_html_is_self_contained_small_and_holds_no_rows(credit_report):
 
 def test_user_strings_are_escaped_everywhere(tmp_path):
     ws = scenario_workspace("credit")
-    evil = '<img src=x onerror=alert(1)>'
+    evil = "<img src=x onerror=alert(1)>"
     ref = ws.reference.frame.rename(columns={"region": evil})
     cur = ws.current.frame.rename(columns={"region": evil})
     cur.loc[cur.index[:300], evil] = "</script><script>alert(2)</script>"
@@ -118,13 +117,21 @@ def test_user_strings_are_escaped_everywhere(tmp_path):
 
     model = clone(s.model)
     num = [c for c in feats if X[c].dtype.kind in "if"]
-    model.set_params(preprocess__transformers=[("num", model.named_steps["preprocess"].transformers[0][1], num),
-                                               ("cat", model.named_steps["preprocess"].transformers[1][1],
-                                                [c for c in feats if c not in num])])
+    model.set_params(
+        preprocess__transformers=[
+            ("num", model.named_steps["preprocess"].transformers[0][1], num),
+            ("cat", model.named_steps["preprocess"].transformers[1][1], [c for c in feats if c not in num]),
+        ]
+    )
     model.fit(X[feats], X["default"])
-    ws2 = build_workspace(table_from_frame(ref, "ref<b>.csv"), table_from_frame(cur, "cur<i>.csv"),
-                          ColumnRoles(target="default", id="application_id", timestamp="application_date"),
-                          model=from_estimator(model), model_name="<script>m</script>.skops", model_sha256="0" * 64)
+    ws2 = build_workspace(
+        table_from_frame(ref, "ref<b>.csv"),
+        table_from_frame(cur, "cur<i>.csv"),
+        ColumnRoles(target="default", id="application_id", timestamp="application_date"),
+        model=from_estimator(model),
+        model_name="<script>m</script>.skops",
+        model_sha256="0" * 64,
+    )
     r = build_report(ws2, ReportConfig(checks=("Data quality", "Data drift")))
     page = to_html(r)
     assert evil not in page and "<script>alert" not in page and "<script>m</script>" not in page
@@ -132,13 +139,16 @@ def test_user_strings_are_escaped_everywhere(tmp_path):
     assert "ref&lt;b&gt;.csv" in page
 
 
-@pytest.mark.skipif(find_chromium() is None or shutil.which("pdftoppm") is None,
-                    reason="needs Chromium and poppler-utils (make browser installs them)")
+@pytest.mark.skipif(
+    find_chromium() is None or shutil.which("pdftoppm") is None,
+    reason="needs Chromium and poppler-utils (make browser installs them)",
+)
 def test_pdf_renders_and_holds_the_verdict(credit_report, tmp_path):
     out = to_pdf(credit_report, tmp_path / "report.pdf")
     assert out.read_bytes()[:5] == b"%PDF-"
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(out), str(tmp_path / "page")],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(out), str(tmp_path / "page")], check=True, timeout=60
+    )
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and all(p.stat().st_size > 5000 for p in pages)
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout

@@ -47,8 +47,10 @@ def test_a_passing_suite_has_plain_words_and_an_effect_too():
     from robustness.report.scorecard import _stress
     from robustness.stress.config import Verdict
 
-    verdicts = (Verdict("rounding", 0.25, 0.03, "pass", "m", "Rounding", "noise"),
-                Verdict("typo", 0.25, 0.01, "pass", "m", "Typos", "categories"))
+    verdicts = (
+        Verdict("rounding", 0.25, 0.03, "pass", "m", "Rounding", "noise"),
+        Verdict("typo", 0.25, 0.01, "pass", "m", "Typos", "categories"),
+    )
     res = SimpleNamespace(verdicts=verdicts, verdict="pass", score=98.0, task="binary")
     ws = SimpleNamespace(roles=SimpleNamespace(target=None))
     check = _stress(ws, ReportConfig(), {"stress": res})

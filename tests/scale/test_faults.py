@@ -26,8 +26,7 @@ import pandas as pd
 import pytest
 
 from robustness.cli import main
-from robustness.drift import drift
-from robustness.drift import dask_engine
+from robustness.drift import dask_engine, drift
 from robustness.drift.chunked import drift_from_summaries, summarize_part
 from robustness.drift.dask_engine import drift_parquet, summarize_in
 from robustness.errors import ConfigError, DataError
@@ -38,14 +37,17 @@ WAIT_S = 120
 
 def frame(seed: int, n: int, shift: float = 0.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "x": rng.normal(shift, 1.0, n),
-        "y": rng.exponential(1.0, n),
-        "k": rng.integers(0, 1_000, n),
-        "city": rng.choice(["north", "south", "east", "west"], n, p=[0.4, 0.3, 0.2, 0.1] if not shift else
-                           [0.25, 0.3, 0.2, 0.25]),
-        "flag": rng.random(n) < 0.3,
-    })
+    return pd.DataFrame(
+        {
+            "x": rng.normal(shift, 1.0, n),
+            "y": rng.exponential(1.0, n),
+            "k": rng.integers(0, 1_000, n),
+            "city": rng.choice(
+                ["north", "south", "east", "west"], n, p=[0.4, 0.3, 0.2, 0.1] if not shift else [0.25, 0.3, 0.2, 0.25]
+            ),
+            "flag": rng.random(n) < 0.3,
+        }
+    )
 
 
 def write(folder, frames) -> list:
@@ -70,8 +72,13 @@ def assert_same(got, expected) -> None:
     """The same result, up to the rounding of merging summaries in another order."""
     assert [f.feature for f in got.features] == [f.feature for f in expected.features]
     for g, e in zip(got.features, expected.features):
-        assert (g.test, g.status, g.drifted, g.n_reference, g.n_current) == \
-               (e.test, e.status, e.drifted, e.n_reference, e.n_current), g
+        assert (g.test, g.status, g.drifted, g.n_reference, g.n_current) == (
+            e.test,
+            e.status,
+            e.drifted,
+            e.n_reference,
+            e.n_current,
+        ), g
         assert g.statistic == pytest.approx(e.statistic, rel=1e-9, abs=1e-12), g.feature
         assert (g.p_value is None) == (e.p_value is None)
         if g.p_value is not None:
@@ -133,8 +140,11 @@ def test_a_column_with_numbers_in_some_files_and_text_in_others(data, client, si
 @pytest.mark.parametrize("side", ["reference", "current"])
 def test_a_column_missing_from_some_files(data, client, side):
     paths = (data / "missing", data / "ref") if side == "reference" else (data / "ref", data / "missing")
-    with pytest.raises(DataError, match=rf"The {side} Parquet files do not share one schema: column 'city' is "
-                                        r"missing from 1 of 3 files \(for example '.*p001\.parquet'\)"):
+    with pytest.raises(
+        DataError,
+        match=rf"The {side} Parquet files do not share one schema: column 'city' is "
+        r"missing from 1 of 3 files \(for example '.*p001\.parquet'\)",
+    ):
         drift_parquet(str(paths[0]), str(paths[1]), client=client)
 
 
@@ -189,7 +199,12 @@ def test_urls_whose_filesystem_is_missing_or_unknown():
 
     cases = [("nope://x/ref.parquet", r"Cannot read the reference path 'nope://x/ref\.parquet'")]
     if find_spec("s3fs") is None:  # not a dependency: the user is told which package to install
-        cases.append(("s3://bucket/ref/", r"Reading the reference URL 's3://bucket/ref/' needs a filesystem package: Install s3fs"))
+        cases.append(
+            (
+                "s3://bucket/ref/",
+                r"Reading the reference URL 's3://bucket/ref/' needs a filesystem package: Install s3fs",
+            )
+        )
     for url, message in cases:
         with pytest.raises(DataError, match=message):
             open_parquet(url, "reference")
@@ -197,8 +212,11 @@ def test_urls_whose_filesystem_is_missing_or_unknown():
 
 def test_an_unreachable_scheduler_fails_in_seconds():
     start = time.monotonic()
-    with pytest.raises(ConfigError, match=r"Cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9' \(nothing "
-                                          r"listens on port 9 of 127\.0\.0\.1\)\. Check the address"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9' \(nothing "
+        r"listens on port 9 of 127\.0\.0\.1\)\. Check the address",
+    ):
         connect("tcp://127.0.0.1:9")
     assert time.monotonic() - start < 5
     with pytest.raises(ConfigError, match=r"no host named 'nohost\.invalid'"):
@@ -207,21 +225,36 @@ def test_an_unreachable_scheduler_fails_in_seconds():
         connect("tcp://host:notaport")
 
 
-@pytest.mark.parametrize("case", ["mixed-reference", "missing-reference", "mixed-current", "no-parquet", "glob",
-                                  "scheduler"])
+@pytest.mark.parametrize(
+    "case", ["mixed-reference", "missing-reference", "mixed-current", "no-parquet", "glob", "scheduler"]
+)
 def test_bad_input_exits_2_with_one_line(data, client, case, capsys):
     ref, cur, extra, message = {
         "mixed-reference": ("mixed", "cur", [], "The reference Parquet files do not share one schema: column 'k'"),
         "missing-reference": ("missing", "cur", [], "column 'city' is missing from 1 of 3 files"),
         # the current data is opened on the cluster (here the module's, not a new one)
-        "mixed-current": ("ref", "mixed", ["--scheduler", client.scheduler.address],
-                          "The current Parquet files do not share one schema: column 'k'"),
+        "mixed-current": (
+            "ref",
+            "mixed",
+            ["--scheduler", client.scheduler.address],
+            "The current Parquet files do not share one schema: column 'k'",
+        ),
         "no-parquet": ("csv", "cur", [], "holds no Parquet files"),
         "glob": ("ref/*.pq", "cur", [], "No files match the reference pattern"),
         "scheduler": ("ref", "cur", ["--scheduler", "tcp://127.0.0.1:9"], "nothing listens on port 9"),
     }[case]
-    argv = ["drift", "--engine", "dask", "--workers", "1", "--reference", str(data / ref), "--current",
-            str(data / cur), *extra]
+    argv = [
+        "drift",
+        "--engine",
+        "dask",
+        "--workers",
+        "1",
+        "--reference",
+        str(data / ref),
+        "--current",
+        str(data / cur),
+        *extra,
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("robustness: error: ") and message in err[0], err
@@ -230,14 +263,28 @@ def test_bad_input_exits_2_with_one_line(data, client, case, capsys):
 def test_the_cli_ignores_empty_files(data, client, tmp_path, capsys):
     out = {}
     for name, (ref, cur) in {"plain": ("ref", "cur"), "empty": ("ref_empty", "cur_empty")}.items():
-        code = main(["drift", "--engine", "dask", "--scheduler", client.scheduler.address, "--reference",
-                     str(data / ref), "--current", str(data / cur), "--json", str(tmp_path / f"{name}.json")])
+        code = main(
+            [
+                "drift",
+                "--engine",
+                "dask",
+                "--scheduler",
+                client.scheduler.address,
+                "--reference",
+                str(data / ref),
+                "--current",
+                str(data / cur),
+                "--json",
+                str(tmp_path / f"{name}.json"),
+            ]
+        )
         out[name] = (code, json.loads((tmp_path / f"{name}.json").read_text()))
     capsys.readouterr()
     (code_a, a), (code_b, b) = out["plain"], out["empty"]
     assert code_a == code_b == 1
-    assert [(f["feature"], f["drifted"], f["n_reference"], f["n_current"]) for f in a["features"]] == \
-           [(f["feature"], f["drifted"], f["n_reference"], f["n_current"]) for f in b["features"]]
+    assert [(f["feature"], f["drifted"], f["n_reference"], f["n_current"]) for f in a["features"]] == [
+        (f["feature"], f["drifted"], f["n_reference"], f["n_current"]) for f in b["features"]
+    ]
 
 
 # -- a worker killed mid-run, cancellation ------------------------------------------------------

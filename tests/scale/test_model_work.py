@@ -62,7 +62,7 @@ def _check_equal(dask_result, memory_result):
     got, want = dask_result.to_dict(), memory_result.to_dict()
     notes, base_notes = got.pop("notes"), want.pop("notes")
     _same(got, want)
-    assert notes[:len(base_notes)] == base_notes
+    assert notes[: len(base_notes)] == base_notes
     return notes
 
 
@@ -75,8 +75,15 @@ def data(tmp_path_factory):
     sio.dump(gbm, root / "credit.skops")
     ref = _credit_frame(np.random.default_rng(1), 6000, current=False)
     cur = _credit_frame(np.random.default_rng(2), 6000, current=True)
-    return {"root": root, "model": load_model(root / "credit.skops"), "train": train, "ref": ref, "cur": cur,
-            "ref_path": _write(ref, root / "ref", 3), "cur_path": _write(cur, root / "cur", 4)}
+    return {
+        "root": root,
+        "model": load_model(root / "credit.skops"),
+        "train": train,
+        "ref": ref,
+        "cur": cur,
+        "ref_path": _write(ref, root / "ref", 3),
+        "cur_path": _write(cur, root / "cur", 4),
+    }
 
 
 def _memory_stress(model, data, client, config, columns, *, target="default"):
@@ -86,8 +93,9 @@ def _memory_stress(model, data, client, config, columns, *, target="default"):
 
 def test_stress_equals_run_stress_on_the_same_rows(data, client):
     model, config = data["model"], StressConfig(max_rows=400, seed=3)
-    result = stress_parquet(model, data["cur_path"], client=client, target="default", reference=data["ref_path"],
-                            config=config)
+    result = stress_parquet(
+        model, data["cur_path"], client=client, target="default", reference=data["ref_path"], config=config
+    )
     memory, sample = _memory_stress(model, data, client, config, list(model.feature_names) + ["default"])
     notes = _check_equal(result, memory)  # every measure, metric (roc_auc too), verdict, score and fragile row
     assert result.n_rows == 400 and result.fragile and {f.row for f in result.fragile} <= set(sample.index)
@@ -105,9 +113,11 @@ def test_fragile_rows_are_ranked_on_a_bounded_subsample(data, client):
 
 def test_regressor_matches_memory(tmp_path, client):
     frame = _energy_frame(np.random.default_rng(5), 3000, current=False)
-    model = from_estimator(_pipeline(_ENERGY_NUM, _ENERGY_CAT, RandomForestRegressor(
-        n_estimators=10, max_depth=6, random_state=0, n_jobs=1)).fit(frame[_ENERGY_NUM + _ENERGY_CAT],
-                                                                     frame["energy_kwh"]))
+    model = from_estimator(
+        _pipeline(
+            _ENERGY_NUM, _ENERGY_CAT, RandomForestRegressor(n_estimators=10, max_depth=6, random_state=0, n_jobs=1)
+        ).fit(frame[_ENERGY_NUM + _ENERGY_CAT], frame["energy_kwh"])
+    )
     path = _write(frame, tmp_path / "energy", 3)
     config = StressConfig(max_rows=250, perturbations=["gaussian_noise", "unit_x10"], severities=[0, 0.5])
     result = stress_parquet(model, path, client=client, target="energy_kwh", config=config)
@@ -121,10 +131,12 @@ def test_prediction_drift_decides_as_in_memory(data, client):
     got = prediction_drift_parquet(model, data["ref_path"], data["cur_path"], client=client)
     want = prediction_drift(model, data["ref"], data["cur"])
     assert got.task == want.task and got.drifted == want.drifted
-    assert [(f.feature, f.test, f.drifted) for f in got.features] == [(f.feature, f.test, f.drifted)
-                                                                      for f in want.features]
-    assert np.allclose([m for m in got.current_means if m is not None],
-                       [m for m in want.current_means if m is not None])
+    assert [(f.feature, f.test, f.drifted) for f in got.features] == [
+        (f.feature, f.test, f.drifted) for f in want.features
+    ]
+    assert np.allclose(
+        [m for m in got.current_means if m is not None], [m for m in want.current_means if m is not None]
+    )
     outputs = predictions_parquet(model, data["cur_path"], client=client)
     assert outputs.n_rows == 6000 and outputs.summary["predicted class"].counts.sum() == 6000
 
@@ -147,8 +159,9 @@ def test_model_failures_are_the_in_memory_ones(data, client):
 
     # fails only on perturbed rows (missing values): error findings, the suite goes on
     fragile = from_estimator(LogisticRegression(max_iter=300).fit(train[CLEAN], train["default"]))
-    result = stress_parquet(fragile, data["cur_path"], client=client, target="default", reference=data["ref_path"],
-                            config=config)
+    result = stress_parquet(
+        fragile, data["cur_path"], client=client, target="default", reference=data["ref_path"], config=config
+    )
     memory, _ = _memory_stress(fragile, data, client, config, CLEAN + ["default"])
     _check_equal(result, memory)
     assert result.result("missing_random", 0.25).status == "error" and result.verdict == "fail"
@@ -178,8 +191,9 @@ def test_the_model_travels_once_to_worker_processes(data, onnx_model):
         assert os.getpid() not in pc.run(os.getpid).values()
         skops_model = ShippedModel(data["model"])
         config = StressConfig(max_rows=200, **SMALL)
-        result = stress_parquet(skops_model, data["cur_path"], client=pc, target="default",
-                                reference=data["ref_path"], config=config)
+        result = stress_parquet(
+            skops_model, data["cur_path"], client=pc, target="default", reference=data["ref_path"], config=config
+        )
         memory, _ = _memory_stress(data["model"], data, pc, config, list(data["model"].feature_names) + ["default"])
         _check_equal(result, memory)
         assert list(pc.run(arrivals, skops_model.token).values()) == [1, 1]  # one copy per worker, whatever the tasks

@@ -91,7 +91,7 @@ def data(tmp_path_factory):
     write(cur, root / "cur", FILES)
     order = np.random.default_rng(13).permutation(ROWS)
     half_a = ref.iloc[np.sort(order[: ROWS // 2])].reset_index(drop=True)
-    half_b = ref.iloc[np.sort(order[ROWS // 2:])].reset_index(drop=True)
+    half_b = ref.iloc[np.sort(order[ROWS // 2 :])].reset_index(drop=True)
     write(half_a, root / "half_a", FILES // 2)
     write(half_b, root / "half_b", FILES // 2)
     return root, {"ref": ref, "cur": cur, "half_a": half_a, "half_b": half_b}
@@ -139,8 +139,11 @@ def check_agreement(dask_result, ref_summary, cur_summary, memory_result, ref, c
             assert d.statistic == pytest.approx(m.statistic, rel=1e-9, abs=1e-12), m.feature
             # before Benjamini-Hochberg: the adjusted p-values also depend on the numeric columns' (binned) ones
             assert d.p_value_raw == pytest.approx(m.p_value_raw, rel=1e-6, abs=1e-12), m.feature
-    assert (dask_result.dataset.n_columns, dask_result.dataset.n_drifted, dask_result.dataset.drifted) == \
-           (memory_result.dataset.n_columns, memory_result.dataset.n_drifted, memory_result.dataset.drifted)
+    assert (dask_result.dataset.n_columns, dask_result.dataset.n_drifted, dask_result.dataset.drifted) == (
+        memory_result.dataset.n_columns,
+        memory_result.dataset.n_drifted,
+        memory_result.dataset.drifted,
+    )
 
 
 def run_both(root, frames, client, ref_name, cur_name):

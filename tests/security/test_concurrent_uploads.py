@@ -126,8 +126,9 @@ async def _settle(page) -> None:
     await page.wait_for_selector(NOT_RUNNING, timeout=WAIT_MS)
 
 
-async def _session(i: int, browser, base: str, files: Files, ready: list[int], go: asyncio.Event,
-                   artifacts: Path) -> Outcome:
+async def _session(
+    i: int, browser, base: str, files: Files, ready: list[int], go: asyncio.Event, artifacts: Path
+) -> Outcome:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import expect
 
@@ -139,8 +140,7 @@ async def _session(i: int, browser, base: str, files: Files, ready: list[int], g
     _watch_upload_urls(page, outcome, t0)
     try:
         await page.goto(base)
-        await expect(page.get_by_role("heading", name="Model robustness overview")).to_be_visible(
-            timeout=FIRST_LOAD_MS)
+        await expect(page.get_by_role("heading", name="Model robustness overview")).to_be_visible(timeout=FIRST_LOAD_MS)
         await page.wait_for_selector(NOT_RUNNING, timeout=FIRST_LOAD_MS)
         await page.locator("[data-testid=stSidebarNav] a").filter(has_text="Model & data").click()
         await expect(page.get_by_role("heading", name="Model & data")).to_be_visible(timeout=WAIT_MS)
@@ -164,16 +164,17 @@ async def _session(i: int, browser, base: str, files: Files, ready: list[int], g
 
         # the app has taken each file in: its caption ("✔ ...", with this session's row counts for the
         # data) in the uploader's column, or an error
-        captions = {"Model file": "✔ ",
-                    "Reference data": f"✔ {files.reference.name}: {files.n_reference:,} rows",
-                    "Current data": f"✔ {files.current.name}: {files.n_current:,} rows"}
+        captions = {
+            "Model file": "✔ ",
+            "Reference data": f"✔ {files.reference.name}: {files.n_reference:,} rows",
+            "Current data": f"✔ {files.current.name}: {files.n_current:,} rows",
+        }
         for label, caption in captions.items():
             if label in chipless:
                 continue
             column = _column(page, label)
             try:
-                await expect(column.get_by_text(caption).or_(page.locator(ERROR)).first).to_be_visible(
-                    timeout=WAIT_MS)
+                await expect(column.get_by_text(caption).or_(page.locator(ERROR)).first).to_be_visible(timeout=WAIT_MS)
             except AssertionError:
                 outcome.problems.append(f"{label}: neither {caption!r} nor an error is shown")
         await _settle(page)
@@ -222,14 +223,16 @@ async def _session(i: int, browser, base: str, files: Files, ready: list[int], g
         if outcome.problems:
             try:
                 state = await page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
-                columns = await page.locator("[data-testid=stColumn]").filter(
-                    has=page.locator("[data-testid=stFileUploader]")).all_inner_texts()
+                columns = (
+                    await page.locator("[data-testid=stColumn]")
+                    .filter(has=page.locator("[data-testid=stFileUploader]"))
+                    .all_inner_texts()
+                )
                 shown = " || ".join(" ".join(c.split()) for c in columns)
                 outcome.problems.append(f"script state {state!r}; the uploaders' columns show: {shown}")
                 if await page.locator("[data-testid=stException]").count():
                     outcome.problems.append("the page shows an exception")
-                await page.screenshot(path=str(artifacts / f"FAILED-concurrent-upload-session{i}.png"),
-                                      full_page=True)
+                await page.screenshot(path=str(artifacts / f"FAILED-concurrent-upload-session{i}.png"), full_page=True)
             except PlaywrightError:
                 pass
         await context.close()
@@ -244,8 +247,9 @@ async def _run_all(base: str, files: list[Files], artifacts: Path) -> list[Outco
         try:
             ready: list[int] = []
             go = asyncio.Event()
-            tasks = [asyncio.create_task(_session(i, browser, base, files[i], ready, go, artifacts))
-                     for i in range(SESSIONS)]
+            tasks = [
+                asyncio.create_task(_session(i, browser, base, files[i], ready, go, artifacts)) for i in range(SESSIONS)
+            ]
             # every session is on Model & data (or failed to get there)
             while any(i not in ready and not t.done() for i, t in enumerate(tasks)):
                 await asyncio.sleep(0.1)
@@ -256,16 +260,23 @@ async def _run_all(base: str, files: list[Files], artifacts: Path) -> list[Outco
     outcomes = []
     for i, result in enumerate(results):
         if isinstance(result, BaseException):
-            outcome = Outcome(i, problems=[f"could not open the app: {type(result).__name__}: "
-                                           f"{str(result).splitlines()[0] if str(result) else ''}"])
+            outcome = Outcome(
+                i,
+                problems=[
+                    f"could not open the app: {type(result).__name__}: "
+                    f"{str(result).splitlines()[0] if str(result) else ''}"
+                ],
+            )
             result = outcome
         outcomes.append(result)
     return outcomes
 
 
 def _report(outcome: Outcome, files: Files) -> str:
-    lines = [f"session {outcome.session} (reference {files.n_reference:,} rows, current {files.n_current:,} rows,"
-             f" {outcome.seconds:.0f} s):"]
+    lines = [
+        f"session {outcome.session} (reference {files.n_reference:,} rows, current {files.n_current:,} rows,"
+        f" {outcome.seconds:.0f} s):"
+    ]
     lines += [f"    {p}" for p in outcome.problems]
     for names in outcome.unanswered.values():
         lines.append(f"    the server never answered the request for upload URLs for {names}")
@@ -279,9 +290,11 @@ def test_eight_sessions_upload_at_once(app_server: str, session_files: list[File
     started = time.monotonic()
     outcomes = asyncio.run(_run_all(app_server, session_files, artifacts_dir))
     failed = [o for o in outcomes if o.problems or o.unanswered]
-    summary = (f"{sum(o.loaded for o in outcomes)} of {SESSIONS} sessions loaded their own files, "
-               f"{sum(o.visible_error is not None for o in outcomes)} showed an error, {len(failed)} failed "
-               f"({time.monotonic() - started:.0f} s)")
+    summary = (
+        f"{sum(o.loaded for o in outcomes)} of {SESSIONS} sessions loaded their own files, "
+        f"{sum(o.visible_error is not None for o in outcomes)} showed an error, {len(failed)} failed "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     print(summary)
     for o in outcomes:
         if o.visible_error is not None:

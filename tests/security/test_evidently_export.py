@@ -39,19 +39,24 @@ def _frames(seed: int = 0, n: int = 300) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
 
     def one(shift: float) -> pd.DataFrame:
-        return pd.DataFrame({
-            "plain_number": rng.normal(shift, 1, n),
-            SCRIPT: rng.normal(0, 1, n),
-            IMG: rng.normal(shift, 1, n),
-            SVG: rng.normal(0, 1, n),
-            CLOSE: rng.normal(shift, 1, n),
-            LINK: rng.normal(0, 1, n),
-            "category": rng.choice([SCRIPT, IMG, SVG, CLOSE, ATTR, "plain"], n,
-                                   p=[0.1 + shift / 10, 0.2, 0.2, 0.2, 0.2, 0.1 - shift / 10]),
-            ATTR: rng.choice([LINK, BARE_JS, TEMPLATE, IFRAME, "ok"], n),
-            TEMPLATE: rng.choice(["x", DETAILS], n, p=[0.6 - shift / 5, 0.4 + shift / 5]),
-            DETAILS: rng.choice([IMG, SVG], n),
-        })
+        return pd.DataFrame(
+            {
+                "plain_number": rng.normal(shift, 1, n),
+                SCRIPT: rng.normal(0, 1, n),
+                IMG: rng.normal(shift, 1, n),
+                SVG: rng.normal(0, 1, n),
+                CLOSE: rng.normal(shift, 1, n),
+                LINK: rng.normal(0, 1, n),
+                "category": rng.choice(
+                    [SCRIPT, IMG, SVG, CLOSE, ATTR, "plain"],
+                    n,
+                    p=[0.1 + shift / 10, 0.2, 0.2, 0.2, 0.2, 0.1 - shift / 10],
+                ),
+                ATTR: rng.choice([LINK, BARE_JS, TEMPLATE, IFRAME, "ok"], n),
+                TEMPLATE: rng.choice(["x", DETAILS], n, p=[0.6 - shift / 5, 0.4 + shift / 5]),
+                DETAILS: rng.choice([IMG, SVG], n),
+            }
+        )
 
     return one(0.0), one(0.5)
 
@@ -107,8 +112,16 @@ def test_html_and_json_hold_no_markup_from_the_data(export):
 def test_names_are_mapped_and_the_mapping_is_shown(export, data):
     ref = data[0]
     assert export.columns == tuple(ref.columns[:6]) + tuple(ref.columns[6:])  # our names, in export order
-    assert export.renamed == {"col_2": SCRIPT, "col_3": IMG, "col_4": SVG, "col_5": CLOSE, "col_6": LINK,
-                              "col_8": ATTR, "col_9": TEMPLATE, "col_10": DETAILS}
+    assert export.renamed == {
+        "col_2": SCRIPT,
+        "col_3": IMG,
+        "col_4": SVG,
+        "col_5": CLOSE,
+        "col_6": LINK,
+        "col_8": ATTR,
+        "col_9": TEMPLATE,
+        "col_10": DETAILS,
+    }
     assert set(export.escaped_values) == {"category", "col_8", "col_9", "col_10"}
     assert export.escaped_values["category"]["&lt;script&gt;alert(1)&lt;/script&gt;"] == SCRIPT
     assert BARE_JS not in export.escaped_values["col_8"].values()  # nothing to escape: inert text
@@ -118,7 +131,8 @@ def test_names_are_mapped_and_the_mapping_is_shown(export, data):
     renamed = json.loads(export.json)["renamed"]
     assert {c["name"]: c["original"] for c in renamed["columns"]} == export.renamed
     assert {(v["column"], v["value"]): v["original"] for v in renamed["values"]} == {
-        (c, shown): v for c, values in export.escaped_values.items() for shown, v in values.items()}
+        (c, shown): v for c, values in export.escaped_values.items() for shown, v in values.items()
+    }
     for new, old in export.renamed.items():
         assert f"{new} = {json.dumps(old)}" in export.note
     assert "HTML-escaped" in export.note
@@ -150,8 +164,7 @@ def test_the_report_renders_in_chromium_without_running_the_payloads(export, tmp
     page = browser_page  # tests/e2e: headless Chromium, 1440x1000, screenshot in test-artifacts/ on failure
     path = tmp_path / "evidently.html"
     path.write_text(export.html, encoding="utf-8")
-    n_drifted = int(next(v for k, v in _metrics(export.json).items()
-                         if k.startswith("DriftedColumnsCount"))["count"])
+    n_drifted = int(next(v for k, v in _metrics(export.json).items() if k.startswith("DriftedColumnsCount"))["count"])
     dialogs: list[str] = []
     errors: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -190,8 +203,14 @@ def test_the_report_renders_in_chromium_without_running_the_payloads(export, tmp
     for value in (SCRIPT, SVG, LINK, BARE_JS, TEMPLATE, IFRAME):
         assert value in ticks
     # nothing from the data became an element or a link
-    assert page.evaluate("document.querySelectorAll('[onerror],[onload],[onfocus],[ontoggle],iframe,"
-                         "details,#robustness-renamed script,#robustness-renamed img').length") == 0
-    links = page.evaluate("[...document.querySelectorAll('a')].map(a => a.getAttribute('href') || "
-                          "a.getAttribute('xlink:href') || '')")
+    assert (
+        page.evaluate(
+            "document.querySelectorAll('[onerror],[onload],[onfocus],[ontoggle],iframe,"
+            "details,#robustness-renamed script,#robustness-renamed img').length"
+        )
+        == 0
+    )
+    links = page.evaluate(
+        "[...document.querySelectorAll('a')].map(a => a.getAttribute('href') || a.getAttribute('xlink:href') || '')"
+    )
     assert not [h for h in links if "javascript" in h.lower()]

@@ -51,8 +51,9 @@ def _model(nodes, initializers=(), sparse=(), functions=()) -> bytes:
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 4])
     graph = helper.make_graph(nodes, "probe", [x], [y], list(initializers), sparse_initializer=list(sparse))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("local", 1)],
-                              functions=list(functions))
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("local", 1)], functions=list(functions)
+    )
     model.ir_version = 8
     return model.SerializeToString()
 
@@ -89,14 +90,18 @@ def _peak_run(code: str, env_extra: dict[str, str] | None = None, cwd: Path | No
 
     The peak is the process's own high-water mark (VmHWM), not ru_maxrss: Linux carries the forking
     parent's peak into ru_maxrss across exec, so a child of a 2 GB pytest process would report 2 GB."""
-    wrapper = ("import sys\nrc = 0\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines())
-               + "finally:\n    hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
-                 "    print('PEAK', hwm * 1024, file=sys.stderr)\nsys.exit(rc)\n")
+    wrapper = (
+        "import sys\nrc = 0\ntry:\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "finally:\n    hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+        "    print('PEAK', hwm * 1024, file=sys.stderr)\nsys.exit(rc)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != ENV_MAX_TABLE_MB}
     env.update(env_extra or {})
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, env=env,
-                          cwd=cwd or ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=300
+    )
     peak = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK ")))
     return proc.returncode, proc.stderr, peak
 
@@ -123,8 +128,10 @@ def test_relative_external_data_is_refused_and_nothing_is_read(server_folder, no
     with pytest.raises(ModelError) as info:
         load_model(data, "probe.onnx")
     message = str(info.value)
-    assert message.startswith("probe.onnx keeps weights outside the file: initializer 'w' at "
-                              "'.streamlit/config.toml' is stored as external data.")
+    assert message.startswith(
+        "probe.onnx keeps weights outside the file: initializer 'w' at "
+        "'.streamlit/config.toml' is stored as external data."
+    )
     assert "save_as_external_data=False" in message and "not opened" in message
     assert MARKER.decode() not in message and not no_session
     (server_folder / "probe.onnx").write_bytes(data)  # from a path, and sniffed without an extension
@@ -142,8 +149,9 @@ def test_the_probe_model_really_reads_the_file_when_onnxruntime_gets_it(server_f
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     opts.log_severity_level = 4
     try:
-        session = ort.InferenceSession(_add_w(".streamlit/config.toml"), sess_options=opts,
-                                       providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(
+            _add_w(".streamlit/config.toml"), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:  # noqa: BLE001 - a later onnxruntime may refuse it itself
         pytest.skip(f"this onnxruntime refuses external data from bytes itself: {exc}")
     leaked = session.run(None, {"x": np.zeros((1, 4), np.float32)})[0].tobytes()
@@ -182,11 +190,14 @@ def _sparse_values(location: str) -> bytes:
     return _model([helper.make_node("Add", ["x", "sw"], ["y"])], sparse=[sparse])
 
 
-@pytest.mark.parametrize("build, where", [
-    (_in_subgraph, "_branch' of the If node 'if' at"),  # the Constant in the then or else branch
-    (_in_function, "in function 'AddSecret'"),
-    (_sparse_values, "the values of sparse initializer 'sw'"),
-])
+@pytest.mark.parametrize(
+    "build, where",
+    [
+        (_in_subgraph, "_branch' of the If node 'if' at"),  # the Constant in the then or else branch
+        (_in_function, "in function 'AddSecret'"),
+        (_sparse_values, "the values of sparse initializer 'sw'"),
+    ],
+)
 def test_external_data_is_refused_wherever_it_hides(server_folder, no_session, build, where):
     with pytest.raises(ModelError, match="keeps weights outside the file") as info:
         load_model(build(".streamlit/config.toml"), "probe.onnx")
@@ -212,7 +223,8 @@ def test_sparse_bomb_is_refused_at_once_without_a_session(no_session):
     assert str(info.value).startswith(
         "sparse.onnx would need 2.2 GB of memory for its weights once expanded (the largest: sparse initializer "
         "'W': 20,000 x 30,000 = 600,000,000 values of float once made dense, 2.2 GB), more than the 600 MB allowed "
-        "for a model (the table budget, ROBUSTNESS_MAX_TABLE_MB), so the model was not opened.")
+        "for a model (the table budget, ROBUSTNESS_MAX_TABLE_MB), so the model was not opened."
+    )
 
 
 def test_the_default_model_budget_is_the_table_budget(monkeypatch, no_session):
@@ -241,8 +253,10 @@ def test_constant_shapes_that_allocate_too_much_are_refused(shape_from, no_sessi
         expected = "the ConstantOfShape node 'fill' makes a tensor of shape 100,000 x 100,000"
     else:
         inits = []
-        nodes = [helper.make_node("Constant", [], ["shape"], value_ints=[1] + shape),
-                 helper.make_node("Expand", ["x", "shape"], ["big"], name="grow")]
+        nodes = [
+            helper.make_node("Constant", [], ["shape"], value_ints=[1] + shape),
+            helper.make_node("Expand", ["x", "shape"], ["big"], name="grow"),
+        ]
         expected = "the Expand node 'grow' makes a tensor of shape 1 x 100,000 x 100,000"
     data = _model(nodes + [helper.make_node("Add", ["x", "x"], ["y"])], inits)
     with pytest.raises(ModelError, match="would need 37.3 GB of memory for its constant tensors") as info:
@@ -255,9 +269,12 @@ def test_small_constant_shapes_and_shapes_known_at_run_time_are_left_alone():
     from robustness.io.onnx_proto import check_onnx
 
     small = [numpy_helper.from_array(np.array([2, 4], np.int64), "shape")]
-    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["z"]),
-             helper.make_node("Shape", ["x"], ["s"]), helper.make_node("ConstantOfShape", ["s"], ["z2"]),
-             helper.make_node("Add", ["x", "x"], ["y"])]
+    nodes = [
+        helper.make_node("ConstantOfShape", ["shape"], ["z"]),
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("ConstantOfShape", ["s"], ["z2"]),
+        helper.make_node("Add", ["x", "x"], ["y"]),
+    ]
     check_onnx(_model(nodes, small), "fine.onnx", max_weight_bytes=1024)
 
 
@@ -265,9 +282,13 @@ def test_a_normal_model_still_loads_and_predicts():
     w = numpy_helper.from_array(np.ones(4, np.float32), "w")
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 1])
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 4])
-    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["m"]),
-                               helper.make_node("Unsqueeze", ["m", "axes"], ["y"])], "ok", [x], [y],
-                              [w, numpy_helper.from_array(np.array([1], np.int64), "axes")])
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Unsqueeze", ["m", "axes"], ["y"])],
+        "ok",
+        [x],
+        [y],
+        [w, numpy_helper.from_array(np.array([1], np.int64), "axes")],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     adapter = load_model(model.SerializeToString(), "ok.onnx", feature_names=list("abcd"))
@@ -289,20 +310,24 @@ def test_parquet_bomb_is_refused_before_reading(bomb_parquet):
     assert bomb_parquet.stat().st_size < 1024**2  # the probe's file was 437 KB
     meta = pq.ParquetFile(bomb_parquet).metadata
     assert (meta.num_rows, meta.num_columns) == (10**8, 1)
-    code = (f"from robustness.io.data import read_table\nfrom robustness.errors import DataError\n"
-            f"import time\nt = time.perf_counter()\ntry:\n    read_table({str(bomb_parquet)!r})\n"
-            f"    rc = 1\nexcept DataError as e:\n    print('SECONDS', time.perf_counter() - t, file=sys.stderr)\n"
-            f"    print(e, file=sys.stderr)\n    rc = 2")
+    code = (
+        f"from robustness.io.data import read_table\nfrom robustness.errors import DataError\n"
+        f"import time\nt = time.perf_counter()\ntry:\n    read_table({str(bomb_parquet)!r})\n"
+        f"    rc = 1\nexcept DataError as e:\n    print('SECONDS', time.perf_counter() - t, file=sys.stderr)\n"
+        f"    print(e, file=sys.stderr)\n    rc = 2"
+    )
     rc, err, peak = _peak_run(code, {ENV_MAX_TABLE_MB: "100"})
     assert rc == 2, err
     assert peak < GB, f"peak {peak / 2**20:.0f} MB"
     seconds = float(next(line.split()[1] for line in err.splitlines() if line.startswith("SECONDS")))
     assert seconds < 1.0
-    assert ("current.parquet would take about 763 MB in memory once read (100,000,000 rows x 1 column, estimated "
-            "from its Parquet footer), more than the table budget of 100 MB (ROBUSTNESS_MAX_TABLE_MB). Use a sample "
-            "of the rows (for example a random 10%), or run the checks on the Dask engine, which reads Parquet part "
-            "by part: in the CLI `robustness drift --engine dask` (also report and stress), in the app the "
-            "large-dataset section.") in err
+    assert (
+        "current.parquet would take about 763 MB in memory once read (100,000,000 rows x 1 column, estimated "
+        "from its Parquet footer), more than the table budget of 100 MB (ROBUSTNESS_MAX_TABLE_MB). Use a sample "
+        "of the rows (for example a random 10%), or run the checks on the Dask engine, which reads Parquet part "
+        "by part: in the CLI `robustness drift --engine dask` (also report and stress), in the app the "
+        "large-dataset section."
+    ) in err
 
 
 def _shared_row_groups(columns: int, rows_per_group: int, groups: int) -> bytes:
@@ -327,8 +352,11 @@ def test_the_default_budget_refuses_it_on_any_machine_under_1_tb(monkeypatch):
     assert pfile.metadata.num_rows == 10**9 and len(data) < 1024**2
     assert pfile.read_row_group(999, columns=["c4"]).column(0)[0].as_py() == 7  # a real, readable file
     start = time.perf_counter()
-    with pytest.raises(DataError, match=r"would take about 37\.3 GB in memory once read \(1,000,000,000 rows x 5 "
-                                        r"columns, estimated from its Parquet footer\)"):
+    with pytest.raises(
+        DataError,
+        match=r"would take about 37\.3 GB in memory once read \(1,000,000,000 rows x 5 "
+        r"columns, estimated from its Parquet footer\)",
+    ):
         read_table(data, "huge.parquet")
     assert time.perf_counter() - start < 2.0
     assert 5 * 10**9 * 8 > 2**40 // 40  # above the default budget (memory / 40) of a 1 TB machine
@@ -343,20 +371,30 @@ def test_a_long_string_repeated_on_every_row_is_refused_from_its_values(tmp_path
     with pq.ParquetWriter(path, table.schema, store_schema=False) as writer:
         for _ in range(10):
             writer.write_table(table)
-    code = (f"from robustness.io.data import read_table\nfrom robustness.errors import DataError\ntry:\n"
-            f"    read_table({str(path)!r})\n    rc = 1\nexcept DataError as e:\n    print(e, file=sys.stderr)\n"
-            f"    rc = 2")
+    code = (
+        f"from robustness.io.data import read_table\nfrom robustness.errors import DataError\ntry:\n"
+        f"    read_table({str(path)!r})\n    rc = 1\nexcept DataError as e:\n    print(e, file=sys.stderr)\n"
+        f"    rc = 2"
+    )
     rc, err, peak = _peak_run(code, {ENV_MAX_TABLE_MB: "600"})
     assert rc == 2 and peak < GB, (err, peak)
-    assert "would take about 9.3 GB in memory once read (1,000,000 rows x 1 column, estimated from its Parquet " \
-           "values)" in err
+    assert (
+        "would take about 9.3 GB in memory once read (1,000,000 rows x 1 column, estimated from its Parquet "
+        "values)" in err
+    )
 
 
 def test_tables_well_under_the_budget_still_load(tmp_path):
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"age": rng.integers(18, 90, 50_000), "income": rng.normal(5e4, 1e4, 50_000),
-                       "city": rng.choice(["Zürich", "Genève", "Bern"], 50_000),
-                       "id": [f"c{i}" for i in range(50_000)], "member": rng.random(50_000) > 0.5})
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, 50_000),
+            "income": rng.normal(5e4, 1e4, 50_000),
+            "city": rng.choice(["Zürich", "Genève", "Bern"], 50_000),
+            "id": [f"c{i}" for i in range(50_000)],
+            "member": rng.random(50_000) > 0.5,
+        }
+    )
     df.to_parquet(tmp_path / "ref.parquet", index=False)
     df.to_csv(tmp_path / "ref.csv", index=False)
     pd.testing.assert_frame_equal(read_table(tmp_path / "ref.parquet").frame, df)  # the default budget
@@ -366,9 +404,12 @@ def test_tables_well_under_the_budget_still_load(tmp_path):
 
 def test_csv_is_measured_as_the_frame_it_becomes_not_as_text():
     text = b"a,b\n" + b"1,2\n" * 2_000_000  # 8 MB of text, a 32 MB frame
-    with pytest.raises(DataError, match=r"current.csv would take about 3\d MB in memory once read .* estimated from "
-                                        r"a sample of its lines\), more than the table budget of 16 MB .* save the "
-                                        r"data as Parquet and run the checks on the Dask engine"):
+    with pytest.raises(
+        DataError,
+        match=r"current.csv would take about 3\d MB in memory once read .* estimated from "
+        r"a sample of its lines\), more than the table budget of 16 MB .* save the "
+        r"data as Parquet and run the checks on the Dask engine",
+    ):
         read_table(text, "current.csv", max_table_bytes=16 * 2**20)
     assert read_table(text, "current.csv", max_table_bytes=64 * 2**20).frame.shape == (2_000_000, 2)
 
@@ -380,18 +421,22 @@ def test_the_cli_memory_engine_refuses_it_with_exit_2(bomb_parquet):
     rc, err, peak = _peak_run(code, {ENV_MAX_TABLE_MB: "100"})
     assert rc == 2, err
     assert peak < GB, f"peak {peak / 2**20:.0f} MB"  # the probe took 6 GB
-    assert ("robustness: error: " + str(bomb_parquet) + " would take about 763 MB in memory (100,000,000 rows x 1 "
-            "column, estimated from its Parquet footer), more than the table budget of 100 MB "
-            "(ROBUSTNESS_MAX_TABLE_MB), so the in-memory engine does not read it. Run `robustness drift` again with "
-            "`--engine dask`") in err
+    assert (
+        "robustness: error: " + str(bomb_parquet) + " would take about 763 MB in memory (100,000,000 rows x 1 "
+        "column, estimated from its Parquet footer), more than the table budget of 100 MB "
+        "(ROBUSTNESS_MAX_TABLE_MB), so the in-memory engine does not read it. Run `robustness drift` again with "
+        "`--engine dask`"
+    ) in err
 
 
 def test_engine_auto_picks_dask_above_the_budget_and_says_so(bomb_parquet, monkeypatch):
     monkeypatch.setenv(ENV_MAX_TABLE_MB, "100")
     choice = choose_engine("auto", [str(bomb_parquet), str(bomb_parquet)], command="report")
     assert choice.engine == "dask"
-    assert choice.note.endswith("more than the table budget of 100 MB (ROBUSTNESS_MAX_TABLE_MB): using the Dask "
-                                "engine, which reads Parquet part by part.")
+    assert choice.note.endswith(
+        "more than the table budget of 100 MB (ROBUSTNESS_MAX_TABLE_MB): using the Dask "
+        "engine, which reads Parquet part by part."
+    )
     with pytest.raises(DataError, match=r"Run `robustness report` again with `--engine dask`"):
         choose_engine("memory", [str(bomb_parquet)], command="report")
     monkeypatch.setenv(ENV_MAX_TABLE_MB, "1000")  # within the budget: memory, as before

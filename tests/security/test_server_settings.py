@@ -12,8 +12,14 @@ from robustness.errors import ConfigError, DataError
 from robustness.scale.allowed import NotAllowedError, check_files, not_allowed_message, resolve_allowed
 from robustness.scale.cluster import inspect_parquet
 from robustness.settings import (
-    ENV_ALLOW_PICKLE, ENV_DATA_ROOTS, ENV_MAX_TABLE_MB, ENV_SCHEDULER, ENV_URL_SCHEMES, ServerSettings,
-    default_max_table_mb, load_settings,
+    ENV_ALLOW_PICKLE,
+    ENV_DATA_ROOTS,
+    ENV_MAX_TABLE_MB,
+    ENV_SCHEDULER,
+    ENV_URL_SCHEMES,
+    ServerSettings,
+    default_max_table_mb,
+    load_settings,
 )
 from tests.app.test_pages import MODEL_DATA, errors_of, upload
 
@@ -27,24 +33,43 @@ def test_defaults_allow_nothing():
 
 
 def test_environment_wins_over_the_secrets_section(tmp_path):
-    section = {"allow_pickle": True, "dask_scheduler": "tcp://a:1", "data_roots": [str(tmp_path)],
-               "url_schemes": ["s3"], "max_table_mb": 100}
+    section = {
+        "allow_pickle": True,
+        "dask_scheduler": "tcp://a:1",
+        "data_roots": [str(tmp_path)],
+        "url_schemes": ["s3"],
+        "max_table_mb": 100,
+    }
     s = load_settings(env={}, section=section)
     assert (s.allow_pickle, s.scheduler, s.data_roots, s.url_schemes, s.max_table_mb) == (
-        True, "tcp://a:1", (tmp_path.resolve(),), frozenset({"s3"}), 100)
-    s = load_settings(env={ENV_ALLOW_PICKLE: "0", ENV_SCHEDULER: "tcp://b:2", ENV_URL_SCHEMES: "gs, s3://",
-                           ENV_MAX_TABLE_MB: "50"}, section=section)
-    assert (s.allow_pickle, s.scheduler, s.url_schemes, s.max_table_mb) == (False, "tcp://b:2",
-                                                                             frozenset({"gs", "s3"}), 50)
+        True,
+        "tcp://a:1",
+        (tmp_path.resolve(),),
+        frozenset({"s3"}),
+        100,
+    )
+    s = load_settings(
+        env={ENV_ALLOW_PICKLE: "0", ENV_SCHEDULER: "tcp://b:2", ENV_URL_SCHEMES: "gs, s3://", ENV_MAX_TABLE_MB: "50"},
+        section=section,
+    )
+    assert (s.allow_pickle, s.scheduler, s.url_schemes, s.max_table_mb) == (
+        False,
+        "tcp://b:2",
+        frozenset({"gs", "s3"}),
+        50,
+    )
 
 
-@pytest.mark.parametrize("env, message", [
-    ({ENV_ALLOW_PICKLE: "maybe"}, "true or false"),
-    ({ENV_DATA_ROOTS: "/no/such/folder"}, "not a folder on this server"),
-    ({ENV_URL_SCHEMES: "file"}, "may not allow 'file'"),
-    ({ENV_MAX_TABLE_MB: "lots"}, "number of megabytes"),
-    ({ENV_MAX_TABLE_MB: "-5"}, "positive"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({ENV_ALLOW_PICKLE: "maybe"}, "true or false"),
+        ({ENV_DATA_ROOTS: "/no/such/folder"}, "not a folder on this server"),
+        ({ENV_URL_SCHEMES: "file"}, "may not allow 'file'"),
+        ({ENV_MAX_TABLE_MB: "lots"}, "number of megabytes"),
+        ({ENV_MAX_TABLE_MB: "-5"}, "positive"),
+    ],
+)
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(env=env)
@@ -72,18 +97,39 @@ def test_paths_inside_the_root_resolve(lake):
     root, _, s = lake
     assert resolve_allowed(str(root / "ref"), s) == str((root / "ref").resolve())
     assert resolve_allowed(str(root / "ref" / "*.parquet"), s) == str(root.resolve() / "ref" / "*.parquet")
-    layout = inspect_parquet(resolve_allowed(str(root / "ref"), s), "reference",
-                             check_files=lambda files: check_files(files, s))
+    layout = inspect_parquet(
+        resolve_allowed(str(root / "ref"), s), "reference", check_files=lambda files: check_files(files, s)
+    )
     assert layout.columns == ["x"]
 
 
-@pytest.mark.parametrize("probe", [
-    "/root/.bashrc", "/etc/passwd", "/etc/*", "/etc/**/*.conf", "{secret}", "{secret}/people.parquet",
-    "{root}/../secret", "{root}/escape", "{root}/escape/people.parquet", "{root}/../secret/*.parquet",
-    "{root}/*/../../secret", "relative/path", ".", "~/x", "file:///etc/passwd", "file://{secret}",
-    "webhdfs://127.0.0.1:50070/data", "http://169.254.169.254/latest/meta-data", "memory://x",
-    "simplecache::file:///etc/passwd", "s3://bucket/x", "",
-])
+@pytest.mark.parametrize(
+    "probe",
+    [
+        "/root/.bashrc",
+        "/etc/passwd",
+        "/etc/*",
+        "/etc/**/*.conf",
+        "{secret}",
+        "{secret}/people.parquet",
+        "{root}/../secret",
+        "{root}/escape",
+        "{root}/escape/people.parquet",
+        "{root}/../secret/*.parquet",
+        "{root}/*/../../secret",
+        "relative/path",
+        ".",
+        "~/x",
+        "file:///etc/passwd",
+        "file://{secret}",
+        "webhdfs://127.0.0.1:50070/data",
+        "http://169.254.169.254/latest/meta-data",
+        "memory://x",
+        "simplecache::file:///etc/passwd",
+        "s3://bucket/x",
+        "",
+    ],
+)
 def test_every_probe_gets_the_same_message(lake, probe):
     root, secret, s = lake
     path = probe.format(root=root, secret=secret)
@@ -102,8 +148,7 @@ def test_a_symlink_inside_a_folder_is_refused_before_any_file_is_opened(lake, mo
     monkeypatch.setattr(cluster, "_footer", lambda fs, path, name: opened.append(path) or real(fs, path, name))
     for path in (root / "mixed", root / "mixed" / "*.parquet", root / "*" / "*.parquet"):
         with pytest.raises(NotAllowedError):
-            inspect_parquet(resolve_allowed(str(path), s), "reference",
-                            check_files=lambda files: check_files(files, s))
+            inspect_parquet(resolve_allowed(str(path), s), "reference", check_files=lambda files: check_files(files, s))
     assert opened == []
 
 

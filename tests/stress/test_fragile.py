@@ -34,8 +34,9 @@ def stats(credit):
 
 @pytest.fixture(scope="module")
 def run(credit, model):
-    return run_stress(model, credit.current, target="default", reference=credit.reference,
-                      config=StressConfig(max_rows=1000, seed=3))
+    return run_stress(
+        model, credit.current, target="default", reference=credit.reference, config=StressConfig(max_rows=1000, seed=3)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +94,9 @@ def test_minimal_change_distance_is_measured_in_reference_stds(credit, model, st
     row = credit.current[list(credit.features)].iloc[i]  # a Series works too
     found = minimal_change(model, row, stats)
     assert found.found
-    expected = sum(abs(after - before) / stats.numeric[c].std if c in stats.numeric else 1.0
-                   for c, before, after in found.changes)
+    expected = sum(
+        abs(after - before) / stats.numeric[c].std if c in stats.numeric else 1.0 for c, before, after in found.changes
+    )
     assert found.distance == pytest.approx(expected)
 
 

@@ -18,21 +18,33 @@ from robustness.stress import (
     NumericStats,
     PerturbationSpec,
     ReferenceStats,
+    _stats,
     applicable,
     perturb,
+    perturbations,
     register,
     registry,
 )
-from robustness.stress import _stats, perturbations
-from robustness.stress.perturbations import UNSEEN, perturbed_columns, reference_cdf, rounding_step, typos
 from robustness.stress._stats import numeric_values
+from robustness.stress.perturbations import UNSEEN, perturbed_columns, reference_cdf, rounding_step, typos
 from robustness.stress.suite import stack_rows
 
 K = ColumnKind
 BUILTINS = (
-    "gaussian_noise", "unit_x10", "unit_x1000", "unit_div1000", "missing_random", "missing_column",
-    "category_swap", "unseen_category", "typo", "outliers", "replace_median", "replace_mode",
-    "rounding", "quantile_shift",
+    "gaussian_noise",
+    "unit_x10",
+    "unit_x1000",
+    "unit_div1000",
+    "missing_random",
+    "missing_column",
+    "category_swap",
+    "unseen_category",
+    "typo",
+    "outliers",
+    "replace_median",
+    "replace_mode",
+    "rounding",
+    "quantile_shift",
 )
 DETERMINISTIC = {"rounding", "quantile_shift"}  # no random draws: every seed gives the same result
 ON_PRESENT = {"unit_x10", "unit_x1000", "unit_div1000", "category_swap", "typo"}  # share of present values
@@ -59,30 +71,35 @@ def synthetic(n: int = 400, seed: int = 0) -> pd.DataFrame:
     grade[rng.random(n) < 0.1] = np.nan
     score = pd.array(rng.integers(0, 100, n), dtype="Int64")
     score[rng.random(n) < 0.1] = pd.NA
-    return pd.DataFrame({
-        "count": rng.integers(0, 50, n),
-        "amount": amount,
-        "colour": colour,
-        "flag": rng.random(n) < 0.3,
-        "grade": grade,
-        "score": score,
-    })
+    return pd.DataFrame(
+        {
+            "count": rng.integers(0, 50, n),
+            "amount": amount,
+            "colour": colour,
+            "flag": rng.random(n) < 0.3,
+            "grade": grade,
+            "score": score,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def frames(credit):
     ref, features, _ = credit
     syn = synthetic()
-    return {"credit": (ref, ReferenceStats.from_frame(ref), features),
-            "synthetic": (syn, ReferenceStats.from_frame(syn), list(syn.columns))}
+    return {
+        "credit": (ref, ReferenceStats.from_frame(ref), features),
+        "synthetic": (syn, ReferenceStats.from_frame(syn), list(syn.columns)),
+    }
 
 
 def _changed(before: pd.Series, after: pd.Series) -> np.ndarray:
     """Rows whose value differs (missing on both sides counts as equal)."""
     a, b = before.to_numpy(dtype=object), after.to_numpy(dtype=object)
     missing_a, missing_b = pd.isna(a), pd.isna(b)
-    equal = np.array([bool(x == y) if not (mx or my) else mx and my
-                      for x, y, mx, my in zip(a, b, missing_a, missing_b)], dtype=bool)
+    equal = np.array(
+        [bool(x == y) if not (mx or my) else mx and my for x, y, mx, my in zip(a, b, missing_a, missing_b)], dtype=bool
+    )
     return ~equal
 
 
@@ -93,7 +110,7 @@ def _dtype_changes(name: str, frame: pd.DataFrame, cols: list[str]) -> dict[str,
         dtype = frame[col].dtype
         if name.startswith("missing") and dtype == np.int64:
             out[col] = "float64"
-        elif name.startswith("missing") and dtype == bool:
+        elif name.startswith("missing") and dtype.kind == "b":
             out[col] = "object"
         elif name == "unit_div1000" and dtype == np.int64:
             out[col] = "float64"
@@ -131,10 +148,21 @@ def test_applicable_respects_kinds_and_needs(frames):
     ref, stats, features = frames["credit"]
     every = list(ref.columns)
     assert applicable("gaussian_noise", stats, every) == [
-        "age", "income", "loan_amount", "loan_term_months", "credit_history_years", "num_open_accounts",
-        "debt_to_income"]
+        "age",
+        "income",
+        "loan_amount",
+        "loan_term_months",
+        "credit_history_years",
+        "num_open_accounts",
+        "debt_to_income",
+    ]
     assert applicable("category_swap", stats, every) == [
-        "employment_type", "region", "home_ownership", "has_cosigner", "default"]
+        "employment_type",
+        "region",
+        "home_ownership",
+        "has_cosigner",
+        "default",
+    ]
     assert applicable("unseen_category", stats, every) == ["employment_type", "region", "home_ownership"]
     assert "application_id" not in applicable("missing_random", stats, every)
     assert "application_date" not in applicable("missing_random", stats, every)
@@ -164,8 +192,7 @@ def test_seeded_reproducible(frames, name, frame):
     data, stats, cols = frames[frame]
     first = perturb(name, data, stats, 0.5, columns=cols, seed=11)
     pd.testing.assert_frame_equal(perturb(name, data, stats, 0.5, columns=cols, seed=11), first)
-    pd.testing.assert_frame_equal(
-        perturb(name, data, stats, 0.5, columns=cols, seed=np.random.default_rng(11)), first)
+    pd.testing.assert_frame_equal(perturb(name, data, stats, 0.5, columns=cols, seed=np.random.default_rng(11)), first)
     other = perturb(name, data, stats, 0.5, columns=cols, seed=12)
     if name in DETERMINISTIC:
         pd.testing.assert_frame_equal(other, first)
@@ -333,7 +360,7 @@ def test_typo_changes_every_drawn_string_in_a_typo_like_way(frames):
         assert changed.sum() == round(0.5 * before.notna().sum())
         for old, new in zip(before[changed], after[changed]):
             assert isinstance(new, str) and new != old
-            assert (new.lower() == old.lower() or new.strip() == old or abs(len(new) - len(old)) == 1), (old, new)
+            assert new.lower() == old.lower() or new.strip() == old or abs(len(new) - len(old)) == 1, (old, new)
     rng = np.random.default_rng(0)
     values = np.array(["a", "", "123", "North", "gig-economy", "ÄÖ"] * 50, dtype=object)
     assert (typos(values, rng) != values).all()
@@ -388,8 +415,9 @@ def test_quantile_shift_moves_values_up_the_reference_distribution(frames):
     assert out["debt_to_income"].median() == pytest.approx(s.quantiles[75], rel=0.03)  # median -> 75th pct
     assert out["age"].dtype == np.int64
     q = np.array([0.0, 1.0, 1.0, 2.0, 4.0])
-    np.testing.assert_allclose(reference_cdf(np.array([-1.0, 0.5, 1.0, 3.0, 9.0, np.nan]), q),
-                               [0.0, 0.125, 0.375, 0.875, 1.0, np.nan])
+    np.testing.assert_allclose(
+        reference_cdf(np.array([-1.0, 0.5, 1.0, 3.0, 9.0, np.nan]), q), [0.0, 0.125, 0.375, 0.875, 1.0, np.nan]
+    )
 
 
 # -- user-defined perturbations and bad input -------------------------------------------------------------
@@ -428,16 +456,19 @@ def test_register_a_user_defined_perturbation(frames, own_registry):
     assert applicable("rounding", stats, ["age"]) == ["age"]
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(name="bad name"), "'bad name' is not a valid perturbation name"),
-    (dict(name=""), "not a valid perturbation name"),
-    (dict(kinds=["colour"]), "column kinds"),
-    (dict(kinds=[]), "column kinds"),
-    (dict(scope="all"), "Scope 'all'"),
-    (dict(default_severity=2), "Severity 2"),
-    (dict(description=" "), "needs a description"),
-    (dict(fn=3), "not callable"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(name="bad name"), "'bad name' is not a valid perturbation name"),
+        (dict(name=""), "not a valid perturbation name"),
+        (dict(kinds=["colour"]), "column kinds"),
+        (dict(kinds=[]), "column kinds"),
+        (dict(scope="all"), "Scope 'all'"),
+        (dict(default_severity=2), "Severity 2"),
+        (dict(description=" "), "needs a description"),
+        (dict(fn=3), "not callable"),
+    ],
+)
 def test_register_rejects_bad_specs(own_registry, kwargs, match):
     args = dict(name="mine", fn=_negate, kinds=["numerical"], description="Something.")
     args.update(kwargs)
@@ -458,8 +489,12 @@ def test_perturb_rejects_bad_input(frames, own_registry):
         perturb("gaussian_noise", data, stats, 0.1, columns=cols, seed="x")
     with pytest.raises(DataError):
         perturb("gaussian_noise", data.to_numpy(), stats, 0.1, columns=cols, seed=0)
-    register("broken", lambda data, stats, severity, rng, *, columns: data.iloc[:3], kinds="numerical",
-             description="Drops rows.")
+    register(
+        "broken",
+        lambda data, stats, severity, rng, *, columns: data.iloc[:3],
+        kinds="numerical",
+        description="Drops rows.",
+    )
     with pytest.raises(ConfigError, match="'broken' did not return"):
         perturb("broken", data, stats, 0.5, columns=["age"], seed=0)
     pd.testing.assert_frame_equal(perturb("typo", data, stats, 0.5, columns=["age"], seed=0), data)
@@ -471,8 +506,15 @@ def test_perturb_rejects_bad_input(frames, own_registry):
 def test_reference_stats_from_frame(frames):
     data, stats, _ = frames["credit"]
     assert stats.kinds["application_id"] is K.ID and stats.kinds["application_date"] is K.DATETIME
-    assert set(stats.numeric) == {"age", "income", "loan_amount", "loan_term_months", "credit_history_years",
-                                  "num_open_accounts", "debt_to_income"}
+    assert set(stats.numeric) == {
+        "age",
+        "income",
+        "loan_amount",
+        "loan_term_months",
+        "credit_history_years",
+        "num_open_accounts",
+        "debt_to_income",
+    }
     assert "application_id" not in stats.categorical and "application_date" not in stats.numeric
     age = stats.numeric["age"]
     assert isinstance(age, NumericStats) and age.integer and len(age.quantiles) == 101
@@ -611,8 +653,15 @@ def test_a_user_perturbation_gets_a_label_family_and_phrase(own_registry):
     register("sensor_drift", _negate, kinds=["numerical"], description="Drifts.")
     assert label_of("sensor_drift") == "Sensor drift" and family_of("sensor_drift") == "other"
     assert phrase_of("sensor_drift", 0.1) == "sensor drift at 10% strength"
-    register("spikes", _negate, kinds=["numerical"], description="Spikes.", label="Power spikes", family="outliers",
-             phrase="power spikes in {share} of readings")
+    register(
+        "spikes",
+        _negate,
+        kinds=["numerical"],
+        description="Spikes.",
+        label="Power spikes",
+        family="outliers",
+        phrase="power spikes in {share} of readings",
+    )
     assert label_of("spikes") == "Power spikes" and family_of("spikes") == "outliers"
     assert phrase_of("spikes", 0.5) == "power spikes in 50% of readings"
     assert label_of("never_registered") == "Never registered" and family_of("never_registered") == "other"

@@ -141,9 +141,12 @@ def test_unit_error_on_a_relied_on_column_fails_noise_on_an_unused_one_passes(cr
     # What is true of this model: x1000 on loan_amount flips many decisions; x1000 on income flips
     # fewer (a huge income just looks like a safe applicant: only the ~10% predicted defaulters can
     # flip); loan_term_months is not used by the model at all.
-    loan = run_stress(credit_model, credit.current, target="default",
-                      config=StressConfig(columns=("loan_amount",), perturbations=("unit_x1000",),
-                                          severities=(0.5, 1.0)))
+    loan = run_stress(
+        credit_model,
+        credit.current,
+        target="default",
+        config=StressConfig(columns=("loan_amount",), perturbations=("unit_x1000",), severities=(0.5, 1.0)),
+    )
     assert loan.columns == ("loan_amount",)
     assert _by(loan, "unit_x1000", 1.0).flip_rate > 0.3
     assert _by(loan, "unit_x1000", 0.5).flip_rate > 0.1
@@ -151,12 +154,16 @@ def test_unit_error_on_a_relied_on_column_fails_noise_on_an_unused_one_passes(cr
     assert verdict.status == "fail" and loan.verdict == "fail" and verdict.severity == 0.5
     assert "fail at ≥ 10.0%" in verdict.message and "'loan_amount'" in verdict.message
 
-    income = run_stress(credit_model, credit.current, config=StressConfig(columns=("income",),
-                                                                          perturbations=("unit_x1000",)))
+    income = run_stress(
+        credit_model, credit.current, config=StressConfig(columns=("income",), perturbations=("unit_x1000",))
+    )
     assert 0 < _by(income, "unit_x1000", 1.0).flip_rate < _by(loan, "unit_x1000", 1.0).flip_rate
 
-    term = run_stress(credit_model, credit.current, config=StressConfig(columns=("loan_term_months",),
-                                                                        perturbations=("gaussian_noise",)))
+    term = run_stress(
+        credit_model,
+        credit.current,
+        config=StressConfig(columns=("loan_term_months",), perturbations=("gaussian_noise",)),
+    )
     assert all(r.flip_rate < 0.01 for r in term.results)
     assert term.verdict == "pass" and term.verdicts[0].status == "pass"
     assert "below the 5.0% warning threshold" in term.verdicts[0].message
@@ -195,8 +202,12 @@ def test_regression_uses_normalised_change_and_rmse(energy_run):
 def test_regression_change_is_normalised_by_the_target_spread():
     s = load_scenario("energy")
     model = from_estimator(s.model)
-    res = run_stress(model, s.current, target="energy_kwh",
-                     config=StressConfig(perturbations=("unit_x10",), severities=(1.0,), columns=("floor_area_m2",)))
+    res = run_stress(
+        model,
+        s.current,
+        target="energy_kwh",
+        config=StressConfig(perturbations=("unit_x10",), severities=(1.0,), columns=("floor_area_m2",)),
+    )
     r = _by(res, "unit_x10", 1.0)
     sample = sample_rows(s.current, max_rows=2000, seed=0)
     stats = ReferenceStats.from_frame(s.current, columns=list(s.features))
@@ -224,8 +235,9 @@ def test_multiclass_metrics_match_sklearn(machines_run):
     X, y = sample[list(s.features)], sample["condition"]
     base = machines_run.baseline
     assert base["f1"] == pytest.approx(f1_score(y, model.predict(X), average="macro"))
-    assert base["roc_auc"] == pytest.approx(roc_auc_score(y, model.predict_proba(X), multi_class="ovr",
-                                                          labels=model.classes))
+    assert base["roc_auc"] == pytest.approx(
+        roc_auc_score(y, model.predict_proba(X), multi_class="ovr", labels=model.classes)
+    )
 
 
 # -- failures are findings -------------------------------------------------------------------------
@@ -267,8 +279,11 @@ def test_a_model_that_cannot_score_the_unperturbed_sample_raises(no_imputer, cre
 
 def test_nan_predictions_are_counted(credit, credit_model):
     model = NaNAbove(credit_model, threshold=5e6)  # only a x1000 income gets there
-    result = run_stress(model, credit.current, config=StressConfig(columns=("income", "region"),
-                                                                   perturbations=("unit_x1000", "category_swap")))
+    result = run_stress(
+        model,
+        credit.current,
+        config=StressConfig(columns=("income", "region"), perturbations=("unit_x1000", "category_swap")),
+    )
     stats = ReferenceStats.from_frame(credit.current, columns=list(credit.features))
     X = sample_rows(credit.current, max_rows=2000, seed=0)[list(credit.features)]
     for r in result.results:
@@ -286,8 +301,11 @@ def test_nan_predictions_are_counted(credit, credit_model):
 def test_unperturbed_rows_with_nan_are_left_out_with_a_note(credit, credit_model):
     X = sample_rows(credit.current, max_rows=2000, seed=0)
     threshold = float(X["income"].quantile(0.99))
-    result = run_stress(NaNAbove(credit_model, threshold), credit.current,
-                        config=StressConfig(perturbations=("category_swap",), columns=("region",)))
+    result = run_stress(
+        NaNAbove(credit_model, threshold),
+        credit.current,
+        config=StressConfig(perturbations=("category_swap",), columns=("region",)),
+    )
     dropped = int((X["income"] > threshold).sum())
     assert dropped > 0 and result.n_rows == 2000 - dropped
     assert any(f"returned NaN for {dropped} of 2000 unperturbed rows" in n for n in result.notes)
@@ -299,8 +317,13 @@ def test_should_stop_returns_partial_results(credit, credit_model, monkeypatch):
     monkeypatch.setattr(suite_mod, "BATCH_ROWS", 10_000)  # 5 cells of 2,000 rows per batch
     seen: list[float] = []
     checks = iter([False, False, True])
-    result = run_stress(credit_model, credit.current, target="default",
-                        progress=lambda f, label: seen.append(f), should_stop=lambda: next(checks, True))
+    result = run_stress(
+        credit_model,
+        credit.current,
+        target="default",
+        progress=lambda f, label: seen.append(f),
+        should_stop=lambda: next(checks, True),
+    )
     assert result.stopped
     scored = [r for r in result.results if r.severity > 0]
     assert len(scored) == 10  # two batches of five cells
@@ -313,16 +336,25 @@ def test_should_stop_returns_partial_results(credit, credit_model, monkeypatch):
 def test_progress_is_reported_per_batch(credit, credit_model, monkeypatch):
     monkeypatch.setattr(suite_mod, "BATCH_ROWS", 40_000)
     labels: list[str] = []
-    run_stress(credit_model, credit.current, progress=lambda f, label: labels.append(label),
-               config=StressConfig(perturbations=("gaussian_noise", "typo")))
+    run_stress(
+        credit_model,
+        credit.current,
+        progress=lambda f, label: labels.append(label),
+        config=StressConfig(perturbations=("gaussian_noise", "typo")),
+    )
     assert len(labels) >= 2 and "scored" in labels[0] and labels[-1] == "done"
 
 
 def test_same_seed_same_result_other_seed_other_sample(credit, credit_model, credit_run):
     again = run_stress(credit_model, credit.current, target="default", reference=credit.reference)
     assert again.to_dict() == credit_run[0].to_dict()
-    other = run_stress(credit_model, credit.current, target="default", reference=credit.reference,
-                       config=StressConfig(seed=1, perturbations=("gaussian_noise",)))
+    other = run_stress(
+        credit_model,
+        credit.current,
+        target="default",
+        reference=credit.reference,
+        config=StressConfig(seed=1, perturbations=("gaussian_noise",)),
+    )
     assert _by(other, "gaussian_noise", 0.5).flip_rate != _by(again, "gaussian_noise", 0.5).flip_rate
 
 
@@ -346,8 +378,21 @@ def test_to_dict_json_contract(credit_run, energy_run):
     d = credit_run[0].to_dict()
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text) == d
-    assert {"results", "feature_sensitivity", "verdict", "score", "seed", "verdicts", "baseline", "task",
-            "n_rows", "columns", "config", "stopped", "fragile"} <= set(d)
+    assert {
+        "results",
+        "feature_sensitivity",
+        "verdict",
+        "score",
+        "seed",
+        "verdicts",
+        "baseline",
+        "task",
+        "n_rows",
+        "columns",
+        "config",
+        "stopped",
+        "fragile",
+    } <= set(d)
     assert d["verdict"] in ("pass", "warn", "fail") and isinstance(d["score"], float)
     first = d["results"][0]
     assert {"perturbation", "severity", "columns", "flip_rate", "metrics", "errors", "status"} <= set(first)
@@ -373,26 +418,34 @@ def test_severity_zero_is_always_included():
     assert StressConfig(severities=[1, 0.5, 0.5]).severities == (0.0, 0.5, 1.0)
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"severity": [0.1]}, "Unknown stress setting 'severity'"),
-    ({"severities": [0.1, 1.5]}, "1.5"),
-    ({"severities": "0.1"}, "severities must be a list"),
-    ({"warn_flip_rate": 0.2, "fail_flip_rate": 0.1}, "warn_flip_rate"),
-    ({"max_rows": 0}, "max_rows"),
-    ({"seed": -1}, "seed"),
-    ({"perturbations": "gaussian_noise"}, "perturbations must be a list"),
-    ({"columns": []}, "columns is an empty list"),
-    ({"fail_change": "high"}, "fail_change must be a number"),
-    ({"sensitivity_perturbation": {"numeric": "gaussian_noise"}}, "'numeric'"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"severity": [0.1]}, "Unknown stress setting 'severity'"),
+        ({"severities": [0.1, 1.5]}, "1.5"),
+        ({"severities": "0.1"}, "severities must be a list"),
+        ({"warn_flip_rate": 0.2, "fail_flip_rate": 0.1}, "warn_flip_rate"),
+        ({"max_rows": 0}, "max_rows"),
+        ({"seed": -1}, "seed"),
+        ({"perturbations": "gaussian_noise"}, "perturbations must be a list"),
+        ({"columns": []}, "columns is an empty list"),
+        ({"fail_change": "high"}, "fail_change must be a number"),
+        ({"sensitivity_perturbation": {"numeric": "gaussian_noise"}}, "'numeric'"),
+    ],
+)
 def test_config_from_dict_names_the_bad_setting(bad, match):
     with pytest.raises(ConfigError, match=match):
         StressConfig.from_dict(bad)
 
 
 def test_config_round_trips_and_reads_files(tmp_path):
-    cfg = StressConfig(perturbations=("typo", "outliers"), severities=(0.3,), columns=("income",), seed=7,
-                       sensitivity_perturbation={"numerical": "outliers"})
+    cfg = StressConfig(
+        perturbations=("typo", "outliers"),
+        severities=(0.3,),
+        columns=("income",),
+        seed=7,
+        sensitivity_perturbation={"numerical": "outliers"},
+    )
     assert StressConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     (tmp_path / "s.json").write_text(json.dumps({"stress": {"seed": 3, "max_rows": 500}}))
     assert StressConfig.from_file(tmp_path / "s.json") == StressConfig(seed=3, max_rows=500)
@@ -420,8 +473,9 @@ def test_unknown_perturbation_and_column_are_config_errors(credit, credit_model)
 
 
 def test_a_requested_perturbation_that_cannot_act_is_skipped(credit, credit_model):
-    result = run_stress(credit_model, credit.current,
-                        config=StressConfig(columns=("income",), perturbations=("typo", "gaussian_noise")))
+    result = run_stress(
+        credit_model, credit.current, config=StressConfig(columns=("income",), perturbations=("typo", "gaussian_noise"))
+    )
     typo = [r for r in result.results if r.perturbation == "typo"]
     assert typo and all(r.status == "skipped" and "cannot act" in r.errors[0] for r in typo)
     assert [v.perturbation for v in result.verdicts] == ["gaussian_noise"]
@@ -429,8 +483,9 @@ def test_a_requested_perturbation_that_cannot_act_is_skipped(credit, credit_mode
 
 def test_target_as_a_series_and_small_data(credit, credit_model):
     data = credit.current.head(300)
-    result = run_stress(credit_model, data, target=data["default"],
-                        config=StressConfig(perturbations=("outliers",), severities=(1.0,)))
+    result = run_stress(
+        credit_model, data, target=data["default"], config=StressConfig(perturbations=("outliers",), severities=(1.0,))
+    )
     assert result.n_rows == 300 and "accuracy" in result.baseline
 
 
@@ -449,9 +504,14 @@ def _worst_is_the_max(result):
     return worst
 
 
-@pytest.mark.parametrize("run, expected", [
-    ("credit_run", {"unit_x10"}), ("energy_run", {"unit_x10", "unit_x1000"}), ("machines_run", {"unit_x1000"}),
-])
+@pytest.mark.parametrize(
+    "run, expected",
+    [
+        ("credit_run", {"unit_x10"}),
+        ("energy_run", {"unit_x10", "unit_x1000"}),
+        ("machines_run", {"unit_x1000"}),
+    ],
+)
 def test_verdicts_come_worst_first_and_the_worst_is_the_largest_effect(run, expected, request):
     result = request.getfixturevalue(run)
     result = result[0] if isinstance(result, tuple) else result
@@ -479,8 +539,15 @@ def test_errors_rank_first_then_fail_warn_pass_by_value():
     from robustness.stress.config import judge, worst_verdict
 
     def cell(name, value, status="ok"):
-        return SimpleNamespace(perturbation=name, severity=0.25, columns=("x",), status=status,
-                               errors=("boom",) if status == "error" else (), flip_rate=value, mean_abs_change=None)
+        return SimpleNamespace(
+            perturbation=name,
+            severity=0.25,
+            columns=("x",),
+            status=status,
+            errors=("boom",) if status == "error" else (),
+            flip_rate=value,
+            mean_abs_change=None,
+        )
 
     spec = SimpleNamespace(default_severity=0.25, description="Does something.", label="L", family="noise")
     values = {"a": 0.06, "b": 0.3, "c": 0.01, "d": 0.12, "e": 0.07, "f": 0.3}
@@ -548,13 +615,18 @@ def test_plain_summary_of_an_error_a_pass_and_counts():
     warn = Verdict("typo", 0.25, 0.06, "warn", "m")
     assert plain_summary(SimpleNamespace(task="binary", verdicts=(err, ok))) == (
         "Realistic data errors break the model: the model cannot score data with missing values in 25% of cells; "
-        "1 of 2 kinds of error fails (1 because the model cannot score the data).")
+        "1 of 2 kinds of error fails (1 because the model cannot score the data)."
+    )
     assert plain_summary(SimpleNamespace(task="binary", verdicts=(ok,))).startswith(
         "The model's decisions hold up under realistic data errors: at most, every value rounded to a coarser "
-        "step changes 2.0% of its predictions")
-    assert "change some of the model's predictions" in plain_summary(SimpleNamespace(task="regression",
-                                                                                     verdicts=(warn, ok)))
+        "step changes 2.0% of its predictions"
+    )
+    assert "change some of the model's predictions" in plain_summary(
+        SimpleNamespace(task="regression", verdicts=(warn, ok))
+    )
     assert counts_in_words([warn, ok]) == "1 of 2 kinds of error warns"
     assert counts_in_words([ok]) == "the one kind of error tried passes"
-    assert effect_in_words(1.5, classifier=False) == "moves its predictions on average by 1.5 times their normal variation"
+    assert (
+        effect_in_words(1.5, classifier=False) == "moves its predictions on average by 1.5 times their normal variation"
+    )
     assert effect_in_words(0.228, classifier=True) == "changes 23% of its predictions"
