@@ -32,6 +32,7 @@ __all__ = [
     "D3_SHARE",
     "MISSING",
     "count",
+    "class_label",
     "interval",
     "number",
     "percent",
@@ -126,6 +127,18 @@ def interval(low, high, fmt=number) -> str:
     if _value(low) is None or _value(high) is None:
         return MISSING
     return f"{fmt(low)}–{fmt(high)}"
+
+
+def class_label(value, names=None) -> str:
+    """A class as people read it: its name when ``names`` (class as text -> name) gives one, else the value
+    as text (whole floats without ".0", so a label 1.0 read from a CSV is class "1")."""
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif hasattr(value, "item") and not isinstance(value, str):  # a NumPy scalar
+        return class_label(value.item(), names)
+    else:
+        text = str(value)
+    return (names or {}).get(text, text)
 
 
 def is_number(x) -> bool:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from robustness.formatting import D3_NUMBER, D3_SHARE, count, interval, number, percent, share
+from robustness.formatting import D3_NUMBER, D3_SHARE, class_label, count, interval, number, percent, share
 
 
 @pytest.mark.parametrize(
@@ -98,3 +98,11 @@ def test_at_most_three_significant_figures_for_any_value():
 
 def test_d3_formats_say_the_same_rule():
     assert D3_NUMBER == ",.3~r" and D3_SHARE == ".3~p"
+
+
+def test_class_label_names_a_class_when_a_name_is_given():
+    names = {"0": "repaid", "1": "default"}
+    assert class_label(1, names) == "default" and class_label(np.int64(0), names) == "repaid"
+    assert class_label(1.0, names) == "default" and class_label("1", names) == "default"
+    assert class_label(2, names) == "2"  # no name: the value itself
+    assert class_label("wear") == "wear" and class_label(np.float64(3.0)) == "3"

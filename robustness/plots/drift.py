@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from robustness.drift.results import ColumnProfile, DriftResult, FeatureDrift
+from robustness.formatting import D3_NUMBER, D3_SHARE, number
 from robustness.plots.theme import CURRENT, REFERENCE, base_layout
 
 DRIFTED = "#E45756"
@@ -12,8 +13,8 @@ STABLE = "#9DB4CF"
 SKIPPED = "#BBBBBB"
 
 
-def _fmt(v: float | None, spec: str = ".3g") -> str:
-    return "–" if v is None else format(v, spec)
+def _fmt(v: float | None) -> str:
+    return number(v)
 
 
 def drift_overview(result: DriftResult, *, top: int | None = None) -> go.Figure:
@@ -33,7 +34,7 @@ def drift_overview(result: DriftResult, *, top: int | None = None) -> go.Figure:
             for f in tested
         ],
         hovertemplate=(
-            "<b>%{y}</b><br>effect size %{x:.3f}<br>test %{customdata[0]}: statistic %{customdata[1]}, "
+            "<b>%{y}</b><br>effect size %{x:" + D3_NUMBER + "}<br>test %{customdata[0]}: statistic %{customdata[1]}, "
             "p-value %{customdata[2]}, threshold %{customdata[3]}<br>%{customdata[4]}<extra></extra>"
         ),
         showlegend=False,
@@ -69,10 +70,10 @@ def column_distribution(
                 y=[c / total for c in counts],
                 name=name,
                 marker_color=colour,
-                hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+                hovertemplate="%{x}: %{y:" + D3_SHARE + "}<extra>%{fullData.name}</extra>",
             )
         fig.update_xaxes(type="category", title=profile.feature)
-        fig.update_yaxes(tickformat=".0%", title="share of rows")
+        fig.update_yaxes(tickformat=D3_SHARE, title="share of rows")
     elif profile.bin_edges:
         edges = list(profile.bin_edges)
         centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
@@ -90,11 +91,11 @@ def column_distribution(
                 name=name,
                 marker_color=colour,
                 opacity=0.6,
-                hovertemplate="%{x:.4g}: %{y:.1%}<extra>" + name + "</extra>",
+                hovertemplate="%{x:" + D3_NUMBER + "}: %{y:" + D3_SHARE + "}<extra>%{fullData.name}</extra>",
             )
         fig.update_layout(barmode="overlay", bargap=0)
         fig.update_xaxes(title=profile.feature)
-        fig.update_yaxes(tickformat=".0%", title="share of rows")
+        fig.update_yaxes(tickformat=D3_SHARE, title="share of rows")
     title = f"Distribution of {profile.feature}"
     if feature is not None and feature.status == "ok":
         title += f" · {feature.test} {'drifted' if feature.drifted else 'no drift'}"
@@ -116,8 +117,12 @@ def column_ecdf(
             mode="lines",
             name=name,
             line=dict(color=colour, shape="hv"),
-            hovertemplate="%{x:.4g}: %{y:.1%} of rows at or below<extra>" + name + "</extra>",
+            hovertemplate="%{x:"
+            + D3_NUMBER
+            + "}: %{y:"
+            + D3_SHARE
+            + "} of rows at or below<extra>%{fullData.name}</extra>",
         )
     fig.update_xaxes(title=profile.feature)
-    fig.update_yaxes(tickformat=".0%", title="share of rows ≤ x", range=[0, 1.02])
+    fig.update_yaxes(tickformat=D3_SHARE, title="share of rows ≤ x", range=[0, 1.02])
     return base_layout(fig, title=f"Cumulative distribution of {profile.feature}")

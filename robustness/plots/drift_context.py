@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from robustness.drift.impact import ImpactResult
 from robustness.drift.multivariate import DomainClassifierResult, ReconstructionResult
 from robustness.drift.windows import ChangePointResult, TimeDriftResult
+from robustness.formatting import D3_COUNT, D3_NUMBER, D3_SHARE, number
 from robustness.plots.drift import DRIFTED, STABLE
 from robustness.plots.theme import CURRENT, REFERENCE, base_layout
 
@@ -25,11 +26,11 @@ def domain_reliance(result: DomainClassifierResult, *, top: int = 15) -> go.Figu
         orientation="h",
         marker_color=REFERENCE,
         error_x=dict(type="data", array=errors, visible=errors is not None),
-        hovertemplate="%{y}: AUC drops by %{x:.3f} when shuffled<extra></extra>",
+        hovertemplate="%{y}: AUC drops by %{x:" + D3_NUMBER + "} when shuffled<extra></extra>",
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="drop in ROC AUC when the column is shuffled")
-    auc = "–" if result.auc is None else f"{result.auc:.3f}"
+    auc = "–" if result.auc is None else number(result.auc)
     return base_layout(
         fig, title=f"What tells current from reference (ROC AUC {auc})", height=max(240, 70 + 26 * len(names))
     )
@@ -110,7 +111,11 @@ def drift_over_time(result: TimeDriftResult, feature: str) -> go.Figure:
         line=dict(color=CURRENT),
         marker=dict(color=[DRIFTED if w.drifted[i] else STABLE for w in ok], size=9),
         customdata=[[w.end, w.n_rows] for w in ok],
-        hovertemplate="%{x} – %{customdata[0]}<br>effect %{y:.3f}<br>%{customdata[1]} rows<extra></extra>",
+        hovertemplate="%{x} – %{customdata[0]}<br>effect %{y:"
+        + D3_NUMBER
+        + "}<br>%{customdata[1]:"
+        + D3_COUNT
+        + "} rows<extra></extra>",
     )
     threshold = result.thresholds[i]
     if threshold is not None and result.tests[i] not in ("ks", "chisquare", "z"):
@@ -118,7 +123,7 @@ def drift_over_time(result: TimeDriftResult, feature: str) -> go.Figure:
             y=threshold,
             line_dash="dash",
             line_color=DRIFTED,
-            annotation_text=f"{result.tests[i]} threshold {threshold:g}",
+            annotation_text=f"{result.tests[i]} threshold {number(threshold)}",
         )
     fig.update_xaxes(title=f"window ({result.ordered_by})", type="category")
     fig.update_yaxes(title="effect size vs reference", rangemode="tozero")
@@ -164,8 +169,8 @@ def impact_ranking(result: ImpactResult, *, top: int = 15) -> go.Figure:
         marker_color=[DRIFTED if it.drifted else STABLE for it in items],
         customdata=[[it.effect_size or 0.0, it.reliance] for it in items],
         hovertemplate=(
-            "<b>%{y}</b><br>impact %{x:.3f} = effect %{customdata[0]:.3f} × reliance "
-            "%{customdata[1]:.0%}<extra></extra>"
+            "<b>%{y}</b><br>impact %{x:" + D3_NUMBER + "} = effect %{customdata[0]:" + D3_NUMBER + "} × reliance "
+            "%{customdata[1]:" + D3_SHARE + "}<extra></extra>"
         ),
     )
     fig.update_yaxes(autorange="reversed")

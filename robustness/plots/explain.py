@@ -2,6 +2,8 @@
 
 Pure builders: an explanation result in, a ``plotly.graph_objects.Figure`` out. Every title or
 axis names the scale the numbers are on (log-odds, probability, raw score or prediction).
+``plain=True`` says the same in words (a contribution is how much an input pushes the prediction,
+the log-odds are the model's score); ``class_names`` (class as text -> name) names the classes.
 User strings (feature names, category values) reach Plotly as data (``y``, ``text``,
 ``customdata``, ``ticktext``), never inside a ``hovertemplate`` format string.
 """
@@ -17,8 +19,10 @@ from plotly.subplots import make_subplots
 
 from robustness.explain.results import Explanation, RowExplanation
 from robustness.explain.views import ExplanationShift, PartialDependence, PermutationImportance
+from robustness.formatting import D3_NUMBER, D3_SHARE, class_label, count, number
 from robustness.plots.drift import DRIFTED, STABLE
 from robustness.plots.theme import CURRENT, REFERENCE, base_layout
+from robustness.plots.wording import contribution_label, scale_label
 
 __all__ = [
     "beeswarm",
@@ -45,7 +49,8 @@ _MAX_CATEGORY_TRACES = 10
 
 
 def format_value(v) -> str:
-    """A feature value as a user reads it: 4 significant digits, thousands separated, 'missing'."""
+    """A feature value as a user reads it: whole numbers with every digit, others to 3 significant
+    figures (robustness.formatting), thousands separated; 'missing'."""
     if v is None or v is pd.NA or v is pd.NaT:
         return "missing"
     if isinstance(v, (bool, np.bool_)):
@@ -57,15 +62,19 @@ def format_value(v) -> str:
         if math.isnan(v):
             return "missing"
         if v.is_integer() and abs(v) < 1e15:
-            return f"{int(v):,}"
-        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
+            return count(v)
+        return number(v)
     return str(v)
 
 
-def scale_text(scale: str, output: str | None, *, classifier: bool = True) -> str:
-    """'log-odds of class '1'', 'probability of each row's predicted class', 'prediction'."""
+def scale_text(scale: str, output: str | None, *, classifier: bool = True, plain: bool = False) -> str:
+    """'log-odds of class '1'', 'probability of each row's predicted class', 'prediction'; plain: 'model
+    score for 'default''. ``output``: the class as shown (its name)."""
     if scale == "prediction" or not classifier:
         return "prediction"
+    if plain:
+        target = "each row's predicted class" if output is None else f"'{output}'"
+        return f"{scale_label(scale, plain=True)} for {target}"
     target = "each row's predicted class" if output is None else f"class '{output}'"
     return f"{scale} of {target}"
 
@@ -74,8 +83,8 @@ def _classifier(outputs) -> bool:
     return tuple(outputs) != ("prediction",)
 
 
-def _output_name(outputs, k: int) -> str | None:
-    return None if k < 0 else outputs[k]
+def _output_name(outputs, k: int, names=None) -> str | None:
+    return None if k < 0 else class_label(outputs[k], names)
 
 
 def _empty(title: str, message: str, height: int = 300) -> go.Figure:
@@ -107,6 +116,8 @@ def importance_bars(
     output: str | int | None = None,
     *,
     max_features: int = 20,
+    plain: bool = False,
+    class_names=None,
 ) -> go.Figure:
     """Mean |SHAP| per feature (largest on top), with permutation importance beside it when given.
 
@@ -121,11 +132,16 @@ def importance_bars(
         imp = sorted(imp, key=lambda i: -i.per_output[k])
     imp = imp[:max_features]
     title_scale = (
-        scale_text(scale, _output_name(expl.outputs, k), classifier=classifier)
+        scale_text(scale, _output_name(expl.outputs, k, class_names), classifier=classifier, plain=plain)
         if k >= 0 or not multi
-        else f"{scale}, stacked by class"
+        else f"{scale_label(scale, plain=plain)}, stacked by class"
     )
-    title = f"Which columns drive the predictions: mean |SHAP value| ({title_scale})"
+    mean = contribution_label(plain=plain, mean=True)
+    title = (
+        f"Which inputs drive the predictions: how much each pushes them ({title_scale})"
+        if plain
+        else f"Which columns drive the predictions: mean |SHAP value| ({title_scale})"
+    )
     if not imp or expl.n_rows == 0:
         return _empty(title, "No rows were explained.")
     features = [i.feature for i in imp]
@@ -135,7 +151,15 @@ def importance_bars(
         cols=cols,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=(["SHAP (mean |contribution|)", "Permutation importance (score drop)"] if cols == 2 else None),
+        subplot_titles=(
+            (
+                ["Average push on the prediction", "Loss when the input is shuffled"]
+                if plain
+                else ["SHAP (mean |contribution|)", "Permutation importance (score drop)"]
+            )
+            if cols == 2
+            else None
+        ),
     )
     if multi and k < 0:
         for c, name in enumerate(expl.outputs):
@@ -144,10 +168,12 @@ def importance_bars(
                     y=features,
                     x=[i.per_output[c] for i in imp],
                     orientation="h",
-                    name=f"class {name}",
+                    name=f"class {class_label(name, class_names)}",
                     marker_color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
-                    customdata=[[name] for _ in imp],
-                    hovertemplate="<b>%{y}</b><br>class %{customdata[0]}: mean |SHAP| %{x:.4g}<extra></extra>",
+                    customdata=[[class_label(name, class_names), mean] for _ in imp],
+                    hovertemplate="<b>%{y}</b><br>class %{customdata[0]}: %{customdata[1]} %{x:"
+                    + D3_NUMBER
+                    + "}<extra></extra>",
                 ),
                 row=1,
                 col=1,
@@ -159,10 +185,10 @@ def importance_bars(
                 y=features,
                 x=[i.per_output[k] if multi else i.mean_abs_shap for i in imp],
                 orientation="h",
-                name="mean |SHAP|",
+                name=mean,
                 marker_color=REFERENCE,
                 showlegend=False,
-                hovertemplate="<b>%{y}</b><br>mean |SHAP| %{x:.4g}<extra></extra>",
+                hovertemplate="<b>%{y}</b><br>%{fullData.name} %{x:" + D3_NUMBER + "}<extra></extra>",
             ),
             row=1,
             col=1,
@@ -182,7 +208,11 @@ def importance_bars(
                 error_x=dict(type="data", array=stds, visible=True, color="#666", thickness=1),
                 customdata=[[s, perm_importance.scoring] for s in stds],
                 hovertemplate=(
-                    "<b>%{y}</b><br>drop in %{customdata[1]}: %{x:.4f} ± %{customdata[0]:.4f}<extra></extra>"
+                    "<b>%{y}</b><br>drop in %{customdata[1]}: %{x:"
+                    + D3_NUMBER
+                    + "} ± %{customdata[0]:"
+                    + D3_NUMBER
+                    + "}<extra></extra>"
                 ),
             ),
             row=1,
@@ -190,7 +220,8 @@ def importance_bars(
         )
         fig.update_xaxes(title_text=f"drop in {perm_importance.scoring}", row=1, col=2)
         fig.add_vline(x=0, line_color="#999", line_width=1, row=1, col=2)
-    fig.update_xaxes(title_text=f"mean |SHAP value| ({scale})", row=1, col=1)
+    fig.update_xaxes(title_text=f"{mean} ({scale_label(scale, plain=plain)})", row=1, col=1)
+    fig.update_xaxes(tickformat=D3_NUMBER)
     fig.update_yaxes(autorange="reversed", type="category")
     base_layout(fig, title=title, height=max(300, 110 + 28 * len(features)))
     if cols == 2:
@@ -250,10 +281,20 @@ def _colour_values(series: pd.Series) -> np.ndarray:
     )
 
 
-def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features: int = 15) -> go.Figure:
+def beeswarm(
+    expl: Explanation,
+    output: str | int | None = None,
+    *,
+    max_features: int = 15,
+    plain: bool = False,
+    class_names=None,
+) -> go.Figure:
     """Every explained row's contribution per feature: x = SHAP value, colour = the feature's value."""
     k = expl.output_index(output)
-    scale = scale_text(expl.info.scale, _output_name(expl.outputs, k), classifier=_classifier(expl.outputs))
+    scale = scale_text(
+        expl.info.scale, _output_name(expl.outputs, k, class_names), classifier=_classifier(expl.outputs), plain=plain
+    )
+    push = contribution_label(plain=plain)
     title = f"How each column's values push the output ({scale})"
     if expl.n_rows == 0:
         return _empty(title, "No rows were explained.")
@@ -274,7 +315,7 @@ def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features
                 miss_x.append(xv), miss_y.append(yv), miss_custom.append([feature, tv])
             else:
                 xs.append(xv), ys.append(yv), colours.append(cv), custom.append([feature, tv])
-    hover = "<b>%{customdata[0]}</b> = %{customdata[1]}<br>SHAP %{x:.4g}<extra></extra>"
+    hover = "<b>%{customdata[0]}</b> = %{customdata[1]}<br>" + push + " %{x:" + D3_NUMBER + "}<extra></extra>"
     fig = go.Figure()
     fig.add_trace(
         go.Scattergl(
@@ -322,7 +363,7 @@ def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features
         showgrid=False,
         zeroline=False,
     )
-    fig.update_xaxes(title=f"SHAP value ({scale})", zeroline=False)
+    fig.update_xaxes(title=f"{push} ({scale})", zeroline=False, tickformat=D3_NUMBER)
     base_layout(fig, title=title, height=max(320, 90 + 38 * n))
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     return fig
@@ -332,13 +373,22 @@ def beeswarm(expl: Explanation, output: str | int | None = None, *, max_features
 
 
 def dependence(
-    expl: Explanation, feature: str, color_by: str | None = None, output: str | int | None = None
+    expl: Explanation,
+    feature: str,
+    color_by: str | None = None,
+    output: str | int | None = None,
+    *,
+    plain: bool = False,
+    class_names=None,
 ) -> go.Figure:
     """The feature's value against its SHAP value, coloured by another column (the interaction)."""
     if feature not in expl.features:
         raise KeyError(f"'{feature}' is not an explained feature.")
     k = expl.output_index(output)
-    scale = scale_text(expl.info.scale, _output_name(expl.outputs, k), classifier=_classifier(expl.outputs))
+    scale = scale_text(
+        expl.info.scale, _output_name(expl.outputs, k, class_names), classifier=_classifier(expl.outputs), plain=plain
+    )
+    push = contribution_label(plain=plain)
     title = f"Contribution of '{feature}' by its value ({scale})"
     if expl.n_rows == 0 or feature not in expl.data.columns:
         return _empty(title, "No rows were explained.")
@@ -362,7 +412,13 @@ def dependence(
         c = expl.data[color_by]
         c_text = [format_value(v) for v in c.to_numpy(dtype=object)]
         custom = np.array([[a, b] for a, b in zip(x_text, c_text)], dtype=object)
-        hover = "value %{customdata[0]}<br>SHAP %{y:.4g}<br>" + "colour column = %{customdata[1]}<extra></extra>"
+        hover = (
+            "value %{customdata[0]}<br>"
+            + push
+            + " %{y:"
+            + D3_NUMBER
+            + "}<br>colour column = %{customdata[1]}<extra></extra>"
+        )
         c_cats = [] if _is_numeric(c) else _categories(c)
         if _is_numeric(c) or len(c_cats) > _MAX_CATEGORY_TRACES:
             if _is_numeric(c):  # the column's own values, the colour range cut at its 1st and 99th percentile
@@ -444,7 +500,7 @@ def dependence(
                 y=shap_v[keep],
                 mode="markers",
                 customdata=custom[keep],
-                hovertemplate="value %{customdata[0]}<br>SHAP %{y:.4g}<extra></extra>",
+                hovertemplate="value %{customdata[0]}<br>" + push + " %{y:" + D3_NUMBER + "}<extra></extra>",
                 showlegend=False,
                 marker=dict(size=6, color=REFERENCE, opacity=0.7),
             )
@@ -458,17 +514,19 @@ def dependence(
             range=[-0.6, len(cats) - 0.4],
         )
     fig.update_xaxes(title=feature + ("" if numeric_x else " (category)"), zeroline=False)
-    fig.update_yaxes(title=f"SHAP value of '{feature}' ({scale})")
+    fig.update_yaxes(title=f"{push} of '{feature}' ({scale})", tickformat=D3_NUMBER)
     return base_layout(fig, title=title, height=440)
 
 
 # -- waterfall ------------------------------------------------------------------------------------------
 
 
-def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -> go.Figure:
+def waterfall(
+    row: RowExplanation, output: int = 0, *, max_features: int = 12, plain: bool = False, class_names=None
+) -> go.Figure:
     """From the base value through the largest contributions to the model's output for one row."""
     classifier = _classifier(row.outputs)
-    scale = scale_text(row.scale, row.outputs[output], classifier=classifier)
+    scale = scale_text(row.scale, class_label(row.outputs[output], class_names), classifier=classifier, plain=plain)
     contributions = row.contributions(output)
     shown = contributions if len(contributions) <= max_features else contributions[: max_features - 1]
     rest = contributions[len(shown) :]
@@ -479,15 +537,15 @@ def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -
         total_rest = float(sum(c for _, _, c in rest))
         labels.append(f"{len(rest)} other features")
         deltas.append(total_rest)
-        custom.append([f"{len(rest)} other features", "", f"{total_rest:+.4g}"])
+        custom.append([f"{len(rest)} other features", "", number(total_rest, signed=True)])
     for feature, value, contribution in reversed(shown):
         shown_value = format_value(value)
         labels.append(f"{feature} = {shown_value}")
         deltas.append(float(contribution))
-        custom.append([feature, shown_value, f"{contribution:+.4g}"])
+        custom.append([feature, shown_value, number(contribution, signed=True)])
     output_value = float(row.model_output[output])
     labels.append("model output")
-    custom.append(["model output", "", f"{output_value:.4g}"])
+    custom.append(["model output", "", number(output_value)])
     fig = go.Figure(
         go.Waterfall(
             orientation="h",
@@ -495,7 +553,7 @@ def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -
             x=deltas + [0.0],
             base=base,
             measure=["relative"] * len(deltas) + ["total"],
-            text=[f"{d:+.3g}" for d in deltas] + [f"{output_value:.4g}"],
+            text=[number(d, signed=True) for d in deltas] + [number(output_value)],
             textposition="outside",
             customdata=custom,
             cliponaxis=False,
@@ -511,8 +569,13 @@ def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -
     lo, hi = float(min(ends.min(), output_value)), float(max(ends.max(), output_value))
     pad = 0.16 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
     fig.update_yaxes(type="category", automargin=True)
-    fig.update_xaxes(title=f"model output ({scale}); dotted line: base value {base:.4g}", range=[lo - pad, hi + pad])
-    title = f"Why this row: from the base value to the model's output ({scale})"
+    if plain:
+        x_title = f"{scale}; dotted line: the average over the reference rows, {number(base)}"
+        title = f"Why this row: from the average to this row's {scale}"
+    else:
+        x_title = f"model output ({scale}); dotted line: base value {number(base)}"
+        title = f"Why this row: from the base value to the model's output ({scale})"
+    fig.update_xaxes(title=x_title, range=[lo - pad, hi + pad], tickformat=D3_NUMBER)
     base_layout(fig, title=title, height=max(320, 110 + 30 * len(labels)))
     fig.update_layout(showlegend=False, margin=dict(l=10, r=20, t=50, b=10))
     return fig
@@ -521,11 +584,16 @@ def waterfall(row: RowExplanation, output: int = 0, *, max_features: int = 12) -
 # -- partial dependence / ICE -----------------------------------------------------------------------------
 
 
-def pdp_ice(pdp: PartialDependence, output: int = 0) -> go.Figure:
+def pdp_ice(pdp: PartialDependence, output: int = 0, *, plain: bool = False, class_names=None) -> go.Figure:
     """ICE curves (thin, grey) and their average, the partial dependence (bold)."""
     classifier = _classifier(pdp.outputs)
-    what = f"predicted probability of class '{pdp.outputs[output]}'" if classifier else "prediction"
-    title = f"Partial dependence and ICE of '{pdp.feature}' ({what})"
+    name = class_label(pdp.outputs[output], class_names)
+    what = f"predicted probability of {'' if plain else 'class '}'{name}'" if classifier else "prediction"
+    title = (
+        f"How the {what} changes with '{pdp.feature}': on average and row by row"
+        if plain
+        else f"Partial dependence and ICE of '{pdp.feature}' ({what})"
+    )
     avg = np.asarray(pdp.average[output], dtype=float)
     ice = np.asarray(pdp.individual[output], dtype=float)
     grid_text = [format_value(g) for g in pdp.grid]
@@ -543,7 +611,9 @@ def pdp_ice(pdp: PartialDependence, output: int = 0) -> go.Figure:
                 marker_color=REFERENCE,
                 opacity=0.55,
                 customdata=[[t] for t in grid_text],
-                hovertemplate="%{customdata[0]}: average %{y:.4g}<extra></extra>",
+                hovertemplate="%{customdata[0]}: average %{y:"
+                + (D3_SHARE if classifier else D3_NUMBER)
+                + "}<extra></extra>",
             )
         )
         fig.add_trace(
@@ -554,7 +624,7 @@ def pdp_ice(pdp: PartialDependence, output: int = 0) -> go.Figure:
                 name=f"single rows (ICE, {ice.shape[0]})",
                 marker=dict(size=4, color="#555", opacity=0.35),
                 customdata=custom,
-                hovertemplate="%{customdata[0]}: %{y:.4g}<extra></extra>",
+                hovertemplate="%{customdata[0]}: %{y:" + (D3_SHARE if classifier else D3_NUMBER) + "}<extra></extra>",
             )
         )
         fig.update_xaxes(tickmode="array", tickvals=list(pos), ticktext=grid_text, range=[-0.6, len(pos) - 0.4])
@@ -581,32 +651,47 @@ def pdp_ice(pdp: PartialDependence, output: int = 0) -> go.Figure:
                 name="average (PDP)",
                 line=dict(color=CURRENT, width=4),
                 marker=dict(size=6),
-                hovertemplate="%{x:.4g}: average %{y:.4g}<extra></extra>",
+                hovertemplate="%{x:"
+                + D3_NUMBER
+                + "}: average %{y:"
+                + (D3_SHARE if classifier else D3_NUMBER)
+                + "}<extra></extra>",
             )
         )
     fig.update_xaxes(title=pdp.feature)
-    fig.update_yaxes(title=what, tickformat=".0%" if classifier else None)
+    if not pdp.categorical:
+        fig.update_xaxes(tickformat=D3_NUMBER)
+    fig.update_yaxes(title=what, tickformat=D3_SHARE if classifier else D3_NUMBER)
     return base_layout(fig, title=title, height=440)
 
 
 # -- explanation shift ------------------------------------------------------------------------------------
 
 
-def shift_chart(shift: ExplanationShift, *, max_features: int = 20) -> go.Figure:
+def shift_chart(shift: ExplanationShift, *, max_features: int = 20, plain: bool = False, class_names=None) -> go.Figure:
     """Mean |SHAP| on reference and current rows per feature; shifted features marked."""
-    scale = shift.scale
-    title = f"Did the model's reasons change? Mean |SHAP value| ({scale}), reference vs current"
+    scale = scale_label(shift.scale, plain=plain)
+    mean = contribution_label(plain=plain, mean=True)
+    title = (
+        f"Did the model's reasons change? How much each input pushes the predictions ({scale}), reference vs current"
+        if plain
+        else f"Did the model's reasons change? Mean |SHAP value| ({scale}), reference vs current"
+    )
     items = list(shift.features)[:max_features]
     if not items:
         return _empty(title, "Nothing to compare.")
     labels = [("⚠ " if f.shifted else "") + f.feature for f in items]
     custom = [
-        [f.test, "–" if f.p_value is None else f"{f.p_value:.3g}", "shifted" if f.shifted else "no shift", f.output]
+        [f.test, number(f.p_value), "shifted" if f.shifted else "no shift", class_label(f.output, class_names), mean]
         for f in items
     ]
     hover = (
-        "<b>%{y}</b><br>mean |SHAP| %{x:.4g}<br>%{customdata[0]}, p-value %{customdata[1]} "
-        "(class %{customdata[3]})<br>%{customdata[2]}<extra>%{fullData.name}</extra>"
+        "<b>%{y}</b><br>%{customdata[4]} %{x:" + D3_NUMBER + "}<br>%{customdata[2]}<extra>%{fullData.name}</extra>"
+        if plain
+        else "<b>%{y}</b><br>%{customdata[4]} %{x:"
+        + D3_NUMBER
+        + "}<br>%{customdata[0]}, p-value %{customdata[1]} (class %{customdata[3]})<br>%{customdata[2]}"
+        "<extra>%{fullData.name}</extra>"
     )
     fig = go.Figure()
     fig.add_bar(
@@ -634,5 +719,7 @@ def shift_chart(shift: ExplanationShift, *, max_features: int = 20) -> go.Figure
     )
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title=f"mean |SHAP value| ({scale}); ⚠ = contributions shifted")
+    fig.update_xaxes(
+        title=f"{mean} ({scale}); ⚠ = {'the push changed' if plain else 'contributions shifted'}", tickformat=D3_NUMBER
+    )
     return base_layout(fig, title=title, height=max(300, 110 + 40 * len(items)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from robustness.formatting import D3_NUMBER, D3_SHARE, class_label
 from robustness.overview import Overview
 from robustness.plots.theme import CURRENT, REFERENCE, base_layout
 
@@ -22,7 +23,7 @@ def missing_values(
         name=reference_name,
         orientation="h",
         marker_color=REFERENCE,
-        hovertemplate="%{y}: %{x:.1%} missing<extra>" + reference_name + "</extra>",
+        hovertemplate="%{y}: %{x:" + D3_SHARE + "} missing<extra>%{fullData.name}</extra>",
     )
     fig.add_bar(
         y=names,
@@ -30,18 +31,19 @@ def missing_values(
         name=current_name,
         orientation="h",
         marker_color=CURRENT,
-        hovertemplate="%{y}: %{x:.1%} missing<extra>" + current_name + "</extra>",
+        hovertemplate="%{y}: %{x:" + D3_SHARE + "} missing<extra>%{fullData.name}</extra>",
     )
-    fig.update_xaxes(tickformat=".0%", title="missing values")
+    fig.update_xaxes(tickformat=D3_SHARE, title="missing values")
     fig.update_yaxes(autorange="reversed")
     title = "Missing values by column" if cols else "No missing values in either dataset"
     return base_layout(fig, title=title, height=max(220, 60 + 28 * len(cols)))
 
 
 def prediction_comparison(
-    overview: Overview, *, reference_name: str = "reference", current_name: str = "current"
+    overview: Overview, *, reference_name: str = "reference", current_name: str = "current", class_names=None
 ) -> go.Figure:
-    """The model's predictions on reference against current."""
+    """The model's predictions on reference against current; classes by name when ``class_names``
+    (class as text -> name) gives them."""
     p = overview.predictions
     fig = go.Figure()
     if p is None:
@@ -60,23 +62,24 @@ def prediction_comparison(
                 nbinsx=50,
             )
         fig.update_layout(barmode="overlay")
-        fig.update_xaxes(title="prediction")
+        fig.update_xaxes(title="prediction", tickformat=D3_NUMBER)
         fig.update_yaxes(title="density")
         return base_layout(fig, title="Predicted values")
+    named = [class_label(c, class_names) for c in p.classes]
     fig.add_bar(
-        x=list(p.classes),
+        x=named,
         y=list(p.shares_reference),
         name=reference_name,
         marker_color=REFERENCE,
-        hovertemplate="%{x}: %{y:.1%}<extra>" + reference_name + "</extra>",
+        hovertemplate="%{x}: %{y:" + D3_SHARE + "}<extra>%{fullData.name}</extra>",
     )
     fig.add_bar(
-        x=list(p.classes),
+        x=named,
         y=list(p.shares_current),
         name=current_name,
         marker_color=CURRENT,
-        hovertemplate="%{x}: %{y:.1%}<extra>" + current_name + "</extra>",
+        hovertemplate="%{x}: %{y:" + D3_SHARE + "}<extra>%{fullData.name}</extra>",
     )
-    fig.update_yaxes(tickformat=".0%", title="share of rows")
+    fig.update_yaxes(tickformat=D3_SHARE, title="share of rows")
     fig.update_xaxes(title="predicted class", type="category")
     return base_layout(fig, title="Predicted classes")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from robustness.formatting import D3_NUMBER, D3_SHARE, number, share
 from robustness.plots.drift import DRIFTED, STABLE
 from robustness.plots.theme import base_layout
 from robustness.stress.config import by_family
@@ -73,15 +74,16 @@ def line_styles(result: StressResult) -> dict[str, dict]:
 
 
 def _fmt(result: StressResult, value: float) -> str:
-    """Percents for classifiers; two significant digits for regressors (0.052, 0.97, 3.9), whole numbers from 10."""
+    """Percents for classifiers, as the page's sentences say them (robustness.stress.wording.percent: 23%,
+    5.6%); the one number format for regressors (0.052, 0.971, 3.9)."""
     if result.is_classifier:
         return percent(value)
-    return f"{value:.2g}" if abs(value) < 10 else f"{value:,.0f}"
+    return number(value)
 
 
 def _limit(result: StressResult, value: float) -> str:
     """A threshold as set: "5%" and "10%" (not "5.0%"), "0.05" for regressors."""
-    return f"{value:.1%}".replace(".0%", "%") if result.is_classifier else f"{value:g}"
+    return share(value) if result.is_classifier else number(value)
 
 
 def _measure(result: StressResult) -> str:
@@ -177,7 +179,7 @@ def severity_curves(result: StressResult) -> go.Figure:
             line=dict(color=colour, dash=dash, width=1.5),
         )
     styles = line_styles(result)
-    fmt = ".1%" if classifier else ".3f"
+    fmt = D3_SHARE if classifier else D3_NUMBER
     families = set()
     for name in perturbation_order(result):
         points = sorted(
@@ -202,12 +204,12 @@ def severity_curves(result: StressResult) -> go.Figure:
             line=dict(color=style["colour"], dash=style["dash"], width=2),
             marker=dict(symbol=style["symbol"], size=8, color=style["colour"]),
             customdata=[label] * len(points),
-            hovertemplate="<b>%{customdata}</b>: severity %{x:.2f} -> %{y:" + fmt + "}<extra></extra>",
+            hovertemplate="<b>%{customdata}</b>: severity %{x:" + D3_NUMBER + "} -> %{y:" + fmt + "}<extra></extra>",
         )
     fig.update_xaxes(title="severity", range=[-0.02, 1.02])
     fig.update_yaxes(
         title="predictions changed" if classifier else "mean |change| / spread",
-        tickformat=".0%" if classifier else None,
+        tickformat=D3_SHARE if classifier else D3_NUMBER,
         rangemode="tozero",
     )
     height = 90 + 20 * len(fig.data) + 30 * (len(families) + 1)  # the whole legend in view
@@ -241,15 +243,14 @@ def sensitivity_ranking(result: StressResult, *, top: int = 20) -> go.Figure:
         customdata=[[label_of(f.perturbation), f.severity] for f in items],
         hovertemplate=(
             "<b>%{y}</b>: %{x:"
-            + (".1%" if classifier else ".3f")
+            + (D3_SHARE if classifier else D3_NUMBER)
             + "}<br>%{customdata[0]} at severity %{customdata[1]}<extra></extra>"
         ),
     )
     fig.update_yaxes(autorange="reversed")
-    small = max((f.sensitivity for f in items), default=0) < 0.1  # whole percents would repeat ("1%, 1%, 2%")
     fig.update_xaxes(
         title="predictions flipped" if classifier else "mean |change| / spread",
-        tickformat=(".1%" if small else ".0%") if classifier else None,
+        tickformat=D3_SHARE if classifier else D3_NUMBER,
     )
     return base_layout(
         fig, title="Which columns the predictions are most sensitive to", height=max(240, 70 + 26 * len(items))
