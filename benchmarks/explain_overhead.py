@@ -50,7 +50,7 @@ import shap  # noqa: E402
 
 from robustness.demo import _credit_frame, load_scenario  # noqa: E402
 from robustness.explain import ExplainConfig, Explainer, explain, sample_rows  # noqa: E402
-from robustness.model import from_estimator  # noqa: E402
+from robustness.models import from_estimator  # noqa: E402
 
 
 def timed(fn):

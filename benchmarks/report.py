@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from robustness.demo import _credit_frame, load_scenario, scenario_workspace  # noqa: E402
-from robustness.model import from_estimator  # noqa: E402
+from robustness.models import from_estimator  # noqa: E402
 from robustness.report import build_report  # noqa: E402
 from robustness.report.export import find_chromium, to_html, to_pdf  # noqa: E402
 from robustness.workspace import build_workspace, table_from_frame  # noqa: E402

@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 
 from robustness.demo import _credit_frame, load_scenario  # noqa: E402
 from robustness.io.infer import infer_schema  # noqa: E402
-from robustness.model import from_estimator  # noqa: E402
+from robustness.models import from_estimator  # noqa: E402
 from robustness.stress.config import StressConfig  # noqa: E402
 from robustness.stress.suite import run_stress  # noqa: E402
 

@@ -18,8 +18,7 @@ from dashboard.navigation import APP_PATH, PAGES, PAGES_DIR, available_pages, th
 from robustness.demo import DEFAULT_SCENARIO, SCENARIOS, load_scenario, scenario_workspace
 from robustness.errors import RobustnessError
 from robustness.io.data import LoadedTable, read_table
-from robustness.io.models import inspect_model_file, load_model
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter, inspect_model_file, load_model
 from robustness.overview import Overview, summarize
 from robustness.settings import ServerSettings, load_settings
 from robustness.workspace import Workspace

@@ -20,7 +20,7 @@ from dashboard.shared import (
 )
 from robustness.errors import FeatureNamesRequiredError, RobustnessError, UntrustedTypesError
 from robustness.io.infer import infer_schema
-from robustness.model import from_predictions
+from robustness.models import from_predictions
 from robustness.schema import ColumnKind, ColumnRoles
 from robustness.workspace import build_workspace, guess_roles_with_model
 

@@ -365,7 +365,7 @@ def scenario_workspace(name: str = DEFAULT_SCENARIO):
     """A validated :class:`~robustness.workspace.Workspace` for a demo scenario."""
     import hashlib
 
-    from robustness.model import from_estimator
+    from robustness.models import from_estimator
     from robustness.workspace import build_workspace, table_from_frame
 
     s = load_scenario(name)

@@ -8,8 +8,7 @@ from pathlib import Path
 from robustness.errors import ModelError
 from robustness.io.data import LoadedTable, read_table
 from robustness.io.infer import DataIssue, data_issues, infer_schema, validate_roles
-from robustness.io.models import ModelFileInfo, inspect_model_file, load_model
-from robustness.model import ModelSummary
+from robustness.models import ModelFileInfo, ModelSummary, inspect_model_file, load_model
 from robustness.schema import ColumnRoles, Schema
 from robustness.workspace import FeatureCheck, check_features, guess_roles_with_model
 

@@ -22,7 +22,7 @@ from robustness.io.infer import (
     infer_schema,
     validate_roles,
 )
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.schema import ColumnKind, ColumnRoles, Schema
 
 

@@ -138,7 +138,7 @@ def test_console_script_installed():
 def test_import_does_not_pull_streamlit():
     code = (
         "import sys, robustness, robustness.cli, robustness.demo, robustness.workspace, robustness.overview, "
-        "robustness.plots, robustness.io.data, robustness.io.models, robustness.model, robustness.quality, "
+        "robustness.plots, robustness.io.data, robustness.models, robustness.quality, "
         "robustness.drift, robustness.drift.run, robustness.drift.multivariate, robustness.drift.windows, "
         "robustness.drift.impact, robustness.plots.drift, robustness.plots.drift_context, robustness.stress, "
         "robustness.stress.run, robustness.plots.stress; "

@@ -288,7 +288,7 @@ def test_text_summary_warns_when_not_additive():
     from robustness.demo import load_scenario
     from robustness.explain import ExplainConfig, Explainer
     from robustness.explain.run import ExplainRun
-    from robustness.model import from_estimator
+    from robustness.models import from_estimator
 
     s = load_scenario("credit")
     e = Explainer(from_estimator(s.model), s.reference, config=ExplainConfig(rows=20)).explain(s.current)

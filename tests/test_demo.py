@@ -65,7 +65,7 @@ def test_unknown_scenario():
 
 
 def test_export_round_trip(tmp_path, scenarios):
-    from robustness.io.models import load_model
+    from robustness.models import load_model
 
     paths = export_scenario("credit", tmp_path)
     assert sorted(p.name for p in paths) == ["current.csv", "model.skops", "reference.csv", "scenario.json"]

@@ -6,7 +6,7 @@ import pytest
 from robustness.demo import export_scenario, load_scenario, scenario_workspace
 from robustness.errors import ConfigError, DataError, ModelError
 from robustness.io.data import read_table
-from robustness.io.models import load_model
+from robustness.models import load_model
 from robustness.schema import ColumnKind, ColumnRoles
 from robustness.workspace import build_workspace, guess_roles_with_model, table_from_frame
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.drift.results import DriftResult
-from robustness.model import ModelAdapter, Task
+from robustness.models import ModelAdapter, Task
 
 __all__ = ["ImpactItem", "ImpactResult", "drift_impact"]
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.drift.results import FeatureDrift, find_feature
-from robustness.model import ModelAdapter, Task
+from robustness.models import ModelAdapter, Task
 from robustness.schema import ColumnKind
 
 __all__ = ["PredictionDrift", "TargetDrift", "model_outputs", "prediction_drift", "target_drift"]

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
-from robustness.model import ModelAdapter, Task
+from robustness.models import ModelAdapter, Task
 
 __all__ = [
     "ChangePointResult",

@@ -36,7 +36,7 @@ from robustness.errors import ConfigError, DataError, ModelError, RobustnessErro
 from robustness.explain._mapping import dense, raw_groups
 from robustness.explain.config import ExplainConfig
 from robustness.explain.results import ExplainerInfo, Explanation
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 
 __all__ = ["Explainer", "explain", "sample_rows"]
 

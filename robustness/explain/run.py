@@ -10,7 +10,7 @@ from robustness.explain.config import ExplainConfig
 from robustness.explain.explainer import Explainer
 from robustness.explain.results import ADDITIVITY_TOLERANCE, Explanation
 from robustness.io.data import read_table
-from robustness.io.models import load_model
+from robustness.models import load_model
 from robustness.workspace import check_features, guess_roles_with_model
 
 #: Features listed by ``ExplainRun.text()``.

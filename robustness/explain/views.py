@@ -27,7 +27,7 @@ import pandas as pd
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
 from robustness.explain.explainer import sample_rows
 from robustness.explain.results import Explanation
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.quality.results import to_json_safe
 
 __all__ = [

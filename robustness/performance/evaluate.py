@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.performance.metrics import (
     Calibration,
     Curves,

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, RobustnessError
-from robustness.model import ModelAdapter, SklearnAdapter
+from robustness.models import ModelAdapter, SklearnAdapter
 from robustness.quality.results import to_json_safe
 
 __all__ = [

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import DataError
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
 from robustness.performance.metrics import Labelled, metric_values
 from robustness.quality.results import to_json_safe

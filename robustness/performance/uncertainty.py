@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
 from robustness.quality.results import to_json_safe
 

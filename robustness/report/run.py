@@ -9,7 +9,7 @@ import pandas as pd
 
 from robustness.errors import ConfigError, DataError
 from robustness.io.data import read_table
-from robustness.io.models import load_model
+from robustness.models import load_model
 from robustness.report.scorecard import ReportConfig, TrustReport, build_report
 from robustness.schema import ColumnRoles
 from robustness.workspace import build_workspace, guess_roles_with_model

@@ -42,7 +42,7 @@ from robustness.drift.binned import BinnedSummary
 from robustness.drift.chunked import drift_from_summaries, merge_parts, numeric_edges, summarize_part
 from robustness.drift.prediction import PREDICTION, PredictionDrift, model_outputs
 from robustness.errors import ConfigError, DataError, ModelError
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.scale import _stress_tasks as tasks
 from robustness.scale.cluster import open_parquet
 from robustness.scale.jobs import Job
@@ -92,7 +92,7 @@ class ShippedModel:
             if data is None:
                 raise ModelError(
                     "The ONNX model cannot be sent to the Dask workers because its bytes are not "
-                    "available. Load it with robustness.io.models.load_model from its file or bytes."
+                    "available. Load it with robustness.models.load_model from its file or bytes."
                 )
             self._onnx = (
                 bytes(data),
@@ -117,7 +117,7 @@ class ShippedModel:
         if self._adapter is None:
             with self._lock:
                 if self._adapter is None:
-                    from robustness._onnx import OnnxAdapter
+                    from robustness.models.onnx import OnnxAdapter
 
                     data, options = self._onnx
                     self._adapter = OnnxAdapter(data, **options)

@@ -8,7 +8,7 @@ from pathlib import Path
 from robustness.errors import ConfigError, DataError
 from robustness.io.data import read_table
 from robustness.io.infer import infer_schema
-from robustness.io.models import load_model
+from robustness.models import load_model
 from robustness.stress.config import StressConfig
 from robustness.stress.results import StressResult
 from robustness.stress.suite import run_stress

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
-from robustness.model import ModelAdapter
+from robustness.models import ModelAdapter
 from robustness.schema import ColumnKind
 from robustness.stress._inputs import (
     _chosen_columns,

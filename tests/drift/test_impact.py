@@ -7,7 +7,7 @@ from sklearn.linear_model import LinearRegression
 
 from robustness.drift import drift
 from robustness.drift.impact import drift_impact
-from robustness.model import from_estimator, from_predictions
+from robustness.models import from_estimator, from_predictions
 
 
 def _json(result):

@@ -7,7 +7,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from robustness.drift import DriftConfig
 from robustness.drift.prediction import PREDICTED_CLASS, PREDICTION, model_outputs, prediction_drift, target_drift
-from robustness.model import from_estimator, from_predictions
+from robustness.models import from_estimator, from_predictions
 from robustness.schema import ColumnKind
 
 

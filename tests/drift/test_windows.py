@@ -6,7 +6,7 @@ import pytest
 
 from robustness.drift.windows import change_points, drift_over_time, output_change_points
 from robustness.errors import ConfigError, DataError
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 
 
 def _json(result):

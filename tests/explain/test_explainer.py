@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from robustness.demo import _pipeline, load_scenario
 from robustness.errors import ConfigError, DataError, ModelError
 from robustness.explain import ExplainConfig, Explainer, Explanation, explain, sample_rows
-from robustness.model import from_estimator, from_predictions
+from robustness.models import from_estimator, from_predictions
 
 ROWS = 80  # rows explained per demo: enough for every class to be predicted, small enough to be fast
 EXPECTED = {  # scenario: (scale, outputs)
@@ -234,7 +234,7 @@ def onnx_model():
     skl2onnx = pytest.importorskip("skl2onnx")
     from skl2onnx.common.data_types import FloatTensorType
 
-    from robustness.io.models import load_model
+    from robustness.models import load_model
 
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])

@@ -18,7 +18,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, Polynomial
 from robustness.demo import load_scenario
 from robustness.explain import ExplainConfig, Explainer
 from robustness.explain._mapping import OTHER, raw_groups
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError, DataError
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 from robustness.performance import conformal, estimate_performance, group_metrics, weak_segments
 
 

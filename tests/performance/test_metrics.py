@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from robustness.demo import load_scenario
 from robustness.errors import DataError
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 from robustness.performance import Labelled, evaluate, labelled, performance
 from robustness.performance.metrics import _auc_rows, bootstrap_indices, bootstrap_metrics, calibration, point_metrics
 

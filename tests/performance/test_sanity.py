@@ -15,7 +15,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeClassifier
 
 from robustness.errors import ConfigError
-from robustness.model import from_estimator, from_predictions
+from robustness.models import from_estimator, from_predictions
 from robustness.performance import ReferenceSanity, reference_sanity
 from robustness.performance.sanity import ACCURACY_GAP, ERROR_RATIO
 

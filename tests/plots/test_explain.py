@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from robustness.explain import Explainer, explanation_shift, partial_dependence, permutation_importance
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 from robustness.plots import explain as eplots
 
 ODD = "rate %{x} {0} <b>"  # a hovertemplate format specifier and markup inside a column name

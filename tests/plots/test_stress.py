@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from robustness.demo import load_scenario
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 from robustness.plots import stress as splots
 from robustness.stress import StressConfig, by_family, registry, run_stress
 

@@ -105,7 +105,7 @@ def test_user_strings_are_escaped_everywhere(tmp_path):
     cur = ws.current.frame.rename(columns={"region": evil})
     cur.loc[cur.index[:300], evil] = "</script><script>alert(2)</script>"
     from robustness.demo import load_scenario
-    from robustness.model import from_estimator
+    from robustness.models import from_estimator
     from robustness.schema import ColumnRoles
     from robustness.workspace import build_workspace
 

@@ -17,8 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from robustness.demo import _CREDIT_CAT, _CREDIT_NUM, _ENERGY_CAT, _ENERGY_NUM, _credit_frame, _energy_frame, _pipeline
 from robustness.drift.prediction import prediction_drift
 from robustness.errors import ModelError
-from robustness.io.models import load_model
-from robustness.model import from_estimator
+from robustness.models import from_estimator, load_model
 from robustness.scale import connect, shutdown
 from robustness.scale.model_work import (
     ShippedModel,

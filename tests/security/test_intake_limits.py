@@ -25,7 +25,7 @@ import pytest
 
 from robustness.errors import DataError, ModelError
 from robustness.io.data import read_table
-from robustness.io.models import load_model
+from robustness.models import load_model
 from robustness.scale.choose import choose_engine
 from robustness.settings import ENV_MAX_TABLE_MB
 
@@ -72,7 +72,7 @@ def no_session(monkeypatch):
         made.append(args)
         raise AssertionError("an onnxruntime session was created")
 
-    monkeypatch.setattr("robustness._onnx.ort.InferenceSession", refuse)
+    monkeypatch.setattr("robustness.models.onnx.ort.InferenceSession", refuse)
     return made
 
 
@@ -239,7 +239,7 @@ def test_large_dense_weights_are_refused_above_the_budget():
     data = _model([helper.make_node("Add", ["x", "x"], ["y"])], [w])
     with pytest.raises(ModelError, match=r"would need 1 MB .* initializer 'w': 256 x 1,024"):
         load_model(data, "dense.onnx", max_weight_bytes=512 * 1024)
-    from robustness.io.onnx_proto import check_onnx
+    from robustness.models.onnx_proto import check_onnx
 
     check_onnx(data, "dense.onnx", max_weight_bytes=2 * 2**20)  # within the budget: no error
 
@@ -266,7 +266,7 @@ def test_constant_shapes_that_allocate_too_much_are_refused(shape_from, no_sessi
 
 
 def test_small_constant_shapes_and_shapes_known_at_run_time_are_left_alone():
-    from robustness.io.onnx_proto import check_onnx
+    from robustness.models.onnx_proto import check_onnx
 
     small = [numpy_helper.from_array(np.array([2, 4], np.int64), "shape")]
     nodes = [

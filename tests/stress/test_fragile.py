@@ -10,7 +10,7 @@ import pytest
 
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError
-from robustness.model import Task, from_estimator
+from robustness.models import Task, from_estimator
 from robustness.stress.config import StressConfig
 from robustness.stress.fragile import minimal_change
 from robustness.stress.perturbations import ReferenceStats, perturb

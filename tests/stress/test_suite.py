@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 import robustness.stress.suite as suite_mod
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError, ModelError
-from robustness.model import from_estimator
+from robustness.models import from_estimator
 from robustness.stress.config import StressConfig
 from robustness.stress.perturbations import ReferenceStats, perturb, registry
 from robustness.stress.suite import run_stress, sample_rows

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from robustness.errors import ModelError
-from robustness.io.onnx_proto import check_onnx, class_labels, looks_like_onnx
+from robustness.models.onnx_proto import check_onnx, class_labels, looks_like_onnx
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402

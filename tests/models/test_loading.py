@@ -19,16 +19,18 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from robustness.errors import ModelError, PickleRefusedError, UntrustedTypesError
-from robustness.io.models import (
+from robustness.models import (
     MODEL_SUFFIXES,
     ModelFileInfo,
+    OnnxAdapter,
+    SklearnAdapter,
+    Task,
     default_trusted,
     inspect_model_file,
     load_model,
     sniff_model_format,
 )
-from robustness.model import OnnxAdapter, SklearnAdapter, Task
-from tests.test_model import CATEGORICAL, NUMERIC, make_frame, make_pipeline_for, make_target
+from tests.models.test_adapters import CATEGORICAL, NUMERIC, make_frame, make_pipeline_for, make_target
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +211,7 @@ def test_onnx_one_input_per_column_matches_sklearn(onnx_case, tmp_path):
 
 def test_onnx_class_labels_are_read_from_the_graph(onnx_case):
     onnx = pytest.importorskip("onnx")
-    from robustness._onnx import graph_class_labels
+    from robustness.models.onnx import graph_class_labels
 
     _, _, data = onnx_case
     zipmap = [n for n in onnx.load_from_string(data).graph.node if n.op_type == "ZipMap"][0]
@@ -225,7 +227,7 @@ def test_onnx_string_labels_without_zipmap_learned_from_outputs(numeric, monkeyp
 
     data = _onnx_bytes(model, [("X", FloatTensorType([None, 3]))], options={id(model): {"zipmap": False}})
     assert OnnxAdapter(data, feature_names=["a", "b", "c"]).classes == ["high", "low", "mid"]
-    monkeypatch.setattr("robustness._onnx.graph_class_labels", lambda data: None)
+    monkeypatch.setattr("robustness.models.onnx.graph_class_labels", lambda data: None)
     adapter = OnnxAdapter(data, feature_names=["a", "b", "c"])
     assert adapter.classes is None and adapter.task is Task.MULTICLASS
     adapter.check_on(numeric)  # labels aligned with the argmax of the probabilities

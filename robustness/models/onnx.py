@@ -1,10 +1,10 @@
 """ONNX models through onnxruntime: DataFrame columns in, labels/probabilities out.
 
 Only onnxruntime is used at run time. Before a session is made, the file is read with protobuf
-(:mod:`robustness.io.onnx_proto`; the ``onnx`` package is a test-only dependency) and refused if it
+(:mod:`robustness.models.onnx_proto`; the ``onnx`` package is a test-only dependency) and refused if it
 names external data or its weights need more memory than the budget. Class labels are read from
 the graph's ZipMap / *Classifier nodes the same way; failing that they are learned from the
-first outputs. Import :class:`OnnxAdapter` from :mod:`robustness.model`.
+first outputs. Import :class:`OnnxAdapter` from :mod:`robustness.models`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from onnxruntime.capi import onnxruntime_pybind11_state as _ort_state
 
 from robustness.errors import FeatureNamesRequiredError, ModelError
 from robustness.io.budget import table_budget
-from robustness.io.onnx_proto import check_onnx, class_labels
-from robustness.model import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
+from robustness.models.base import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
+from robustness.models.onnx_proto import check_onnx, class_labels
 
 __all__ = ["ORT_ERRORS", "WEIGHT_BUDGET_TABLES", "OnnxAdapter", "graph_class_labels", "open_session", "weight_budget"]
 
@@ -64,7 +64,7 @@ def weight_budget() -> int:
 
 
 def open_session(data: bytes, name: str, *, max_weight_bytes: int | None = None) -> ort.InferenceSession:
-    """An onnxruntime session from bytes, made only after :func:`robustness.io.onnx_proto.check_onnx`
+    """An onnxruntime session from bytes, made only after :func:`robustness.models.onnx_proto.check_onnx`
     has refused external data (files the model names are never read) and weights above
     ``max_weight_bytes`` (None: :func:`weight_budget`)."""
     limit = weight_budget() if max_weight_bytes is None else max_weight_bytes

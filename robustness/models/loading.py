@@ -21,7 +21,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from robustness.errors import ModelError, PickleRefusedError, UntrustedTypesError
-from robustness.model import ModelAdapter, _cap, from_estimator
+from robustness.models.base import ModelAdapter, _cap
+from robustness.models.sklearn import from_estimator
 
 __all__ = [
     "MODEL_SUFFIXES",
@@ -132,7 +133,7 @@ def load_model(
     data, name = _read(source, name)
     fmt = sniff_model_format(data, name)
     if fmt == "onnx":
-        from robustness._onnx import OnnxAdapter
+        from robustness.models.onnx import OnnxAdapter
 
         return OnnxAdapter(data, feature_names=feature_names, name=name, max_weight_bytes=max_weight_bytes)
     if isinstance(trusted_types, str):
@@ -260,7 +261,7 @@ def _is_text_pickle(data: bytes) -> bool:
 
 def _is_onnx(data: bytes) -> bool:
     """Parsed, not opened: no onnxruntime session is made for a file that may not be a model."""
-    from robustness.io.onnx_proto import looks_like_onnx
+    from robustness.models.onnx_proto import looks_like_onnx
 
     return looks_like_onnx(data)
 

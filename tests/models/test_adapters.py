@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import LinearSVC
 
 from robustness.errors import ConfigError, ModelError
-from robustness.model import (
+from robustness.models import (
     ModelSummary,
     PredictionsAdapter,
     SklearnAdapter,
@@ -330,9 +330,6 @@ def test_summary_is_a_frozen_typed_result():
 
 
 def test_library_does_not_import_streamlit_or_onnxruntime_eagerly():
-    code = (
-        "import sys, robustness.model, robustness.io.models; "
-        "print('streamlit' in sys.modules, 'onnxruntime' in sys.modules)"
-    )
+    code = "import sys, robustness.models; print('streamlit' in sys.modules, 'onnxruntime' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
