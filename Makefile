@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-fast lint typecheck lock browser clean
+.PHONY: setup run test test-fast lint typecheck lock browser services clean
 
 setup: $(STAMP)
 
@@ -36,12 +36,20 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji poppler-utils >/dev/null; \
 	fi
 
+# Debian's postgresql for the run store's tests (tests/history): a fixture starts a throwaway cluster
+# (initdb, pg_ctl) in a temporary folder on a free port; no server is left running or enabled.
+services:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing Debian's postgresql for the run-store tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 # Style and import order (ruff, configured in pyproject.toml): `ruff format .` and `ruff check --fix .` repair most.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup browser lint
+test: setup browser services lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: setup

@@ -1,0 +1,12 @@
+"""Alembic's environment: the store passes an open connection (already in its transaction)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from robustness.history.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
