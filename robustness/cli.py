@@ -126,6 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     _feature_names_option(rep)
     _model_file_options(rep)
     _engine_options(rep)
+    from robustness.history.cli import add_report_options, add_runs_parser
+
+    add_report_options(rep)
+    add_runs_parser(sub)
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
@@ -350,6 +354,9 @@ def _cmd_report(args) -> int:
                 print(f"wrote {out}")
         if args.json:
             _write_json(args.json, payload)
+    from robustness.history.cli import after_report
+
+    after_report(args, report)  # --save, --notify: after the files are written
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
 
 
@@ -430,6 +437,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return _cmd_explain(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "runs":
+            from robustness.history.cli import cmd_runs
+
+            return cmd_runs(args)
     except RobustnessError as err:
         print(f"robustness: error: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -48,7 +48,17 @@ HEADLINE_LABELS = {
     "shifted_features": "columns whose contribution shifted",
     "coverage": "coverage of the prediction sets",
     "accuracy": "accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier score",
     "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "set_size": "size of the prediction sets",
 }
 
 

@@ -541,7 +541,8 @@ def open_store(url: str | None = None, *, env: Mapping[str, str] | None = None, 
         engine.dispose()
         reason = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
         raise HistoryError(
-            f"Could not open the run store {where} (after {time.monotonic() - began:.1f} s): {reason}. Check that "
+            f"Could not open the run store {where} (after {time.monotonic() - began:.1f} s): {reason.rstrip('.?')}. "
+            "Check that "
             f"the database server is running and reachable, or use another --db / {ENV_DB}."
         ) from None
     except sa.exc.DBAPIError as exc:
