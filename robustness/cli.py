@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Runs data quality, drift, stress tests, explanation shift, performance and uncertainty "
         "checks. Exit 0 on pass or warn, 1 on fail, 2 on bad input.",
     )
-    rep.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
+    rep.add_argument("--model", help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
     rep.add_argument("--reference", required=True, help="reference data the model was validated on (CSV or Parquet)")
     rep.add_argument("--current", required=True, help="current data (CSV or Parquet); labels optional")
     rep.add_argument("--target", help="label column (default: guessed)")
@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     _feature_names_option(rep)
     _model_file_options(rep)
     _engine_options(rep)
+    from robustness.monitor.cli import add_parser as add_monitor_parser
+    from robustness.monitor.cli import add_prediction_options
+
+    add_prediction_options(rep)  # without --model: checks that predictions allow run, the rest are skipped
+    add_monitor_parser(sub)
     from robustness.history.cli import add_report_options, add_runs_parser
 
     add_report_options(rep)
@@ -334,7 +339,11 @@ def _cmd_report(args) -> int:
         trusted_types=args.trust,
         feature_names=_feature_names(args),
     )
-    if _engine(args, args.reference, args.current) == "dask":
+    if args.model is None:
+        from robustness.monitor.cli import report_without_model
+
+        report = report_without_model(args)
+    elif _engine(args, args.reference, args.current) == "dask":
         report = report_dask(args.model, args.reference, args.current, **options, **_cluster(args))
     else:
         report = report_files(args.model, args.reference, args.current, **options)
@@ -437,6 +446,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return _cmd_explain(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "monitor":
+            from robustness.monitor.cli import run as run_monitor
+
+            return run_monitor(args)
         if args.command == "runs":
             from robustness.history.cli import cmd_runs
 

@@ -1,0 +1,224 @@
+"""``robustness monitor``, and the model-free options (``--prediction``, ``--proba``, ``--proba-prefix``)
+shared with ``robustness report``. ``robustness/cli.py`` registers them; the logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from robustness.errors import ConfigError, DataError
+
+__all__ = ["add_parser", "add_prediction_options", "monitor_files", "report_without_model", "run", "to_html"]
+
+
+def add_prediction_options(p: argparse.ArgumentParser) -> None:
+    """--prediction / --proba / --proba-prefix: the model's outputs as columns of the data, instead of --model."""
+    p.add_argument("--prediction", metavar="COL", help="without --model: the column holding the model's predictions")
+    p.add_argument(
+        "--proba", metavar="COL", help="without --model, binary: the column holding the positive class's probability"
+    )
+    p.add_argument(
+        "--proba-prefix",
+        metavar="PREFIX",
+        help="without --model: one probability column per class, named PREFIX + class label (e.g. proba_)",
+    )
+
+
+def add_parser(sub) -> None:
+    from robustness.cli import _feature_names_option, _model_file_options
+
+    mon = sub.add_parser(
+        "monitor",
+        help="estimated performance per time window without labels, with reference bands, alerts and drift",
+        description="Cuts the current data into windows (calendar periods or row chunks) and estimates each "
+        "window's performance without labels (confidence-based, ATC, importance weighting), beside the realised "
+        "value where labels exist. Exit 0 when no window alerts, 1 when any does, 2 on bad input.",
+    )
+    mon.add_argument("--reference", required=True, help="labelled reference data (CSV or Parquet)")
+    mon.add_argument("--current", required=True, help="current data (CSV or Parquet); labels optional")
+    mon.add_argument("--model", help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
+    add_prediction_options(mon)
+    mon.add_argument("--target", help="label column (default: guessed); required in the reference")
+    mon.add_argument("--timestamp", help="timestamp column ordering the rows (default: guessed)")
+    mon.add_argument("--id", help="ID column, not an input (default: guessed)")
+    how = mon.add_mutually_exclusive_group()
+    how.add_argument("--period", help="windows by calendar period of the timestamp: day, week, month or quarter")
+    how.add_argument("--chunk", type=int, metavar="ROWS", help="windows of this many rows (default: a tenth)")
+    mon.add_argument("--min-rows", type=int, default=30, help="windows with fewer rows are not estimated (30)")
+    mon.add_argument("--no-drift", action="store_true", help="skip the per-window drift of inputs and outputs")
+    mon.add_argument("--seed", type=int, default=0, help="random seed of every interval (0)")
+    mon.add_argument(
+        "--json", metavar="OUT", help="write the result as JSON ('-' for stdout, which then holds only it)"
+    )
+    mon.add_argument("--html", metavar="OUT", help="write the chart and table as a self-contained HTML page")
+    _feature_names_option(mon)
+    _model_file_options(mon)
+
+
+def _adapter(args, reference):
+    """The model file's adapter, or one over prediction columns."""
+    given = [f for f, v in (("--prediction", args.prediction), ("--proba", args.proba), ("--proba-prefix",
+             args.proba_prefix)) if v is not None]  # fmt: skip
+    if args.model is not None:
+        if given:
+            raise ConfigError(f"Give --model or prediction columns ({', '.join(given)}), not both.")
+        from robustness.models import load_model
+
+        names = [n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None
+        return load_model(args.model, allow_pickle=args.allow_pickle, trusted_types=args.trust, feature_names=names)
+    from robustness.monitor.inputs import adapter_from_columns
+
+    return adapter_from_columns(
+        reference, prediction=args.prediction, proba=args.proba, proba_prefix=args.proba_prefix, target=args.target
+    )
+
+
+def monitor_files(args):
+    """Read both files, resolve the model and the column roles, and run ``monitor``."""
+    from robustness.io.data import read_table
+    from robustness.io.infer import guess_roles
+    from robustness.monitor import monitor
+    from robustness.monitor.inputs import prediction_columns
+
+    reference, current = read_table(args.reference), read_table(args.current)
+    ref, cur = reference.frame, current.frame
+    if ref.empty:
+        raise DataError(f"The reference file {reference.name} has no rows; the estimates calibrate on it.")
+    model = _adapter(args, ref)
+    guessed = guess_roles(ref)
+    target = args.target or guessed.target
+    if target is None:
+        raise DataError(
+            f"No label column was named and none could be guessed in {reference.name}: the label-free estimates "
+            "calibrate on a labelled reference. Name the label column with --target."
+        )
+    if target not in ref.columns:
+        raise DataError(
+            f"The reference file {reference.name} has no label column '{target}': the label-free estimates calibrate "
+            f"on a labelled reference. Columns there: {', '.join(map(str, list(ref.columns)[:15]))}."
+        )
+    timestamp = args.timestamp or (guessed.timestamp if guessed.timestamp in cur.columns else None)
+    if args.period and timestamp is None:
+        raise ConfigError(
+            "--period cuts the data into calendar periods of a timestamp column, but none was named and none could "
+            "be guessed: name it with --timestamp, or use windows of a row count (--chunk)."
+        )
+    exclude = [c for c in (args.id or guessed.id, guessed.prediction, *guessed.probabilities.values()) if c]
+    exclude = [c for c in exclude if c != target and c != timestamp and c not in prediction_columns(model)] + list(
+        prediction_columns(model)
+    )
+    result = monitor(
+        model,
+        ref,
+        cur,
+        target=target,
+        timestamp=timestamp,
+        period=args.period,
+        chunk=args.chunk,
+        exclude=exclude,
+        drift=not args.no_drift,
+        min_rows=args.min_rows,
+        seed=args.seed,
+    )
+    return result, model
+
+
+def _text(result) -> str:
+    from robustness.performance.metrics import LABELS
+
+    head = result.metrics[0]
+    lines = [
+        f"Monitoring {result.task} model: {len(result.windows)} windows by "
+        + (f"period {result.period}" if result.period else f"chunks of {result.chunk:,} rows")
+        + f", ordered by {result.ordered_by}; headline {LABELS.get(head, head)} (95% interval)."
+    ]
+    for w in result.windows:
+        e = w.estimate(head)
+        if w.status != "ok" or e is None:
+            est = w.message
+        else:
+            est = f"{e.value:.3f} ({e.low:.3f}-{e.high:.3f}) {e.method}"
+        real = w.realised_value(head)
+        real = f"  realised {real:.3f}" if real is not None else ""
+        flag = f"  ALERT: {'; '.join(a.message for a in w.alerts)}" if w.alerts else ""
+        lines.append(f"  {w.start} .. {w.end}  {w.rows:>7,} rows  {est}{real}{flag}")
+    for note in result.notes:
+        lines.append(f"  note: {note}")
+    lines.append(f"Verdict: {result.verdict.upper()}. {result.summary()}")
+    return "\n".join(lines)
+
+
+def to_html(result, title: str = "Monitoring without labels") -> str:
+    """One self-contained page: the chart per metric (plotly.js embedded, opens offline) and the JSON."""
+    import gzip
+    import html
+
+    import plotly.io as pio
+
+    from robustness.plots.monitor import over_time
+    from robustness.report.export import _bundle_gz, _safe_json
+
+    figs = [over_time(result, m) for m in result.metrics]
+    divs, calls = [], []
+    for i, fig in enumerate(figs):
+        divs.append(f'<div id="chart-{i}" style="height:{fig.layout.height or 420}px"></div>')
+        calls.append(f"Plotly.newPlot('chart-{i}', {_safe_json(pio.to_json(fig, validate=False))});")
+    summary = html.escape(result.summary())
+    payload = html.escape(json.dumps(result.to_dict(), indent=1, allow_nan=False))
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<script>{gzip.decompress(_bundle_gz()).decode('utf-8')}</script></head>"
+        f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h1>{html.escape(title)}</h1>"
+        f"<p><b>Verdict: {result.verdict.upper()}</b>. {summary}</p>{''.join(divs)}"
+        f"<details><summary>JSON</summary><pre>{payload}</pre></details>"
+        f"<script>{''.join(calls)}</script></body></html>"
+    )
+
+
+def run(args) -> int:
+    """The ``monitor`` command: exit 0 without alerts, 1 with any."""
+    from robustness.cli import EXIT_FAILED, EXIT_OK, _write_json
+
+    result, _ = monitor_files(args)
+    payload = json.dumps(result.to_dict(), indent=2, allow_nan=False)
+    if args.html:
+        Path(args.html).write_text(to_html(result), encoding="utf-8")
+    if args.json == "-":
+        print(payload)
+    else:
+        print(_text(result))
+        if args.json:
+            _write_json(args.json, payload)
+    return EXIT_FAILED if result.verdict == "alert" else EXIT_OK
+
+
+def report_without_model(args):
+    """``robustness report`` from prediction columns: the checks predictions allow run, the rest are skipped
+    with the reason (the scorecard decides which need a model file)."""
+    from robustness.io.data import read_table
+    from robustness.report.run import _config, _roles
+    from robustness.report.scorecard import build_report
+    from robustness.schema import ColumnRoles
+    from robustness.workspace import build_workspace
+
+    if getattr(args, "engine", "memory") == "dask":
+        raise ConfigError("Predictions read from columns need the data in memory; use --engine memory.")
+    cfg = _config(args.config, args.seed)
+    reference, current = read_table(args.reference), read_table(args.current)
+    if reference.frame.empty:
+        raise DataError(f"The reference file {reference.name} has no rows; the report compares current data with it.")
+    if current.frame.empty:
+        raise DataError(f"The current file {current.name} has no rows; there is nothing to check.")
+    model = _adapter(args, reference.frame)
+    guessed = _roles(reference.frame, reference.name, None, args.target)
+    probabilities = {str(k): v for k, v in model.probabilities.items()}
+    roles = ColumnRoles(
+        target=guessed.target,
+        prediction=model.prediction,
+        probabilities=probabilities,
+        timestamp=guessed.timestamp if guessed.timestamp not in (model.prediction, *probabilities.values()) else None,
+        id=guessed.id if guessed.id not in (model.prediction, *probabilities.values()) else None,
+    )
+    ws = build_workspace(reference, current, roles, model=model, model_name="predictions from columns")
+    return build_report(ws, cfg)
