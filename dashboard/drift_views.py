@@ -10,6 +10,8 @@ import streamlit as st
 from dashboard import drift_cache as cache
 from dashboard.shared import md
 from dashboard.story import plain_words
+from dashboard.tables import MAX_TABLE_ROWS, show_table, table_height  # noqa: F401  (re-exported)
+from robustness.formatting import count, number, share
 from robustness.plots import drift as dplots
 from robustness.plots import drift_context as cplots
 from robustness.workspace import Workspace
@@ -22,31 +24,23 @@ def drift_columns(ws: Workspace) -> list[str]:
     return cache.input_columns(ws)
 
 
-def _f(v, spec=".3g") -> str:
-    return "–" if v is None else format(v, spec)
+def _f(v) -> str:
+    return number(v)
 
 
 def metrics_row(result, target) -> None:
     """Columns drifted, dataset verdict, target drift and untested columns, side by side."""
     d = result.dataset
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Columns drifted", f"{d.n_drifted} of {d.n_columns}")
+    c1.metric("Columns drifted", f"{count(d.n_drifted)} of {count(d.n_columns)}")
     c2.metric(
         "Share of columns drifted",
-        f"{d.drifted_share:.0%}",
-        help=f"The dataset as a whole counts as drifted from {d.share_threshold:.0%} of the tested columns.",
+        share(d.drifted_share),
+        help=f"The dataset as a whole counts as drifted from {share(d.share_threshold)} of the tested columns.",
     )
     if target is not None:
         c3.metric(f"Target '{target.feature}'", "drifted" if target.drifted else "no drift")
     c4.metric("Not tested", sum(f.status != "ok" for f in result.features))
-
-
-MAX_TABLE_ROWS = 40  # tables grow to show this many rows; beyond, they scroll and say how many are out of view
-
-
-def table_height(n_rows: int) -> int:
-    """A table's height in pixels that shows every row up to MAX_TABLE_ROWS (Streamlit's default shows ~10)."""
-    return 38 + 35 * max(1, min(n_rows, MAX_TABLE_ROWS))
 
 
 def summary(ws: Workspace, result, target, config_key: str) -> None:
@@ -107,12 +101,7 @@ def results_table(features) -> pd.DataFrame:
     )
 
 
-RESULT_COLUMNS = {
-    "statistic": st.column_config.NumberColumn(format="%.4g"),
-    "p-value": st.column_config.NumberColumn(format="%.3g", help="Benjamini–Hochberg adjusted"),
-    "effect size": st.column_config.NumberColumn(format="%.4f"),
-    "threshold": st.column_config.NumberColumn(format="%.3g"),
-}
+RESULT_COLUMNS = {"p-value": st.column_config.NumberColumn(help="Benjamini–Hochberg adjusted")}
 
 
 def columns_tab(ws: Workspace, result) -> None:
@@ -150,15 +139,7 @@ def columns_tab(ws: Workspace, result) -> None:
                     dplots.column_ecdf(profile, reference_name=ws.reference.name, current_name=ws.current.name),
                     width="stretch",
                 )
-    st.dataframe(
-        results_table(order),
-        hide_index=True,
-        width="stretch",
-        column_config=RESULT_COLUMNS,
-        height=table_height(len(order)),
-    )
-    if len(order) > MAX_TABLE_ROWS:
-        st.caption(f"{len(order) - MAX_TABLE_ROWS} more rows: scroll the table.")
+    show_table(results_table(order), what="columns", column_config=RESULT_COLUMNS)
 
 
 def quality_tab(ws: Workspace) -> None:
@@ -176,19 +157,17 @@ def quality_tab(ws: Workspace) -> None:
             st.markdown(md(finding.message))
             if finding.examples:
                 st.caption("Example rows")
-                st.dataframe(pd.DataFrame(list(finding.examples)), hide_index=True, width="stretch")
-    st.dataframe(
+                show_table(pd.DataFrame(list(finding.examples)), what="example rows")
+    show_table(
         pd.DataFrame(
             [
                 {
                     "column": c.name,
                     "kind": c.kind.value,
                     "status": c.status,
-                    "missing % (reference)": None
-                    if c.missing_reference is None
-                    else round(100 * c.missing_reference, 2),
-                    "missing % (current)": None if c.missing_current is None else round(100 * c.missing_current, 2),
-                    "out of range %": None if c.out_of_range_share is None else round(100 * c.out_of_range_share, 2),
+                    "missing (reference)": c.missing_reference,
+                    "missing (current)": c.missing_current,
+                    "out of range": c.out_of_range_share,
                     "new categories": c.new_categories,
                     "vanished categories": c.vanished_categories,
                     "constant": c.constant,
@@ -196,8 +175,8 @@ def quality_tab(ws: Workspace) -> None:
                 for c in report.columns
             ]
         ),
-        hide_index=True,
-        width="stretch",
+        what="columns",
+        shares=("missing (reference)", "missing (current)", "out of range"),
     )
 
 
@@ -208,8 +187,8 @@ def multivariate_tab(ws: Workspace) -> None:
         st.warning(md(dc.message))
     else:
         c1, c2 = st.columns(2)
-        c1.metric("ROC AUC", f"{dc.auc:.3f}", help=f"0.5 means indistinguishable. {dc.ci_method}.")
-        c2.metric("95% interval", f"{dc.ci_low:.3f} – {dc.ci_high:.3f}")
+        c1.metric("ROC AUC", number(dc.auc), help=f"0.5 means indistinguishable. {dc.ci_method}.")
+        c2.metric("95% interval", f"{number(dc.ci_low)} – {number(dc.ci_high)}")
         (st.error if dc.drifted else st.success)(md(dc.message))
         st.plotly_chart(cplots.domain_reliance(dc), width="stretch")
     pca = cache.cached_pca(ws, ws.key())
@@ -228,23 +207,23 @@ def predictions_tab(ws: Workspace, config_key: str) -> None:
         st.info("No model and no prediction columns are loaded, so output drift cannot be measured.")
     else:
         (st.error if preds.drifted else st.success)(md(preds.message))
-        st.dataframe(results_table(preds.features), hide_index=True, width="stretch", column_config=RESULT_COLUMNS)
+        show_table(results_table(preds.features), what="outputs", column_config=RESULT_COLUMNS)
     st.subheader("The target")
     if target is None:
         st.info("No target column is marked (Model & data page).")
     else:
         (st.error if target.drifted else st.info)(md(target.message))
         if target.classes:
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     {
-                        "class": list(target.classes),
+                        "class": [ws.class_label(c) for c in target.classes],
                         "share in reference": list(target.reference_shares),
                         "share in current": list(target.current_shares),
                     }
                 ),
-                hide_index=True,
-                width="stretch",
+                what="classes",
+                shares=("share in reference", "share in current"),
             )
 
 
@@ -319,26 +298,26 @@ def impact_tab(ws: Workspace, config_key: str) -> None:
     st.caption(
         md(
             f"Reliance: {impact.method} ({impact.scoring}) when each column is shuffled, on "
-            f"{impact.n_rows_used:,} reference rows × {impact.n_repeats} repeats (seed {impact.seed})."
+            f"{count(impact.n_rows_used)} reference rows × {count(impact.n_repeats)} repeats (seed {impact.seed})."
         )
     )
     st.plotly_chart(cplots.impact_ranking(impact), width="stretch")
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
                     "column": it.feature,
                     "effect size": it.effect_size,
                     "drifted": it.drifted,
-                    "reliance %": round(100 * it.reliance, 1),
+                    "reliance": it.reliance,
                     "impact": it.impact,
                     "used by model": it.used_by_model,
                 }
                 for it in impact.items
             ]
         ),
-        hide_index=True,
-        width="stretch",
+        what="columns",
+        shares=("reliance",),
     )
 
 

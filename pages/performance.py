@@ -7,11 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
-from dashboard.story import area_banner, session_story
+from dashboard.story import area_banner, plain_words, session_story
+from dashboard.tables import show_table
 from robustness.errors import RobustnessError
+from robustness.formatting import count, interval, number, share
 from robustness.performance import conformal, estimate_performance, group_metrics, performance, weak_segments
 from robustness.performance.estimate import ASSUMPTIONS, NAMES
 from robustness.plots import performance as pplots
+from robustness.plots.wording import HIGHER, LOWER, calibration_sentence, higher_is_better, metric_label, metric_meaning
 from robustness.workspace import Workspace
 
 through_app()
@@ -33,6 +36,7 @@ if not ws.has_target:
     st.info("Performance needs labels: choose the target column of the reference data on the 'Model & data' page.")
     st.stop()
 classifier = ws.model.is_classifier
+plain = plain_words()
 labelled_current = ws.target_in_current and ws.current.frame[target].notna().any()
 st.markdown(
     f"**{md(ws.model_name or 'The model')}** on **{md(ws.reference.name)}** (reference) and **{md(ws.current.name)}** "
@@ -124,23 +128,23 @@ c1, c2, c3 = st.columns(3)
 if ref_m is not None and ref_m.value is not None:
     c1.metric(
         f"{label}, reference",
-        f"{ref_m.value:.4g}",
-        help=None if ref_m.low is None else f"95% interval {ref_m.low:.4g} to {ref_m.high:.4g}",
+        number(ref_m.value),
+        help=None if ref_m.low is None else f"95% interval {interval(ref_m.low, ref_m.high)}",
     )
 if cur_m is not None and cur_m.value is not None:
     delta = cur_m.value - ref_m.value if ref_m is not None and ref_m.value is not None else None
     c2.metric(
         f"{label}, current",
-        f"{cur_m.value:.4g}",
-        None if delta is None else f"{delta:+.3g}",
+        number(cur_m.value),
+        None if delta is None else number(delta, signed=True),
         delta_color="normal" if classifier else "inverse",
-        help=None if cur_m.low is None else f"95% interval {cur_m.low:.4g} to {cur_m.high:.4g}",
+        help=None if cur_m.low is None else f"95% interval {interval(cur_m.low, cur_m.high)}",
     )
 c3.metric(
     "Labelled rows (reference / current)",
-    f"{perf.reference.n_labelled:,} / {perf.current.n_labelled:,}"
+    f"{count(perf.reference.n_labelled)} / {count(perf.current.n_labelled)}"
     if perf.current
-    else f"{perf.reference.n_labelled:,} / none",
+    else f"{count(perf.reference.n_labelled)} / none",
 )
 for note in (
     perf.notes + (perf.reference.notes if perf.reference else ()) + (perf.current.notes if perf.current else ())
@@ -162,8 +166,17 @@ section = (
     or "Metrics"
 )
 
+positive = ws.class_label(perf.classes[-1]) if classifier and perf.classes and len(perf.classes) == 2 else None
+
 if section == "Metrics":
-    st.plotly_chart(pplots.metric_comparison(perf), width="stretch")
+    st.plotly_chart(pplots.metric_comparison(perf, plain=plain), width="stretch")
+    shown = [m.name for ds in (perf.reference, perf.current) if ds is not None for m in ds.metrics]
+    for caption, names in (
+        (HIGHER, [n for n in dict.fromkeys(shown) if higher_is_better(n)]),
+        (LOWER, [n for n in dict.fromkeys(shown) if not higher_is_better(n)]),
+    ):
+        if names:
+            st.caption(f"**{caption}:** " + ", ".join(metric_label(n, plain=plain) for n in names) + ".")
     rows = []
     for ds in (perf.reference, perf.current):
         if ds is None:
@@ -172,35 +185,41 @@ if section == "Metrics":
             rows.append(
                 {
                     "data": ds.name,
-                    "metric": m.label,
+                    "metric": metric_label(m.name, plain=plain),
                     "value": m.value,
                     "95% low": m.low,
                     "95% high": m.high,
+                    "better": "higher" if higher_is_better(m.name) else "lower",
+                    **({"what it measures": metric_meaning(m.name, positive)} if plain else {}),
                     "note": m.note,
                 }
             )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), what="metrics")
     if classifier:
         cols = st.columns(2)
         for col, ds in zip(cols, (perf.reference, perf.current)):
             if ds is not None and ds.confusion is not None:
-                col.plotly_chart(pplots.confusion_matrix(ds, perf.classes), width="stretch")
+                col.plotly_chart(pplots.confusion_matrix(ds, perf.classes, class_names=ws.class_names), width="stretch")
 
 elif section == "Curves":
     left, right = st.columns(2)
-    left.plotly_chart(pplots.roc_pr_curves(perf, "roc"), width="stretch")
-    right.plotly_chart(pplots.roc_pr_curves(perf, "pr"), width="stretch")
-    st.plotly_chart(pplots.calibration_curve(perf), width="stretch")
-    st.caption(
-        "Expected calibration error (ECE): the average gap between predicted probability and observed "
-        "frequency over ten equal-width bins, weighted by rows."
-    )
+    left.plotly_chart(pplots.roc_pr_curves(perf, "roc", class_names=ws.class_names, plain=plain), width="stretch")
+    right.plotly_chart(pplots.roc_pr_curves(perf, "pr", class_names=ws.class_names, plain=plain), width="stretch")
+    st.plotly_chart(pplots.calibration_curve(perf, class_names=ws.class_names, plain=plain), width="stretch")
+    for ds in (perf.reference, perf.current):
+        if ds is not None and ds.calibration is not None:
+            st.markdown(md(calibration_sentence(ds.calibration, positive=positive, plain=plain, dataset=ds.name)))
+    if not plain:
+        st.caption(
+            "Expected calibration error (ECE): the average gap between predicted probability and observed "
+            "frequency over ten equal-width bins, weighted by rows."
+        )
 
 elif section == "Residuals":
     st.plotly_chart(pplots.residuals(perf), width="stretch")
 
 elif section == "Over time":
-    st.plotly_chart(pplots.over_time(perf), width="stretch")
+    st.plotly_chart(pplots.over_time(perf, plain=plain), width="stretch")
 
 elif section == "Without labels":
     try:
@@ -213,13 +232,13 @@ elif section == "Without labels":
         {e.metric.name for e in est.estimates}, key=["accuracy", "precision", "recall", "f1", "mae", "rmse"].index
     )
     for name in metrics[:1] + [m for m in metrics[1:] if m in ("f1", "rmse")]:
-        st.plotly_chart(pplots.label_free(est, name), width="stretch")
-    st.dataframe(
+        st.plotly_chart(pplots.label_free(est, name, plain=plain), width="stretch")
+    show_table(
         pd.DataFrame(
             [
                 {
                     "method": NAMES[e.method],
-                    "metric": e.metric.label,
+                    "metric": metric_label(e.metric.name, plain=plain),
                     "estimate": e.metric.value,
                     "95% low": e.metric.low,
                     "95% high": e.metric.high,
@@ -230,8 +249,7 @@ elif section == "Without labels":
                 for e in est.estimates
             ]
         ),
-        hide_index=True,
-        width="stretch",
+        what="estimates",
     )
     with st.expander("What each estimate assumes"):
         for method, text in ASSUMPTIONS.items():
@@ -264,31 +282,38 @@ elif section == "Uncertainty":
     except RobustnessError as err:
         st.error(md(err))
         st.stop()
-    what = "prediction sets" if res.kind == "sets" else "prediction intervals"
-    st.markdown(
-        f"Split-conformal {what} calibrated on {res.n_calibration:,} labelled reference rows aim to cover "
-        f"**{res.target:.0%}** of rows."
-    )
+    if plain:
+        what = "sets of likely classes" if res.kind == "sets" else "ranges of likely values"
+        st.markdown(
+            f"For each row the model gives {what}, tuned on {count(res.n_calibration)} labelled reference rows "
+            f"so that they hold the true answer for **{share(res.target)}** of rows."
+        )
+    else:
+        what = "prediction sets" if res.kind == "sets" else "prediction intervals"
+        st.markdown(
+            f"Split-conformal {what} calibrated on {count(res.n_calibration)} labelled reference rows aim to cover "
+            f"**{share(res.target)}** of rows."
+        )
     if res.current is None:
         st.info(
             f"The current data has no labels, so coverage cannot be checked. Mean "
-            f"{'set size' if res.kind == 'sets' else 'interval width'} on current rows: {res.size_current:.3g}."
+            f"{'set size' if res.kind == 'sets' else 'interval width'} on current rows: {number(res.size_current)}."
         )
     else:
         c = res.current
         (st.error if res.lost_coverage else st.success)(
-            f"Coverage on current data: {c.coverage:.1%} (95% interval {c.low:.1%}–{c.high:.1%})"
+            f"Coverage on current data: {share(c.coverage)} (95% interval {interval(c.low, c.high, share)})"
             + (
                 ": below the target, so the model is more often wrong than it expects."
                 if res.lost_coverage
                 else ": on target."
             )
         )
-        st.plotly_chart(pplots.coverage_chart(res), width="stretch")
+        st.plotly_chart(pplots.coverage_chart(res, plain=plain), width="stretch")
     if res.by_size:
         st.caption(
             "Share of current rows by prediction-set size: "
-            + ", ".join(f"{k} class{'es' if k != 1 else ''}: {v:.0%}" for k, v in res.by_size.items())
+            + ", ".join(f"{k} class{'es' if k != 1 else ''}: {share(v)}" for k, v in res.by_size.items())
         )
 
 elif section == "Groups":
@@ -310,7 +335,7 @@ elif section == "Groups":
         st.stop()
     if g.gap is not None:
         st.markdown(
-            f"Largest gap in {'accuracy' if classifier else 'MAE'}: **{g.gap:.3g}** between "
+            f"Largest gap in {'accuracy' if classifier else 'MAE'}: **{number(g.gap)}** between "
             f"**{md(g.best)}** and **{md(g.worst)}**."
         )
     for note in g.notes:

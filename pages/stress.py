@@ -15,7 +15,9 @@ import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
 from dashboard.story import area_banner, plain_words
+from dashboard.tables import show_table
 from robustness.errors import RobustnessError
+from robustness.formatting import count, number
 from robustness.plots import stress as splots
 from robustness.stress import (
     FAMILIES,
@@ -36,7 +38,6 @@ through_app()
 
 SEVERITIES = [0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0]
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "❌"}
-MAX_TABLE_ROWS = 250  # st.dataframe's "content" height shows about this many rows; beyond, we say so
 
 ws = require_workspace()
 st.title("🧪 Stress tests")
@@ -64,14 +65,8 @@ def reference_stats(_ws, key: str) -> ReferenceStats:
 
 
 def table(frame: pd.DataFrame, *, what: str = "rows") -> None:
-    """A table showing every row (its height follows its content); past MAX_TABLE_ROWS it says how many
-    rows are out of view."""
-    st.dataframe(frame, hide_index=True, width="stretch", height="content")
-    if len(frame) > MAX_TABLE_ROWS:
-        st.caption(
-            f"{len(frame):,} {what}: {len(frame) - MAX_TABLE_ROWS:,} of them are below the visible part; "
-            "scroll inside the table to see them."
-        )
+    """A table in the one number format, every row in view or a caption saying how many scroll out of view."""
+    show_table(frame, what=what)
 
 
 stats = reference_stats(ws, stats_key)
@@ -190,7 +185,7 @@ else:
         f"{ICON[result.verdict]} **{tally}** of {len(verdicts)} perturbations. Worst: {_name(worst)} "
         f"({short_effect(worst, classifier=classifier)})"
         + (f", then {' and '.join(then)}" if then else "")
-        + f". Robustness score {result.score:.0f}/100."
+        + f". Robustness score {count(result.score)}/100."
     )
 summary_slot.markdown(summary)
 
@@ -210,7 +205,7 @@ with top:
         else "the mean change of the prediction relative to its spread"
     )
     st.caption(
-        f"{result.n_rows:,} rows of **{md(ws.current.name)}** perturbed the way production data goes wrong; each "
+        f"{count(result.n_rows)} rows of **{md(ws.current.name)}** perturbed the way production data goes wrong; each "
         f"cell is {measure}. Seed {result.seed} (set it under 'Suite settings' to reproduce this run)."
         + (f" Not applicable to the chosen columns: {md(', '.join(untried))}." if untried else "")
         + (
@@ -227,7 +222,7 @@ with top:
             for v in verdicts
         ]
         lines += [
-            f"- ❌ **{md(label_of(p.perturbation))}** at severity {p.severity:g}: the model could not score it: "
+            f"- ❌ **{md(label_of(p.perturbation))}** at severity {number(p.severity)}: the model could not score it: "
             f"{md('; '.join(p.errors))}"
             for p in failed_cells
         ]
@@ -294,8 +289,8 @@ with rest:
                         "row": str(f.row),
                         "flips at severity": f.min_severity,
                         "under": label_of(f.perturbation),
-                        "prediction": str(f.prediction),
-                        "becomes": str(f.flipped_to),
+                        "prediction": ws.class_label(f.prediction),
+                        "becomes": ws.class_label(f.flipped_to),
                         **f.values,
                     }
                     for f in fragile

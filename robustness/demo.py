@@ -3,12 +3,13 @@
 Every scenario is generated from a fixed seed, so two calls give identical data and
 an identical model. Generation takes a second or two; callers cache the result.
 
-- ``credit`` (binary, the default): credit-default risk. In the current data incomes
-  have fallen by about a quarter and a new employment type, ``gig-economy``, appears.
+- ``credit`` (binary, the default): credit-default risk (target ``default``: 0 "repaid", 1 "default").
+  In the current data incomes have fallen by about a quarter and a new employment type,
+  ``gig-economy``, appears.
 - ``energy`` (regression): daily energy use of buildings. The current period is a
   heat wave (outdoor temperature about +7 °C) and one site reports floor area in
   square feet instead of square metres.
-- ``machines`` (multiclass): machine condition (normal / wear / failure) from sensors.
+- ``machines`` (multiclass): machine condition (normal / wear / failure: the labels are the names) from sensors.
   After a firmware update the vibration sensors of model ``M2`` read 30 % high, and
   more machines are wearing.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from robustness.errors import ConfigError
+from robustness.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from robustness.schema import ColumnRoles
 
-DEFAULT_SCENARIO = "credit"
 SEED = 20240611
 
 
@@ -50,9 +51,10 @@ class Scenario:
     current: pd.DataFrame
     roles: ColumnRoles
     features: tuple[str, ...]
+    class_names: dict[str, str] = field(default_factory=dict)  # class as text -> name; empty: the values are names
 
     def manifest(self) -> dict:
-        """What ``scenario.json`` holds: column roles and the story."""
+        """What ``scenario.json`` holds: column roles, the story and the classes' names."""
         return {
             "name": self.name,
             "title": self.title,
@@ -60,6 +62,7 @@ class Scenario:
             "story": self.story,
             **self.roles.to_dict(),
             "features": list(self.features),
+            **({"class_names": dict(self.class_names)} if self.class_names else {}),
             "seed": SEED,
         }
 
@@ -256,6 +259,7 @@ class _Spec:
     roles: ColumnRoles
     seed: int
     sizes: tuple[int, int, int]  # reference, current, training rows
+    class_names: dict[str, str] = field(default_factory=dict)  # how the target's classes read (0/1 targets)
 
 
 _SPECS: dict[str, _Spec] = {
@@ -274,6 +278,7 @@ _SPECS: dict[str, _Spec] = {
         roles=ColumnRoles(target="default", timestamp="application_date", id="application_id"),
         seed=SEED,
         sizes=(4000, 4000, 6000),
+        class_names={"0": "repaid", "1": "default"},
     ),
     "energy": _Spec(
         title="Building energy use (regression)",
@@ -331,10 +336,18 @@ def _build(name: str, spec: _Spec) -> Scenario:
         current=cur,
         roles=spec.roles,
         features=tuple(features),
+        class_names=dict(spec.class_names),
     )
 
 
-SCENARIOS: tuple[str, ...] = tuple(_SPECS)
+assert tuple(_SPECS) == SCENARIOS, "robustness/scenarios.py lists the scenarios _SPECS builds"
+
+
+def scenario_class_names(name: str) -> dict[str, str]:
+    """How a demo's classes read (class as text -> name), without building the demo; {} when the labels
+    are the names already (or for regression)."""
+    spec = _SPECS.get(name)
+    return dict(spec.class_names) if spec is not None else {}
 
 
 def load_scenario(name: str = DEFAULT_SCENARIO) -> Scenario:
@@ -377,4 +390,5 @@ def scenario_workspace(name: str = DEFAULT_SCENARIO):
         model_name=f"demo: {s.title}",
         model_sha256=hashlib.sha256(f"demo:{name}:{SEED}".encode()).hexdigest(),
         scenario=name,
+        class_names=s.class_names,
     )

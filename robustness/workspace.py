@@ -88,6 +88,15 @@ class Workspace:
     issues: tuple[DataIssue, ...] = ()
     feature_checks: tuple[FeatureCheck, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # Class names for display (class as text -> name, e.g. {"0": "repaid", "1": "default"}): given by a demo or
+    # typed on Model & data; without one a class is shown as its value. Not part of key(): names change no result.
+    class_names: dict[str, str] = field(default_factory=dict)
+
+    def class_label(self, value) -> str:
+        """A class as people read it: its name when one is given, else the value itself."""
+        from robustness.formatting import class_label
+
+        return class_label(value, self.class_names)
 
     @property
     def has_model(self) -> bool:
@@ -138,6 +147,7 @@ def build_workspace(
     kinds: dict[str, ColumnKind | str] | None = None,
     scenario: str | None = None,
     check_model: bool = True,
+    class_names: dict | None = None,
 ) -> Workspace:
     """Validate and assemble a workspace.
 
@@ -210,6 +220,7 @@ def build_workspace(
         issues=issues,
         feature_checks=tuple(checks),
         notes=tuple(notes),
+        class_names={str(k): str(v) for k, v in (class_names or {}).items() if str(v).strip()},
     )
 
 

@@ -86,7 +86,7 @@ def scale_label(scale: str, *, plain: bool) -> str:
 def contribution_label(*, plain: bool, mean: bool = False) -> str:
     """ "mean |SHAP value|" / "SHAP value" (technical); "average push" / "push" (plain)."""
     if plain:
-        return "average push (either way)" if mean else "push on the prediction"
+        return "average push, either way" if mean else "push on the prediction"
     return "mean |SHAP value|" if mean else "SHAP value"
 
 

@@ -110,10 +110,15 @@ def test_readable_names_everywhere_a_stakeholder_reads(app):
 
 
 def test_tables_show_every_row():
-    """Every table goes through one helper whose height follows its content (no fixed height)."""
+    """Every table goes through the dashboard's one table helper (dashboard.tables.show_table): every row in
+    view up to MAX_TABLE_ROWS, beyond that a caption says how many scroll out of view."""
+    from dashboard.tables import MAX_TABLE_ROWS, hidden_rows_note, table_height
+
     source = (Path(__file__).resolve().parents[2] / STRESS).read_text()
-    assert source.count("st.dataframe(") == 1 and 'height="content"' in source
+    assert "st.dataframe(" not in source and "show_table(" in source
     assert not re.search(r"height=\d", source)
+    assert table_height(12) == 38 + 35 * 12 and hidden_rows_note(MAX_TABLE_ROWS) is None
+    assert "30 of them are below the visible part" in hidden_rows_note(MAX_TABLE_ROWS + 30, what="results")
 
 
 def test_minimal_change_search(app):

@@ -95,7 +95,8 @@ def test_format_value():
     assert eplots.format_value(None) == "missing"
     assert eplots.format_value(float("nan")) == "missing"
     assert eplots.format_value(31490.0) == "31,490"
-    assert eplots.format_value(0.15432) == "0.1543"
-    assert eplots.format_value(123456.7) == "123,457"
+    assert eplots.format_value(0.15432) == "0.154"  # the one number format: 3 significant figures
+    assert eplots.format_value(123456.7) == "123,000"
+    assert eplots.format_value(123456) == "123,456"  # whole numbers keep every digit
     assert eplots.format_value(np.bool_(True)) == "True"
     assert eplots.format_value("red") == "red"
