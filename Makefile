@@ -24,8 +24,12 @@ lock:
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==0.13.9; }
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
+# ROBUSTNESS_DEMO_HISTORY=1: the History page fills an empty run store with the credit demo's history (in the
+# background, on its first open: never on the first page's path). `make run ROBUSTNESS_DEMO_HISTORY=0` leaves it empty.
+ROBUSTNESS_DEMO_HISTORY ?= 1
+
 run: setup
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
+	ROBUSTNESS_DEMO_HISTORY=$(ROBUSTNESS_DEMO_HISTORY) $(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 # Debian's chromium for the browser end-to-end tests and the report's PDF export (no browser
 # download at test time), and poppler-utils (pdftoppm, pdftotext) to check the PDFs it prints.

@@ -25,6 +25,7 @@ PAGES = [
     ("explain.py", "Explainability", "💡"),
     ("performance.py", "Performance", "📈"),
     ("report.py", "Trust report", "🛡️"),
+    ("history.py", "History", "🗂️"),
     ("model_data.py", "Model & data", "📦"),
     ("present.py", "Present mode", "🎬"),
 ]

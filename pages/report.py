@@ -126,6 +126,22 @@ elif c3.button("Prepare PDF"):
         else:
             c3.download_button("⬇️ PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf")
 
+st.subheader("Save to history")
+from dashboard.history import PROJECT, default_project, run_store  # noqa: E402
+from dashboard.shared import server_settings  # noqa: E402
+
+with st.form("save_history", border=False):
+    project = st.text_input("Project", value=default_project(ws), max_chars=200, key="history_project_name")
+    saved = st.form_submit_button("💾 Save to history")
+if saved:
+    try:
+        run_id = run_store(server_settings().history_db).save(report, project=project, html=to_html(report))
+    except RobustnessError as err:
+        st.error(md(err))
+    else:
+        st.session_state[PROJECT] = " ".join(project.split())
+        st.success(f"Saved as run {run_id} of {md(st.session_state[PROJECT])}: see it on the History page.")
+
 st.subheader("Charts in the report")
 for _section, fig in report_figures(report):
     st.plotly_chart(fig, width="stretch")

@@ -17,7 +17,15 @@ in by the app. Environment variables win over the file. Nothing here has a widge
                                         ``s3,gs``); default none.
 ``ROBUSTNESS_MAX_TABLE_MB``             the largest table (in memory, after decompression) the
                                         in-memory engine reads; default: total memory / 40.
+``ROBUSTNESS_DB``                       the run history's database (a SQLAlchemy URL); default:
+                                        ``sqlite:///`` ``$ROBUSTNESS_HOME/runs.db``.
+``ROBUSTNESS_HOME``                     folder of the default history file; default ``~/.robustness``.
+``ROBUSTNESS_DEMO_HISTORY``             ``1``: the History page fills an empty store with a demo
+                                        history of the credit scenario (``make run`` sets it).
 ======================================  =========================================================
+
+The run history is a server-level store: every visitor of the server sees the runs saved there (by
+design: it is the team's shared history), while everything else a visitor loads stays in their session.
 
 The CLI is run by the machine's own user: it reads any path it is given and takes
 ``--allow-pickle`` and ``--scheduler`` as flags, but applies the same table budget.
@@ -41,6 +49,7 @@ __all__ = [
     "ENV_URL_SCHEMES",
     "ServerSettings",
     "default_max_table_mb",
+    "history_url",
     "load_settings",
     "max_table_bytes",
     "total_memory_bytes",
@@ -51,6 +60,9 @@ ENV_SCHEDULER = "DASK_SCHEDULER_ADDRESS"
 ENV_DATA_ROOTS = "ROBUSTNESS_DATA_ROOTS"
 ENV_URL_SCHEMES = "ROBUSTNESS_URL_SCHEMES"
 ENV_MAX_TABLE_MB = "ROBUSTNESS_MAX_TABLE_MB"
+ENV_HISTORY_DB = "ROBUSTNESS_DB"
+ENV_HOME = "ROBUSTNESS_HOME"
+ENV_DEMO_HISTORY = "ROBUSTNESS_DEMO_HISTORY"
 
 # A session holds two tables; the checks work on about ten copies of one (perturbed frames, encoded
 # matrices, explanations); two sessions at once should fit in half the machine: 2 x 10 x 2 = 40.
@@ -78,6 +90,8 @@ class ServerSettings:
     data_roots: tuple[Path, ...] = ()
     url_schemes: frozenset[str] = frozenset()
     max_table_mb: int = 0  # 0: default_max_table_mb()
+    history_db: str = ""  # the run history's SQLAlchemy URL (history_url)
+    demo_history: bool = False  # seed an empty store with the demo's history
 
     @property
     def max_table_bytes(self) -> int:
@@ -142,7 +156,22 @@ def load_settings(env: Mapping[str, str] | None = None, section: Mapping[str, An
             raise ConfigError(f"{ENV_MAX_TABLE_MB} must be a number of megabytes, not {raw!r}.") from None
         if max_mb <= 0:
             raise ConfigError(f"{ENV_MAX_TABLE_MB} must be a positive number of megabytes, not {raw!r}.")
-    return ServerSettings(allow_pickle, scheduler, tuple(roots), schemes, max_mb)
+    raw = pick(ENV_DEMO_HISTORY, "demo_history")
+    demo_history = False if raw is None else _flag(ENV_DEMO_HISTORY, raw)
+    history = str(pick(ENV_HISTORY_DB, "history_db") or "").strip() or history_url({ENV_HOME: env.get(ENV_HOME, "")})
+    return ServerSettings(
+        allow_pickle, scheduler, tuple(roots), schemes, max_mb, history_db=history, demo_history=demo_history
+    )
+
+
+def history_url(env: Mapping[str, str] | None = None) -> str:
+    """The run history's database: ``ROBUSTNESS_DB``, else the SQLite file ``runs.db`` in ``ROBUSTNESS_HOME``
+    (default ``~/.robustness``)."""
+    env = os.environ if env is None else env
+    if (env.get(ENV_HISTORY_DB) or "").strip():
+        return env[ENV_HISTORY_DB].strip()
+    home = Path((env.get(ENV_HOME) or "").strip() or "~/.robustness").expanduser()
+    return f"sqlite:///{home / 'runs.db'}"
 
 
 def max_table_bytes(env: Mapping[str, str] | None = None) -> int:

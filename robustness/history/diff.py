@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from robustness.formatting import number
 from robustness.history.extract import HEADLINE_LABELS, HIGHER_IS_BETTER
 from robustness.history.store import Run, RunSummary
 
@@ -69,6 +70,7 @@ class RunDiff:
     no_longer_drifted: tuple[str, ...]
     metrics: tuple[MetricChange, ...]
     changed: tuple[HashChange, ...]
+    all_checks: tuple[CheckChange, ...] = ()  # every check of either run; unchanged ones 'same'
 
     @property
     def worse_checks(self) -> tuple[CheckChange, ...]:
@@ -119,7 +121,8 @@ class RunDiff:
             for m in moved:
                 lines.append(
                     f"  {m.label} ({m.dataset}): {_fmt(m.before)}{_iv(m.before_low, m.before_high)} -> "
-                    f"{_fmt(m.after)}{_iv(m.after_low, m.after_high)}, change {m.change:+.4g}: {m.direction}"
+                    f"{_fmt(m.after)}{_iv(m.after_low, m.after_high)}, "
+                    f"change {number(m.change, signed=True)}: {m.direction}"
                     + ("" if m.beyond_intervals is None else (", beyond the intervals" if m.beyond_intervals else ""))
                 )
         for h in self.changed:
@@ -152,11 +155,11 @@ def _names(items, limit: int = 6) -> str:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+    return number(x)
 
 
 def _iv(low, high) -> str:
-    return "" if low is None or high is None else f" [{low:.4g}, {high:.4g}]"
+    return "" if low is None or high is None else f" [{number(low)}, {number(high)}]"
 
 
 def _short(h: str | None) -> str:
@@ -207,16 +210,18 @@ def diff_runs(a: Run, b: Run) -> RunDiff:
     """What changed from run ``a`` to run ``b`` (``b`` is usually the later one)."""
     before = {c.area: c.status for c in a.checks}
     after = {c.area: c.status for c in b.checks}
-    checks = []
+    checks, every = [], []
     for area in list(before) + [x for x in after if x not in before]:
         s_a, s_b = before.get(area, "absent"), after.get(area, "absent")
         if s_a == s_b:
+            every.append(CheckChange(area, s_a, s_b, "same"))
             continue
         if s_a in RANK and s_b in RANK:
             direction = "worse" if RANK[s_b] > RANK[s_a] else "better"
         else:
             direction = "not comparable"
         checks.append(CheckChange(area, s_a, s_b, direction))
+        every.append(checks[-1])
     checks.sort(key=lambda c: ({"worse": 0, "better": 1}.get(c.direction, 2), -RANK.get(c.after, -1)))
     drifted_a = {d.column for d in a.drift if d.drifted}
     drifted_b = {d.column for d in b.drift if d.drifted}
@@ -238,4 +243,4 @@ def diff_runs(a: Run, b: Run) -> RunDiff:
         )
         if x != y
     )
-    return RunDiff(a.summary, b.summary, tuple(checks), newly, gone, metrics, changed)
+    return RunDiff(a.summary, b.summary, tuple(checks), newly, gone, metrics, changed, tuple(every))

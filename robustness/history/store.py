@@ -19,7 +19,6 @@ jittered back-off. Eight processes saving at once all keep their run (tests/hist
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import time
@@ -71,11 +70,9 @@ class RunNotFoundError(HistoryError):
 
 def default_url(env: Mapping[str, str] | None = None) -> str:
     """``ROBUSTNESS_DB``, else ``sqlite:///<ROBUSTNESS_HOME or ~/.robustness>/runs.db``."""
-    env = os.environ if env is None else env
-    if (env.get(ENV_DB) or "").strip():
-        return env[ENV_DB].strip()
-    home = Path((env.get(ENV_HOME) or "").strip() or "~/.robustness").expanduser()
-    return f"sqlite:///{home / 'runs.db'}"
+    from robustness.settings import history_url
+
+    return history_url(env)
 
 
 def safe_url(url: str) -> str:
