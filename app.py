@@ -23,7 +23,7 @@ navigation = st.navigation(
     ]
 )
 
-from dashboard.shared import init_state, show_failure, sidebar  # noqa: E402  (after the navigation: see above)
+from dashboard.shared import init_state, show_failure, sidebar, start_pending_build  # noqa: E402  (after the navigation: see above)
 from dashboard.story import reading_switch  # noqa: E402
 
 init_state()
@@ -34,3 +34,4 @@ try:
     navigation.run()
 except Exception as exc:  # the one guard of every page: the user sees what failed, the log the traceback
     show_failure(exc)
+start_pending_build()  # a demo shown from its snapshot is built now that the page is drawn

@@ -9,19 +9,28 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import uuid
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from dashboard import snapshot
 from dashboard.navigation import APP_PATH, PAGES, PAGES_DIR, available_pages, through_app  # noqa: F401  (re-exported)
-from robustness.demo import DEFAULT_SCENARIO, SCENARIOS, load_scenario, scenario_workspace
 from robustness.errors import RobustnessError
-from robustness.io.data import LoadedTable, read_table
-from robustness.models import ModelAdapter, inspect_model_file, load_model
-from robustness.overview import Overview, summarize
+from robustness.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from robustness.settings import ServerSettings, load_settings
-from robustness.workspace import Workspace
+
+# numpy, pandas, scikit-learn and the library's computations are imported where they are used: a
+# fresh server's first page is drawn from the demo's snapshot (dashboard/snapshot.py) while they load.
+if TYPE_CHECKING:
+    from robustness.io.data import LoadedTable
+    from robustness.models import ModelAdapter
+    from robustness.overview import Overview
+    from robustness.workspace import Workspace
 
 OWN_FILES = "Your own files"
 WS = "workspace"
@@ -57,13 +66,59 @@ def upload_limit_mb() -> int:
     return int(st.get_option("server.maxUploadSize"))
 
 
-@st.cache_resource(show_spinner="Building the demo scenario…")
-def demo_workspace(name: str) -> Workspace:
+# The demos are the server's own data: built once per server process, in a background thread, and
+# shared by every session (a visitor's uploads never go here).
+_DEMO_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-build")
+_DEMO_BUILDS: dict[str, Future] = {}
+_DEMO_LOCK = threading.Lock()
+PENDING_DEMO = "_pending_demo"  # session key: the demo this session shows while it is being built
+
+
+# The first build in a process imports numpy and pandas. Plotly looks those modules up in
+# sys.modules without importing them (``get_module(..., should_load=False)``), so a chart drawn in
+# another thread meanwhile could meet a half-initialised numpy ("partially initialized module").
+# The build imports them under this lock; a page that draws charts before its session has a
+# workspace (the Overview from a snapshot) draws them under it too: uncontended but for that moment.
+_HEAVY_IMPORTS = threading.Lock()
+
+
+@contextmanager
+def imports_settled():
+    """Hold while drawing charts on a page that imported neither numpy nor pandas itself."""
+    with _HEAVY_IMPORTS:
+        yield
+
+
+def _build_demo(name: str) -> Workspace:
+    with _HEAVY_IMPORTS:
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+
+        from robustness.demo import scenario_workspace
     return scenario_workspace(name)
+
+
+def demo_build(name: str) -> Future:
+    """The server's build of demo ``name``, started on first request (never twice)."""
+    with _DEMO_LOCK:
+        fut = _DEMO_BUILDS.get(name)
+        if fut is None or (fut.done() and fut.exception() is not None):
+            fut = _DEMO_BUILDS[name] = _DEMO_BUILDER.submit(_build_demo, name)
+        return fut
+
+
+def demo_workspace(name: str) -> Workspace:
+    fut = demo_build(name)
+    if not fut.done():
+        with st.spinner("Building the demo scenario…"):
+            return fut.result()
+    return fut.result()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def demo_story(name: str) -> tuple[str, str]:
+    from robustness.demo import load_scenario
+
     s = load_scenario(name)
     return s.title, s.story
 
@@ -88,6 +143,8 @@ def _session_memo(store_key: str, key: tuple, build, keep: int):
 
 
 def cached_table(data: bytes, sha256: str, name: str, max_bytes: int) -> LoadedTable:
+    from robustness.io.data import read_table
+
     def build() -> LoadedTable:
         with st.spinner(f"Reading {name}…"):
             return read_table(data, name, max_bytes=max_bytes, max_table_bytes=budget)
@@ -106,6 +163,8 @@ def cached_model(
 ) -> ModelAdapter:
     """The model of an upload, per session. ``allow_pickle`` is the visitor's opt-in, honoured only
     when the server allows pickles (``ROBUSTNESS_ALLOW_PICKLE``)."""
+    from robustness.models import load_model
+
     settings = server_settings()
     allow = bool(allow_pickle) and settings.allow_pickle
     budget = settings.max_table_bytes
@@ -125,6 +184,8 @@ def cached_model(
 
 
 def cached_model_info(data: bytes, sha256: str, name: str):
+    from robustness.models import inspect_model_file
+
     return _session_memo("_model_info", (sha256, name), lambda: inspect_model_file(data, name), KEEP_MODELS)
 
 
@@ -147,6 +208,8 @@ def server_settings() -> ServerSettings:
 
 @st.cache_data(show_spinner="Summarising…", max_entries=16)
 def cached_overview(_ws: Workspace, key: str) -> Overview:
+    from robustness.overview import summarize
+
     return summarize(_ws)
 
 
@@ -154,26 +217,70 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def workspace() -> Workspace | None:
-    return st.session_state.get(WS)
+def workspace(*, wait: bool = True) -> Workspace | None:
+    """The session's workspace. A demo still being built is waited for (with a spinner), or, with
+    ``wait=False``, reported as None."""
+    ws = st.session_state.get(WS)
+    if ws is not None:
+        return ws
+    pending = st.session_state.get(PENDING_DEMO)
+    if pending is None:
+        return None
+    if not wait:
+        with _DEMO_LOCK:
+            fut = _DEMO_BUILDS.get(pending)
+        if fut is None or not fut.done():
+            return None
+    try:
+        ws = demo_workspace(pending)
+    except RobustnessError as err:  # pragma: no cover - demos are tested
+        st.session_state.pop(PENDING_DEMO, None)
+        st.error(str(err))
+        return None
+    if st.session_state.get(PENDING_DEMO) == pending:  # nothing else was loaded meanwhile
+        st.session_state.pop(PENDING_DEMO, None)
+        set_workspace(ws)
+    return ws
+
+
+def pending_demo() -> str | None:
+    """The demo this session opened and that is still being built, if any."""
+    return None if WS in st.session_state else st.session_state.get(PENDING_DEMO)
 
 
 def set_workspace(ws: Workspace) -> None:
+    st.session_state.pop(PENDING_DEMO, None)
     st.session_state[WS] = ws
 
 
 def init_state() -> None:
-    """First run of a session: load the default demo so the dashboard is populated."""
+    """First run of a session: open the default demo so the dashboard is populated.
+
+    When the demo's snapshot is on disk (any earlier server of this code wrote it), the session
+    shows it at once and the demo is built in the background (``pending_demo``); the first page that
+    needs the model or the data waits for it. Otherwise the demo is built now."""
     if "scenario_choice" not in st.session_state:
         wanted = st.query_params.get("scenario", DEFAULT_SCENARIO)
         st.session_state["scenario_choice"] = wanted if wanted in SCENARIOS else DEFAULT_SCENARIO
-    if WS not in st.session_state:
+    if WS not in st.session_state and PENDING_DEMO not in st.session_state:
         choice = st.session_state["scenario_choice"]
         if choice in SCENARIOS:
+            snap = snapshot.load(choice)
+            if snap is not None and snap.page is not None:
+                st.session_state[PENDING_DEMO] = choice  # the build starts once this run has drawn its page
+                return
             try:
                 set_workspace(demo_workspace(choice))
             except RobustnessError as err:  # pragma: no cover - demos are tested
                 st.error(str(err))
+
+
+def start_pending_build() -> None:
+    """Start building the session's pending demo; app.py calls it after the page is drawn, so the
+    first page is not slowed by the build."""
+    name = pending_demo()
+    if name is not None:
+        demo_build(name)
 
 
 def _on_scenario_change() -> None:
@@ -196,12 +303,15 @@ def sidebar() -> None:
             help="A built-in demo (model, reference and current data with a known story), "
             "or the files you upload on the 'Model & data' page.",
         )
-        ws = workspace()
+        ws = workspace(wait=False)
         if ws is not None:
             label = f"demo '{ws.scenario}'" if ws.scenario else "your files"
             st.caption(
                 f"Loaded: {label} · {len(ws.reference.frame):,} reference rows · {len(ws.current.frame):,} current rows"
             )
+        elif (name := pending_demo()) is not None and (snap := snapshot.load(name)) and snap.page:
+            ov = snap.page.overview
+            st.caption(f"Loaded: demo '{name}' · {ov.n_reference:,} reference rows · {ov.n_current:,} current rows")
         if server_settings().allow_pickle:
             st.toggle(
                 "Allow pickle files I trust",

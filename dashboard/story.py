@@ -7,25 +7,23 @@ findings and one status per area off it. Every page that states a verdict reads 
 
 Computed once per workspace content (``st.cache_resource`` keyed by the workspace's content hash,
 so a session only gets back the report of what it loaded itself). The demos' scorecards are also
-kept on disk (``demo_checks``), so a fresh server shows a demo's verdict without recomputing it.
+kept on disk (``dashboard.snapshot``), so a fresh server shows a demo's verdict without recomputing it.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import logging
-import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from dashboard import snapshot
 from dashboard.shared import md
-from robustness.report import ReportConfig, build_report
 from robustness.report.scorecard import Check, TrustReport
 from robustness.report.story import STATUS_WORDS, Story, story_of
-from robustness.workspace import Workspace
+
+if TYPE_CHECKING:
+    from robustness.workspace import Workspace
 
 log = logging.getLogger("robustness.app")
 
@@ -53,67 +51,17 @@ def reading_switch() -> None:
 
 
 # ---------------------------------------------------------------- the scorecard, once
-@functools.lru_cache(maxsize=1)
-def _code_version() -> str:
-    """A hash of the library's sources: a cached demo scorecard is reused only by the same code."""
-    import robustness
-
-    h = hashlib.sha256()
-    root = Path(robustness.__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("ROBUSTNESS_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "robustness-dashboard"
-    )
-    return Path(base)
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _report(_ws: Workspace, key: str) -> TrustReport:
+    from robustness.report import ReportConfig, build_report
+
     return build_report(_ws, ReportConfig())
 
 
-def _demo_checks_path(scenario: str, key: str) -> Path:
-    return _cache_dir() / f"scorecard-{scenario}-{_code_version()}-{key[:16]}.json"
-
-
 def demo_checks(scenario: str, key: str) -> tuple[Check, ...] | None:
-    """A demo's checks from the disk cache (JSON, written by this server for this code version)."""
-    path = _demo_checks_path(scenario, key)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(Check(**{k: v for k, v in c.items() if k in Check.__dataclass_fields__}) for c in data["checks"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _save_demo_checks(scenario: str, key: str, report: TrustReport) -> None:
-    path = _demo_checks_path(scenario, key)
-    checks = [
-        {
-            "name": c.name,
-            "status": c.status,
-            "summary": c.summary,
-            "details": list(c.details),
-            "metrics": c.to_dict()["metrics"],
-            "seconds": c.seconds,
-            "plain": c.plain,
-            "effect": c.effect,
-        }
-        for c in report.checks
-    ]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"checks": checks}), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as err:  # a read-only home: the scorecard is recomputed next time, nothing else changes
-        log.warning("demo scorecard not cached on disk: %s", err)
+    """A demo's checks from its snapshot on disk (written by a server of this code version)."""
+    snap = snapshot.load(scenario)
+    return snap.checks if snap is not None and snap.workspace_key == key and snap.checks else None
 
 
 def session_report(ws: Workspace) -> TrustReport:
@@ -124,7 +72,7 @@ def session_report(ws: Workspace) -> TrustReport:
     ):
         report = _report(ws, key)
     if ws.scenario and demo_checks(ws.scenario, key) is None:
-        _save_demo_checks(ws.scenario, key, report)
+        snapshot.save(ws.scenario, key, checks=report.checks)
     return report
 
 
@@ -135,6 +83,11 @@ def session_story(ws: Workspace) -> Story:
         if checks is not None:
             return story_of(TrustReport("", checks, {}, {}, 0.0))
     return story_of(session_report(ws))
+
+
+def snapshot_story(snap: snapshot.DemoSnapshot) -> Story:
+    """The story of a demo from its snapshot alone (the demo itself may still be building)."""
+    return story_of(TrustReport("", snap.checks, {}, {}, 0.0))
 
 
 # ---------------------------------------------------------------- what pages show

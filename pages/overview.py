@@ -3,30 +3,51 @@ then what is loaded."""
 
 import streamlit as st
 
-from dashboard.shared import PAGES_DIR, available_pages, cached_overview, demo_story, md, require_workspace, through_app
-from dashboard.story import ICON, plain_words, session_story, verdict_box
+from dashboard import snapshot
+from dashboard.shared import (
+    PAGES_DIR,
+    available_pages,
+    cached_overview,
+    demo_story,
+    imports_settled,
+    md,
+    pending_demo,
+    require_workspace,
+    through_app,
+)
+from dashboard.story import ICON, plain_words, session_story, snapshot_story, verdict_box
 from robustness import plots
 from robustness.report.story import STATUS_WORDS
 
 through_app()
 
-ws = require_workspace()
-ov = cached_overview(ws, ws.key())
-story = session_story(ws)
+# A fresh server draws a demo's first page from its snapshot while the demo is built in the background
+# (dashboard/snapshot.py); otherwise from the loaded workspace, whose page then becomes the snapshot.
+snap = snapshot.load(name) if (name := pending_demo()) else None
+if snap is not None and snap.page is not None:
+    page, story = snap.page, snapshot_story(snap)
+else:
+    ws = require_workspace()
+    if ws.scenario:
+        title, demo_text = demo_story(ws.scenario)
+        caption = f"Demo scenario: {title}. {demo_text}"
+    else:
+        caption = md(
+            f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
+            f"against {ws.reference.name} (reference)."
+        )
+    page = snapshot.FirstPage.of(ws, cached_overview(ws, ws.key()), caption)
+    story = session_story(ws)
+    if ws.scenario:
+        known = snapshot.load(ws.scenario)
+        if known is None or known.page is None or known.workspace_key != ws.key():
+            snapshot.save(ws.scenario, ws.key(), page=page)
+ov = page.overview
 plain = plain_words()
 TITLES = {file: title for file, title, _ in available_pages()}
 
 st.title("🛡️ Model robustness overview")
-if ws.scenario:
-    title, demo_text = demo_story(ws.scenario)
-    st.caption(f"Demo scenario: {title}. {demo_text}")
-else:
-    st.caption(
-        md(
-            f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
-            f"against {ws.reference.name} (reference)."
-        )
-    )
+st.caption(page.caption)
 
 verdict_box(story, f"**Verdict: {STATUS_WORDS[story.verdict]}.** {story.sentence}")
 for caveat in story.caveats:  # what limits the conclusions themselves
@@ -62,22 +83,22 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Reference rows", f"{ov.n_reference:,}")
 c2.metric("Current rows", f"{ov.n_current:,}")
 c3.metric("Input columns", ov.n_features)
-c4.metric("Model", ws.model.task.value.title() if ws.model else "none")
+c4.metric("Model", page.task.title() if page.task else "none")
 if ov.model_description:
     st.caption(md(f"Model: {ov.model_description}"))
 
-for note in ws.notes:
+for note in page.notes:
     st.info(md(note))
 
 left, right = st.columns(2)
-with left:
+with imports_settled(), left:
     st.plotly_chart(
-        plots.prediction_comparison(ov, reference_name=ws.reference.name, current_name=ws.current.name),
+        plots.prediction_comparison(ov, reference_name=page.reference_name, current_name=page.current_name),
         width="stretch",
     )
-with right:
+with imports_settled(), right:
     st.plotly_chart(
-        plots.missing_values(ov, reference_name=ws.reference.name, current_name=ws.current.name),
+        plots.missing_values(ov, reference_name=page.reference_name, current_name=page.current_name),
         width="stretch",
     )
 
@@ -91,7 +112,7 @@ for plan in ov.plans:
     st.markdown(f"{mark} **{plan.view}**{soon}: {md(plan.examines)}")
 
 new_cats = [c for c in ov.columns if c.new_categories]
-warnings = [i for i in ws.issues if i.severity == "warning"]
+warnings = page.warnings
 if new_cats or warnings:
     st.subheader("Worth a look")
     for c in new_cats:
@@ -99,15 +120,16 @@ if new_cats or warnings:
         st.warning(
             md(
                 f"'{c.name}' has {c.new_categories} categor{'y' if c.new_categories == 1 else 'ies'} in "
-                f"{ws.current.name} that {ws.reference.name} never had ({examples}; "
+                f"{page.current_name} that {page.reference_name} never had ({examples}; "
                 f"{c.new_category_share:.1%} of current rows). The model has never seen "
                 f"{'it' if c.new_categories == 1 else 'them'}."
             )
         )
-    for issue in warnings:
-        st.warning(md(issue.message))
+    for message in warnings:
+        st.warning(md(message))
 
-with st.expander("Columns", expanded=False):
+# A table widget loads pandas and pyarrow (a second on a fresh server): drawn when asked for.
+if st.toggle(f"Show all {len(ov.columns)} columns (kind, role, missing values)", key="overview_columns"):
     st.dataframe(
         [
             {

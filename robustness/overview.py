@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from robustness.schema import ColumnKind
-from robustness.workspace import Workspace
+
+if TYPE_CHECKING:  # numpy, pandas and the workspace are imported where a summary is computed: a stored
+    import pandas as pd  # overview is read back (``Overview.from_dict``) by a fresh server's first page
+
+    from robustness.workspace import Workspace
 
 PREDICTION_SAMPLE = 20_000  # rows per dataset scored for the overview
 HISTOGRAM_SAMPLE = 5_000  # regression values kept for the histogram
@@ -58,6 +60,27 @@ class Overview:
     plans: tuple[ViewPlan, ...]
     model_description: str | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types; :meth:`from_dict` gives back an equal object."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Overview:
+        def tuples(d: dict[str, Any]) -> dict[str, Any]:
+            return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+        pred = data.get("predictions")
+        return cls(
+            n_reference=int(data["n_reference"]),
+            n_current=int(data["n_current"]),
+            n_features=int(data["n_features"]),
+            kinds={str(k): int(v) for k, v in data["kinds"].items()},
+            columns=tuple(ColumnSummary(**{**tuples(c), "kind": ColumnKind(c["kind"])}) for c in data["columns"]),
+            predictions=PredictionSummary(**tuples(pred)) if pred else None,
+            plans=tuple(ViewPlan(**p) for p in data["plans"]),
+            model_description=data.get("model_description"),
+        )
+
 
 def _role_of(column: str, ws: Workspace, features: set[str]) -> str:
     r = ws.roles
@@ -90,6 +113,9 @@ def _sample(frame: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def summarize_predictions(ws: Workspace) -> PredictionSummary | None:
+    import numpy as np
+    import pandas as pd
+
     model = ws.model
     if model is None:
         return None
