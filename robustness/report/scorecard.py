@@ -32,7 +32,15 @@ from datetime import UTC, datetime
 
 from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError, RobustnessError
-from robustness.quality.results import to_json_safe
+from robustness.formatting import count, interval, number, share
+
+
+def _json_safe(value):
+    # imported on use: the story's pages read checks (robustness.report.story) without numpy or pandas
+    from robustness.jsonsafe import to_json_safe
+
+    return to_json_safe(value)
+
 
 __all__ = ["Check", "ReportConfig", "TrustReport", "build_report", "STATUSES"]
 
@@ -124,7 +132,7 @@ class Check:
             "plain": self.plain_summary,
             "effect": round(float(self.effect), 4) if math.isfinite(self.effect) else None,
             "details": list(self.details),
-            "metrics": to_json_safe(self.metrics),
+            "metrics": _json_safe(self.metrics),
             "seconds": round(self.seconds, 3),
         }
 
@@ -153,7 +161,7 @@ class TrustReport:
             "title": self.title,
             "verdict": self.verdict,
             "checks": [c.to_dict() for c in self.checks],
-            "manifest": to_json_safe(self.manifest),
+            "manifest": _json_safe(self.manifest),
             "seconds": round(self.seconds, 3),
         }
 
@@ -278,13 +286,13 @@ def _drift(ws, config, results) -> Check:
         )
     status = "fail" if res.dataset.drifted else "warn"
     summary = f"{len(drifted)} of {tested} input columns changed distribution ({_names(drifted)})" + (
-        f", at or above the {res.dataset.share_threshold:.0%} share that counts as dataset drift."
+        f", at or above the {share(res.dataset.share_threshold)} share that counts as dataset drift."
         if status == "fail"
         else ", below the share that counts as dataset drift."
     )
     details = tuple(
-        f"{f.feature}: {f.test} statistic {f.statistic:.3g}"
-        + (f", p = {f.p_value:.2g}" if f.p_value is not None else "")
+        f"{f.feature}: {f.test} statistic {number(f.statistic)}"
+        + (f", p = {number(f.p_value)}" if f.p_value is not None else "")
         for f in res.features
         if f.drifted
     )
@@ -319,10 +327,10 @@ def _stress(ws, config, results) -> Check:
     measured = [v.value for v in ordered if v.value is not None and math.isfinite(v.value)]
     effect = 0.0 if worst is None else max([1.0, *measured]) if worst.status == "error" else float(worst.value)
     if status == "pass":
-        summary = f"Predictions held under every perturbation (robustness score {res.score:.0f}/100)."
+        summary = f"Predictions held under every perturbation (robustness score {count(res.score)}/100)."
     else:
         summary = (
-            f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {res.score:.0f}/100); "
+            f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {count(res.score)}/100); "
             f"the worst: {worst.message}"
         )
     return Check(
@@ -370,7 +378,7 @@ def _explain(ws, config, results) -> Check:
         f", including {top}, the feature the model relies on most." if status == "fail" else "."
     )
     details = tuple(
-        f"{f.feature}: mean |SHAP| {f.mean_abs_reference:.3g} -> {f.mean_abs_current:.3g}"
+        f"{f.feature}: mean |SHAP| {number(f.mean_abs_reference)} -> {number(f.mean_abs_current)}"
         for f in shift.features
         if f.shifted
     )
@@ -432,28 +440,28 @@ def _performance(ws, config, results) -> Check:
     change = (ref_v - cur_v) / abs(ref_v) if higher else (cur_v - ref_v) / abs(ref_v) if ref_v else math.inf
     status = "fail" if change >= config.fail_degradation else "warn" if change >= config.warn_degradation else "pass"
     label = "Accuracy" if higher else "MAE"
-    ci = f" (95% interval {cur_m.low:.3g}-{cur_m.high:.3g})" if cur_m.low is not None else ""
+    ci = f" (95% interval {interval(cur_m.low, cur_m.high)})" if cur_m.low is not None else ""
     verb = "rose" if cur_v > ref_v else "fell"
     how = "measured on current labels" if source.startswith("measured") else "estimated without labels"
     if higher:
         shown = (
-            f"accuracy stayed at {cur_v:.1%}"
-            if f"{cur_v:.1%}" == f"{ref_v:.1%}"
-            else f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {ref_v:.1%} to {cur_v:.1%}"
+            f"accuracy stayed at {share(cur_v)}"
+            if share(cur_v) == share(ref_v)
+            else f"accuracy {'fell' if cur_v < ref_v else 'rose'} from {share(ref_v)} to {share(cur_v)}"
         )
     else:
-        times = f" ({cur_v / ref_v:.3g} times as large)" if ref_v and cur_v / ref_v >= 1.5 else ""
-        shown = f"average error {'grew' if cur_v > ref_v else 'shrank'} from {ref_v:,.3g} to {cur_v:,.3g}{times}"
+        times = f" ({number(cur_v / ref_v)} times as large)" if ref_v and cur_v / ref_v >= 1.5 else ""
+        shown = f"average error {'grew' if cur_v > ref_v else 'shrank'} from {number(ref_v)} to {number(cur_v)}{times}"
     if status == "pass":
         summary = (
-            f"{label} on current data is {cur_v:.3g}{ci}, {source}, "
-            f"against {ref_v:.3g} on the reference: within tolerance."
+            f"{label} on current data is {number(cur_v)}{ci}, {source}, "
+            f"against {number(ref_v)} on the reference: within tolerance."
         )
         plain = f"The model performs as on the reference data: {shown}, {how}."
     else:
         summary = (
-            f"{label} {verb} from {ref_v:.3g} on the reference to {cur_v:.3g} on current data{ci}, {source}: "
-            f"{abs(change):.0%} worse."
+            f"{label} {verb} from {number(ref_v)} on the reference to {number(cur_v)} on current data{ci}, {source}: "
+            f"{share(abs(change))} worse."
         )
         plain = f"The model is less accurate on current data: {shown}, {how}."
     metrics = {
@@ -509,31 +517,31 @@ def _uncertainty(ws, config, results) -> Check:
     metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size, **extra}
     tail = f" {caveat}" if caveat else ""
     said = (
-        f"When the model says it is {res.target:.0%} sure"
+        f"When the model says it is {share(res.target)} sure"
         if res.kind == "sets"
-        else f"The ranges the model gives for {res.target:.0%} of cases"
+        else f"The ranges the model gives for {share(res.target)} of cases"
     )
     if not res.lost_coverage:
         return Check(
             "Uncertainty",
             "pass",
-            f"The {res.target:.0%} {what} calibrated on the reference cover "
-            f"{c.coverage:.1%} of current rows: the model's uncertainty estimates still hold.{tail}",
+            f"The {share(res.target)} {what} calibrated on the reference cover "
+            f"{share(c.coverage)} of current rows: the model's uncertainty estimates still hold.{tail}",
             metrics=metrics,
             plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
-            f"it is right {c.coverage:.0%} of the time.{tail}",
+            f"it is right {share(c.coverage)} of the time.{tail}",
         )
     status = "fail" if gap >= config.fail_coverage_gap else "warn"
     plain = (
-        f"{said}, it is right only {c.coverage:.0%} of the time on current data: it is over-confident."
+        f"{said}, it is right only {share(c.coverage)} of the time on current data: it is over-confident."
         if res.kind == "sets"
-        else f"{said} contain the true value for only {c.coverage:.0%} of current rows: it is over-confident."
+        else f"{said} contain the true value for only {share(c.coverage)} of current rows: it is over-confident."
     )
     return Check(
         "Uncertainty",
         status,
-        f"The {res.target:.0%} {what} calibrated on the reference cover only "
-        f"{c.coverage:.1%} of current rows ({c.low:.1%}-{c.high:.1%}): the model is more often wrong than "
+        f"The {share(res.target)} {what} calibrated on the reference cover only "
+        f"{share(c.coverage)} of current rows ({interval(c.low, c.high, share)}): the model is more often wrong than "
         f"it expects on current data.{tail}",
         metrics=metrics,
         plain=plain + tail,
