@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.monitor_views import over_time as over_time_view
 from dashboard.shared import md, require_workspace, through_app
 from dashboard.story import area_banner, plain_words, session_story
 from dashboard.tables import show_table
@@ -30,6 +31,9 @@ if not ws.has_model:
         "Performance is measured by re-scoring rows, so it needs the model file. Predictions read from columns "
         "are compared on the 'Data quality & drift' page; upload the model on the 'Model & data' page."
     )
+    if ws.has_predictions:  # prediction columns: the label-free estimates over time still apply
+        st.subheader("Over time, without labels")
+        over_time_view(ws)
     st.stop()
 target = ws.roles.target
 if not ws.has_target:
@@ -158,7 +162,7 @@ sections = [
     "Weak segments",
     "Uncertainty",
     "Groups",
-] + (["Over time"] if perf.over_time else [])
+] + ["Over time"]
 section = (
     st.segmented_control(
         "Section", sections, default="Metrics", key="performance_section", label_visibility="collapsed"
@@ -219,7 +223,9 @@ elif section == "Residuals":
     st.plotly_chart(pplots.residuals(perf), width="stretch")
 
 elif section == "Over time":
-    st.plotly_chart(pplots.over_time(perf, plain=plain), width="stretch")
+    over_time_view(ws, seed=int(seed))  # estimated vs realised per window, bands, alerts, drifted columns
+    if perf.over_time:
+        st.plotly_chart(pplots.over_time(perf, plain=plain), width="stretch")
 
 elif section == "Without labels":
     try:

@@ -392,3 +392,21 @@ def scenario_workspace(name: str = DEFAULT_SCENARIO):
         scenario=name,
         class_names=s.class_names,
     )
+
+
+#: When labels stop arriving in each scenario's current period (about halfway): the monitoring view
+#: treats later rows as unlabelled, so it shows the estimate tracking the realised value and then
+#: carrying on alone. The data themselves keep every label (the other views measure on them).
+LABELS_UNTIL = {"credit": "2024-10-01", "energy": "2025-07-31", "machines": "2025-04-16"}
+
+
+def late_labels(name: str, current: pd.DataFrame, roles: ColumnRoles) -> pd.DataFrame:
+    """``current`` as monitoring sees it in the demo's story: targets from ``LABELS_UNTIL[name]`` on are
+    missing (labels arrive late). Unchanged for an unknown scenario or without target and timestamp."""
+    until, target, ts = LABELS_UNTIL.get(name), roles.target, roles.timestamp
+    if until is None or target not in current.columns or ts not in current.columns:
+        return current
+    late = pd.to_datetime(current[ts], errors="coerce") >= pd.Timestamp(until)
+    out = current.copy()
+    out[target] = out[target].where(~late.to_numpy())
+    return out
