@@ -49,13 +49,21 @@ class ReferenceFit:
 
 
 def fit_reference(
-    P: np.ndarray, y: np.ndarray, pred: np.ndarray, *, rng: np.random.Generator, n_boot: int = 200, n_cal: int = 20
+    P: np.ndarray,
+    y: np.ndarray,
+    pred: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    n_boot: int = 200,
+    n_cal: int = 20,
+    atc: bool = True,
 ):
     """Calibrators and the ATC threshold from reference probabilities ``P``, label codes ``y`` (all known)
     and predicted codes ``pred``; ``n_cal`` calibrators on bootstrap resamples carry the calibration's own
     uncertainty into the confidence-based intervals."""
     conf, hit = P.max(axis=1), (pred == y)
     n = len(y)
+    n_boot = n_boot if atc else 0
     idx = rng.integers(0, n, size=(n_boot, n))
     q = np.clip(1.0 - hit[idx].mean(axis=1), 0.0, 1.0) * (n - 1)  # per resample, as np.quantile (linear)
     srt = np.sort(conf[idx], axis=1)
@@ -130,7 +138,7 @@ def _draw_labels(Q: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.nd
     """Class codes drawn from the rows of ``Q`` (draws x rows), int8/int16."""
     n, k = Q.shape
     if k == 2:
-        return (rng.random((n_draws, n)) < Q[:, 1]).astype(np.int8)
+        return (rng.random((n_draws, n), dtype=np.float32) < Q[:, 1]).view(np.int8)
     cum = Q.cumsum(axis=1)[:, :-1]
     per = max(1, _MAX_CELLS // max(n * k, 1))
     out = np.empty((n_draws, n), dtype=np.int16)

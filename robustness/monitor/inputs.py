@@ -17,7 +17,7 @@ from robustness.errors import ConfigError, DataError, ModelError
 from robustness.models import ModelAdapter, PredictionsAdapter, Task, from_predictions
 from robustness.performance.metrics import label_codes
 
-__all__ = ["Outputs", "adapter_from_columns", "outputs", "prediction_columns"]
+__all__ = ["Outputs", "adapter_from_columns", "class_codes", "outputs", "prediction_columns"]
 
 _TOL = 1e-9
 
@@ -84,6 +84,15 @@ def adapter_from_columns(
     )
 
 
+def class_codes(values, classes) -> np.ndarray:
+    """``label_codes`` (each label's index among the classes, -1 unknown or missing), computed once per
+    distinct label: on 100,000 rows the per-row text comparison dominated a monitoring run."""
+    seen, distinct = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object), use_na_sentinel=True)
+    if not len(distinct):
+        return np.full(len(seen), -1, dtype=np.int64)
+    return np.where(seen >= 0, label_codes(np.asarray(distinct, dtype=object), classes)[seen], -1)
+
+
 def prediction_columns(model: ModelAdapter) -> list[str]:
     """The data columns a predictions adapter reads (none for a model file)."""
     if not isinstance(model, PredictionsAdapter):
@@ -129,7 +138,7 @@ def outputs(model: ModelAdapter, frame: pd.DataFrame, name: str) -> Outputs:
         except ModelError:
             raise
         _check_proba(proba, model, None, name, None)
-    codes = label_codes(pred, classes)
+    codes = class_codes(pred, classes)
     bad = codes < 0
     if bad.any():
         col = model.prediction if isinstance(model, PredictionsAdapter) else None

@@ -24,10 +24,10 @@ import pandas as pd
 from robustness.errors import ConfigError, DataError
 from robustness.models import ModelAdapter
 from robustness.monitor import estimators as est
-from robustness.monitor.inputs import Outputs, outputs, prediction_columns
+from robustness.monitor.inputs import Outputs, class_codes, outputs, prediction_columns
 from robustness.monitor.results import Alert, Band, MetricEstimate, MonitorResult, MonitorWindow
 from robustness.monitor.windows import cut, parse_period
-from robustness.performance.metrics import LABELS, Labelled, label_codes
+from robustness.performance.metrics import LABELS, Labelled
 
 __all__ = ["MIN_LABELLED_REFERENCE", "monitor"]
 
@@ -138,7 +138,7 @@ def monitor(
                 f"The reference labels in '{target}' hold one class only, so probabilities cannot be calibrated on "
                 "them. Give a reference with every class labelled."
             )
-        fit = est.fit_reference(d_ref.proba[known], d_ref.y[known], d_ref.pred[known], rng=rng)
+        fit = est.fit_reference(d_ref.proba[known], d_ref.y[known], d_ref.pred[known], rng=rng, atc="atc" in use)
     w_rows = np.flatnonzero(known)
     if len(w_rows) > max_weighting_rows:
         w_rows = np.sort(rng.choice(w_rows, max_weighting_rows, replace=False))
@@ -245,7 +245,7 @@ def _labelled(y_raw: pd.Series, out: Outputs, classes, target: str, name: str) -
                 f"example {str(y_raw[bad].iloc[0])[:30]!r}); a regressor's target must be numbers."
             )
         return Labelled(y, out.pred.astype(float), None, None)
-    y = label_codes(y_raw.to_numpy(), classes)
+    y = class_codes(y_raw.to_numpy(), classes)
     return Labelled(y, out.codes, out.proba, tuple(str(c) for c in classes), int((y < 0).sum()))
 
 
