@@ -8,7 +8,8 @@
    for a window's size). A window whose headline estimate (or realised value) leaves the band alerts.
 4. Drift of the inputs and of the model's outputs per window comes from
    ``robustness.drift.windows.drift_over_time`` on the same windows; a column whose drift effect
-   exceeds its own reference band alerts, and the window lists the columns whose test fired.
+   exceeds its own reference band and whose test fires alerts (either alone flagged every window of
+   NannyML's unshifted car-loan chunks now and then), and the window lists the columns whose test fired.
 
 The headline estimate of a metric is the confidence-based one for classifiers with probabilities,
 importance weighting otherwise (regressors, classifiers without probabilities); ATC is shown beside.
@@ -361,7 +362,8 @@ def _judge(w: MonitorWindow, bands: list[Band], drift) -> MonitorWindow:
         flags = drift.above_band()[w.index]
         drifted = tuple(c for c, d in zip(drift.features, dw.drifted) if d)
         above = tuple(c for c, a in zip(drift.features, flags) if a)
-        if above and w.status == "ok":
+        alerting = tuple(c for c in above if c in drifted)  # beyond the reference's own variability, and significant
+        if alerting and w.status == "ok":
             alerts.append(
                 Alert(
                     "drift",
@@ -370,9 +372,9 @@ def _judge(w: MonitorWindow, bands: list[Band], drift) -> MonitorWindow:
                     None,
                     None,
                     None,
-                    above,
-                    f"drift beyond the reference band in {len(above)} column(s): {', '.join(above[:5])}"
-                    + (" ..." if len(above) > 5 else ""),
+                    alerting,
+                    f"drift beyond the reference band in {len(alerting)} column(s): {', '.join(alerting[:5])}"
+                    + (" ..." if len(alerting) > 5 else ""),
                 )
             )
     return replace(w, band=band_rows, alerts=tuple(alerts), drifted=drifted, above_band=above)
