@@ -28,9 +28,11 @@ import streamlit as st
 
 from dashboard.drift_views import RESULT_COLUMNS, metrics_row, results_table
 from dashboard.shared import md, server_settings
+from dashboard.tables import show_table
 from robustness.drift.dask_run import drift_job
 from robustness.drift.run import DriftRun
 from robustness.errors import ConfigError, RobustnessError
+from robustness.formatting import count, number, share
 from robustness.plots import drift as dplots
 from robustness.scale import Job, connect
 from robustness.scale.allowed import check_files, resolve_allowed
@@ -200,7 +202,7 @@ def _progress() -> None:
     st.progress(min(max(job.fraction, 0.0), 1.0), text=f"{job.stage}…")
     link = job.dashboard_link
     dash = f" · [Dask dashboard]({link})" if link else ""
-    st.caption(md(f"Running on {running.where} for {time.monotonic() - running.started:.0f} s") + dash)
+    st.caption(md(f"Running on {running.where} for {count(time.monotonic() - running.started)} s") + dash)
     st.button("Cancel", key="large_cancel", on_click=_cancel, help="Stops the run on the cluster; nothing is kept.")
 
 
@@ -209,22 +211,16 @@ def _show(done: Finished) -> None:
     d = result.dataset
     st.markdown(f"**Result** for {md(done.reference)} (reference) vs {md(done.current)} (current)")
     dash = f" · [Dask dashboard]({done.dashboard})" if done.dashboard else ""
-    st.caption(md(f"Ran on {done.where} in {done.seconds:.1f} s") + dash)
+    st.caption(md(f"Ran on {done.where} in {number(done.seconds)} s") + dash)
     verdict = (
-        f"**{d.n_drifted} of {d.n_columns} columns drifted** ({d.drifted_share:.0%}; the dataset counts "
-        f"as drifted at {d.share_threshold:.0%}): " + ("**dataset drifted**" if d.drifted else "no dataset drift")
+        f"**{d.n_drifted} of {d.n_columns} columns drifted** ({share(d.drifted_share)}; the dataset counts "
+        f"as drifted at {share(d.share_threshold)}): " + ("**dataset drifted**" if d.drifted else "no dataset drift")
     )
     (st.warning if d.drifted else st.success)(verdict)
     metrics_row(result, target)
     st.plotly_chart(dplots.drift_overview(result), width="stretch", key="large_drift_overview")
     order = sorted(result.features, key=lambda f: (f.status != "ok", -(f.effect_size or 0)))
-    st.dataframe(
-        results_table(order),
-        hide_index=True,
-        width="stretch",
-        column_config=RESULT_COLUMNS,
-        height=min(700, 40 + 35 * len(order)),
-    )
+    show_table(results_table(order), what="columns", column_config=RESULT_COLUMNS, key="large_results")
     st.download_button(
         "Download the result (JSON)",
         json.dumps(done.run.to_dict(), indent=2, allow_nan=False),

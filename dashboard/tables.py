@@ -71,18 +71,22 @@ def show_table(
     column_config: dict | None = None,
     hide_index: bool = True,
     key: str | None = None,
-) -> None:
+    **selection,
+):
     """A table with every row in view (up to MAX_TABLE_ROWS; beyond, a caption says how many scroll out
-    of view) and its numbers in the one format (see the module docstring)."""
+    of view) and its numbers in the one format (see the module docstring). ``selection``: st.dataframe's
+    ``on_select`` and ``selection_mode``; the selection event is returned."""
     frame = frame.reset_index(drop=True) if hide_index else frame
-    st.dataframe(
+    event = st.dataframe(
         styled(frame, shares=shares, counts=counts, plain_columns=plain_columns),
         hide_index=hide_index,
         width="stretch",
         height=table_height(len(frame)),
         column_config=column_config,
         key=key,
+        **selection,
     )
     note = hidden_rows_note(len(frame), what=what, total=total)
     if note:
         st.caption(note)
+    return event

@@ -18,7 +18,9 @@ from dashboard.shared import (
     upload_limit_mb,
     workspace,
 )
+from dashboard.tables import show_table, table_height
 from robustness.errors import FeatureNamesRequiredError, RobustnessError, UntrustedTypesError
+from robustness.formatting import class_names_text, count, parse_class_names
 from robustness.io.infer import infer_schema
 from robustness.models import from_predictions
 from robustness.schema import ColumnKind, ColumnRoles
@@ -62,7 +64,7 @@ def _load_table(upload, column):
     except RobustnessError as err:
         column.error(md(err))
         return None
-    column.caption(md(f"✔ {upload.name}: {len(table.frame):,} rows × {table.frame.shape[1]} columns"))
+    column.caption(md(f"✔ {upload.name}: {count(len(table.frame))} rows × {count(table.frame.shape[1])} columns"))
     for note in table.notes:
         column.caption(md(note))
     return table
@@ -171,6 +173,38 @@ probabilities = {k: v for k, v in roles_default.probabilities.items() if v in co
 if probabilities:
     st.caption(md("Probability columns: " + ", ".join(f"{k} → {v}" for k, v in probabilities.items())))
 
+
+def _numbered_classes(frame: pd.DataFrame, column: str | None) -> list | None:
+    """The target's classes when they are whole numbers (0/1, 1-5, ...: a name says more), else None."""
+    if column is None or column not in frame.columns:
+        return None
+    values = pd.to_numeric(frame[column].dropna(), errors="coerce")
+    if values.empty or values.isna().any() or (values % 1 != 0).any() or values.nunique() > 20:
+        return None
+    return sorted(int(v) for v in values.unique())
+
+
+class_names: dict[str, str] = {}
+numbered = _numbered_classes(ref.frame, target)
+if numbered is not None:
+    known = ws.class_names if ws is not None and not staged and ws.roles.target == target else {}
+    typed = st.text_input(
+        "Class names (optional)",
+        value=class_names_text(known),
+        placeholder=", ".join(f"{v} = name" for v in numbered[:4]),
+        key=f"class_names_{source_key}_{target}",
+        help=f"The target '{target}' holds the numbers {', '.join(map(str, numbered[:10]))}"
+        f"{'…' if len(numbered) > 10 else ''}: name them (e.g. '0 = repaid, 1 = default') and every chart and "
+        "table shows the names. Left empty, the numbers are shown.",
+    )
+    try:
+        class_names = parse_class_names(typed)
+    except RobustnessError as err:
+        st.warning(md(err))
+    unknown = [k for k in class_names if k not in {str(v) for v in numbered}]
+    if unknown:
+        st.warning(md(f"Class names for values the target does not hold: {', '.join(unknown)}."))
+
 kind_values = [k.value for k in ColumnKind]
 kinds_table = pd.DataFrame(
     {"column": columns, "kind": [kinds_default.get(c, ColumnKind.CATEGORICAL).value for c in columns]}
@@ -184,8 +218,10 @@ edited = st.data_editor(
     hide_index=True,
     key=f"kinds_{source_key}",
     width="stretch",
-    height=min(400, 38 + 35 * len(columns)),
+    height=table_height(len(columns)),
 )
+if len(columns) > 40:
+    st.caption(f"{count(len(columns))} columns: {count(len(columns) - 40)} of them are below the visible part.")
 kinds = dict(zip(edited["column"], edited["kind"]))
 
 label = "Load these files" if staged else "Apply roles and kinds"
@@ -207,6 +243,7 @@ if st.button(label, type="primary", disabled=staged and not model_ok):
                 model_sha256=(model_sha if staged else (ws.model_sha256 if ws else None)),
                 kinds=kinds,
                 scenario=None if staged else (ws.scenario if ws else None),
+                class_names=class_names,
             )
     except RobustnessError as err:
         st.error(md(err))
@@ -216,8 +253,8 @@ if st.button(label, type="primary", disabled=staged and not model_ok):
         if staged:
             st.session_state["_pending_scenario"] = OWN_FILES
         st.session_state["_flash"] = (
-            f"Loaded {new_ws.reference.name} ({len(new_ws.reference.frame):,} rows) and "
-            f"{new_ws.current.name} ({len(new_ws.current.frame):,} rows)"
+            f"Loaded {new_ws.reference.name} ({count(len(new_ws.reference.frame))} rows) and "
+            f"{new_ws.current.name} ({count(len(new_ws.current.frame))} rows)"
             + (f" with model {new_ws.model_name}." if new_ws.has_model else ".")
         )
         st.rerun()
@@ -233,10 +270,12 @@ if ws.model is not None:
     st.markdown(f"**Model** ({md(ws.model_name or summary.source)}): {md(summary.description)}")
     details = {"task": summary.task.value, "source": summary.source, "estimator": summary.estimator}
     if summary.classes:
-        details["classes"] = ", ".join(map(str, summary.classes))
+        details["classes"] = ", ".join(
+            str(c) if ws.class_label(c) == str(c) else f"{c} ({ws.class_label(c)})" for c in summary.classes
+        )
     if summary.feature_names:
         details["expected features"] = ", ".join(summary.feature_names)
-    st.dataframe(pd.DataFrame({"": list(details), "value": list(details.values())}), hide_index=True, width="stretch")
+    show_table(pd.DataFrame({"": list(details), "value": list(details.values())}), what="details")
     for note in summary.notes:
         st.caption(md(note))
 else:
@@ -254,31 +293,37 @@ for issue in ws.issues:
 
 roles_shown = {k: v for k, v in ws.roles.to_dict().items() if v}
 st.markdown("**Roles:** " + (", ".join(f"{k} = {md(v)}" for k, v in roles_shown.items()) if roles_shown else "none"))
-st.dataframe(
+show_table(
     pd.DataFrame(
         [
             {
                 "column": c.name,
                 "kind": c.kind.value,
                 "dtype": c.dtype,
-                "missing %": round(100 * c.missing_share, 2),
+                "missing": c.missing_share,
                 "distinct": c.n_unique,
                 "note": c.note,
             }
             for c in ws.schema.columns
         ]
     ),
-    hide_index=True,
-    width="stretch",
+    what="columns",
+    shares=("missing",),
 )
 
+PREVIEW_ROWS = 200
 tab_ref, tab_cur = st.tabs(
     [
-        f"Reference: {ws.reference.name} ({len(ws.reference.frame):,} rows)",
-        f"Current: {ws.current.name} ({len(ws.current.frame):,} rows)",
+        f"Reference: {ws.reference.name} ({count(len(ws.reference.frame))} rows)",
+        f"Current: {ws.current.name} ({count(len(ws.current.frame))} rows)",
     ]
 )
-with tab_ref:
-    st.dataframe(ws.reference.frame.head(200), width="stretch")
-with tab_cur:
-    st.dataframe(ws.current.frame.head(200), width="stretch")
+for tab, table in ((tab_ref, ws.reference), (tab_cur, ws.current)):
+    with tab:  # the data as it is (no rounding): a preview of the first rows
+        st.dataframe(table.frame.head(PREVIEW_ROWS), width="stretch")
+        shown = min(PREVIEW_ROWS, len(table.frame))
+        st.caption(
+            f"The first {count(shown)} of {count(len(table.frame))} rows; the table scrolls."
+            if len(table.frame) > shown or shown > 10
+            else f"All {count(shown)} rows."
+        )

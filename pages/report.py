@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.shared import md, require_workspace, through_app
 from dashboard.story import ICON, plain_words, session_report, verdict_box
 from robustness.errors import RobustnessError
+from robustness.formatting import number
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
 from robustness.report.story import STATUS_WORDS, story_of, worst_first
@@ -83,7 +84,7 @@ except RobustnessError as err:
     status.update(label="The report could not be built", state="error")
     st.error(md(err))
     st.stop()
-status.update(label=f"Checks done in {report.seconds:.1f} s", state="complete")
+status.update(label=f"Checks done in {number(report.seconds)} s", state="complete")
 
 story = story_of(report)
 plain = plain_words()

@@ -33,8 +33,10 @@ __all__ = [
     "MISSING",
     "count",
     "class_label",
+    "class_names_text",
     "interval",
     "number",
+    "parse_class_names",
     "percent",
     "share",
 ]
@@ -58,9 +60,7 @@ def _value(x) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _special(v: float | None, signed: bool) -> str | None:
-    if v is None:
-        return MISSING
+def _special(v: float, signed: bool) -> str | None:
     if math.isinf(v):
         return "∞" if v > 0 and not signed else "+∞" if v > 0 else "-∞"
     return None
@@ -88,6 +88,8 @@ def _decimal(v: float, digits: int) -> str:
 def number(x, *, signed: bool = False, digits: int = DIGITS) -> str:
     """A measured number: 3 significant figures, thousands separated (see the module docstring)."""
     v = _value(x)
+    if v is None:
+        return MISSING
     special = _special(v, signed)
     if special is not None:
         return special
@@ -101,6 +103,8 @@ def number(x, *, signed: bool = False, digits: int = DIGITS) -> str:
 def share(x, *, signed: bool = False, digits: int = DIGITS) -> str:
     """A fraction of 1 as a percent with 3 significant figures: 0.4567 -> 45.7%, 0.05 -> 5%."""
     v = _value(x)
+    if v is None:
+        return MISSING
     special = _special(v, signed)
     if special is not None:
         return special
@@ -113,6 +117,8 @@ percent = share  # the same rule under its other name
 def count(n, *, signed: bool = False) -> str:
     """A count (rows, columns, categories): every digit, thousands separated: 4000 -> 4,000."""
     v = _value(n)
+    if v is None:
+        return MISSING
     special = _special(v, signed)
     if special is not None:
         return special
@@ -139,6 +145,32 @@ def class_label(value, names=None) -> str:
     else:
         text = str(value)
     return (names or {}).get(text, text)
+
+
+def class_names_text(names) -> str:
+    """Class names as typed on the Model & data page: "0 = repaid, 1 = default"."""
+    return ", ".join(f"{k} = {v}" for k, v in (names or {}).items())
+
+
+def parse_class_names(text: str) -> dict[str, str]:
+    """ "0 = repaid, 1 = default" (commas or new lines between entries; ':' works for '=') as
+    {"0": "repaid", "1": "default"}. Raises ConfigError naming the entry that has no '='."""
+    from robustness.errors import ConfigError
+
+    names: dict[str, str] = {}
+    for entry in (e.strip() for e in text.replace("\n", ",").split(",")):
+        if not entry:
+            continue
+        sep = "=" if "=" in entry else ":" if ":" in entry else None
+        value, name = (p.strip() for p in entry.split(sep, 1)) if sep else ("", "")
+        if not value or not name:
+            raise ConfigError(f"Class names: '{entry}' is not 'value = name'. Write them as '0 = repaid, 1 = default'.")
+        try:  # "1.0" typed for a class read as 1
+            key = class_label(float(value)) if float(value).is_integer() else value
+        except ValueError:
+            key = value
+        names[key] = name
+    return names
 
 
 def is_number(x) -> bool:

@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from robustness.formatting import D3_NUMBER, D3_SHARE, class_label, count, interval, number, percent, share
+from robustness.errors import ConfigError
+from robustness.formatting import (
+    D3_NUMBER,
+    D3_SHARE,
+    class_label,
+    class_names_text,
+    count,
+    interval,
+    number,
+    parse_class_names,
+    percent,
+    share,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,3 +118,12 @@ def test_class_label_names_a_class_when_a_name_is_given():
     assert class_label(1.0, names) == "default" and class_label("1", names) == "default"
     assert class_label(2, names) == "2"  # no name: the value itself
     assert class_label("wear") == "wear" and class_label(np.float64(3.0)) == "3"
+
+
+def test_class_names_typed_as_text():
+    assert parse_class_names("0 = repaid, 1 = default") == {"0": "repaid", "1": "default"}
+    assert parse_class_names("0: repaid\n1.0: in default\n") == {"0": "repaid", "1": "in default"}
+    assert parse_class_names("  ") == {}
+    assert class_names_text({"0": "repaid", "1": "default"}) == "0 = repaid, 1 = default"
+    with pytest.raises(ConfigError, match="'repaid' is not 'value = name'"):
+        parse_class_names("repaid, 1 = default")
