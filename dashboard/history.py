@@ -39,8 +39,9 @@ def seeding_job(url: str, store) -> dict:
                 except Exception as exc:  # noqa: BLE001 - shown on the page; the store stays usable
                     job["error"] = exc
 
-            job["thread"] = threading.Thread(target=work, name="demo-history", daemon=True)
-            job["thread"].start()
+            thread = threading.Thread(target=work, name="demo-history", daemon=True)
+            job["thread"] = thread
+            thread.start()
     return job
 
 

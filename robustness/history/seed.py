@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 __all__ = ["DEMO_PROJECT", "seed_demo_history"]
 
@@ -19,7 +20,7 @@ DEMO_PROJECT = "credit (demo)"
 WEEKS = 5
 
 
-def _periods(scenario) -> list[tuple[str, object]]:
+def _periods(scenario) -> list[tuple[str, Any]]:
     import pandas as pd
 
     ref, cur = scenario.reference, scenario.current

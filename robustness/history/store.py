@@ -352,10 +352,10 @@ class RunStore:
     def check_history(self, project: str, *, limit: int | None = None) -> list[dict]:
         """Every check of the project's runs (newest ``limit`` runs when given), oldest first: one dict per
         (run, check) with the run's id, time and verdict and the check's status and headline figure."""
-        runs = sa.select(t.runs.c.id, t.runs.c.created_at, t.runs.c.verdict).where(t.runs.c.project == project)
+        chosen = sa.select(t.runs.c.id, t.runs.c.created_at, t.runs.c.verdict).where(t.runs.c.project == project)
         if limit is not None:
-            runs = runs.order_by(t.runs.c.created_at.desc(), t.runs.c.id.desc()).limit(int(limit))
-        runs = runs.subquery()
+            chosen = chosen.order_by(t.runs.c.created_at.desc(), t.runs.c.id.desc()).limit(int(limit))
+        runs = chosen.subquery()
         q = (
             sa.select(
                 runs.c.id.label("run_id"),

@@ -167,44 +167,66 @@ def diff_status_chart(diff) -> go.Figure:
     return base_layout(fig, title="Status of each check", height=max(220, 80 + 40 * len(areas)))
 
 
-def diff_metrics_chart(diff, *, names: Sequence[tuple[str, str]] | None = None) -> go.Figure:
-    """The metrics both runs have (or ``names``: (name, dataset) pairs), before and after with their intervals;
-    metrics that got worse beyond the intervals are named in red."""
-    ms = [m for m in diff.metrics if names is None or (m.name, m.dataset) in set(names)]
-    ms = [m for m in ms if m.direction != "unchanged"] or ms
-    fig = go.Figure()
-    labels = [_e(f"{m.label} ({m.dataset})") for m in ms]
-    for name, value, low, high, colour in (
-        (f"run {diff.a.id}", "before", "before_low", "before_high", REFERENCE),
-        (f"run {diff.b.id}", "after", "after_low", "after_high", CURRENT),
-    ):
-        xs = [getattr(m, value) for m in ms]
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=labels,
-                mode="markers",
-                name=name,
-                marker=dict(color=colour, size=11),
-                error_x=dict(
-                    type="data",
-                    symmetric=False,
-                    array=[(getattr(m, high) - getattr(m, value)) if getattr(m, high) is not None else 0 for m in ms],
-                    arrayminus=[
-                        (getattr(m, value) - getattr(m, low)) if getattr(m, low) is not None else 0 for m in ms
-                    ],
-                    color=colour,
-                ),
-                hovertemplate="%{y}: %{x:" + D3_NUMBER + "} (" + name + ")<extra></extra>",
-            )
-        )
-    ticktext = [
-        f"<span style='color:{STATUS_COLOUR['fail']}'>{lab}</span>" if m.direction == "worse" else lab
-        for m, lab in zip(ms, labels)
+def diff_metrics_chart(diff) -> go.Figure:
+    """The metrics with an interval, as the later run's change relative to the earlier run's value (so metrics
+    of every scale share one axis): the earlier run's interval is the grey bar around 0, the later run's value
+    a dot with its interval. A dot whose bar misses the grey one moved beyond the intervals (red when that is
+    worse)."""
+    ms = [
+        m for m in diff.metrics if m.before not in (0, None) and (m.before_low is not None or m.after_low is not None)
     ]
-    fig.update_yaxes(tickvals=labels, ticktext=ticktext, autorange="reversed", title=None)
-    fig.update_xaxes(tickformat=D3_NUMBER, title=None)
-    return base_layout(fig, title="Metrics, with their intervals", height=max(220, 90 + 34 * len(ms)))
+    fig = go.Figure()
+
+    def rel(v, base):
+        return None if v is None else v / base - 1
+
+    labels = [_e(f"{m.label} ({m.dataset})") for m in ms]
+    lows = [rel(m.before_low, m.before) for m in ms]
+    highs = [rel(m.before_high, m.before) for m in ms]
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0] * len(ms),
+            y=labels,
+            mode="markers",
+            name=f"run {diff.a.id} (interval around its value)",
+            marker=dict(color="#9AA0A6", size=6, symbol="line-ns-open"),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=[h if h is not None else 0 for h in highs],
+                arrayminus=[-lo if lo is not None else 0 for lo in lows],
+                color="#9AA0A6",
+                thickness=6,
+                width=0,
+            ),
+            hoverinfo="skip",
+        )
+    )
+    after = [rel(m.after, m.before) for m in ms]
+    fig.add_trace(
+        go.Scatter(
+            x=after,
+            y=labels,
+            mode="markers",
+            name=f"run {diff.b.id}",
+            marker=dict(color=[STATUS_COLOUR["fail"] if m.direction == "worse" else CURRENT for m in ms], size=11),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=[(rel(m.after_high, m.before) - a) if m.after_high is not None else 0 for m, a in zip(ms, after)],
+                arrayminus=[
+                    (a - rel(m.after_low, m.before)) if m.after_low is not None else 0 for m, a in zip(ms, after)
+                ],
+                color=CURRENT,
+            ),
+            customdata=[[number(m.before), number(m.after), m.direction] for m in ms],
+            hovertemplate="%{y}: %{customdata[0]} → %{customdata[1]} (%{x:+.3~p}), %{customdata[2]}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line=dict(color="#BDC1C6", width=1))
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(tickformat="+.3~p", title=f"change from run {diff.a.id}", zeroline=False)
+    return base_layout(fig, title="Metrics with an interval: change", height=max(220, 100 + 30 * len(ms)))
 
 
 def change_words(m) -> str:

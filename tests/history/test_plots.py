@@ -56,6 +56,10 @@ def test_diff_charts():
     status = hplots.diff_status_chart(d)
     assert len(status.layout.annotations) == 1  # one arrow: Data quality pass -> fail
     metrics = hplots.diff_metrics_chart(d)
-    assert any("accuracy (current)" in t for t in metrics.layout.yaxis.ticktext)
+    labels = list(metrics.data[1].y)
+    acc_row = labels.index("accuracy (current)")
+    assert abs(metrics.data[1].x[acc_row] - (0.8 / 0.87 - 1)) < 1e-9
+    assert metrics.data[1].marker.color[acc_row] == hplots.STATUS_COLOUR["fail"]
+    assert "data-quality issues (current)" not in labels  # no interval: in the words and the status chart
     acc = next(m for m in d.metrics if m.name == "accuracy" and m.dataset == "current")
     assert hplots.change_words(acc).startswith("0.87 → 0.8 (-0.07), worse")
