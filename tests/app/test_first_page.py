@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # first, read by the second. The demo build that app.py starts after the page is recorded, not run, in
 # the step that checks which modules the page itself imported.
 SCRIPT = textwrap.dedent(
-    """
+    r"""
     import json, re, sys
     from streamlit.testing.v1 import AppTest
     import dashboard.shared as shared
