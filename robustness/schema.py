@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -99,7 +100,7 @@ class Schema:
                 return c
         raise KeyError(name)
 
-    def with_kinds(self, overrides: dict[str, ColumnKind | str]) -> Schema:
+    def with_kinds(self, overrides: Mapping[str, ColumnKind | str]) -> Schema:
         cols = []
         for c in self.columns:
             if c.name in overrides:

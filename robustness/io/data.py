@@ -342,19 +342,19 @@ def _decode(data: bytes, name: str, notes: list[str]) -> tuple[bytes, str]:
     bad = _utf8_error_offset(data)
     if bad is None:
         return data, "utf-8"
-    encoding, text = _guess_legacy_encoding(data[:_SAMPLE_BYTES]), None
+    encoding, decoded = _guess_legacy_encoding(data[:_SAMPLE_BYTES]), None
     try:
-        text = data.decode(encoding) if encoding else None
+        decoded = data.decode(encoding) if encoding else None
     except (UnicodeDecodeError, LookupError):
         pass
-    if text is None:
+    if decoded is None or encoding is None:
         raise DataError(
             f"{name} is not UTF-8 text (invalid byte at position {bad}) and its encoding could not be "
             "determined. Open it in a spreadsheet or text editor, save it as 'CSV UTF-8', and upload again."
         )
     label = "Windows-1252/Latin-1" if encoding == "cp1252" else encoding
     notes.append(f"Decoded as {label} (not UTF-8); check that accented characters look right.")
-    return text.encode("utf-8"), encoding
+    return decoded.encode("utf-8"), encoding
 
 
 def _utf8_error_offset(data: bytes) -> int | None:
@@ -421,7 +421,7 @@ def _sniff_delimiter(sample: str, name: str, *, truncated: bool, prefer_tab: boo
         key = (share, n, -rank)
         if best_key is None or key > best_key:
             best, best_key = (delim, records), key
-    if best is not None and best_key[0] >= 0.5:
+    if best is not None and best_key is not None and best_key[0] >= 0.5:
         return best
     if single_column and best is None:
         records = [r for r in csv.reader(io.StringIO(sample)) if r]

@@ -31,11 +31,12 @@ import warnings
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-from pandas.tseries.api import guess_datetime_format
+from pandas.tseries.api import guess_datetime_format  # type: ignore[attr-defined]  # why: public API, absent from pandas-stubs
 
 from robustness.errors import ConfigError, DataError
 from robustness.schema import ColumnInfo, ColumnKind, ColumnRoles, Schema, as_kinds
@@ -217,7 +218,8 @@ def guess_roles(df: pd.DataFrame, *, schema: Schema | None = None) -> ColumnRole
         if label and label not in probabilities and ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s):
             present = s.dropna()
             if len(present) and present.min() >= 0 and present.max() <= 1:
-                probabilities[label] = take(col)
+                probabilities[label] = col
+                used.add(col)
     times = [c for c, k in kinds.items() if k is ColumnKind.DATETIME and c not in used]
     timestamp = take(
         next((c for n in _TIME_NAMES for c in times if c.strip().lower() == n), None)
@@ -243,8 +245,8 @@ def validate_roles(df: pd.DataFrame, roles: ColumnRoles, *, name: str) -> None:
         ("id", roles.id),
     ]
     pairs += [(f"probability of class '{k}'", v) for k, v in roles.probabilities.items()]
-    pairs = [(role, col) for role, col in pairs if col is not None]
-    missing = [(role, col) for role, col in pairs if col not in df.columns]
+    named = [(role, col) for role, col in pairs if col is not None]
+    missing = [(role, col) for role, col in named if col not in df.columns]
     if missing:
         what = ", ".join(f"the {role} column '{col}'" for role, col in missing)
         verb = "is" if len(missing) == 1 else "are"
@@ -254,7 +256,7 @@ def validate_roles(df: pd.DataFrame, roles: ColumnRoles, *, name: str) -> None:
             f'{"that role" if len(missing) == 1 else "those roles"}, or choose "none" if {name} has no such column.'
         )
     owners: dict[str, list[str]] = {}
-    for role, col in pairs:
+    for role, col in named:
         owners.setdefault(col, []).append(role)
     clashes = [f"'{col}' ({' and '.join(rs)})" for col, rs in owners.items() if len(rs) > 1]
     if clashes:
@@ -476,7 +478,9 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         if ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s):  # epoch numbers: unit from magnitude
             finite = s.where(np.isfinite(s.astype(float)))
             scale = float(finite.abs().median()) if finite.notna().any() else 0.0
-            unit = "s" if scale < 1e11 else "ms" if scale < 1e14 else "us" if scale < 1e17 else "ns"
+            unit: Literal["s", "ms", "us", "ns"] = (
+                "s" if scale < 1e11 else "ms" if scale < 1e14 else "us" if scale < 1e17 else "ns"
+            )
             return pd.to_datetime(finite, unit=unit, errors="coerce")
         text = s.astype(object).where(s.isna(), s.astype(str).str.strip())
         fmt = _date_format(_sample(text.dropna()).astype(str)) or "mixed"
