@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Literal
 
 from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError, RobustnessError
@@ -42,10 +43,12 @@ def _json_safe(value):
     return to_json_safe(value)
 
 
-__all__ = ["Check", "ReportConfig", "TrustReport", "build_report", "STATUSES"]
+__all__ = ["Check", "ReportConfig", "TrustReport", "build_report", "STATUSES", "Status"]
 
-STATUSES = ("pass", "warn", "fail", "skipped")
-STATUS_RANK = {"skipped": -1, "pass": 0, "warn": 1, "fail": 2}  # worse is larger
+#: A check's status; "skipped" (the area could not run) does not change the verdict.
+Status = Literal["pass", "warn", "fail", "skipped"]
+STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skipped")
+STATUS_RANK: dict[str, int] = {"skipped": -1, "pass": 0, "warn": 1, "fail": 2}  # worse is larger
 AREAS = ("Data quality", "Data drift", "Stress tests", "Explanation shift", "Performance", "Uncertainty")
 PACKAGES = (
     "numpy",
@@ -112,7 +115,7 @@ class ReportConfig:
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # pass | warn | fail | skipped
+    status: Status
     summary: str  # one sentence with the technical facts (test names, intervals)
     details: tuple[str, ...] = ()
     metrics: dict = field(default_factory=dict)  # numbers behind the verdict (aggregates only)
@@ -146,7 +149,7 @@ class TrustReport:
     seconds: float
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Status:
         judged = [c.status for c in self.checks if c.status != "skipped"]
         return max(judged, key=STATUS_RANK.__getitem__) if judged else "pass"
 
@@ -172,7 +175,7 @@ class TrustReport:
 def manifest(ws, config: ReportConfig, extra: dict | None = None) -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("robustness-dashboard",) + PACKAGES:
         try:
             versions[pkg] = version(pkg)
@@ -284,7 +287,7 @@ def _drift(ws, config, results) -> Check:
             metrics=metrics,
             plain=f"None of the {tested} inputs changed between reference and current.",
         )
-    status = "fail" if res.dataset.drifted else "warn"
+    status: Status = "fail" if res.dataset.drifted else "warn"
     summary = f"{len(drifted)} of {tested} input columns changed distribution ({_names(drifted)})" + (
         f", at or above the {share(res.dataset.share_threshold)} share that counts as dataset drift."
         if status == "fail"
@@ -321,14 +324,20 @@ def _stress(ws, config, results) -> Check:
     ordered = worst_first(res.verdicts)  # the true worst first, whatever order the result came in
     failing = [v for v in ordered if v.status in ("fail", "error")]
     warning = [v for v in ordered if v.status == "warn"]
-    status = "fail" if res.verdict == "fail" else res.verdict
+    status: Status = res.verdict
     worst = ordered[0] if ordered else None
     # the worst verdict's effect; a model that cannot score the data at all counts as at least 1 (all lost)
     measured = [v.value for v in ordered if v.value is not None and math.isfinite(v.value)]
-    effect = 0.0 if worst is None else max([1.0, *measured]) if worst.status == "error" else float(worst.value)
+    if worst is None:
+        effect = 0.0
+    elif worst.status == "error" or worst.value is None:  # the value is None only on error
+        effect = max([1.0, *measured])
+    else:
+        effect = float(worst.value)
     if status == "pass":
         summary = f"Predictions held under every perturbation (robustness score {count(res.score)}/100)."
     else:
+        assert worst is not None  # a verdict other than pass comes from at least one perturbation
         summary = (
             f"{len(failing)} perturbation(s) fail and {len(warning)} warn (robustness score {count(res.score)}/100); "
             f"the worst: {worst.message}"
@@ -373,7 +382,7 @@ def _explain(ws, config, results) -> Check:
             metrics=metrics,
             plain="The model weighs its inputs as it did on the reference data.",
         )
-    status = "fail" if top in shifted else "warn"
+    status: Status = "fail" if top in shifted else "warn"
     summary = f"The contributions of {_names(shifted)} to the predictions shifted between reference and current" + (
         f", including {top}, the feature the model relies on most." if status == "fail" else "."
     )
@@ -423,7 +432,8 @@ def _performance(ws, config, results) -> Check:
     )
     results["reference_sanity"] = sanity  # shared with _uncertainty: run once
     caveat = sanity.caveat  # "" unless the reference looks like the model's training data
-    ref_v = perf.reference.metric(headline).value if perf.reference else None
+    ref_m = perf.reference.metric(headline) if perf.reference else None
+    ref_v = ref_m.value if ref_m is not None else None
     source = "measured on current labels"
     cur_m = perf.current.metric(headline) if perf.current is not None and perf.current.n_labelled else None
     if cur_m is None:
@@ -438,7 +448,9 @@ def _performance(ws, config, results) -> Check:
         return Check("Performance", "skipped", "The headline metric is undefined on the available labels.")
     higher = headline == "accuracy"
     change = (ref_v - cur_v) / abs(ref_v) if higher else (cur_v - ref_v) / abs(ref_v) if ref_v else math.inf
-    status = "fail" if change >= config.fail_degradation else "warn" if change >= config.warn_degradation else "pass"
+    status: Status = (
+        "fail" if change >= config.fail_degradation else "warn" if change >= config.warn_degradation else "pass"
+    )
     label = "Accuracy" if higher else "MAE"
     ci = f" (95% interval {interval(cur_m.low, cur_m.high)})" if cur_m.low is not None else ""
     verb = "rose" if cur_v > ref_v else "fell"
@@ -503,7 +515,8 @@ def _uncertainty(ws, config, results) -> Check:
     results["reference_sanity"] = sanity  # shared with _performance: run once
     caveat = sanity.caveat  # "" unless the reference looks like the model's training data
     extra = {"caveat": caveat} if caveat else {}
-    if not _labelled_current(ws):  # normal for production data: said once, as a fact
+    c = res.current  # None when current has no labels
+    if c is None or not _labelled_current(ws):  # normal for production data: said once, as a fact
         summary = f"Current data has no labels, so the coverage of the prediction {res.kind} cannot be checked."
         return Check(
             "Uncertainty",
@@ -511,7 +524,6 @@ def _uncertainty(ws, config, results) -> Check:
             f"{summary} {caveat}".strip(),
             metrics={"target": res.target, "size_current": res.size_current, **extra},
         )
-    c = res.current
     what = "prediction sets" if res.kind == "sets" else "prediction intervals"
     gap = res.target - c.coverage
     metrics = {"target": res.target, "coverage": c.coverage, "low": c.low, "high": c.high, "size": c.size, **extra}
@@ -531,7 +543,7 @@ def _uncertainty(ws, config, results) -> Check:
             plain=f"The model's confidence is still honest: {said[0].lower() + said[1:]}, "
             f"it is right {share(c.coverage)} of the time.{tail}",
         )
-    status = "fail" if gap >= config.fail_coverage_gap else "warn"
+    status: Status = "fail" if gap >= config.fail_coverage_gap else "warn"
     plain = (
         f"{said}, it is right only {share(c.coverage)} of the time on current data: it is over-confident."
         if res.kind == "sets"

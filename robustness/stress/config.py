@@ -27,6 +27,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from typing import Literal
 
 from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError
@@ -112,7 +113,7 @@ class StressConfig:
         """(warn, fail) for flip rates (classifiers) or normalised changes (regressors)."""
         return (self.warn_flip_rate, self.fail_flip_rate) if classifier else (self.warn_change, self.fail_change)
 
-    def grade(self, value: float, *, classifier: bool) -> str:
+    def grade(self, value: float, *, classifier: bool) -> Grade:
         """ "pass" / "warn" / "fail" of one measured value."""
         warn, fail = self.thresholds(classifier=classifier)
         return "fail" if value >= fail else "warn" if value >= warn else "pass"
@@ -172,7 +173,12 @@ def _check_int(name: str, value, *, minimum: int) -> None:
 
 # -- conditions --------------------------------------------------------------------------------------
 
-_RANK = {"pass": 0, "warn": 1, "fail": 2, "error": 2}
+#: A measured value graded against the thresholds; also the suite's verdict.
+Grade = Literal["pass", "warn", "fail"]
+#: One perturbation's verdict: a grade, or "error" when the model failed on the perturbed data.
+VerdictStatus = Literal["pass", "warn", "fail", "error"]
+_GRADES: tuple[Grade, ...] = ("pass", "warn", "fail")
+_RANK: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2, "error": 2}
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ class Verdict:
     perturbation: str  # the registry name: the stable id
     severity: float
     value: float | None  # flip rate or normalised mean |change|; None on error
-    status: str  # "pass" | "warn" | "fail" | "error"
+    status: VerdictStatus
     message: str
     label: str = ""  # what people read ("Unit error ×10"); from the registry when not given
     family: str = ""  # the perturbation's family (robustness.stress.perturbations.FAMILIES); likewise
@@ -254,9 +260,9 @@ def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
     return min(verdicts, key=severity_key, default=None)
 
 
-def suite_verdict(verdicts: Iterable[Verdict]) -> str:
+def suite_verdict(verdicts: Iterable[Verdict]) -> Grade:
     """The worst verdict; "error" counts as "fail"; "pass" when there are none."""
-    return ("pass", "warn", "fail")[max((_RANK[v.status] for v in verdicts), default=0)]
+    return _GRADES[max((_RANK[v.status] for v in verdicts), default=0)]
 
 
 def robustness_score(verdicts: Iterable[Verdict]) -> float:
