@@ -204,7 +204,8 @@ def summarize(ws: Workspace) -> Overview:
     for info in ws.schema.columns:
         name = info.name
         in_cur = name in cur.columns
-        new, examples, share = 0, (), 0.0
+        new, share = 0, 0.0
+        examples: tuple[str, ...] = ()
         if in_cur and info.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
             new, examples, share = _new_categories(ref[name], cur[name])
         cols.append(

@@ -226,7 +226,7 @@ def build_workspace(
 
 def table_from_frame(frame: pd.DataFrame, name: str) -> LoadedTable:
     """Wrap an in-memory frame (e.g. a demo's) as a ``LoadedTable`` with a content hash."""
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).values.tobytes())
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
     digest.update(",".join(map(str, frame.columns)).encode())
     return LoadedTable(
         frame=frame,

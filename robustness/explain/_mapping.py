@@ -147,7 +147,7 @@ def raw_groups(pre, raw: pd.DataFrame, n_out: int) -> tuple[list[str], np.ndarra
         base = dense(pre.transform(raw))
         probed = _probe(pre, raw, base, columns, unknown)
         names = _names_out(pre, n_out)
-        for j in np.flatnonzero(unknown):
+        for j in map(int, np.flatnonzero(unknown)):
             found = probed[j]
             if not found and names is not None:
                 found = set(_match(_strip(names[j]), columns)[:1])

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,7 +97,9 @@ class Explainer:
         self.classifier = model.is_classifier
         self.classes = [str(c) for c in (model.classes or [])]
         self._notes: list[str] = []
-        self._groups: tuple[list[str], np.ndarray] | None = None
+        self._groups: tuple[list[str], np.ndarray | None] | None = None
+        self.pre: Any = None  # the Pipeline's preprocessing (scikit-learn, untyped), None when there is none
+        self.final: Any = None  # the final estimator, None for a model SHAP sees as a black box
         self._choose()
         if self.method != "permutation" and self.pre is not None:  # the raw-column mapping, once, up front:
             self._mapping(self._n_inputs)  # explain() then only reads shared state (pages call it from threads)
@@ -136,9 +139,8 @@ class Explainer:
         return f"the last step ({name}) of the Pipeline" if self.pre is not None else f"the {name}"
 
     def _transformed(self, X: pd.DataFrame) -> np.ndarray:
-        Xm = X[self.features]
-        if getattr(self.model, "_as_array", False):
-            Xm = Xm.to_numpy()
+        cols = X[self.features]
+        Xm: pd.DataFrame | np.ndarray = cols.to_numpy() if getattr(self.model, "_as_array", False) else cols
         out = dense(self.pre.transform(Xm)) if self.pre is not None else dense(Xm)
         if out.dtype.kind not in "f":
             raise DataError("the preprocessing does not produce numbers only")

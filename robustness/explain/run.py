@@ -102,8 +102,9 @@ def run_explain_files(
         features = [c for c in data.frame.columns if c not in role_cols]
         missing = [c for c in features if c not in background.columns]
         if missing:
+            background_name = (ref if ref is not None else data).name
             raise DataError(
-                f"{ref.name} lacks the column(s) {', '.join(map(repr, missing[:10]))} that "
+                f"{background_name} lacks the column(s) {', '.join(map(repr, missing[:10]))} that "
                 f"{data.name} passes to the model. Use reference data with the same columns."
             )
         frame, background = frame[features], background[features]

@@ -20,7 +20,7 @@ def _fmt(v: float | None) -> str:
 def drift_overview(result: DriftResult, *, top: int | None = None) -> go.Figure:
     """Effect size per column, largest first; drifted columns in red."""
     tested = [f for f in result.features if f.status == "ok" and f.effect_size is not None]
-    tested.sort(key=lambda f: f.effect_size, reverse=True)
+    tested.sort(key=lambda f: f.effect_size or 0.0, reverse=True)  # None filtered out above
     if top:
         tested = tested[:top]
     fig = go.Figure()

@@ -312,9 +312,14 @@ def beeswarm(
         text = [format_value(v) for v in raw.to_numpy(dtype=object)]
         for xv, yv, cv, tv in zip(shap_v, y, col, text):
             if np.isnan(cv):
-                miss_x.append(xv), miss_y.append(yv), miss_custom.append([feature, tv])
+                miss_x.append(xv)
+                miss_y.append(yv)
+                miss_custom.append([feature, tv])
             else:
-                xs.append(xv), ys.append(yv), colours.append(cv), custom.append([feature, tv])
+                xs.append(xv)
+                ys.append(yv)
+                colours.append(cv)
+                custom.append([feature, tv])
     hover = "<b>%{customdata[0]}</b> = %{customdata[1]}<br>" + push + " %{x:" + D3_NUMBER + "}<extra></extra>"
     fig = go.Figure()
     fig.add_trace(

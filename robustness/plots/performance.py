@@ -87,6 +87,7 @@ def confusion_matrix(ds: DatasetPerformance, classes, *, class_names=None) -> go
     """Rows: the true class; columns: the predicted one; each cell the count and the share of its row.
     ``class_names`` (class as text -> name) shows classes by name."""
     m = ds.confusion
+    assert m is not None, "a confusion matrix needs labelled rows of a classifier (callers check ds.confusion)"
     named = [class_label(c, class_names) for c in classes]
     rows = named + (["(unknown label)"] if m.shape[0] > len(classes) else [])
     share_ = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
@@ -239,7 +240,11 @@ def over_time(result: PerformanceResult, *, plain: bool = False) -> go.Figure:
         customdata=[x.n_labelled for x in w],
         hovertemplate="%{x}: %{y:" + D3_NUMBER + "} (n = %{customdata:" + D3_COUNT + "})<extra></extra>",
     )
-    ref = result.reference.metric(result.time_metric) if result.reference is not None else None
+    ref = (
+        result.reference.metric(result.time_metric)
+        if result.reference is not None and result.time_metric is not None
+        else None
+    )
     if ref is not None and ref.value is not None:
         fig.add_hline(
             y=ref.value,

@@ -60,7 +60,8 @@ def _label(result: StressResult, name: str) -> str:
 
 def line_styles(result: StressResult) -> dict[str, dict]:
     """Perturbation -> {colour, dash, symbol}: the family's colour, a dash and marker of its own within it."""
-    styles, seen = {}, {}
+    styles: dict[str, dict] = {}
+    seen: dict[str, int] = {}
     for name in perturbation_order(result):
         family = _family(result, name)
         i = seen.get(family, 0)
@@ -73,9 +74,11 @@ def line_styles(result: StressResult) -> dict[str, dict]:
     return styles
 
 
-def _fmt(result: StressResult, value: float) -> str:
+def _fmt(result: StressResult, value: float | None) -> str:
     """Percents for classifiers, as the page's sentences say them (robustness.stress.wording.percent: 23%,
     5.6%); the one number format for regressors (0.052, 0.971, 3.9)."""
+    if value is None:
+        return number(None)
     if result.is_classifier:
         return percent(value)
     return number(value)

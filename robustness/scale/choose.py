@@ -109,8 +109,9 @@ def choose_engine(requested: str, paths: Sequence[str | None], *, command: str =
     if requested == "memory":
         return EngineChoice(requested, None)
     sizes = [_parquet_bytes(p) for p in given]
-    if sizes and all(s is not None for s in sizes):
-        total, limit = sum(sizes), threshold_bytes()
+    known = [s for s in sizes if s is not None]
+    if sizes and len(known) == len(sizes):
+        total, limit = sum(known), threshold_bytes()
         if total > limit:
             return EngineChoice(
                 "dask",

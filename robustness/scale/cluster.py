@@ -23,10 +23,14 @@ import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
 __all__ = [
     "ParquetLayout",
@@ -136,7 +140,7 @@ class ParquetLayout:
 
     path: str
     name: str
-    fs: object
+    fs: AbstractFileSystem
     files: list[_File]
     partition_keys: set[str] = field(default_factory=set)  # hive folders: key=value
 
@@ -182,7 +186,7 @@ def _list_files(path: str, name: str) -> tuple[object, list[str], str]:
                 f"No files match the {name} pattern {path!r}. Check the pattern (for example "
                 "data/*.parquet) and that the files exist."
             )
-        files = []
+        files: list[str] = []
         for m in matches:
             files.extend(_folder_files(fs, m) if fs.isdir(m) else [m])
         if not files:
