@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report_options(rep)
     add_runs_parser(sub)
+    from robustness.compare.cli import add_parser as add_compare_parser
+
+    add_compare_parser(sub)
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
@@ -450,6 +453,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             from robustness.monitor.cli import run as run_monitor
 
             return run_monitor(args)
+        if args.command == "compare":
+            from robustness.compare.cli import run as run_compare
+
+            return run_compare(args)
         if args.command == "runs":
             from robustness.history.cli import cmd_runs
 

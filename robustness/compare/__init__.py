@@ -1,0 +1,32 @@
+"""Champion vs challenger: two models compared on the same rows, with paired tests and intervals.
+
+>>> from robustness.compare import compare
+>>> result = compare(champion, challenger, reference_df, current_df, target="default")  # doctest: +SKIP
+>>> result.verdict, result.summary  # doctest: +SKIP
+
+:mod:`robustness.compare.stats` holds the paired statistics (paired bootstrap, McNemar, DeLong),
+:mod:`robustness.compare.run` the comparison and its verdict, :mod:`robustness.compare.results` the typed results,
+:mod:`robustness.compare.cli` the ``robustness compare`` command.
+"""
+
+from robustness.compare.results import (
+    ComparisonResult,
+    Disagreement,
+    DisagreementSegment,
+    ImportanceComparison,
+    MetricComparison,
+    StressComparison,
+)
+from robustness.compare.run import CompareError, compare, summarize
+
+__all__ = [
+    "CompareError",
+    "ComparisonResult",
+    "Disagreement",
+    "DisagreementSegment",
+    "ImportanceComparison",
+    "MetricComparison",
+    "StressComparison",
+    "compare",
+    "summarize",
+]
