@@ -410,3 +410,65 @@ def late_labels(name: str, current: pd.DataFrame, roles: ColumnRoles) -> pd.Data
     out = current.copy()
     out[target] = out[target].where(~late.to_numpy())
     return out
+
+
+# --------------------------------------------------------------------------- champion vs challenger (#20)
+#: Scenarios that ship a challenger model, and its story.
+CHALLENGER_STORIES = {
+    "credit": (
+        "A retrained challenger: logistic regression on a cubic polynomial of income and the other columns, "
+        "fitted on a larger sample that includes the reference period. It is more accurate on the reference, not "
+        "better on the current data, and far more fragile to unit errors (a cubic in income explodes on a value "
+        "1,000 times too large)."
+    ),
+}
+
+
+def load_challenger(name: str = DEFAULT_SCENARIO) -> Pipeline:
+    """The scenario's challenger model, fitted (deterministic); ConfigError for a scenario without one."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    if name not in CHALLENGER_STORIES:
+        raise ConfigError(f"The demo scenario '{name}' has no challenger; these do: {', '.join(CHALLENGER_STORIES)}.")
+    s = load_scenario(name)
+    rng = np.random.default_rng(SEED + 100)
+    train = pd.concat([_credit_frame(rng, 6000, current=False), s.reference], ignore_index=True)
+    others = [c for c in _CREDIT_NUM if c != "income"]
+    impute = lambda strategy: SimpleImputer(strategy=strategy)  # noqa: E731
+    cubic = [
+        ("impute", impute("median")),
+        ("scale", StandardScaler()),
+        ("cubic", PolynomialFeatures(3, include_bias=False)),
+    ]
+    pre = ColumnTransformer(
+        [
+            ("income", Pipeline(cubic), ["income"]),
+            ("num", Pipeline([("impute", impute("median")), ("scale", StandardScaler())]), others),
+            (
+                "cat",
+                Pipeline(
+                    [
+                        ("impute", impute("most_frequent")),
+                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                    ]
+                ),
+                _CREDIT_CAT,
+            ),
+        ]
+    )
+    model = Pipeline([("preprocess", pre), ("model", LogisticRegression(C=1.0, max_iter=3000))])
+    features = list(s.features)
+    model.fit(train[features], train[s.roles.target])
+    return model
+
+
+def export_challenger(name: str, directory: str | Path) -> Path:
+    """Write the scenario's challenger as ``challenger.skops`` beside the exported scenario."""
+    import skops.io as sio
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "challenger.skops"
+    sio.dump(load_challenger(name), path)
+    return path
