@@ -26,6 +26,7 @@ in-memory suite's own functions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ class Plan:
     typed: frozenset = frozenset()  # shared columns whose current dtype is not object/string
     cap: int = MAX_CATEGORIES
     ref_types: dict = field(default_factory=dict)  # the reference's value type per shared column
-    ranges: dict = field(default_factory=dict)  # finite reference (min, max) per range-checked column
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # finite reference (min, max) per column
     ref_keys: dict = field(default_factory=dict)  # reference category keys (pd.Index) per column
     ref_values: pd.DataFrame | None = None  # what Context.bad_values reads from the reference
 
@@ -132,7 +133,7 @@ class Categories:
 
 @dataclass(frozen=True, eq=False)
 class Constancy:
-    state: str  # "empty" | "constant" | "varied"
+    state: Literal["empty", "constant", "varied"]
     values: pd.Series  # first value (a missing cell when empty), plus a different one when varied
     first: int  # global position of the first value
 
@@ -148,7 +149,9 @@ class Constancy:
             text = s.astype(str)
             same = (text == text.iloc[p0]).to_numpy() | missing
         other = np.flatnonzero(~same)[:1]
-        return cls("varied" if len(other) else "constant", s.iloc[[p0, *other]], offset + int(p0))
+        return cls(
+            "varied" if len(other) else "constant", s.iloc[np.array([p0, *other], dtype=np.intp)], offset + int(p0)
+        )
 
     def merge(self, other: Constancy) -> Constancy:
         if other.state == "empty":
@@ -255,7 +258,7 @@ def _reference_column(st, frame, col, missing, offset, plan: Plan) -> None:
 
 def _finite(values: np.ndarray) -> dict:
     finite = values[np.isfinite(values)]
-    out = {"n_inf": int(np.isinf(values).sum())}
+    out: dict[str, float] = {"n_inf": int(np.isinf(values).sum())}
     if len(finite):
         out.update(lo=float(finite.min()), hi=float(finite.max()))
     return out
@@ -307,6 +310,7 @@ def current_plan(plan: Plan, ref: dict) -> Plan:
 
 def current_part(frame: pd.DataFrame, part: int, plan: Plan) -> dict:
     frame, offset = frame.reset_index(drop=True), part << 32
+    assert plan.ref_values is not None, "the current pass runs on the plan current_plan made"
     ctx = Context(plan.ref_values, frame, None, None, plan.kinds, plan.roles, plan.config, _types=dict(plan.ref_types))
     out: dict = {"__lens__": {part: len(frame)}}
     for col in frame.columns:
@@ -368,7 +372,7 @@ def first_unparseable(st: dict) -> pd.DataFrame:
 def _beyond(c: np.ndarray, lo: float, hi: float, offset: int, k: int) -> dict:
     finite = np.isfinite(c)
     below, above = finite & (c < lo), finite & (c > hi)
-    out = {"n_finite": int(finite.sum()), "n_below": int(below.sum()), "n_above": int(above.sum())}
+    out: dict[str, object] = {"n_finite": int(finite.sum()), "n_below": int(below.sum()), "n_above": int(above.sum())}
     if finite.any():
         out.update(lo=float(c[finite].min()), hi=float(c[finite].max()))
     far = np.flatnonzero(below | above)

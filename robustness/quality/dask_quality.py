@@ -41,6 +41,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,11 +142,11 @@ def quality_job_work(
         kinds,
     )
     if n_ref == 0 or n_cur == 0:
-        findings = (_empty_finding(n_ref, n_cur),)
+        empty = (_empty_finding(n_ref, n_cur),)
         todo = {side: d.isna().sum() for side, d, n in (("reference", ref, n_ref), ("current", cur, n_cur)) if n}
         got = dict(zip(todo, job.compute(*todo.values(), label="Counting missing values"))) if todo else {}
-        table = _columns(ref_meta, cur_meta, all_kinds, findings, got, n_ref, n_cur)
-        return QualityReport(findings, table, n_ref, n_cur, None, None, config)
+        table = _columns(ref_meta, cur_meta, all_kinds, empty, got, n_ref, n_cur)
+        return QualityReport(empty, table, n_ref, n_cur, None, None, config)
 
     shared = [c for c in ref_meta.columns if c in cur_meta.columns]
     typed = frozenset(
@@ -158,7 +159,7 @@ def quality_job_work(
         "dup_reference": _duplicate_tasks(ref, roles.id, k),
         "dup_current": _duplicate_tasks(cur, roles.id, k),
     }
-    out = {}
+    out: dict[str, dict] = {}
     if job.client is None:  # without a cluster Job computes item by item, which would redo a shuffle per bucket
         out = {
             g: functools.reduce(merge_parts, job.compute(*groups.pop(g)), {}) for g in ("dup_reference", "dup_current")
@@ -284,7 +285,7 @@ def _columns(ref_meta, cur_meta, kinds, findings, missing: dict, n_ref: int, n_c
     """The per-column table of the in-memory suite, with the missing shares of one-sided columns."""
     out = []
     for c in _table(ref_meta, cur_meta, kinds, findings):
-        changes = {}
+        changes: dict[str, Any] = {}  # missing_reference / missing_current: float
         for side, n, attr, present in (
             ("reference", n_ref, "missing_reference", c.in_reference),
             ("current", n_cur, "missing_current", c.in_current),
@@ -354,7 +355,7 @@ def _type_mismatch(col, r, c, run: _Run):
     f = _checks.type_mismatch_finding(
         col, kind, *dtypes, config, n_bad, run.n_cur - c["n_missing"], None if firsts is None else firsts["value"]
     )
-    return f, _Ask("current", [int(p) for p in firsts["pos"]], col) if n_bad else None
+    return f, _Ask("current", [int(p) for p in firsts["pos"]], col) if firsts is not None else None
 
 
 def _out_of_range(col, r, c, run: _Run):

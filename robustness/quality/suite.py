@@ -55,10 +55,8 @@ def quality(
     _check_roles(roles, reference, current)
     n_ref, n_cur = len(reference), len(current)
     if n_ref == 0 or n_cur == 0:
-        findings = (_empty_finding(n_ref, n_cur),)
-        return QualityReport(
-            findings, _table(reference, current, all_kinds, findings), n_ref, n_cur, None, None, config
-        )
+        empty = (_empty_finding(n_ref, n_cur),)
+        return QualityReport(empty, _table(reference, current, all_kinds, empty), n_ref, n_cur, None, None, config)
     ctx = Context.build(reference, current, all_kinds, roles, config)
     findings: list[QualityFinding] = []
     for name in TABLE_CHECKS_FIRST:
