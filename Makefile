@@ -53,7 +53,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup browser services lint
+# Types (mypy, configured in pyproject.toml: the robustness package, untyped third-party libraries listed there).
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup browser services lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: setup
