@@ -11,6 +11,7 @@ from dashboard import drift_cache as cache
 from dashboard.shared import md
 from dashboard.story import plain_words
 from dashboard.tables import MAX_TABLE_ROWS, show_table, table_height  # noqa: F401  (re-exported)
+from robustness.drift.rule import effect_line
 from robustness.formatting import count, number, share
 from robustness.plots import drift as dplots
 from robustness.plots import drift_context as cplots
@@ -89,7 +90,9 @@ def results_table(features) -> pd.DataFrame:
                 "kind": f.kind.value,
                 "test": f.test,
                 "statistic": f.statistic,
-                "p-value": f.p_value,
+                "p-value": f.p_value_adjusted,
+                "raw p-value": f.p_value,
+                "change": effect_line(f.effect),
                 "effect size": f.effect_size,
                 "threshold": f.threshold,
                 "drifted": f.drifted,
@@ -119,7 +122,12 @@ def columns_tab(ws: Workspace, result) -> None:
             md(("Changed between reference and current. " if f.drifted else "No significant change. ") + f.message)
         )
     else:
-        pv = "" if f.p_value is None else f", p-value {_f(f.p_value)} (Benjamini–Hochberg adjusted)"
+        pv = (
+            ""
+            if f.p_value is None
+            else f", p-value {_f(f.p_value)} ({_f(f.p_value_adjusted)} Benjamini–Hochberg adjusted)"
+            + (f", {effect_line(f.effect)}" if f.effect else "")
+        )
         st.markdown(
             md(
                 f"{f.test}: statistic {_f(f.statistic)}{pv}, effect size {_f(f.effect_size)}, "

@@ -61,3 +61,21 @@ def test_bad_input_exits_2(data, tmp_path, capsys):
         assert main(["drift", "--engine", "dask", "--workers", "1", *argv]) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("robustness: error:"), err
+
+
+def test_overrides_run_the_named_test_through_dask_or_exit_2(data, tmp_path, capsys):
+    """One rule for both engines: a psi override runs PSI with its threshold (it used to run Wasserstein
+    with 0.2), and a test the binned summary cannot serve exits 2 naming the column and the test."""
+    cfg = tmp_path / "psi.toml"
+    cfg.write_text('[drift.overrides.income]\ntest = "psi"\nthreshold = 0.2\n')
+    out = tmp_path / "d.json"
+    argv = ["drift", "--engine", "dask", "--workers", "1", "--reference", str(data / "ref"), "--current"]
+    main([*argv, str(data / "cur"), "--config", str(cfg), "--json", str(out)])
+    income = next(f for f in json.loads(out.read_text())["features"] if f["feature"] == "income")
+    assert income["test"] == "psi" and income["threshold"] == 0.2 and income["p_value"] is None
+    assert income["drifted"] == (income["statistic"] >= 0.2)
+    capsys.readouterr()
+    cfg.write_text('[drift.overrides.income]\ntest = "cramervonmises"\n')
+    assert main([*argv, str(data / "cur"), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "'cramervonmises'" in err and "'income'" in err and "--engine memory" in err

@@ -30,8 +30,15 @@ in position. With ``b`` and ``b'`` the interior shares of a bin in the two summa
   bound is under 0.005 reference standard deviations for shifts up to 0.1 SD (normal and
   lognormal data), where the default threshold is 0.05; for values on the edges it is 0.
 
-PSI, Jensen-Shannon and chi-square already work on counts, and give the same values here as on
-the histograms they are given in memory.
+Each summary also holds the sum of the values in every segment (``sums``, merged by addition). With
+the atoms at the edges this turns the summary into :class:`Blocks` (atoms whose values are known,
+interiors whose count and sum are known), which the spread, median and shape statistics of
+:mod:`robustness.drift.numeric` read with their own bounds; exact data are the all-atoms case.
+
+PSI, Jensen-Shannon and Hellinger on numbers use ``bins`` (30) reference-quantile buckets, as in
+memory: the quantiles come from the blocks (exact on atoms, interpolated within an interior) and
+each bucket's count is exact except for the interior holding its edge, split in proportion. Counts of
+categories are exact.
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ class BinnedSummary:
     m2: float  # sum of squared deviations from the mean
     min: float
     max: float
+    sums: np.ndarray | None = None  # per segment (as counts): the sum of its values, for spread tests
 
     @classmethod
     def of(cls, raw, edges: np.ndarray) -> BinnedSummary:
@@ -98,6 +106,9 @@ class BinnedSummary:
             else:
                 counts[1:-1] = right[-1] - left[0]
                 at_edge[1:] = 0
+            csum = np.concatenate(([0.0], np.cumsum(s)))
+            bounds = np.concatenate(([0], left[:-1], [right[-1], s.size]))
+            sums = np.diff(csum[bounds])
             mean = float(v.mean())
             return cls(
                 edges,
@@ -111,8 +122,10 @@ class BinnedSummary:
                 float(((v - mean) ** 2).sum()),
                 float(v.min()),
                 float(v.max()),
+                sums,
             )
-        return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, 0, 0.0, 0.0, math.inf, -math.inf)
+        zeros = np.zeros(edges.size + 1)
+        return cls(edges, counts, at_edge, n_nan, n_pos, n_neg, 0, 0.0, 0.0, math.inf, -math.inf, zeros)
 
     def merge(self, other: BinnedSummary) -> BinnedSummary:
         """The summary of both parts together (the same edges are required)."""
@@ -137,6 +150,7 @@ class BinnedSummary:
             m2,
             min(self.min, other.min),
             max(self.max, other.max),
+            None if self.sums is None or other.sums is None else self.sums + other.sums,
         )
 
     @property
@@ -184,3 +198,120 @@ def binned_wasserstein(ref: BinnedSummary, cur: BinnedSummary) -> tuple[float, f
     estimate = float(np.sum(width * (np.abs(start) + np.abs(end)) / 2.0))
     bound = float(np.sum(width * np.maximum(b, bc)))
     return estimate, bound
+
+
+# -- blocks: the summary as ordered runs of values, for medians, spread, shape and re-bucketing ------
+
+
+@dataclass(frozen=True, eq=False)
+class Blocks:
+    """A numeric sample as ordered blocks: atoms (every value equals ``lo == hi``) and interiors (values
+    strictly inside ``(lo, hi)``, position unknown, sum known). Exact data are atoms only."""
+
+    count: np.ndarray  # int64
+    total: np.ndarray  # sum of the block's values
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.count.sum())
+
+    def order_stat(self, k: float) -> tuple[float, float]:
+        """(estimate, bound) of the k-th smallest value (0-based; a fraction interpolates linearly
+        between neighbours, as ``np.quantile``)."""
+        lo_k = math.floor(k)
+        a, ea = self._nth(lo_k)
+        if k == lo_k:
+            return a, ea
+        b, eb = self._nth(min(lo_k + 1, self.n - 1))
+        w = k - lo_k
+        return a + w * (b - a), max(ea, eb)
+
+    def _nth(self, k: int) -> tuple[float, float]:
+        cum = np.cumsum(self.count)
+        i = int(np.searchsorted(cum, k, side="right"))
+        i = min(i, self.count.size - 1)
+        if self.lo[i] == self.hi[i]:
+            return float(self.lo[i]), 0.0
+        before = int(cum[i] - self.count[i])
+        lo, hi = float(self.lo[i]), float(self.hi[i])
+        est = lo + (hi - lo) * (k - before + 0.5) / self.count[i]
+        return est, max(est - lo, hi - est)
+
+    def abs_dev(self, c: float) -> tuple[float, float]:
+        """(estimate, bound) of the sum of |x - c|: exact over blocks on one side of c and atoms; an
+        interior straddling c is between |sum - count c| and its values at the ends of the block."""
+        below = self.hi <= c
+        above = self.lo >= c
+        exact = float(
+            np.sum(c * self.count[below] - self.total[below]) + np.sum(self.total[above] - c * self.count[above])
+        )
+        mid = ~(below | above)
+        if not mid.any():
+            return exact, 0.0
+        k, t, lo, hi = self.count[mid], self.total[mid], self.lo[mid], self.hi[mid]
+        low = np.abs(t - k * c)
+        share_hi = np.clip((t / np.maximum(k, 1) - lo) / (hi - lo), 0.0, 1.0)
+        high = k * ((1 - share_hi) * (c - lo) + share_hi * (hi - c))
+        high = np.maximum(high, low)
+        return exact + float(np.sum((low + high) / 2)), float(np.sum((high - low) / 2))
+
+    def count_below(self, q: float, *, inclusive: bool = False) -> float:
+        """Values below q (or at most q): atoms exactly, an interior holding q in proportion."""
+        atoms = self.lo == self.hi
+        hit = (self.lo <= q) if inclusive else (self.lo < q)
+        out = float(self.count[atoms & hit].sum())
+        inner = ~atoms
+        full = inner & (self.hi <= q)
+        out += float(self.count[full].sum())
+        part = inner & (self.lo < q) & (self.hi > q)
+        if part.any():
+            frac = (q - self.lo[part]) / (self.hi[part] - self.lo[part])
+            out += float(np.sum(self.count[part] * frac))
+        return out
+
+    def quantile_function(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cumulative shares at block ends, value at each block's start, at its end): linear within a
+        block (constant for atoms)."""
+        keep = self.count > 0
+        u = np.cumsum(self.count[keep]) / max(self.n, 1)
+        return u, self.lo[keep].astype(np.float64), self.hi[keep].astype(np.float64)
+
+
+def blocks_of(s: BinnedSummary) -> Blocks:
+    """The blocks of a binned summary: the tail below the first edge, then per bin the atom at its left
+    edge and its interior, the atom at the last edge and the tail above it."""
+    e, c, at = s.edges, s.counts, s.at_edge
+    b = e.size - 1
+    sums = s.sums if s.sums is not None else np.zeros(c.size)
+    count = np.zeros(2 * b + 3, dtype=np.int64)
+    total = np.zeros(2 * b + 3)
+    lo = np.empty(2 * b + 3)
+    hi = np.empty(2 * b + 3)
+    count[0], total[0], lo[0], hi[0] = c[0], sums[0], min(s.min, e[0]), e[0]
+    inner_count = c[1:-1] - at[:-1]
+    inner_total = sums[1:-1] - at[:-1] * e[:-1]
+    inner_count[-1] -= at[-1]
+    inner_total[-1] -= at[-1] * e[-1]
+    count[1 : 2 * b : 2], total[1 : 2 * b : 2] = at[:-1], at[:-1] * e[:-1]
+    lo[1 : 2 * b : 2] = hi[1 : 2 * b : 2] = e[:-1]
+    count[2 : 2 * b + 1 : 2], total[2 : 2 * b + 1 : 2] = inner_count, inner_total
+    lo[2 : 2 * b + 1 : 2], hi[2 : 2 * b + 1 : 2] = e[:-1], e[1:]
+    count[2 * b + 1], total[2 * b + 1], lo[2 * b + 1], hi[2 * b + 1] = at[-1], at[-1] * e[-1], e[-1], e[-1]
+    count[-1], total[-1], lo[-1], hi[-1] = c[-1], sums[-1], e[-1], max(s.max, e[-1])
+    if e[-1] == e[0]:  # one distinct edge: every value in the bin equals it
+        count[2], total[2] = 0, 0.0
+    count = np.maximum(count, 0)
+    return Blocks(count, total, lo, hi)
+
+
+def exact_blocks(sorted_values: np.ndarray) -> Blocks:
+    """Blocks of exact data: one atom per distinct value."""
+    v = sorted_values
+    if v.size == 0:
+        return Blocks(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+    count = np.diff(np.append(starts, v.size)).astype(np.int64)
+    values = v[starts]
+    return Blocks(count, count * values, values, values)

@@ -35,11 +35,17 @@ class DriftConfig:
 
     - ``alpha``: significance level for p-value tests, applied to Benjamini-Hochberg adjusted
       p-values when ``correction == "bh"``.
-    - ``distance_threshold``: one threshold for every distance test; None uses each test's
-      registry default.
+    - ``min_shift_sd``, ``min_spread_ratio``, ``min_shape_sd`` (numbers) and ``min_share_change``,
+      ``min_new_category_share`` (categories, booleans): how large a change must be to count, in
+      user units (see ``robustness.drift.effects``). A column decided by a p-value drifts when it is
+      significant AND at least one of its kind's effects reaches its threshold, at every size.
+      Defaults are half the smallest change the rule promises to see (0.1 SD, SD x1.2, 5 points, a new
+      category at 1 %), so the estimate clears the line once the test can see the change.
+    - ``distance_threshold``: one threshold for every distance test chosen by override; None uses
+      each test's registry default.
     - ``drift_share``: the dataset drifts when the share of drifted tested columns >= this.
-    - ``large_sample``: the default rule uses p-value tests while min(n_ref, n_cur) <= this,
-      distances above it.
+    - ``large_sample``: no longer changes the test (the default rule is the same at every size);
+      kept so existing configuration files and pages load.
     - ``max_categories``: the most frequent categories compared one by one, the rest pooled
       as "other".
     - ``bins``: histogram bins for plots, and reference-quantile buckets for binned tests
@@ -52,6 +58,11 @@ class DriftConfig:
     distance_threshold: float | None = None
     drift_share: float = 0.5
     large_sample: int = 5000
+    min_shift_sd: float = 0.05
+    min_spread_ratio: float = 1.1
+    min_shape_sd: float = 0.05
+    min_share_change: float = 0.025
+    min_new_category_share: float = 0.005
     max_categories: int = 50
     bins: int = 30
     correction: str = "bh"
@@ -64,6 +75,13 @@ class DriftConfig:
         if self.distance_threshold is not None:
             _check_positive("distance_threshold", self.distance_threshold)
         _check_int("large_sample", self.large_sample, minimum=1)
+        for name in ("min_shift_sd", "min_shape_sd", "min_share_change", "min_new_category_share"):
+            v = _number(name, getattr(self, name))
+            if not (v >= 0 and math.isfinite(v)):
+                raise ConfigError(f"{name} must be a number of at least 0 (0 turns the size condition off), not {v!r}.")
+        ratio = _number("min_spread_ratio", self.min_spread_ratio)
+        if not (ratio >= 1 and math.isfinite(ratio)):
+            raise ConfigError(f"min_spread_ratio must be at least 1 (1 turns it off), not {ratio!r}.")
         _check_int("max_categories", self.max_categories, minimum=1)
         _check_int("bins", self.bins, minimum=1)
         _check_int("seed", self.seed, minimum=0)
@@ -88,7 +106,16 @@ class DriftConfig:
     @classmethod
     def from_dict(cls, d: Mapping) -> DriftConfig:
         values = known_settings(d, cls, "drift")
-        for name in ("alpha", "drift_share", "distance_threshold"):
+        for name in (
+            "alpha",
+            "drift_share",
+            "distance_threshold",
+            "min_shift_sd",
+            "min_spread_ratio",
+            "min_shape_sd",
+            "min_share_change",
+            "min_new_category_share",
+        ):
             if name in values and values[name] is not None:
                 values[name] = _number(name, values[name])
         return cls(**values)

@@ -41,7 +41,9 @@ from robustness.schema import ColumnKind
 
 # our registry name -> Evidently's stattest name
 EVIDENTLY_METHODS = {
+    "ks_bf": "ks",  # Evidently has no spread test: its KS alone (the note says so)
     "ks": "ks",
+    "cramervonmises": "cramer_von_mises",
     "chisquare": "chisquare",
     "z": "z",
     "wasserstein": "wasserstein",
@@ -128,11 +130,12 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
         payload = snapshot.json()
     renamed = {new: old for old, new in name.items() if new != old}
     note = (
-        "Same columns, tests and thresholds as the dashboard, with three differences: Evidently does not "
+        "Same columns, tests and thresholds as the dashboard, with four differences: Evidently does not "
         "correct p-values for multiple testing (the dashboard uses Benjamini–Hochberg); its chi-square "
         "compares current counts with the reference's proportions (goodness of fit) where the dashboard "
-        "tests homogeneity; and on large samples it decides by the distance alone, without the "
-        "dashboard's significance guard. Its HTML embeds the raw values."
+        "tests homogeneity; for numbers it runs KS alone where the dashboard adds a Brown–Forsythe test "
+        "of the spread (ks_bf); and it has no practical thresholds (the dashboard also requires a change "
+        "of at least min_shift_sd, min_spread_ratio, ... ). Its HTML embeds the raw values."
     )
     note += _renaming_note(renamed, escaped)
     if renamed or escaped:

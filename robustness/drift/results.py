@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from robustness.jsonsafe import finite_or_none as _finite
 from robustness.schema import ColumnKind
+
+if TYPE_CHECKING:
+    from robustness.drift.effects import Effect
 
 
 @dataclass(frozen=True)
@@ -16,15 +20,21 @@ class FeatureDrift:
     kind: ColumnKind
     test: str  # registry name, e.g. "ks", "wasserstein", "psi"; "none" when not tested
     statistic: float | None  # None only when the column could not be tested
-    p_value: float | None  # None for distance-based tests; BH-adjusted when p-values decide
-    effect_size: float | None  # a distance on a common scale (see the engine docs)
+    p_value: float | None  # raw, from ``test``; None for distance-based tests
+    effect_size: float | None  # a distance on a common scale (see robustness.drift.stattests)
     threshold: float  # alpha for p-value tests, the distance threshold otherwise
     drifted: bool
     n_reference: int = 0  # non-missing values used
     n_current: int = 0
     status: str = "ok"  # "ok" | "skipped" (not testable, with a reason) | "error"
     message: str = ""  # plain-language reason or caveat ("all values missing in current", ...)
-    p_value_raw: float | None = None  # before the Benjamini-Hochberg correction
+    p_value_adjusted: float | None = None  # Benjamini-Hochberg across the columns (= p_value with correction "none")
+    effect: Effect | None = None  # the practical size in user units that the decision weighed
+
+    @property
+    def p_value_raw(self) -> float | None:
+        """The raw p-value (the name earlier versions used; ``p_value`` is raw now)."""
+        return self.p_value
 
     def to_dict(self) -> dict:
         """JSON-safe: the CLI contract's fields plus status, message and sample sizes."""
@@ -34,7 +44,9 @@ class FeatureDrift:
             "test": self.test,
             "statistic": _finite(self.statistic),
             "p_value": _finite(self.p_value),
+            "p_value_adjusted": _finite(self.p_value_adjusted),
             "effect_size": _finite(self.effect_size),
+            "effect": None if self.effect is None else self.effect.to_dict(),
             "threshold": _finite(self.threshold),
             "drifted": bool(self.drifted),
             "status": self.status,
@@ -50,10 +62,6 @@ def find_feature(features, name: str) -> FeatureDrift:
         if f.feature == name:
             return f
     raise KeyError(name)
-
-
-def _finite(x) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,20 @@ class NumericSummary:
     def max(self) -> float:
         return float(self.values[-1])
 
+    def merge(self, other: NumericSummary) -> NumericSummary:
+        """The summary of both parts (exact: the sorted values merge; edges stay this summary's)."""
+        values = np.sort(np.concatenate([self.values, other.values]), kind="mergesort")
+        return NumericSummary(
+            values,
+            self.n_missing + other.n_missing,
+            self.n_posinf + other.n_posinf,
+            self.n_neginf + other.n_neginf,
+            float(values.mean()) if values.size else 0.0,
+            float(values.std()) if values.size else 0.0,
+            self.edges,
+            histogram(values, self.edges),
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class CategoricalSummary:
@@ -73,6 +87,18 @@ class CategoricalSummary:
     @property
     def n(self) -> int:
         return int(self.counts.sum())
+
+    def merge(self, other: CategoricalSummary) -> CategoricalSummary:
+        """Counts over the same categories add."""
+        if self.categories != other.categories:
+            raise ValueError("Only summaries over the same categories can be merged.")
+        return CategoricalSummary(
+            self.categories,
+            self.counts + other.counts,
+            self.n_missing + other.n_missing,
+            max(self.n_distinct, other.n_distinct),
+            self.pooled,
+        )
 
 
 Summary = NumericSummary | CategoricalSummary
@@ -327,95 +353,7 @@ def column_profile(col: str, kind: ColumnKind, ref, cur, rows_ref: int, rows_cur
     )
 
 
-# -- plain-language descriptions ---------------------------------------------------------------------
-
-
-def describe_change(kind: ColumnKind, ref: Summary, cur: Summary) -> tuple[str, bool]:
-    """(one sentence on how the column changed, whether a constant changed value)."""
-    if isinstance(ref, NumericSummary):
-        return _numeric_change(kind, ref, cur)
-    return _category_change(kind, ref, cur)
-
-
-_MINUS = "\u2212"
-
-
-def _fmt(x: float) -> str:
-    """3 significant digits with thousands separators: 52,134 -> "52,100"; 0.01234 -> "0.0123"."""
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{float(f'{x:.3g}'):,.0f}".replace("-", _MINUS)
-    return f"{x:.3g}".replace("-", _MINUS)
-
-
 def fmt_share(share: float) -> str:
     if 0 < share < 0.001:
         return "<0.1%"
     return f"{share:.0%}" if share >= 0.095 or share == 0 else f"{share:.1%}"
-
-
-def _relative(a: float, b: float) -> str:
-    r = (b - a) / abs(a)
-    text = f"{r:+.0%}" if abs(r) >= 0.095 else f"{r:+.1%}"
-    return f" ({text.replace('-', _MINUS)})"
-
-
-def _date(seconds: float, spread: float) -> str:
-    stamp = np.datetime64(int(round(seconds)), "s")  # numpy: no nanosecond range limit (year 9999 is fine)
-    return np.datetime_as_string(stamp, unit="D" if spread > 2 * 86400 else "m").replace("T", " ")
-
-
-def _numeric_change(kind: ColumnKind, ref: NumericSummary, cur: NumericSummary) -> tuple[str, bool]:
-    if ref.min == ref.max and cur.min == cur.max:
-        a, b = (_date(ref.min, 0), _date(cur.min, 0)) if kind is K.DATETIME else (_fmt(ref.min), _fmt(cur.min))
-        if ref.min == cur.min:
-            return f"Every value is {a} in both files.", False
-        return (f"Every value was {a} in the reference and is {b} in the current file: the constant changed.", True)
-    if kind is K.DATETIME:
-        spread = max(ref.max, cur.max) - min(ref.min, cur.min)
-        a, b = ref.values[ref.n // 2], cur.values[cur.n // 2]
-        if _date(a, spread) == _date(b, spread):
-            return f"Median date stays at {_date(a, spread)}.", False
-        return f"Median date moved from {_date(a, spread)} to {_date(b, spread)}.", False
-    prefix = "Compared by text length (characters): the mean length" if kind is K.TEXT else "Mean"
-    a, b = _fmt(ref.mean), _fmt(cur.mean)
-    if a == b:
-        return f"{prefix} stays at {a}.", False
-    if ref.min > 0 or ref.max < 0:  # a ratio scale: a relative change means something
-        change = _relative(ref.mean, cur.mean)
-    elif ref.std == 0:
-        change = ""
-    else:
-        change = f" ({(cur.mean - ref.mean) / ref.std:+.2f} reference standard deviations)".replace("-", _MINUS)
-    return f"{prefix} moved from {a} to {b}{change}.", False
-
-
-def _category_change(kind: ColumnKind, ref: CategoricalSummary, cur: CategoricalSummary) -> tuple[str, bool]:
-    cats = ref.categories
-    p, q = ref.counts / ref.n, cur.counts / cur.n
-    r_only, c_only = np.flatnonzero(ref.counts), np.flatnonzero(cur.counts)
-    if r_only.size == 1 and c_only.size == 1:
-        a, b = cats[r_only[0]], cats[c_only[0]]
-        if a == b:
-            return f"Every value is '{a}' in both files.", False
-        return f"Every value was '{a}' in the reference and is '{b}' in the current file: the constant changed.", True
-    named = range(len(cats) - (1 if ref.pooled else 0))
-    new = sorted((i for i in named if ref.counts[i] == 0 and q[i] >= 0.01), key=lambda i: -q[i])
-    if new:
-        more = f" (and {len(new) - 1} more new categor{'y' if len(new) == 2 else 'ies'})" if len(new) > 1 else ""
-        return f"New category '{cats[new[0]]}' holds {fmt_share(q[new[0]])} of current rows{more}.", False
-    gone = sorted((i for i in named if cur.counts[i] == 0 and p[i] >= 0.01), key=lambda i: -p[i])
-    if gone:
-        return (
-            f"Category '{cats[gone[0]]}' ({fmt_share(p[gone[0]])} of reference rows) is absent from the current file."
-        ), False
-    if kind is K.BOOLEAN and "True" in cats:
-        i = cats.index("True")
-        if fmt_share(p[i]) == fmt_share(q[i]):
-            return f"Share of True stays at {fmt_share(p[i])}.", False
-        return f"Share of True moved from {fmt_share(p[i])} to {fmt_share(q[i])}.", False
-    i = int(np.argmax(np.abs(q - p)))
-    if fmt_share(p[i]) == fmt_share(q[i]):
-        return f"Category shares are unchanged (largest: '{cats[i]}' at {fmt_share(q[i])}).", False
-    return f"'{cats[i]}' went from {fmt_share(p[i])} to {fmt_share(q[i])} of rows.", False

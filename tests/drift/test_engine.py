@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from robustness.demo import load_scenario
 from robustness.drift import ColumnOverride, DriftConfig, DriftResult, drift
@@ -96,7 +97,7 @@ def test_bad_input_verdicts(bad):
     assert bad.feature("infs").n_reference == 297 and bad.feature("infs").n_current == 299
     assert bad.feature("when").kind is K.DATETIME and bad.feature("when").statistic == 0
     assert bad.feature("flag").test == "z" and bad.feature("flag").p_value == 1.0
-    assert bad.feature("comment").kind is K.TEXT and bad.feature("comment").test == "ks"
+    assert bad.feature("comment").kind is K.TEXT and bad.feature("comment").test == "ks_bf"
     assert bad.profiles["many"].categories[-1] == "other" and len(bad.profiles["many"].categories) == 51
     assert "user_id" not in bad.profiles and "only_ref" not in bad.profiles
     tested = [f for f in bad.features if f.status == "ok"]
@@ -137,39 +138,40 @@ def test_numbers_with_a_few_strings_are_compared_as_categories():
     assert f.kind is K.CATEGORICAL and "mixes numbers and text" in f.message and f.status == "ok"
 
 
-def test_default_rule_switches_at_large_sample_and_bh_adjusts():
+def test_default_rule_is_the_same_at_every_size_and_bh_adjusts():
     rng = np.random.default_rng(2)
     df = pd.DataFrame({f"x{i}": rng.normal(size=4000) for i in range(5)} | {"c": rng.choice(list("abc"), 4000)})
     small = drift(df.iloc[:2000], df.iloc[2000:])
     large = drift(df.iloc[:2000], df.iloc[2000:], config=DriftConfig(large_sample=1000))
-    assert {f.test for f in small.features} == {"ks", "chisquare"}
-    assert {f.test for f in large.features} == {"wasserstein", "jensenshannon"}
-    for res in (small, large):  # BH on the deciding (or guarding) p-values
-        raw = np.array([f.p_value_raw for f in res.features])
-        order = np.argsort(raw)
-        adj = np.minimum.accumulate((raw[order] * len(raw) / np.arange(1, len(raw) + 1))[::-1])[::-1]
-        assert np.allclose([res.features[i].p_value for i in order], np.minimum(adj, 1), rtol=1e-12)
+    assert {f.test for f in small.features} == {f.test for f in large.features} == {"ks_bf", "chisquare"}
+    raw = np.array([f.p_value for f in small.features])  # p_value is raw, p_value_adjusted is BH's
+    order = np.argsort(raw)
+    adj = np.minimum.accumulate((raw[order] * len(raw) / np.arange(1, len(raw) + 1))[::-1])[::-1]
+    assert np.allclose([small.features[i].p_value_adjusted for i in order], np.minimum(adj, 1), rtol=1e-12)
+    assert np.allclose(stats.false_discovery_control(raw), [f.p_value_adjusted for f in small.features])
     none = drift(df.iloc[:2000], df.iloc[2000:], config=DriftConfig(correction="none"))
-    assert [f.p_value for f in none.features] == [f.p_value_raw for f in none.features]
-    # on large samples the guard's p-value is the same test the small-sample rule uses
-    guard = drift(df.iloc[:2000], df.iloc[2000:], config=DriftConfig(correction="none"))
-    assert [f.p_value for f in large.features if f.kind.value == "numerical"] != []
-    assert {f.feature: f.p_value_raw for f in guard.features} == pytest.approx(
-        {f.feature: f.p_value_raw for f in large.features}
-    )
+    assert [f.p_value for f in none.features] == [f.p_value_adjusted for f in none.features]
 
 
-def test_large_sample_distance_needs_significance():
-    """Above large_sample a distance over the threshold that is not significant is sampling noise."""
+def test_significant_but_small_changes_are_not_drift_and_distances_decide_alone():
+    """A 0.02-SD shift in 400k rows is significant but below the 0.05-SD line; a distance override
+    decides by its threshold alone."""
     rng = np.random.default_rng(11)
-    ref = pd.DataFrame({"c": rng.choice([f"k{i}" for i in range(50)], 1200)})
-    cur = pd.DataFrame({"c": rng.choice([f"k{i}" for i in range(50)], 1200)})
-    res = drift(ref, cur, config=DriftConfig(large_sample=1000))
-    f = res.feature("c")
-    assert f.test == "jensenshannon" and f.effect_size > f.threshold  # 50 levels: noisy distance
-    assert not f.drifted and "not statistically significant" in f.message
-    shifted = pd.DataFrame({"c": rng.choice([f"k{i}" for i in range(25)], 1200)})
-    assert drift(ref, shifted, config=DriftConfig(large_sample=1000)).feature("c").drifted
+    n = 400_000
+    ref = pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(list("ab"), n, p=[0.5, 0.5])})
+    cur = pd.DataFrame({"x": rng.normal(0.02, 1, n), "c": rng.choice(list("ab"), n, p=[0.49, 0.51])})
+    res = drift(ref, cur)
+    for col in ("x", "c"):
+        f = res.feature(col)
+        assert f.p_value_adjusted < 0.05 and not f.drifted, f
+        assert "below the practical threshold" in f.message
+    assert res.feature("x").effect.name == "mean shift" and res.feature("x").effect.value == pytest.approx(
+        0.02, abs=0.01
+    )
+    loose = DriftConfig(min_shift_sd=0.01, min_share_change=0.005)
+    assert all(f.drifted for f in drift(ref, cur, config=loose).features)
+    psi = drift(ref, cur, config={"overrides": {"x": {"test": "psi", "threshold": 0.0003}}}).feature("x")
+    assert psi.test == "psi" and psi.p_value is None and psi.drifted and psi.statistic >= 0.0003
 
 
 def test_progress_is_called_per_column():
@@ -245,7 +247,7 @@ def credit() -> DriftResult:
 def test_credit_demo_story(credit):
     assert credit.feature("income").drifted and credit.feature("employment_type").drifted
     assert "gig-economy" in credit.feature("employment_type").message
-    assert "−26%" in credit.feature("income").message
+    assert "−26 %" in credit.feature("income").message
     untouched = ["age", "region", "loan_term_months", "num_open_accounts", "home_ownership", "has_cosigner"]
     assert sum(credit.feature(c).drifted for c in untouched) <= 1
     assert credit.feature("income").effect_size > max(credit.feature(c).effect_size for c in untouched)
@@ -258,7 +260,14 @@ def test_to_dict_matches_the_cli_contract(credit):
     assert {"drifted_share", "drifted"} <= set(d["dataset"])
     assert d["config"] == DriftConfig().to_dict()
     income = next(f for f in d["features"] if f["feature"] == "income")
-    assert income["kind"] == "numerical" and income["test"] == "ks" and income["drifted"] is True
+    assert income["kind"] == "numerical" and income["test"] == "ks_bf" and income["drifted"] is True
+    assert income["p_value"] <= income["p_value_adjusted"] < 0.05
+    assert income["effect"] == {
+        "name": "mean shift",
+        "value": pytest.approx(-0.51, abs=0.05),
+        "threshold": 0.05,
+        "unit": "SD",
+    }
 
 
 def test_profiles_are_small_plot_data(credit):

@@ -43,7 +43,7 @@ def test_ks_matches_scipy(n, m, ties):
     ref, cur = _numeric(n, m, ties=ties)
     r, c = summarize_pair(ref, cur, K.NUMERICAL)
     out = registry()["ks"](r, c)
-    expected = stats.ks_2samp(ref, cur)
+    expected = stats.ks_2samp(ref, cur, method="asymp")  # both engines use Smirnov's asymptotic p-value
     assert out.statistic == pytest.approx(expected.statistic, **TOL)
     assert out.p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
     assert ks_statistic(np.sort(ref), np.sort(cur)) == pytest.approx(expected.statistic, **TOL)
@@ -216,15 +216,15 @@ def test_registry_contents():
 @pytest.mark.parametrize(
     "kind,n,cats,expected",
     [
-        (K.NUMERICAL, 500, None, "ks"),
-        (K.NUMERICAL, 5000, None, "wasserstein"),
-        (K.DATETIME, 1000, None, "ks"),
-        (K.TEXT, 1001, None, "wasserstein"),
+        (K.NUMERICAL, 500, None, "ks_bf"),
+        (K.NUMERICAL, 5000, None, "ks_bf"),  # the same test at every size
+        (K.DATETIME, 1000, None, "ks_bf"),
+        (K.TEXT, 1001, None, "ks_bf"),
         (K.CATEGORICAL, 300, 2, "z"),
         (K.CATEGORICAL, 300, 5, "chisquare"),
-        (K.CATEGORICAL, 3000, 2, "jensenshannon"),
+        (K.CATEGORICAL, 3000, 2, "z"),
         (K.BOOLEAN, 10, 2, "z"),
-        (K.BOOLEAN, 10**6, 2, "jensenshannon"),
+        (K.BOOLEAN, 10**6, 2, "z"),
         (K.ID, 100, None, "none"),
     ],
 )
@@ -273,3 +273,33 @@ def test_override_validation(overrides, needle):
         return
     with pytest.raises(ConfigError, match=needle):
         drift(ref, cur, config=DriftConfig.from_dict({"overrides": overrides}))
+
+
+@pytest.mark.parametrize("seed,ties", [(0, False), (1, True), (2, False)])
+def test_ks_bf_and_shape_match_scipy_and_the_binned_bounds_hold(seed, ties):
+    """ks_bf = min(1, 2 min(KS asymptotic p, Brown-Forsythe p)) from scipy; the shape distance is
+    scipy's Wasserstein distance of the standardised values; through bins, each within its bound."""
+    from robustness.drift.binned import BinnedSummary, fixed_edges
+    from robustness.drift.numeric import brown_forsythe, shape_distance, view
+
+    rng = np.random.default_rng(seed)
+    ref = rng.normal(50, 10, 4000)
+    cur = rng.normal(51, 12, 3000)
+    if ties:
+        ref, cur = np.round(ref / 5), np.round(cur / 5)
+    out = registry()["ks_bf"](*summarize_pair(ref, cur, K.NUMERICAL))
+    p_ks = stats.ks_2samp(ref, cur, method="asymp").pvalue
+    p_bf = stats.levene(ref, cur, center="median").pvalue
+    assert out.p_value == pytest.approx(min(1.0, 2 * min(p_ks, p_bf)), rel=1e-9)
+    assert out.statistic == pytest.approx(stats.ks_2samp(ref, cur).statistic, abs=1e-12)
+    r, c = summarize_pair(ref, cur, K.NUMERICAL)
+    z = stats.wasserstein_distance((ref - ref.mean()) / ref.std(), (cur - cur.mean()) / cur.std())
+    assert shape_distance(view(r), view(c)) == (pytest.approx(z, abs=1e-9), 0.0)
+    edges = fixed_edges(ref[:2000], 512)
+    br, bc = view(BinnedSummary.of(ref, edges)), view(BinnedSummary.of(cur, edges))
+    w, _, bound = brown_forsythe(br, bc)
+    assert abs(w - stats.levene(ref, cur, center="median").statistic) <= bound + 1e-9
+    shape, shape_bound = shape_distance(br, bc)
+    assert abs(shape - z) <= shape_bound + 1e-9
+    if ties:  # whole values on the edges: Brown-Forsythe is exact
+        assert bound == 0  # tails beyond the sample are interiors, but on one side of the medians

@@ -37,7 +37,7 @@ def test_windows_by_size_on_credit(credit):
     assert all(row[i] for row in r.above_band())
     assert r.windows[0].start.startswith("2024-07") and r.windows[-1].end.startswith("2024-12")
     assert all(lo <= mu <= hi for lo, mu, hi in zip(r.band_lower, r.band_mean, r.band_upper))
-    assert r.tests[i] == "ks" and r.thresholds[i] == pytest.approx(0.05)
+    assert r.tests[i] == "ks_bf" and r.thresholds[i] == pytest.approx(0.05)
     assert "income (8 of 8)" in r.message
     d = _json(r)
     assert len(d["windows"]) == 8 and d["band_upper"][i] is not None

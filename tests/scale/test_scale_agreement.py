@@ -117,23 +117,20 @@ def check_agreement(dask_result, ref_summary, cur_summary, memory_result, ref, c
         assert (d.kind, d.test, d.status, d.drifted) == (m.kind, m.test, m.status, m.drifted), m.feature
         assert (d.n_reference, d.n_current) == (m.n_reference, m.n_current), m.feature
         r, c = ref_summary[m.feature], cur_summary[m.feature]
-        if isinstance(r, BinnedSummary):
-            w, w_bound = binned_wasserstein(r, c)
-            bound = w_bound / r.std
-            assert m.test == "wasserstein"
-            assert abs(d.statistic - m.statistic) <= bound + 1e-9, (m.feature, d.statistic, m.statistic, bound)
-            if m.feature not in DISCRETE:  # clear of the threshold: the decisions agree by design, not by luck
-                assert abs(m.statistic - m.threshold) > bound, (m.feature, m.statistic, bound)
-            else:  # integers: the bound is loose (about a bin's share per unit), the estimate is not
+        if isinstance(r, BinnedSummary):  # the default ks_bf: KS D from the bins, within its bound
+            ks, ks_bound = binned_ks(r, c)
+            assert m.test == "ks_bf"
+            assert d.statistic == pytest.approx(ks, abs=1e-12)
+            assert d.statistic - 1e-12 <= m.statistic <= d.statistic + ks_bound + 1e-12, (m.feature, ks_bound)
+            if m.feature in DISCRETE:  # integers on the edges: the estimate is close
                 assert abs(d.statistic - m.statistic) < 0.002, (m.feature, d.statistic, m.statistic)
             if m.feature in scipy_columns:
                 x, y = finite(ref, m.feature), finite(cur, m.feature)
+                assert m.statistic == pytest.approx(stats.ks_2samp(x, y, method="asymp").statistic, abs=1e-12)
+                w, w_bound = binned_wasserstein(r, c)
                 exact_w = stats.wasserstein_distance(x, y) / x.std()
-                assert m.statistic == pytest.approx(exact_w, rel=1e-6), m.feature
-                assert abs(d.statistic - exact_w) <= bound + 1e-9, m.feature
-                ks, ks_bound = binned_ks(r, c)
-                exact_d = stats.ks_2samp(x, y, method="asymp").statistic
-                assert ks - 1e-12 <= exact_d <= ks + ks_bound + 1e-12, (m.feature, ks, ks_bound, exact_d)
+                assert m.effect_size == pytest.approx(exact_w, rel=1e-6), m.feature
+                assert abs(w / r.std - exact_w) <= w_bound / r.std + 1e-9, m.feature
         else:
             assert isinstance(r, CategoryCounts)
             assert d.statistic == pytest.approx(m.statistic, rel=1e-9, abs=1e-12), m.feature
