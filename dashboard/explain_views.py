@@ -11,13 +11,23 @@ import streamlit as st
 
 from dashboard import explain_cache as cache
 from dashboard.shared import md
+from dashboard.story import plain_words
+from dashboard.tables import show_table
 from robustness.errors import RobustnessError
 from robustness.explain import Explanation
+from robustness.formatting import count, number, share
 from robustness.plots import explain as eplots
+from robustness.plots.wording import contribution_label, scale_label
 from robustness.stress import minimal_change
 from robustness.workspace import Workspace
 
 SECTIONS = ["Importance", "Beeswarm", "Dependence", "Single row", "PDP / ICE", "Shift", "What-if"]
+PLAIN_SECTIONS = {
+    "Beeswarm": "Every row",
+    "Dependence": "Effect by value",
+    "PDP / ICE": "Average effect",
+    "Shift": "Did the reasons change?",
+}
 METHOD_NAMES = {"tree": "Tree SHAP", "linear": "Linear SHAP", "permutation": "Permutation SHAP"}
 PREDICTED = "each row's predicted class"
 ALL_CLASSES = "all classes (stacked)"
@@ -25,6 +35,26 @@ ALL_CLASSES = "all classes (stacked)"
 
 def method_name(method: str) -> str:
     return METHOD_NAMES.get(method, method)
+
+
+def section_label(section: str) -> str:
+    """A section's name as the reader's words have it (Plain: "Every row" for "Beeswarm")."""
+    return PLAIN_SECTIONS.get(section, section) if plain_words() else section
+
+
+def intro(ws: Workspace) -> str:
+    """The page's opening sentence."""
+    if plain_words():
+        return (
+            f"How much each input of **{md(ws.current.name)}** pushes the model's predictions up or down, for "
+            "the model as a whole and for one row, and whether the model's reasons differ from those on "
+            f"**{md(ws.reference.name)}**."
+        )
+    return (
+        f"SHAP attributions on the raw columns of **{md(ws.current.name)}**: how much each column's value moved each "
+        "prediction away from the average, for the model as a whole and for one row, and whether the model's reasons "
+        f"differ from those on **{md(ws.reference.name)}**."
+    )
 
 
 def permutation_wait(expl_or_method) -> str:
@@ -41,13 +71,16 @@ def permutation_wait(expl_or_method) -> str:
 
 def info_box(ws: Workspace, expl: Explanation) -> None:
     info = expl.info
+    if plain_words():
+        _plain_info(ws, expl)
+        return
     sampled = f", a seeded uniform sample (seed {expl.seed})" if expl.n_rows < expl.n_available else ""
     if not _classifier(expl):
         outputs = ""
     elif len(info.outputs) == 1:
-        outputs = f" of class '{info.outputs[0]}'"
+        outputs = f" of class '{ws.class_label(info.outputs[0])}'"
     else:
-        outputs = f", one set per class ({', '.join(info.outputs)})"
+        outputs = f", one set per class ({', '.join(ws.class_label(o) for o in info.outputs)})"
     background = (
         f"{info.background_rows:,} reference rows"
         if info.background_rows
@@ -59,22 +92,53 @@ def info_box(ws: Workspace, expl: Explanation) -> None:
         f"**Why:** {md(info.reason)}  \n"
         f"**Explained:** {md(info.explained)}.  \n"
         f"**Scale:** {md(info.scale)}{md(outputs)}.  \n"
-        f"**Rows explained:** {expl.n_rows:,} of {expl.n_available:,} in {md(ws.current.name)}{sampled} · "
-        f"**background:** {md(background)}{perms} · **time:** {expl.seconds:.2f} s"
+        f"**Rows explained:** {count(expl.n_rows)} of {count(expl.n_available)} in {md(ws.current.name)}{sampled} · "
+        f"**background:** {md(background)}{perms} · **time:** {number(expl.seconds)} s"
     )
     if not expl.additive:
         st.warning(
             f"The attributions do not add up to the model's output: base value + sum of contributions "
-            f"differs from the output by up to {expl.additivity_max_error:.3g} ({md(info.scale)}). "
+            f"differs from the output by up to {number(expl.additivity_max_error)} ({md(info.scale)}). "
             "Treat the numbers below with care; a higher permutation budget may help."
         )
     else:
         st.caption(
             f"Additivity checked: base value + contributions = the model's own output on every explained row "
-            f"(max error {expl.additivity_max_error:.1e})."
+            f"(max error {number(expl.additivity_max_error, digits=2)})."
         )
     for note in expl.notes:
         if not note.startswith("Explained a seeded uniform sample"):  # already in the box
+            st.caption(md(note))
+
+
+def _plain_info(ws: Workspace, expl: Explanation) -> None:
+    """The explainer box in words: what a push is, on which scale, and how many rows were explained."""
+    info = expl.info
+    sampled = " (a random sample, the same every time)" if expl.n_rows < expl.n_available else ""
+    if not _classifier(expl):
+        towards = "raises or lowers the predicted value"
+    elif len(info.outputs) == 1:
+        towards = f"makes '{ws.class_label(info.outputs[0])}' more or less likely"
+    else:
+        towards = "makes each class more or less likely"
+    unit = {
+        "log-odds": ", on the model's internal score",
+        "raw score": ", on the model's internal score",
+        "probability": ", in probability",
+    }.get(info.scale, "")
+    st.info(
+        f"**How to read this page:** an input's *push* is how much its value {towards}, compared with the "
+        f"average prediction{unit}. Pushes of all inputs add up to the prediction.  \n"
+        f"**Rows explained:** {count(expl.n_rows)} of {count(expl.n_available)} rows of {md(ws.current.name)}"
+        f"{sampled}."
+    )
+    if not expl.additive:
+        st.warning(
+            "The pushes do not add up exactly to the model's predictions here: treat the numbers below with care "
+            "(Technical words show by how much)."
+        )
+    for note in expl.notes:
+        if not note.startswith("Explained a seeded uniform sample"):
             st.caption(md(note))
 
 
@@ -82,7 +146,7 @@ def render_section(section: str, ws: Workspace, expl: Explanation, config_key: s
     seed = expl.seed
     {
         "Importance": lambda: importance_tab(ws, expl, seed),
-        "Beeswarm": lambda: beeswarm_tab(expl),
+        "Beeswarm": lambda: beeswarm_tab(ws, expl),
         "Dependence": lambda: dependence_tab(ws, expl, config_key),
         "Single row": lambda: row_tab(ws, expl, config_key),
         "PDP / ICE": lambda: pdp_tab(ws, expl, seed),
@@ -99,10 +163,17 @@ def _classifier(expl: Explanation) -> bool:
 
 
 def _output_picker(
-    expl: Explanation, key: str, *, first: str | None = None, default: str | None = None, narrow: bool = False
+    expl: Explanation,
+    key: str,
+    *,
+    first: str | None = None,
+    default: str | None = None,
+    narrow: bool = False,
+    names: dict | None = None,
 ):
-    """A class selector for multiclass models (binary and regression: the one output, no widget).
-    ``first``: an extra option meaning "no single class" (returned as None)."""
+    """A class selector for multiclass models (binary and regression: the one output, no widget), classes
+    shown by name (``names``: class as text -> name). ``first``: an extra option meaning "no single class"
+    (returned as None)."""
     if len(expl.outputs) <= 1:
         return expl.outputs[0] if expl.outputs else None
     options = ([first] if first else []) + list(expl.outputs)
@@ -113,57 +184,66 @@ def _output_picker(
         options,
         index=index,
         key=key,
+        format_func=lambda o: o if o == first else (names or {}).get(str(o), str(o)),
         help="Multiclass models are explained per class: each class has its own contributions.",
     )
     return None if choice == first else choice
-
-
-def _table_height(rows: int) -> int:
-    """Pixels for a table showing up to 20 rows without scrolling."""
-    return 38 + 35 * min(rows, 20)
 
 
 def _feature_order(expl: Explanation) -> list[str]:
     return [i.feature for i in expl.importance()]
 
 
-def _values_table(row, output: int) -> pd.DataFrame:
+def _values_table(row, output: int, *, plain: bool = False) -> pd.DataFrame:
+    push = contribution_label(plain=plain) if plain else "contribution"
     return pd.DataFrame(
-        [{"column": f, "value": eplots.format_value(v), "contribution": c} for f, v, c in row.contributions(output)]
+        [{"column": f, "value": eplots.format_value(v), push: c} for f, v, c in row.contributions(output)]
     )
+
+
+def _shown_prediction(ws: Workspace, value) -> str:
+    """A prediction as people read it: a class by its name, a number in the one format."""
+    return ws.class_label(value) if ws.model is not None and ws.model.is_classifier else eplots.format_value(value)
 
 
 def _show_row(ws: Workspace, row, expl: Explanation, key: str) -> None:
     """Prediction, waterfall and values of one explained row."""
+    plain = plain_words()
     classes = list(expl.outputs)
     default = str(row.prediction) if str(row.prediction) in classes else None
     if len(classes) > 1:
-        out_name = _output_picker(expl, key, default=default, narrow=True)
+        out_name = _output_picker(expl, key, default=default, narrow=True, names=ws.class_names)
         k = classes.index(out_name)
     else:
         k = 0
+    for_class = f", for class '{ws.class_label(classes[k])}'" if _classifier(expl) else ""
     c1, c2, c3 = st.columns(3)
-    c1.metric("Prediction", eplots.format_value(row.prediction) + _confidence(ws, row))
-    c2.metric(
-        f"Model output ({row.scale})",
-        f"{float(row.model_output[k]):.4g}",
-        help="On the scale the explainer works on"
-        + (f", for class '{classes[k]}'" if _classifier(expl) else "")
-        + ": base value + the contributions below.",
-    )
-    c3.metric(
-        "Base value",
-        f"{float(row.base_values[k]):.4g}",
-        help="The average output over the background (or the trees' training data).",
-    )
-    st.plotly_chart(eplots.waterfall(row, output=k), width="stretch")
-    st.dataframe(
-        _values_table(row, k),
-        hide_index=True,
-        width="stretch",
-        height=_table_height(len(row.features)),
-        column_config={"contribution": st.column_config.NumberColumn(format="%+.4g")},
-    )
+    c1.metric("Prediction", _shown_prediction(ws, row.prediction) + _confidence(ws, row))
+    if plain:
+        scale = scale_label(row.scale, plain=True)
+        c2.metric(
+            f"This row's {scale}",
+            number(float(row.model_output[k])),
+            help=f"The model's own {scale}{for_class}: the average below plus every input's push.",
+        )
+        c3.metric(
+            f"Average {scale}",
+            number(float(row.base_values[k])),
+            help="Where every row starts before its inputs push it: the average over the reference rows.",
+        )
+    else:
+        c2.metric(
+            f"Model output ({row.scale})",
+            number(float(row.model_output[k])),
+            help=f"On the scale the explainer works on{for_class}: base value + the contributions below.",
+        )
+        c3.metric(
+            "Base value",
+            number(float(row.base_values[k])),
+            help="The average output over the background (or the trees' training data).",
+        )
+    st.plotly_chart(eplots.waterfall(row, output=k, plain=plain, class_names=ws.class_names), width="stretch")
+    show_table(_values_table(row, k, plain=plain), what="columns")
 
 
 def _confidence(ws: Workspace, row) -> str:
@@ -176,7 +256,7 @@ def _confidence(ws: Workspace, row) -> str:
     except RobustnessError:
         return ""
     classes = [str(c) for c in model.classes]
-    return f" · {proba[classes.index(str(row.prediction))]:.1%}" if str(row.prediction) in classes else ""
+    return f" · {share(proba[classes.index(str(row.prediction))])}" if str(row.prediction) in classes else ""
 
 
 def _explain_one(ws: Workspace, expl: Explanation, config_key: str, frame: pd.DataFrame):
@@ -197,14 +277,17 @@ def _explain_one(ws: Workspace, expl: Explanation, config_key: str, frame: pd.Da
 
 
 def importance_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
-    output = _output_picker(expl, "explain_imp_output", first=ALL_CLASSES, narrow=True)
+    plain = plain_words()
+    output = _output_picker(expl, "explain_imp_output", first=ALL_CLASSES, narrow=True, names=ws.class_names)
     pi, error = None, None
     with st.spinner("Shuffling each column to measure scikit-learn's permutation importance…"):
         try:
             pi = cache.cached_permutation_importance(ws, ws.key(), seed)
         except RobustnessError as err:
             error = err
-    st.plotly_chart(eplots.importance_bars(expl, pi, output=output), width="stretch")
+    st.plotly_chart(
+        eplots.importance_bars(expl, pi, output=output, plain=plain, class_names=ws.class_names), width="stretch"
+    )
     if error is not None:
         st.error(md(f"Permutation importance could not be computed: {error}"))
     elif pi is not None:
@@ -213,31 +296,44 @@ def importance_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
             if pi.labelled
             else "without labels (the current data has none): how much the predictions change"
         )
-        st.caption(
-            md(
-                f"Left: mean |SHAP value| over {expl.n_rows:,} explained rows. Right: scikit-learn's "
-                f"permutation importance, the drop in {pi.scoring} when a column is shuffled, {how}; "
-                f"{pi.n_rows:,} current rows × {pi.n_repeats} repeats (seed {seed}), error bars ± 1 std."
+        if plain:
+            st.caption(
+                md(
+                    f"Left: how much each input pushes the predictions, either way, on average over "
+                    f"{count(expl.n_rows)} rows. Right: how much the model's {pi.scoring} drops when the input's "
+                    f"values are shuffled among the rows, {how} ({count(pi.n_rows)} current rows); the error bars "
+                    "show how much that varies."
+                )
             )
-        )
+        else:
+            st.caption(
+                md(
+                    f"Left: mean |SHAP value| over {count(expl.n_rows)} explained rows. Right: scikit-learn's "
+                    f"permutation importance, the drop in {pi.scoring} when a column is shuffled, {how}; "
+                    f"{count(pi.n_rows)} current rows × {count(pi.n_repeats)} repeats (seed {seed}), error bars "
+                    "± 1 std."
+                )
+            )
     imp = expl.importance()
-    table = {"column": [i.feature for i in imp], "mean |SHAP|": [i.mean_abs_shap for i in imp]}
+    mean = contribution_label(plain=plain, mean=True) if plain else "mean |SHAP|"
+    table = {"column": [i.feature for i in imp], mean: [i.mean_abs_shap for i in imp]}
     if len(expl.outputs) > 1:
         for k, name in enumerate(expl.outputs):
-            table[f"class {name}"] = [i.per_output[k] for i in imp]
+            table[f"class {ws.class_label(name)}"] = [i.per_output[k] for i in imp]
     if pi is not None:
         by = dict(zip(pi.features, zip(pi.mean, pi.std)))
-        table["permutation importance"] = [by.get(i.feature, (math.nan, math.nan))[0] for i in imp]
+        table["drop when shuffled" if plain else "permutation importance"] = [
+            by.get(i.feature, (math.nan, math.nan))[0] for i in imp
+        ]
         table["± std"] = [by.get(i.feature, (math.nan, math.nan))[1] for i in imp]
-    fmt = {c: st.column_config.NumberColumn(format="%.4g") for c in table if c != "column"}
-    st.dataframe(
-        pd.DataFrame(table), hide_index=True, width="stretch", column_config=fmt, height=_table_height(len(imp))
+    show_table(pd.DataFrame(table), what="columns")
+
+
+def beeswarm_tab(ws: Workspace, expl: Explanation) -> None:
+    output = _output_picker(expl, "explain_swarm_output", first=PREDICTED, narrow=True, names=ws.class_names)
+    st.plotly_chart(
+        eplots.beeswarm(expl, output=output, plain=plain_words(), class_names=ws.class_names), width="stretch"
     )
-
-
-def beeswarm_tab(expl: Explanation) -> None:
-    output = _output_picker(expl, "explain_swarm_output", first=PREDICTED, narrow=True)
-    st.plotly_chart(eplots.beeswarm(expl, output=output), width="stretch")
     st.caption(
         "One dot per explained row and column: right of 0 the column's value raised the output, left of "
         "0 it lowered it. Colour: the column's own value, low (blue) to high (red); categories by their "
@@ -251,7 +347,7 @@ def dependence_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     with c1:
         feature = st.selectbox("Column", features, key="explain_dep_feature")
     with c3:
-        output = _output_picker(expl, "explain_dep_output", first=PREDICTED)
+        output = _output_picker(expl, "explain_dep_output", first=PREDICTED, names=ws.class_names)
     auto = cache.cached_interaction(ws, ws.key(), config_key, feature, output)
     auto_label = f"auto: {auto}" if auto else "auto: none found"
     others = [f for f in features if f != feature]
@@ -264,7 +360,12 @@ def dependence_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
             "contributions (shap's approximate interactions).",
         )
     color_by = auto if pick == auto_label else (None if pick == "no colour" else pick)
-    st.plotly_chart(eplots.dependence(expl, feature, color_by=color_by, output=output), width="stretch")
+    st.plotly_chart(
+        eplots.dependence(
+            expl, feature, color_by=color_by, output=output, plain=plain_words(), class_names=ws.class_names
+        ),
+        width="stretch",
+    )
     st.caption(
         md(
             f"Each dot is an explained row: its value of '{feature}' and how much that value added to or "
@@ -356,8 +457,8 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
             list(by_row),
             key="explain_row_fragile",
             format_func=lambda r: (
-                f"row {r}: {by_row[r].prediction} → {by_row[r].flipped_to} under "
-                f"{by_row[r].perturbation} at severity {by_row[r].min_severity:g}"
+                f"row {r}: {ws.class_label(by_row[r].prediction)} → {ws.class_label(by_row[r].flipped_to)} under "
+                f"{by_row[r].perturbation} at severity {number(by_row[r].min_severity)}"
             ),
         )
         position = int(np.flatnonzero(frame.index == label)[0])
@@ -368,7 +469,7 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
         st.error(md(err))
         return
     if ws.target_in_current:
-        st.caption(md(f"Label in the data: {ws.roles.target} = {eplots.format_value(one[ws.roles.target].iloc[0])}"))
+        st.caption(md(f"Label in the data: {ws.roles.target} = {_shown_prediction(ws, one[ws.roles.target].iloc[0])}"))
     _show_row(ws, row, expl, "explain_row_output")
 
 
@@ -383,21 +484,36 @@ def pdp_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
         with c2:
             classes = [str(c) for c in (ws.model.classes or [])]
             shown = classes[-1:] if len(classes) <= 2 else classes
-            k = shown.index(st.selectbox("Class", shown, key="explain_pdp_output")) if len(shown) > 1 else 0
+            k = (
+                shown.index(st.selectbox("Class", shown, key="explain_pdp_output", format_func=ws.class_label))
+                if len(shown) > 1
+                else 0
+            )
     try:
         with st.spinner(md(f"Scoring the grid of '{feature}' for every sampled row…")):
             pdp = cache.cached_pdp(ws, ws.key(), feature, seed)
     except RobustnessError as err:
         st.error(md(err))
         return
-    st.plotly_chart(eplots.pdp_ice(pdp, output=k), width="stretch")
-    st.caption(
-        md(
-            f"scikit-learn's partial dependence: '{feature}' is set to each grid value in every one of "
-            f"{pdp.n_rows:,} sampled current rows; the bold line is the average prediction (PDP), the thin "
-            f"ones {pdp.individual.shape[1]} single rows (ICE). Curves that cross mean interactions."
+    plain = plain_words()
+    st.plotly_chart(eplots.pdp_ice(pdp, output=k, plain=plain, class_names=ws.class_names), width="stretch")
+    if plain:
+        st.caption(
+            md(
+                f"'{feature}' is set to each value along the axis in every one of {count(pdp.n_rows)} sampled "
+                f"current rows: the bold line is the average prediction, the thin ones "
+                f"{count(pdp.individual.shape[1])} single rows. Lines that cross mean the effect of '{feature}' "
+                "depends on other inputs."
+            )
         )
-    )
+    else:
+        st.caption(
+            md(
+                f"scikit-learn's partial dependence: '{feature}' is set to each grid value in every one of "
+                f"{count(pdp.n_rows)} sampled current rows; the bold line is the average prediction (PDP), the thin "
+                f"ones {count(pdp.individual.shape[1])} single rows (ICE). Curves that cross mean interactions."
+            )
+        )
 
 
 def shift_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
@@ -409,14 +525,19 @@ def shift_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     except RobustnessError as err:
         st.error(md(err))
         return
+    plain = plain_words()
     shifted = shift.shifted
     if shifted:
         names = ", ".join(f"'{f}'" for f in shifted)
         st.markdown(
             md(
-                f"The model's reasons changed: the contributions of {names} are distributed differently on "
-                f"{ws.current.name} than on {ws.reference.name} ({shift.n_current:,} and "
-                f"{shift.n_reference:,} explained rows)."
+                f"The model's reasons changed: {names} push{'es' if len(shifted) == 1 else ''} the predictions "
+                f"differently on {ws.current.name} than on {ws.reference.name} ({count(shift.n_current)} and "
+                f"{count(shift.n_reference)} rows compared)."
+                if plain
+                else f"The model's reasons changed: the contributions of {names} are distributed differently on "
+                f"{ws.current.name} than on {ws.reference.name} ({count(shift.n_current)} and "
+                f"{count(shift.n_reference)} explained rows)."
             )
         )
     else:
@@ -426,36 +547,43 @@ def shift_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
                 f"differently on {ws.current.name} than on {ws.reference.name}."
             )
         )
-    st.plotly_chart(eplots.shift_chart(shift), width="stretch")
-    st.caption(
-        "Each column's SHAP values on the two samples are compared with the drift engine's default test "
-        "(KS, or a distance with a significance guard on large samples), Benjamini–Hochberg corrected."
-    )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "column": f.feature,
-                    "shifted": f.shifted,
-                    "mean |SHAP| reference": f.mean_abs_reference,
-                    "mean |SHAP| current": f.mean_abs_current,
-                    "change": f.change,
-                    "class": f.output,
-                    "test": f.test,
-                    "p-value": f.p_value,
-                    "effect size": f.effect_size,
-                }
-                for f in shift.features
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        height=_table_height(len(shift.features)),
-        column_config={
-            c: st.column_config.NumberColumn(format="%.4g")
-            for c in ("mean |SHAP| reference", "mean |SHAP| current", "change", "p-value", "effect size")
-        },
-    )
+    st.plotly_chart(eplots.shift_chart(shift, plain=plain, class_names=ws.class_names), width="stretch")
+    if plain:
+        st.caption(
+            "For each input, how hard it pushes the predictions on the two sets of rows is compared the way the "
+            "drift page compares the inputs themselves; a change beyond chance is marked ⚠."
+        )
+        rows = [
+            {
+                "column": f.feature,
+                "changed": f.shifted,
+                "average push (reference)": f.mean_abs_reference,
+                "average push (current)": f.mean_abs_current,
+                "change": f.change,
+                "class": ws.class_label(f.output),
+            }
+            for f in shift.features
+        ]
+    else:
+        st.caption(
+            "Each column's SHAP values on the two samples are compared with the drift engine's default test "
+            "(KS, or a distance with a significance guard on large samples), Benjamini–Hochberg corrected."
+        )
+        rows = [
+            {
+                "column": f.feature,
+                "shifted": f.shifted,
+                "mean |SHAP| reference": f.mean_abs_reference,
+                "mean |SHAP| current": f.mean_abs_current,
+                "change": f.change,
+                "class": ws.class_label(f.output),
+                "test": f.test,
+                "p-value": f.p_value,
+                "effect size": f.effect_size,
+            }
+            for f in shift.features
+        ]
+    show_table(pd.DataFrame(rows), what="columns")
 
 
 # ------------------------------------------------------------------ what-if
@@ -502,9 +630,9 @@ def _prediction_text(ws: Workspace, frame: pd.DataFrame) -> str:
     pred = model.predict(frame)[0]
     if model.is_classifier and model.has_proba and model.classes is not None:
         proba = np.asarray(model.predict_proba(frame), dtype=float)[0]
-        shares = ", ".join(f"{eplots.format_value(c)}: {p:.1%}" for c, p in zip(model.classes, proba))
-        return f"{eplots.format_value(pred)} ({shares})"
-    return eplots.format_value(pred)
+        shares = ", ".join(f"{ws.class_label(c)}: {share(p)}" for c, p in zip(model.classes, proba))
+        return f"{ws.class_label(pred)} ({shares})"
+    return _shown_prediction(ws, pred)
 
 
 def whatif_tab(ws: Workspace, expl: Explanation, config_key: str, seed: int) -> None:
@@ -622,14 +750,13 @@ def _counterfactual(ws: Workspace, row: pd.DataFrame, stats, seed: int, tag: str
         return
     (st.success if found.found else st.info)(md(found.message))
     if found.changes:
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 [
                     {"column": c, "from": eplots.format_value(a), "to": eplots.format_value(b)}
                     for c, a, b in found.changes
                 ]
             ),
-            hide_index=True,
-            width="stretch",
+            what="changes",
         )
-    st.caption(f"{found.evaluations:,} candidate rows scored (seed {seed}).")
+    st.caption(f"{count(found.evaluations)} candidate rows scored (seed {seed}).")

@@ -13,6 +13,7 @@ from dashboard.story import area_banner
 from robustness.errors import RobustnessError
 from robustness.explain import ExplainConfig
 from robustness.explain.config import METHODS
+from robustness.formatting import count
 
 through_app()
 
@@ -27,11 +28,7 @@ if not ws.has_model:
     )
     st.stop()
 
-st.markdown(
-    f"SHAP attributions on the raw columns of **{md(ws.current.name)}**: how much each column's value moved each "
-    "prediction away from the average, for the model as a whole and for one row, and whether the model's reasons "
-    f"differ from those on **{md(ws.reference.name)}**."
-)
+st.markdown(views.intro(ws))
 
 # ------------------------------------------------------------------ settings
 defaults = ExplainConfig()
@@ -104,7 +101,8 @@ try:
         explainer = cache.cached_explainer(ws, ws.key(), config_key)
     n = min(n_current, config.permutation_rows if explainer.method == "permutation" else config.rows)
     with st.spinner(
-        f"Explaining {n:,} rows with {views.method_name(explainer.method)}…" + views.permutation_wait(explainer.method)
+        f"Explaining {count(n)} rows with {views.method_name(explainer.method)}…"
+        + views.permutation_wait(explainer.method)
     ):
         expl = cache.cached_explanation(ws, ws.key(), config_key, "current")
 except RobustnessError as err:
@@ -120,6 +118,7 @@ section = (
         views.SECTIONS,
         default=views.SECTIONS[0],
         key="explain_section",
+        format_func=views.section_label,
         label_visibility="collapsed",
     )
     or views.SECTIONS[0]

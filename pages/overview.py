@@ -17,7 +17,9 @@ from dashboard.shared import (
 )
 from dashboard.story import ICON, plain_words, session_story, snapshot_story, verdict_box
 from robustness import plots
+from robustness.formatting import count, share
 from robustness.report.story import STATUS_WORDS
+from robustness.scenarios import CLASS_NAMES
 
 through_app()
 
@@ -26,6 +28,7 @@ through_app()
 snap = snapshot.load(name) if (name := pending_demo()) else None
 if snap is not None and snap.page is not None:
     page, story = snap.page, snapshot_story(snap)
+    class_names = CLASS_NAMES.get(page.scenario or "", {})  # the demo's names: the one thing a snapshot lacks
 else:
     ws = require_workspace()
     if ws.scenario:
@@ -38,6 +41,7 @@ else:
         )
     page = snapshot.FirstPage.of(ws, cached_overview(ws, ws.key()), caption)
     story = session_story(ws)
+    class_names = ws.class_names
     if ws.scenario:
         known = snapshot.load(ws.scenario)
         if known is None or known.page is None or known.workspace_key != ws.key():
@@ -80,9 +84,9 @@ st.divider()
 st.subheader("What is loaded")
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Reference rows", f"{ov.n_reference:,}")
-c2.metric("Current rows", f"{ov.n_current:,}")
-c3.metric("Input columns", ov.n_features)
+c1.metric("Reference rows", count(ov.n_reference))
+c2.metric("Current rows", count(ov.n_current))
+c3.metric("Input columns", count(ov.n_features))
 c4.metric("Model", page.task.title() if page.task else "none")
 if ov.model_description:
     st.caption(md(f"Model: {ov.model_description}"))
@@ -93,7 +97,9 @@ for note in page.notes:
 left, right = st.columns(2)
 with imports_settled(), left:
     st.plotly_chart(
-        plots.prediction_comparison(ov, reference_name=page.reference_name, current_name=page.current_name),
+        plots.prediction_comparison(
+            ov, reference_name=page.reference_name, current_name=page.current_name, class_names=class_names
+        ),
         width="stretch",
     )
 with imports_settled(), right:
@@ -119,9 +125,9 @@ if new_cats or warnings:
         examples = ", ".join(f"'{e}'" for e in c.new_category_examples)
         st.warning(
             md(
-                f"'{c.name}' has {c.new_categories} categor{'y' if c.new_categories == 1 else 'ies'} in "
+                f"'{c.name}' has {count(c.new_categories)} categor{'y' if c.new_categories == 1 else 'ies'} in "
                 f"{page.current_name} that {page.reference_name} never had ({examples}; "
-                f"{c.new_category_share:.1%} of current rows). The model has never seen "
+                f"{share(c.new_category_share)} of current rows). The model has never seen "
                 f"{'it' if c.new_categories == 1 else 'them'}."
             )
         )
@@ -130,19 +136,24 @@ if new_cats or warnings:
 
 # A table widget loads pandas and pyarrow (a second on a fresh server): drawn when asked for.
 if st.toggle(f"Show all {len(ov.columns)} columns (kind, role, missing values)", key="overview_columns"):
-    st.dataframe(
-        [
-            {
-                "column": c.name,
-                "kind": c.kind.value,
-                "role": c.role,
-                "missing (reference)": f"{c.missing_reference:.1%}",
-                "missing (current)": "absent" if c.missing_current is None else f"{c.missing_current:.1%}",
-                "distinct (reference)": c.unique_reference,
-                "new categories": c.new_categories,
-            }
-            for c in ov.columns
-        ],
-        hide_index=True,
-        width="stretch",
+    import pandas as pd
+
+    from dashboard.tables import show_table
+
+    show_table(
+        pd.DataFrame(
+            [
+                {
+                    "column": c.name,
+                    "kind": c.kind.value,
+                    "role": c.role,
+                    "missing (reference)": share(c.missing_reference),
+                    "missing (current)": "absent" if c.missing_current is None else share(c.missing_current),
+                    "distinct (reference)": c.unique_reference,
+                    "new categories": c.new_categories,
+                }
+                for c in ov.columns
+            ]
+        ),
+        what="columns",
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from robustness.formatting import count
 from robustness.report.scorecard import AREAS, STATUS_RANK, Check, TrustReport
 
 __all__ = ["AREA_PAGES", "AreaStatus", "Finding", "Story", "story_of", "STATUS_WORDS", "worst_first"]
@@ -192,4 +193,4 @@ def _join(items: list[str]) -> str:
 
 
 def _count(n: int) -> str:
-    return "no" if n == 0 else f"{n:,}"
+    return "no" if n == 0 else count(n)

@@ -43,6 +43,9 @@ def test_every_section_renders(app, scenario):
     open_explain(app, None if scenario == "credit" else scenario)
     assert app.title[0].value == "💡 Explainability"
     info = plain(app.info[0].value)
+    assert "How to read this page" in info and "500 of" in info and "SHAP" not in info  # plain words by default
+    app.segmented_control(key="plain_words").set_value("Technical").run()
+    info = plain(app.info[0].value)
     assert "Explainer: Tree SHAP" in info and "Rows explained:" in info and "500 of" in info
     assert "Additivity checked" in texts(app)
     classes = {"credit": None, "energy": None, "machines": ["failure", "normal", "wear"]}[scenario]
@@ -60,6 +63,7 @@ def test_every_section_renders(app, scenario):
 
 def test_credit_importance_names_raw_columns(app):
     open_explain(app)
+    app.segmented_control(key="plain_words").set_value("Technical").run()
     table = app.dataframe[0].value
     assert "employment_type" in set(table["column"])
     assert table.shape[0] == 11
@@ -79,7 +83,7 @@ def test_machines_class_selector_switches_the_chart(app):
     picker.set_value("wear").run()
     ok(app)
     fig = charts(app)[0]
-    assert len(fig["data"]) == 2 and "class 'wear'" in fig["layout"]["title"]["text"]
+    assert len(fig["data"]) == 2 and "for 'wear'" in fig["layout"]["title"]["text"]  # plain words: no "class"
 
 
 def test_whatif_edit_changes_the_prediction(app):
@@ -108,7 +112,7 @@ def test_counterfactual_on_credit_finds_a_change(app):
 def test_single_row_offers_worst_errors_and_fragile_rows(app):
     from types import SimpleNamespace
 
-    from robustness.quality.results import to_json_safe
+    from robustness.jsonsafe import to_json_safe
     from robustness.stress import FragileRow
 
     # what the stress page leaves in the session: one row of this workspace, one of another
@@ -142,7 +146,7 @@ def test_single_row_offers_worst_errors_and_fragile_rows(app):
     app.radio(key="explain_row_mode").set_value("stress-test fragile rows").run()
     ok(app)
     (shown,) = app.selectbox(key="explain_row_fragile").options  # the other workspace's row is left out
-    assert shown.startswith(f"row {mine.row}: 0 → 1 under gaussian_noise")
+    assert shown.startswith(f"row {mine.row}: repaid → default under gaussian_noise")  # the credit demo's class names
     assert [m for m in app.metric if m.label == "Prediction"]
 
 
@@ -158,6 +162,8 @@ def test_linear_on_a_tree_model_is_an_error_and_the_page_goes_on(app):
     method.set_value("auto")
     button(app, "Apply settings").click().run()
     ok(app)
+    assert "How to read this page" in plain(app.info[0].value)
+    app.segmented_control(key="plain_words").set_value("Technical").run()
     assert "Explainer: Tree SHAP" in plain(app.info[0].value)
 
 
