@@ -90,6 +90,7 @@ def check_trend(rows: Iterable[dict], area: str, *, label: str | None = None) ->
                 y=high[1:] + low[1:][::-1],
                 fill="toself",
                 fillcolor=BAND,
+                mode="lines",
                 line=dict(width=0),
                 name="range of earlier runs",
                 hoverinfo="skip",
