@@ -64,6 +64,7 @@ def _load_table(upload, column):
     except RobustnessError as err:
         column.error(md(err))
         return None
+    # the full name (the uploader's chip shortens long names to "referen..._final.csv")
     column.caption(md(f"✔ {upload.name}: {count(len(table.frame))} rows × {count(table.frame.shape[1])} columns"))
     for note in table.notes:
         column.caption(md(note))
@@ -111,7 +112,7 @@ def _load_model(upload, column):
         column.multiselect("Trust these types", list(trusted), key=trust_key)
     if names_key in st.session_state:
         column.text_input("Feature names", key=names_key)
-    column.caption(md(f"✔ {adapter.summary().description}"))
+    column.caption(md(f"✔ {upload.name}: {adapter.summary().description}"))  # the uploader's chip cuts long names
     return adapter, digest, True
 
 

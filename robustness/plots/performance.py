@@ -62,7 +62,7 @@ def metric_comparison(result: PerformanceResult, *, plain: bool = False) -> go.F
                 continue
             v, err = _err([m.value for m in ms], [m.low for m in ms], [m.high for m in ms])
             fig.add_bar(
-                x=[metric_label(m.name, plain=plain) for m in ms],
+                x=[metric_label(m.name, plain=plain).replace(" (", "<br>(") for m in ms],  # short lines: no tilt
                 y=v,
                 name=f"{ds.name} (n = {count(ds.n_labelled)})",
                 legendgroup=ds.name,
@@ -76,8 +76,9 @@ def metric_comparison(result: PerformanceResult, *, plain: bool = False) -> go.F
                 col=col,
             )
     title = "How good the predictions are, with 95% ranges" if plain else "Metrics with 95% bootstrap intervals"
-    base_layout(fig, title=title, height=380)
-    fig.update_layout(barmode="group", margin=dict(t=80))
+    base_layout(fig, title=title, height=400)
+    # the legend above the panels' captions, so neither hides the other
+    fig.update_layout(barmode="group", margin=dict(t=100), legend=dict(y=1.14, yanchor="bottom"))
     fig.update_yaxes(tickformat=D3_NUMBER, rangemode="tozero")
     fig.update_annotations(font=dict(size=13))
     return fig
