@@ -39,7 +39,7 @@ def _go(delta: int) -> None:
 def _charts(*sections: str, limit: int = 1) -> None:
     report = session_report(ws)
     shown = 0
-    for section, fig in report_figures(report):
+    for section, fig in report_figures(report, plain=plain, class_names=ws.class_names):
         if section in sections and shown < limit:
             fig.update_layout(font={"size": FONT}, title_font={"size": FONT}, height=520)
             st.plotly_chart(fig, width="stretch", key=f"present_{step}_{shown}")

@@ -34,7 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from robustness.errors import ConfigError
-from robustness.scenarios import DEFAULT_SCENARIO, SCENARIOS
+from robustness.scenarios import CLASS_NAMES, DEFAULT_SCENARIO, SCENARIOS
 from robustness.schema import ColumnRoles
 
 SEED = 20240611
@@ -93,7 +93,7 @@ def _with_missing(rng: np.random.Generator, values: np.ndarray, share: float) ->
     return values
 
 
-def _dates(rng: np.random.Generator, start: str, days: int, n: int) -> pd.Series:
+def _dates(rng: np.random.Generator, start: str, days: int, n: int) -> pd.DatetimeIndex:
     offsets = np.sort(rng.integers(0, days * 24 * 3600, n))
     return pd.Timestamp(start) + pd.to_timedelta(offsets, unit="s")
 
@@ -278,7 +278,7 @@ _SPECS: dict[str, _Spec] = {
         roles=ColumnRoles(target="default", timestamp="application_date", id="application_id"),
         seed=SEED,
         sizes=(4000, 4000, 6000),
-        class_names={"0": "repaid", "1": "default"},
+        class_names=CLASS_NAMES["credit"],
     ),
     "energy": _Spec(
         title="Building energy use (regression)",
@@ -345,9 +345,9 @@ assert tuple(_SPECS) == SCENARIOS, "robustness/scenarios.py lists the scenarios 
 
 def scenario_class_names(name: str) -> dict[str, str]:
     """How a demo's classes read (class as text -> name), without building the demo; {} when the labels
-    are the names already (or for regression)."""
-    spec = _SPECS.get(name)
-    return dict(spec.class_names) if spec is not None else {}
+    are the names already (or for regression). Pages read ``robustness.scenarios.CLASS_NAMES``, which
+    imports nothing."""
+    return dict(CLASS_NAMES.get(name, {}))
 
 
 def load_scenario(name: str = DEFAULT_SCENARIO) -> Scenario:

@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import plotly.graph_objects as go
 import plotly.io as pio
 
 from robustness.errors import ConfigError
@@ -51,8 +52,9 @@ def _safe_json(obj_json: str) -> str:
     return obj_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def report_figures(report: TrustReport) -> list[tuple[str, object]]:
-    """(section, figure) for the areas that ran: aggregates only."""
+def report_figures(report: TrustReport, *, plain: bool = False, class_names=None) -> list[tuple[str, go.Figure]]:
+    """(section, figure) for the areas that ran: aggregates only. ``plain``: the figures' words for
+    stakeholders (Present mode in Plain words); ``class_names``: class as text -> name."""
     from robustness.plots import drift as dplots
     from robustness.plots import performance as pplots
     from robustness.plots import stress as splots
@@ -68,19 +70,24 @@ def report_figures(report: TrustReport) -> list[tuple[str, object]]:
     if "explain" in r:
         from robustness.plots import explain as eplots
 
-        figs.append(("Explanation shift", eplots.shift_chart(r["explain"][2], max_features=15)))
+        figs.append(
+            (
+                "Explanation shift",
+                eplots.shift_chart(r["explain"][2], max_features=15, plain=plain, class_names=class_names),
+            )
+        )
     if "performance" in r:
         perf = r["performance"]
-        figs.append(("Performance", pplots.metric_comparison(perf)))
+        figs.append(("Performance", pplots.metric_comparison(perf, plain=plain)))
         if perf.task != "regression" and any(
             d is not None and d.calibration is not None for d in (perf.reference, perf.current)
         ):
-            figs.append(("Performance", pplots.calibration_curve(perf)))
+            figs.append(("Performance", pplots.calibration_curve(perf, class_names=class_names, plain=plain)))
     if "estimate" in r:
         metric = "accuracy" if report.check("Performance").metrics.get("metric") == "accuracy" else "mae"
-        figs.append(("Performance", pplots.label_free(r["estimate"], metric)))
+        figs.append(("Performance", pplots.label_free(r["estimate"], metric, plain=plain)))
     if "conformal" in r and r["conformal"].current is not None:
-        figs.append(("Uncertainty", pplots.coverage_chart(r["conformal"])))
+        figs.append(("Uncertainty", pplots.coverage_chart(r["conformal"], plain=plain)))
     return figs
 
 

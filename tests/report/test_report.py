@@ -192,3 +192,33 @@ def test_labels_the_model_never_saw_and_a_one_class_current_sample():
     assert r.check("Uncertainty").status in ("pass", "warn", "fail")
     notes = r.results["performance"].current.notes
     assert any("never predicts" in n for n in notes)
+
+
+def test_scorecard_and_html_write_numbers_in_the_one_format(credit_report):
+    """Every sentence of the scorecard (technical, plain, details) and the HTML report's text: at most 3
+    significant figures, thousands separated, shares as percents (robustness.formatting)."""
+    import html as html_lib
+    import re
+
+    from tests.app.test_presentation import FOREIGN, format_problems
+
+    texts = [t for c in credit_report.checks for t in (c.summary, c.plain_summary, *c.details)]
+    main = to_html(credit_report).split("<main>")[1].split("<h2>Run manifest</h2>")[0]  # not the manifest's JSON
+    texts.append(html_lib.unescape(re.sub(r"<[^>]+>", " ", main)))
+    bad = [f"{p} in {t[:100]!r}" for t in texts if not any(f.search(t) for f in FOREIGN) for p in format_problems(t)]
+    assert not bad, "\n".join(bad)
+    perf = credit_report.check("Performance")
+    assert re.search(r"accuracy fell from \d+(\.\d)?% to \d+(\.\d)?%", perf.plain_summary), perf.plain_summary
+
+
+def test_report_figures_split_metrics_and_say_plain_words(credit_report):
+    from robustness.plots.wording import HIGHER, JARGON, LOWER
+    from robustness.report.export import report_figures
+
+    figs = dict((f.layout.title.text, f) for _, f in report_figures(credit_report))
+    (metrics,) = [f for t, f in figs.items() if "95%" in t]
+    assert [a.text for a in metrics.layout.annotations] == [HIGHER, LOWER]
+    plain = report_figures(credit_report, plain=True, class_names={"0": "repaid", "1": "default"})
+    words = json.dumps([f.layout.to_plotly_json() for _, f in plain], default=str)
+    assert not any(w in words for w in JARGON), [w for w in JARGON if w in words]
+    assert "'default'" in words  # the calibration curve names the positive class
