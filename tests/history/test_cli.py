@@ -37,6 +37,7 @@ def _run_id(out: str) -> int:
     return int(lines[0].removeprefix("run_id="))
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_save_list_show_diff_delete(db_url, cached_reports, tmp_path, capsys):
     d = cached_reports
     html_out, json_out = tmp_path / "a.html", tmp_path / "a.json"
@@ -95,6 +96,7 @@ def test_bad_ids_are_bad_input(tmp_path, capsys):
     assert "No runs" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_json_to_stdout_keeps_it_clean(cached_reports, tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     assert main(_report(cached_reports, "current.csv", "--save", "--db", db, "--json", "-")) == 1
@@ -105,6 +107,7 @@ def test_json_to_stdout_keeps_it_clean(cached_reports, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["project"] == "default"
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_the_store_comes_from_the_environment(cached_reports, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("ROBUSTNESS_DB", raising=False)
     monkeypatch.setenv("ROBUSTNESS_HOME", str(tmp_path / "home"))
@@ -115,6 +118,7 @@ def test_the_store_comes_from_the_environment(cached_reports, tmp_path, monkeypa
     assert "No runs" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_a_newer_or_foreign_store_is_bad_input_and_untouched(cached_reports, tmp_path, capsys):
     bad = tmp_path / "runs.db"
     bad.write_bytes(b"not a database at all")
@@ -125,6 +129,7 @@ def test_a_newer_or_foreign_store_is_bad_input_and_untouched(cached_reports, tmp
     assert main(["runs", "list", "--db", f"sqlite:///{bad}"]) == 2
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_an_unreachable_postgresql_is_reported_quickly_and_the_files_are_written(cached_reports, tmp_path, capsys):
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
@@ -170,6 +175,7 @@ class _Hook:
         self.server.server_close()
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_notify_posts_a_short_summary_on_warn_or_fail(cached_reports, tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     with _Hook() as hook:
@@ -184,6 +190,7 @@ def test_notify_posts_a_short_summary_on_warn_or_fail(cached_reports, tmp_path, 
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_a_failed_notification_changes_nothing_else(cached_reports, tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     with _Hook(status=500) as hook:
@@ -200,6 +207,7 @@ def test_a_failed_notification_changes_nothing_else(cached_reports, tmp_path, ca
     assert code == 1 and _run_id(captured.out) == 2 and "could not be sent" in captured.err
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_no_notification_on_pass(demo_reports, monkeypatch, tmp_path):
     """A passing report posts nothing (the demo's reports never pass: one with every check passing is made)."""
     from dataclasses import replace
@@ -214,6 +222,7 @@ def test_no_notification_on_pass(demo_reports, monkeypatch, tmp_path):
     assert hook.received == []
 
 
+@pytest.mark.slow  # the demo's trust reports (built once per session)
 def test_report_save_twice_and_diff_on_the_demo(tmp_path, capsys):
     """The issue's story for real: the demo's report on the reference as current, then on the drifted current;
     the diff names the checks that got worse and exits 1."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from robustness.history import diff_runs, open_store
 from robustness.history.seed import DEMO_PROJECT, seed_demo_history
 
 
+@pytest.mark.slow  # five trust reports
 def test_the_demo_history_tells_the_credit_story(tmp_path):
     with open_store(f"sqlite:///{tmp_path / 'runs.db'}") as store:
         ids = seed_demo_history(store)

@@ -174,6 +174,7 @@ with open_store(url) as store:
 """
 
 
+@pytest.mark.slow  # eight interpreters
 def test_eight_processes_saving_at_once_all_keep_their_run(db_url, tmp_path):
     """Eight processes open a new store (its migration included) and save at the same moment: each waits,
     imports done, until all eight are ready."""
@@ -206,6 +207,7 @@ def test_eight_processes_saving_at_once_all_keep_their_run(db_url, tmp_path):
         assert all(len(store.get(i).checks) == 6 for i in ids)
 
 
+@pytest.mark.slow  # the demo's trust reports
 def test_diff_of_the_demo_story(db_url, demo_reports):
     """Current = reference, then the drifted current: the checks that worsened, the new drift, the data."""
     with open_store(db_url) as store:
