@@ -131,7 +131,7 @@ def columns_tab(ws: Workspace, result) -> None:
         st.markdown(
             md(
                 f"{f.test}: statistic {_f(f.statistic)}{pv}, effect size {_f(f.effect_size)}, "
-                f"threshold {_f(f.threshold)} -> {'drifted' if f.drifted else 'no drift'}. {f.message}"
+                f"threshold {_f(f.threshold)} -> {'drifted' if f.drifted else 'no drift'}. {f.message} {f.details}"
             )
         )
     if profile is not None:

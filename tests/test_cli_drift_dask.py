@@ -79,3 +79,18 @@ def test_overrides_run_the_named_test_through_dask_or_exit_2(data, tmp_path, cap
     assert main([*argv, str(data / "cur"), "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "'cramervonmises'" in err and "'income'" in err and "--engine memory" in err
+
+
+def test_memory_engine_reads_parquet_folders_and_globs(data, tmp_path):
+    """`--engine memory` takes the same paths as Dask (a folder, a glob) and gives the CSV's result."""
+    outs = {}
+    for label, ref, cur in (
+        ("folder", str(data / "ref"), str(data / "cur")),
+        ("glob", str(data / "ref" / "p*.parquet"), str(data / "cur" / "*.parquet")),
+        ("csv", str(data / "ref.csv"), str(data / "cur.csv")),
+    ):
+        out = tmp_path / f"{label}.json"
+        main(["drift", "--engine", "memory", "--reference", ref, "--current", cur, "--json", str(out)])
+        outs[label] = {f["feature"]: (f["test"], f["drifted"]) for f in json.loads(out.read_text())["features"]}
+    assert outs["folder"] == outs["glob"] == outs["csv"] and outs["csv"]
+    assert main(["drift", "--engine", "memory", "--reference", str(tmp_path / "none*.parquet"), "--current", "x"]) == 2

@@ -33,16 +33,35 @@ class NumericView:
     m2: float  # sum of squared deviations from the mean
     min: float
     max: float
-    blocks: Blocks
     exact: bool
     values: np.ndarray | None = None  # sorted values, exact data only
+    source: BinnedSummary | None = None
+    _blocks: Blocks | None = None
 
     @property
     def std(self) -> float:
         return math.sqrt(self.m2 / self.n) if self.n else 0.0
 
+    @property
+    def blocks(self) -> Blocks:
+        """Built on first use (exact data rarely need them: the statistics below read the values)."""
+        if self._blocks is None:
+            self._blocks = blocks_of(self.source) if self.source is not None else exact_blocks(self.values)
+        return self._blocks
+
     def median(self) -> tuple[float, float]:
-        return self.blocks.order_stat((self.n - 1) / 2) if self.n else (0.0, 0.0)
+        if not self.n:
+            return 0.0, 0.0
+        if self.values is not None:
+            v = self.values  # sorted: the middle one(s), as np.median
+            return float((v[(self.n - 1) // 2] + v[self.n // 2]) / 2), 0.0
+        return self.blocks.order_stat((self.n - 1) / 2)
+
+    def abs_dev(self, c: float) -> tuple[float, float]:
+        """(sum of |x - c|, bound)."""
+        if self.values is not None:
+            return float(np.abs(self.values - c).sum()), 0.0
+        return self.blocks.abs_dev(c)
 
 
 def view(summary) -> NumericView:
@@ -51,12 +70,12 @@ def view(summary) -> NumericView:
     if cached is not None:
         return cached
     if isinstance(summary, BinnedSummary):
-        out = NumericView(summary.n, summary.mean, summary.m2, summary.min, summary.max, blocks_of(summary), False)
+        out = NumericView(summary.n, summary.mean, summary.m2, summary.min, summary.max, False, source=summary)
     else:
         v = summary.values
         m2 = float(((v - summary.mean) ** 2).sum()) if v.size else 0.0
         lo, hi = (summary.min, summary.max) if v.size else (0.0, 0.0)
-        out = NumericView(int(v.size), summary.mean, m2, lo, hi, exact_blocks(v), True, v)
+        out = NumericView(int(v.size), summary.mean, m2, lo, hi, True, v)
     object.__setattr__(summary, "_view", out)  # frozen summaries: the view is derived data, built once
     return out
 
@@ -80,13 +99,13 @@ def brown_forsythe(ref: NumericView, cur: NumericView) -> tuple[float, float, fl
     parts = []
     for s in (ref, cur):
         c, ec = s.median()
-        a, ea = s.blocks.abs_dev(c)
+        a, ea = s.abs_dev(c)
         ss = s.m2 + s.n * (s.mean - c) ** 2  # sum of (x - c)^2 = sum of |x - c|^2
-        # moving the centre by e changes the sum of |x - c| by at most e times the imbalance around it
-        b = s.blocks
-        imbalance = abs(b.count_below(c - ec, inclusive=True) - (s.n - b.count_below(c + ec))) + (
-            s.n - b.count_below(c - ec, inclusive=True) - (s.n - b.count_below(c + ec))
-        )
+        imbalance = 0.0
+        if ec:  # moving the centre by e changes the sum of |x - c| by at most e times the imbalance around it
+            b = s.blocks
+            below, above = b.count_below(c - ec, inclusive=True), s.n - b.count_below(c + ec)
+            imbalance = abs(below - above) + (s.n - below - above)
         parts.append((s.n, a / s.n, (ea + ec * imbalance) / s.n, ss))
     n_total = ref.n + cur.n
 

@@ -30,6 +30,7 @@ class FeatureDrift:
     message: str = ""  # plain-language reason or caveat ("all values missing in current", ...)
     p_value_adjusted: float | None = None  # Benjamini-Hochberg across the columns (= p_value with correction "none")
     effect: Effect | None = None  # the practical size in user units that the decision weighed
+    details: str = ""  # for statisticians: the test's own statistics and p-values, approximation bounds
 
     @property
     def p_value_raw(self) -> float | None:
@@ -51,6 +52,7 @@ class FeatureDrift:
             "drifted": bool(self.drifted),
             "status": self.status,
             "message": self.message,
+            "details": self.details,
             "n_reference": int(self.n_reference),
             "n_current": int(self.n_current),
         }

@@ -104,6 +104,7 @@ class Verdict:
     is_p: bool = False
     effect: Effect | None = None
     gate: bool = True  # the change is at least as large as a practical threshold
+    details: list[str] = field(default_factory=list)  # the test's own numbers and approximation bounds
 
 
 def check_overrides(cfg: DriftConfig, kinds: Mapping[str, ColumnKind], tests: dict[str, StatTest]) -> None:
@@ -236,7 +237,7 @@ def _tested(verdict: Verdict, ref, cur, cfg: DriftConfig, tests, override, n_cat
     top = largest(effects)
     verdict.effect, verdict.gate = top, top.score >= 1
     verdict.notes.insert(0, headline)
-    verdict.notes += [x for x in (outcome.note, caveat) if x]
+    verdict.details += [x for x in (outcome.note, caveat) if x]
 
 
 def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = None) -> DriftResult:
@@ -256,7 +257,8 @@ def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = No
             significant = p < v.threshold
             drifted = v.forced or (significant and v.gate)
             if significant and not v.gate and not v.forced and v.effect is not None:
-                v.notes.append(_too_small(v.effect, p))
+                v.notes.append(_too_small(v.effect))
+                v.details.append(f"p {p:.2g} after Benjamini-Hochberg, below {v.threshold:g}.")
         else:
             drifted = v.forced or v.statistic >= v.threshold
         features.append(
@@ -275,6 +277,7 @@ def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = No
                 message=" ".join(v.notes),
                 p_value_adjusted=p,
                 effect=v.effect,
+                details=" ".join(v.details),
             )
         )
     tested = [f for f in features if f.status == "ok"]
@@ -284,14 +287,14 @@ def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = No
     return DriftResult(tuple(features), dataset, profiles or {}, cfg.to_dict())
 
 
-def _too_small(effect: Effect, p: float) -> str:
+def _too_small(effect: Effect) -> str:
     unit = {"SD": " SD", "x": "x", "share": ""}[effect.unit]
     if effect.unit == "share":
         value, line = f"{effect.value * 100:.2g} points", f"{effect.threshold * 100:.2g} points"
     else:
         value, line = f"{abs(effect.value):.2g}{unit}", f"{effect.threshold:.2g}{unit}"
     return (
-        f"Statistically significant (p {p:.2g} after Benjamini-Hochberg) but small: the largest change "
+        "Real but small: the change is statistically clear, but the largest one "
         f"({effect.name} {value}) is below the practical threshold ({line}), so it does not count as drift."
     )
 

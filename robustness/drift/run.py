@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,7 @@ import pandas as pd
 
 from robustness.drift import DriftConfig, drift
 from robustness.drift.results import DriftResult, FeatureDrift
+from robustness.errors import DataError
 from robustness.io.data import LoadedTable, read_table
 from robustness.io.infer import guess_roles, infer_kind, infer_schema, validate_roles
 from robustness.schema import ColumnKind, ColumnRoles
@@ -98,6 +101,33 @@ def run_drift(
     return DriftRun(reference.name, current.name, roles, result, target, ref, cur)
 
 
+def read_dataset(source: str | Path) -> LoadedTable:
+    """A CSV or Parquet file, or a local Parquet folder or glob read into one table (the same paths the
+    Dask engine takes; every file through ``read_table`` with its checks, then concatenated)."""
+    text = str(source)
+    path = Path(text)
+    if not (path.is_dir() or any(ch in text for ch in "*?[")):
+        return read_table(source)
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else sorted(Path(p) for p in glob.glob(text))
+    files = [f for f in files if f.is_file()]
+    if not files:
+        raise DataError(
+            f"No Parquet files in {text}: give a folder of .parquet files, a glob that matches some, or a file."
+        )
+    tables = [read_table(f, min_rows=0) for f in files]
+    columns = list(tables[0].frame.columns)
+    for t, f in zip(tables, files):
+        if list(t.frame.columns) != columns:
+            raise DataError(
+                f"{f.name} has other columns than {files[0].name}; every file of {text} must hold the same ones."
+            )
+    frame = pd.concat([t.frame for t in tables], ignore_index=True)
+    name = Path(text.rstrip("/")).name or text
+    digest = hashlib.sha256("".join(t.sha256 for t in tables).encode()).hexdigest()
+    note = f"{len(files)} Parquet files read from {text}."
+    return LoadedTable(frame, name, "parquet", None, None, digest, sum(t.n_bytes for t in tables), (note,))
+
+
 def guessed_roles(frame: pd.DataFrame, roles: Mapping[str, str | None] | None = None) -> dict:
     """Roles guessed on ``frame``, the ones named in ``roles`` winning (as a ColumnRoles dict)."""
     guessed = guess_roles(frame).to_dict()
@@ -119,8 +149,9 @@ def run_drift_files(
     config: DriftConfig | None = None,
     roles: Mapping[str, str | None] | None = None,
 ) -> DriftRun:
-    """Read two files, guess the column roles (explicit ones win) and compare them."""
-    ref, cur = read_table(reference), read_table(current)
+    """Read two files (or Parquet folders / globs), guess the column roles (explicit ones win) and
+    compare them."""
+    ref, cur = read_dataset(reference), read_dataset(current)
     guessed = guessed_roles(ref.frame, roles)
     final = ColumnRoles.from_dict(guessed)
     validate_roles(ref.frame, final, name=ref.name)

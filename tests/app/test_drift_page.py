@@ -87,7 +87,7 @@ def test_plain_words_hide_test_names_and_technical_shows_them(app):
     assert "p-value" not in detail and "Changed between reference and current" in detail
     app.segmented_control(key="plain_words").set_value("Technical").run()
     block = next(m.value for m in app.markdown if "Drifted columns" in m.value)
-    assert "(ks, effect" in block
+    assert "(ks_bf, effect" in block
     assert "p-value" in " ".join(m.value for m in app.markdown)
     # the results table shows all 11 columns' rows at once (no scrolling needed up to 40 rows)
     from dashboard.drift_views import table_height
