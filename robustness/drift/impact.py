@@ -19,23 +19,19 @@ threshold), slight below; "relies on" means at least 5% of the reliance, "barely
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from robustness.drift.results import DriftResult
+from robustness.jsonsafe import finite_or_none
 from robustness.models import ModelAdapter, Task
 
 __all__ = ["ImpactItem", "ImpactResult", "drift_impact"]
 
 RELIES = 0.05  # a column with at least this share of the reliance is one the model relies on
 BARELY = 0.02  # below this share the model barely uses the column
-
-
-def _f(x) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 @dataclass(frozen=True)
@@ -76,13 +72,14 @@ class ImpactResult:
             {
                 **asdict(it),
                 **{
-                    k: _f(getattr(it, k)) for k in ("effect_size", "reliance", "impact", "importance", "importance_std")
+                    k: finite_or_none(getattr(it, k))
+                    for k in ("effect_size", "reliance", "impact", "importance", "importance_std")
                 },
             }
             for it in self.items
         ]
         d["relied_drifted"], d["ignored_drifted"] = list(self.relied_drifted), list(self.ignored_drifted)
-        d["baseline_score"] = _f(self.baseline_score)
+        d["baseline_score"] = finite_or_none(self.baseline_score)
         return d
 
 
@@ -196,7 +193,7 @@ def drift_impact(
     items = []
     for f in drift_result.features:
         rel = float(share.get(f.feature, 0.0))
-        eff = _f(f.effect_size) if f.status == "ok" else None
+        eff = finite_or_none(f.effect_size) if f.status == "ok" else None
         im, sd = raw.get(f.feature, (0.0, 0.0))
         items.append(
             ImpactItem(
@@ -215,7 +212,7 @@ def drift_impact(
     ignored = tuple(it.feature for it in items if it.drifted and it.reliance < BARELY)
     msg = _summary(items, relied, ignored, total > 0)
     return ImpactResult(
-        "ok", msg, tuple(items), relied, ignored, method, scoring, _f(baseline), len(X), n_repeats, seed
+        "ok", msg, tuple(items), relied, ignored, method, scoring, finite_or_none(baseline), len(X), n_repeats, seed
     )
 
 

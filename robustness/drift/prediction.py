@@ -12,13 +12,13 @@ holds no drift and says why.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from robustness.drift.results import FeatureDrift, find_feature
+from robustness.jsonsafe import finite_or_none
 from robustness.models import ModelAdapter, Task
 from robustness.schema import ColumnKind
 
@@ -26,10 +26,6 @@ __all__ = ["PredictionDrift", "TargetDrift", "model_outputs", "prediction_drift"
 
 PREDICTED_CLASS = "predicted class"
 PREDICTION = "prediction"
-
-
-def _f(x) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def proba_column(label) -> str:
@@ -74,8 +70,8 @@ class PredictionDrift:
         return {
             "task": self.task,
             "features": [f.to_dict() for f in self.features],
-            "reference_means": [_f(v) for v in self.reference_means],
-            "current_means": [_f(v) for v in self.current_means],
+            "reference_means": [finite_or_none(v) for v in self.reference_means],
+            "current_means": [finite_or_none(v) for v in self.current_means],
             "drifted": self.drifted,
             "message": self.message,
             "status": self.status,
@@ -92,8 +88,12 @@ def prediction_drift(
     cur_out, _ = model_outputs(model, current)
     result = drift(ref_out, cur_out, kinds=kinds, columns=list(kinds), config=config)
     feats = tuple(result.feature(c) for c in kinds)
-    ref_means = tuple(None if k is not ColumnKind.NUMERICAL else _f(ref_out[c].mean()) for c, k in kinds.items())
-    cur_means = tuple(None if k is not ColumnKind.NUMERICAL else _f(cur_out[c].mean()) for c, k in kinds.items())
+    ref_means = tuple(
+        None if k is not ColumnKind.NUMERICAL else finite_or_none(ref_out[c].mean()) for c, k in kinds.items()
+    )
+    cur_means = tuple(
+        None if k is not ColumnKind.NUMERICAL else finite_or_none(cur_out[c].mean()) for c, k in kinds.items()
+    )
     drifted = [f.feature for f in feats if f.drifted]
     parts = []
     for (c, k), r, m in zip(kinds.items(), ref_means, cur_means):
@@ -129,10 +129,10 @@ class TargetDrift:
             "drift": None if self.drift is None else self.drift.to_dict(),
             "message": self.message,
             "classes": list(self.classes),
-            "reference_shares": [_f(v) for v in self.reference_shares],
-            "current_shares": [_f(v) for v in self.current_shares],
-            "reference_mean": _f(self.reference_mean),
-            "current_mean": _f(self.current_mean),
+            "reference_shares": [finite_or_none(v) for v in self.reference_shares],
+            "current_shares": [finite_or_none(v) for v in self.current_shares],
+            "reference_mean": finite_or_none(self.reference_mean),
+            "current_mean": finite_or_none(self.current_mean),
         }
 
 
@@ -164,7 +164,7 @@ def target_drift(
     )
     verdict = "has drifted" if f.drifted else "shows no significant drift"
     if kind is ColumnKind.NUMERICAL:
-        r, c = (_f(pd.to_numeric(x[target], errors="coerce").mean()) for x in (reference, current))
+        r, c = (finite_or_none(pd.to_numeric(x[target], errors="coerce").mean()) for x in (reference, current))
         msg = f"The target '{target}' {verdict}" + (
             f": its mean moved from {r:.3g} to {c:.3g}." if r is not None and c is not None else "."
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from robustness.quality.results import to_json_safe
+from robustness.jsonsafe import to_json_safe
 
 #: Additivity tolerance: |base value + sum of attributions - model output| above this is reported.
 ADDITIVITY_TOLERANCE = 1e-6

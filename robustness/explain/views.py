@@ -27,8 +27,8 @@ import pandas as pd
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
 from robustness.explain.explainer import sample_rows
 from robustness.explain.results import Explanation
+from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
-from robustness.quality.results import to_json_safe
 
 __all__ = [
     "FeatureShift",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from robustness.models.base import ModelAdapter, ModelSummary, Task
+from robustness.models.base import ModelAdapter, ModelSummary, Task, sorted_labels
 from robustness.models.loading import (
     MODEL_SUFFIXES,
     ModelFileInfo,
@@ -45,6 +45,7 @@ __all__ = [
     "inspect_model_file",
     "load_model",
     "sniff_model_format",
+    "sorted_labels",
 ]
 
 

@@ -8,7 +8,7 @@ ModelError saying what, where and what to do. The adapters themselves live next 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ModelError, RobustnessError
+from robustness.jsonsafe import py_scalar
 
-__all__ = ["ModelAdapter", "ModelSummary", "Task"]
+__all__ = ["ModelAdapter", "ModelSummary", "Task", "sorted_labels"]
 
 _MAX_LISTED = 12
 
@@ -44,7 +45,7 @@ class ModelSummary:
             "estimator": self.estimator,
             "task": self.task.value,
             "feature_names": None if self.feature_names is None else list(self.feature_names),
-            "classes": None if self.classes is None else [_py(c) for c in self.classes],
+            "classes": None if self.classes is None else [py_scalar(c) for c in self.classes],
             "notes": list(self.notes),
         }
 
@@ -137,6 +138,15 @@ class ModelAdapter(ABC):
             )
 
 
+def sorted_labels(values: Iterable[Any]) -> list:
+    """Class labels as Python scalars, sorted; by their text when they do not compare (e.g. 1 and "a")."""
+    labels = [py_scalar(v) for v in values]
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=str)
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 
@@ -197,11 +207,6 @@ def _require_columns(X: pd.DataFrame, needed: Sequence[str], name: str, *, what:
             f"{what}: {_quote(missing)}. Columns available: {_quote(list(X.columns))}. Load "
             "data with these columns, or check that the model and data files belong together."
         )
-
-
-def _py(v: Any) -> Any:
-    """A NumPy scalar as the matching Python scalar (JSON-serialisable)."""
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _quote(names: Sequence[Any]) -> str:

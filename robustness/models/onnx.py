@@ -19,7 +19,8 @@ from onnxruntime.capi import onnxruntime_pybind11_state as _ort_state
 
 from robustness.errors import FeatureNamesRequiredError, ModelError
 from robustness.io.budget import table_budget
-from robustness.models.base import ModelAdapter, ModelSummary, Task, _cap, _py, _quote
+from robustness.jsonsafe import py_scalar
+from robustness.models.base import ModelAdapter, ModelSummary, Task, _cap, _quote
 from robustness.models.onnx_proto import check_onnx, class_labels
 
 __all__ = ["ORT_ERRORS", "WEIGHT_BUDGET_TABLES", "OnnxAdapter", "graph_class_labels", "open_session", "weight_budget"]
@@ -127,7 +128,7 @@ class OnnxAdapter(ModelAdapter):
             out = outputs[self._proba]
             self._zipmap = out.type.startswith("seq(")
             width = out.shape[1] if len(out.shape) == 2 and isinstance(out.shape[1], int) else None
-            labels = [_py(c) for c in classes] if classes is not None else graph_class_labels(data)
+            labels = [py_scalar(c) for c in classes] if classes is not None else graph_class_labels(data)
             if classes is not None and width is not None and len(labels) != width:
                 raise ModelError(
                     f"{len(labels)} class labels were given but {name} outputs probabilities "
@@ -209,7 +210,7 @@ class OnnxAdapter(ModelAdapter):
         p = outs[self._proba]
         if self._zipmap:
             if len(p):
-                self._classes = [_py(k) for k in p[0].keys()]
+                self._classes = [py_scalar(k) for k in p[0].keys()]
         else:
             probs = np.asarray(p, dtype=float)
             labels = np.asarray(outs[self._label]).ravel()
@@ -222,7 +223,7 @@ class OnnxAdapter(ModelAdapter):
             for j in range(probs.shape[1]):
                 rows = np.flatnonzero(clear & (arg == j))
                 if len(rows):
-                    found[j] = _py(labels[rows[0]])
+                    found[j] = py_scalar(labels[rows[0]])
             if len(found) == probs.shape[1]:
                 self._classes = [found[j] for j in range(probs.shape[1])]
             self._n_classes = probs.shape[1]

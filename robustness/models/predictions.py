@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, ModelError
-from robustness.models.base import ModelAdapter, ModelSummary, Task, _py, _require_columns
+from robustness.jsonsafe import py_scalar
+from robustness.models.base import ModelAdapter, ModelSummary, Task, _require_columns, sorted_labels
 
 __all__ = ["PredictionsAdapter", "from_predictions"]
 
@@ -34,7 +35,7 @@ class PredictionsAdapter(ModelAdapter):
     ):
         self.prediction = prediction
         self.task = Task(task)
-        self.classes = None if classes is None else [_py(c) for c in classes]
+        self.classes = None if classes is None else [py_scalar(c) for c in classes]
         self.probabilities = dict(probabilities or {})  # class label -> column
         self._complement = complement  # (label, column): P(label) = 1 - column
 
@@ -128,7 +129,7 @@ def from_predictions(
         if len(mapping) == 1:  # binary with P(class) only: P(other class) = 1 - P(class)
             complement = (_other_label(labels[0], observed, mapping[labels[0]]), mapping[labels[0]])
             labels.append(complement[0])
-        classes = _sorted(labels)
+        classes = sorted_labels(labels)
         inferred = Task.BINARY if len(classes) == 2 else Task.MULTICLASS
         if task is not None and task is not inferred:
             raise ConfigError(
@@ -147,7 +148,7 @@ def from_predictions(
         task = _infer_task(observed)
     classes = None
     if task is not Task.REGRESSION and observed is not None:
-        classes = _sorted(pd.unique(observed.dropna()).tolist())
+        classes = sorted_labels(pd.unique(observed.dropna()).tolist())
     return PredictionsAdapter(prediction=prediction, task=task, classes=classes)
 
 
@@ -163,12 +164,12 @@ def _infer_task(values: pd.Series) -> Task:
 
 def _typed_labels(keys: list[str], observed: pd.Series | None) -> list:
     """Probability-column labels are strings; give them the prediction column's type when possible."""
-    seen = {} if observed is None else {str(_py(v)): _py(v) for v in pd.unique(observed.dropna())}
+    seen = {} if observed is None else {str(py_scalar(v)): py_scalar(v) for v in pd.unique(observed.dropna())}
     return [seen[k] if k in seen else int(k) if k.lstrip("-").isdigit() else k for k in keys]
 
 
 def _other_label(label: Any, observed: pd.Series | None, col: str) -> Any:
-    others = [] if observed is None else [v for v in _sorted(pd.unique(observed.dropna())) if v != label]
+    others = [] if observed is None else [v for v in sorted_labels(pd.unique(observed.dropna())) if v != label]
     if len(others) == 1:
         return others[0]
     if isinstance(label, (bool, int)) and label == 1:  # True -> False, 1 -> 0
@@ -177,11 +178,3 @@ def _other_label(label: Any, observed: pd.Series | None, col: str) -> Any:
         f"Only one probability column ('{col}', class {label!r}) was given and the other class "
         "cannot be told. Map the probability column of every class in the column roles."
     )
-
-
-def _sorted(values: list) -> list:
-    values = [_py(v) for v in values]
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)

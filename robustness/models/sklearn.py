@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ModelError
-from robustness.models.base import ModelAdapter, ModelSummary, Task, _py
+from robustness.jsonsafe import py_scalar
+from robustness.models.base import ModelAdapter, ModelSummary, Task
 
 __all__ = ["SklearnAdapter", "describe_estimator", "from_estimator"]
 
@@ -40,7 +41,7 @@ class SklearnAdapter(ModelAdapter):
             )
         if kind == "classifier":
             raw = getattr(estimator, "classes_", None)
-            self.classes = None if raw is None else [_py(c) for c in np.asarray(raw).ravel()]
+            self.classes = None if raw is None else [py_scalar(c) for c in np.asarray(raw).ravel()]
             self.task = Task.MULTICLASS if self.classes is not None and len(self.classes) > 2 else Task.BINARY
         else:
             self.classes, self.task = None, Task.REGRESSION

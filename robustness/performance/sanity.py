@@ -51,8 +51,8 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, RobustnessError
+from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter, SklearnAdapter
-from robustness.quality.results import to_json_safe
 
 __all__ = [
     "ReferenceSanity",

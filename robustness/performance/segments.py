@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import DataError
+from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
 from robustness.performance.metrics import Labelled, metric_values
-from robustness.quality.results import to_json_safe
 
 __all__ = ["GroupMetrics", "Segment", "group_metrics", "weak_segments"]
 

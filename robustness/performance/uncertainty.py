@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
-from robustness.quality.results import to_json_safe
 
 __all__ = ["Coverage", "ConformalResult", "conformal"]
 

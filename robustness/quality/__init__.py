@@ -11,7 +11,6 @@ from robustness.quality.results import (
     QualityConfig,
     QualityFinding,
     QualityReport,
-    to_json_safe,
 )
 from robustness.quality.suite import COLUMN_CHECKS, quality
 
@@ -23,5 +22,4 @@ __all__ = [
     "QualityFinding",
     "QualityReport",
     "quality",
-    "to_json_safe",
 ]

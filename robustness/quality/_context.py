@@ -16,7 +16,8 @@ from pandas.api import types as ptypes
 from pandas.api.types import infer_dtype
 from pandas.tseries.api import guess_datetime_format
 
-from robustness.quality.results import QualityConfig, to_json_safe
+from robustness.jsonsafe import to_json_safe
+from robustness.quality.results import QualityConfig
 from robustness.schema import ColumnKind, ColumnRoles
 
 _NUMBER_TYPES = {"integer", "floating", "mixed-integer-float", "decimal"}

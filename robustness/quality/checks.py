@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from robustness.jsonsafe import to_json_safe
 from robustness.quality._context import Context, category_keys, listing, ns_to_text, num, pct, rows
-from robustness.quality.results import QualityConfig, QualityFinding, to_json_safe
+from robustness.quality.results import QualityConfig, QualityFinding
 from robustness.schema import ColumnKind
 
 _TYPE_WORDS = {"number": "numbers", "datetime": "dates", "boolean": "yes/no values", "text": "text"}

@@ -7,16 +7,11 @@ the JSON contract; ``json.dumps(report.to_dict(), allow_nan=False)`` always work
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import decimal
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-
 from robustness.errors import ConfigError
+from robustness.jsonsafe import to_json_safe
 from robustness.schema import ColumnKind
 
 #: Every value ``QualityFinding.check`` can take.
@@ -218,47 +213,3 @@ class QualityReport:
                 "config": self.config.to_dict(),
             }
         )
-
-
-def to_json_safe(value):
-    """``value`` with NaN/NA/NaT -> None, +/-inf -> "inf"/"-inf", timestamps -> ISO strings,
-    numpy scalars -> Python numbers, tuples/arrays -> lists, mapping keys -> strings."""
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating, decimal.Decimal)):
-        x = float(value)
-        if math.isnan(x):
-            return None
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        return x
-    if isinstance(value, Mapping):
-        return {_key(k): to_json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Index, pd.Series)):
-        return [to_json_safe(v) for v in value]
-    if value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
-    if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
-        td = pd.Timedelta(value)
-        return None if td is pd.NaT else str(td)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def _key(k) -> str:
-    safe = to_json_safe(k)
-    return safe if isinstance(safe, str) else str(safe)

@@ -103,14 +103,6 @@ def _float_array(values) -> np.ndarray | None:
         return None
 
 
-def _sorted_labels(values) -> list:
-    values = [v.item() if isinstance(v, np.generic) else v for v in values]
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)
-
-
 def _task(model) -> str:
     task = getattr(model, "task", None)
     return getattr(task, "value", str(task))

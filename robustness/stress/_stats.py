@@ -28,6 +28,7 @@ from pandas.api import types as ptypes
 
 from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_kind
+from robustness.jsonsafe import py_scalar
 from robustness.schema import ColumnKind, as_kinds
 
 K = ColumnKind
@@ -181,7 +182,7 @@ def categorical_stats(series: pd.Series, *, top: int | None = None) -> Categoric
     counts = counts[counts > 0]  # a categorical dtype lists unused categories with 0
     if top is not None:
         counts = counts.iloc[:top]
-    values = tuple(_plain(v) for v in counts.index)
+    values = tuple(py_scalar(v) for v in counts.index)
     total = max(len(present), 1)
     return CategoricalStats(
         categories=tuple(str(v) for v in values),
@@ -189,11 +190,6 @@ def categorical_stats(series: pd.Series, *, top: int | None = None) -> Categoric
         shares=tuple(float(c) / total for c in counts.to_numpy()),
         mode=values[0] if values else None,
     )
-
-
-def _plain(value):
-    """numpy scalars as Python values (np.int64(3) -> 3, np.True_ -> True)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 # -- column helpers shared by the perturbations -----------------------------------------------------

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, ModelError, RobustnessError
-from robustness.quality.results import to_json_safe
+from robustness.jsonsafe import py_scalar, to_json_safe
 from robustness.stress.perturbations import ReferenceStats
 
 __all__ = ["FragileRow", "MinimalChange", "fragile_rows", "minimal_change"]
@@ -119,7 +119,7 @@ def fragile_rows(
         values = {str(k): v for k, v in to_json_safe(sample.iloc[i].to_dict()).items()}
         out.append(
             FragileRow(
-                row=_plain(labels[i]),
+                row=py_scalar(labels[i]),
                 min_severity=float(sev[i]),
                 perturbation=str(perturbation[i]),
                 values=values,
@@ -160,7 +160,7 @@ def minimal_change(
     ``found=False`` with a message.
     """
     frame = _one_row(row)
-    label = _plain(frame.index[0])
+    label = py_scalar(frame.index[0])
     inputs = getattr(model, "feature_names", None)
     if inputs is not None and all(c in frame.columns for c in inputs):
         frame = frame[list(inputs)]  # ids, dates and the target are not copied into every candidate
@@ -437,14 +437,8 @@ def _tidy(values: np.ndarray, std: float) -> np.ndarray:
     return np.round(values, decimals)
 
 
-def _plain(v):
-    """A NumPy scalar as the matching Python value; anything else as it is."""
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def _value(frame: pd.DataFrame, col: str):
-    v = frame[col].iloc[0]
-    return v.item() if isinstance(v, np.generic) else v
+    return py_scalar(frame[col].iloc[0])
 
 
 def _num(v) -> float:

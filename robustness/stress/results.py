@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from robustness.quality.results import to_json_safe
+from robustness.jsonsafe import to_json_safe
 from robustness.stress.config import StressConfig, Verdict
 from robustness.stress.fragile import FragileRow
 from robustness.stress.perturbations import family_of, label_of

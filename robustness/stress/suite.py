@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
-from robustness.models import ModelAdapter
+from robustness.models import ModelAdapter, sorted_labels
 from robustness.schema import ColumnKind
 from robustness.stress._inputs import (
     _chosen_columns,
@@ -45,7 +45,6 @@ from robustness.stress._inputs import (
     _kind_list,
     _labels,
     _quote,
-    _sorted_labels,
     _task,
 )
 from robustness.stress._metrics import classification_metrics, regression_metrics
@@ -350,7 +349,7 @@ class _Scorer:
                 )
         if self.classifier:
             if self.classes is None:
-                self.classes = _sorted_labels(pd.unique(pd.Series(pred).dropna()))
+                self.classes = sorted_labels(pd.unique(pd.Series(pred).dropna()))
             codes = self._codes(pred)
             if proba is not None:
                 derived = proba.argmax(axis=1)
