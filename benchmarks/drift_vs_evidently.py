@@ -5,11 +5,11 @@
 Data: reference and current frames of N rows each, 20 numerical columns (normal, lognormal,
 gamma, uniform; three of them shifted in the current frame) and 5 categorical columns (object
 dtype, 4 to 40 categories; one gains a new category). Both engines get the column kinds
-explicitly (evidently via DataDefinition) and run their default rule, which at these sizes
-uses the same distances: normalised Wasserstein for numerical columns, Jensen-Shannon distance
-for categorical ones. evidently is given our thresholds (0.05); ours also requires the
-difference to be significant (KS / chi-square, Benjamini-Hochberg), which costs one more test per
-column and is included in our time.
+explicitly (evidently via DataDefinition) and run their default rule: evidently's distances at
+these sizes (normalised Wasserstein for numerical columns, Jensen-Shannon distance for categorical
+ones, given the threshold 0.05), ours KS + Brown-Forsythe and chi-square with Benjamini-Hochberg
+plus the practical size of each change (robustness.drift.rule). "score" is each engine's statistic
+(ours: KS D, chi-square), so scores are not compared, verdicts are.
 
 Each engine runs once per size in a fresh subprocess that builds the (seeded, identical) frames,
 then resets the kernel's peak-RSS counter (/proc/self/clear_refs) and runs the engine alone:
@@ -202,11 +202,12 @@ def main(argv: list[str] | None = None) -> None:
     for rows in sizes:
         ours, theirs = runs[("ours", rows)]["columns"], runs[("evidently", rows)]["columns"]
         same = sum(ours[c]["drifted"] == theirs[c]["drifted"] for c in theirs)
-        diff = max(abs(ours[c]["score"] - theirs[c]["score"]) for c in theirs)
+        alike = [c for c in theirs if ours[c]["test"] == theirs[c]["test"]]  # scores of the same test only
+        diff = f"{max(abs(ours[c]['score'] - theirs[c]['score']) for c in alike):.2e}" if alike else "n/a"
         tests = sorted({(ours[c]["test"], theirs[c]["test"]) for c in theirs})
         print(
             f"{rows:>10,} rows: same verdict on {same}/{len(theirs)} columns, max |score difference| "
-            f"{diff:.2e}; tests (ours, evidently): {tests}"
+            f"(same test) {diff}; tests (ours, evidently): {tests}"
         )
         print(
             f"{'':>10}  time: ours {runs[('ours', rows)]['seconds']:.2f} s, evidently "
