@@ -32,18 +32,20 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError
+from robustness.jsonsafe import finite_or_none
 from robustness.schema import ColumnKind
 
-__all__ = ["DomainClassifierResult", "ReconstructionResult", "domain_classifier", "pca_reconstruction"]
+__all__ = [
+    "DomainClassifierResult",
+    "ReconstructionResult",
+    "domain_classifier",
+    "domain_matrix",
+    "pca_reconstruction",
+]
 
 MIN_ROWS = 50
 _UNUSED_KINDS = (ColumnKind.DATETIME, ColumnKind.TEXT, ColumnKind.ID)
 _MAX_CATEGORIES = 250  # histogram GBM: category codes must stay below max_bins (255)
-
-
-def _f(x: float | None) -> float | None:
-    """A JSON-safe float (None for NaN/inf)."""
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def _kinds(frame: pd.DataFrame, features: Sequence[str], kinds: Mapping | None) -> dict[str, ColumnKind]:
@@ -101,13 +103,13 @@ class DomainClassifierResult:
     def to_dict(self) -> dict:
         d = asdict(self)
         for key in ("auc", "ci_low", "ci_high"):
-            d[key] = _f(d[key])
+            d[key] = finite_or_none(d[key])
         for key in ("features", "importances", "importance_std", "left_out"):
-            d[key] = [_f(v) if isinstance(v, float) else v for v in d[key]]
+            d[key] = [finite_or_none(v) if isinstance(v, float) else v for v in d[key]]
         return d
 
 
-def _domain_matrix(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, ColumnKind]) -> tuple[np.ndarray, np.ndarray]:
+def domain_matrix(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, ColumnKind]) -> tuple[np.ndarray, np.ndarray]:
     """Float matrix (categories as codes, missing as NaN) and the categorical mask."""
     both = pd.concat([ref[list(kinds)], cur[list(kinds)]], ignore_index=True)
     cols, is_cat = [], []
@@ -219,7 +221,7 @@ def domain_classifier(
             left_out=tuple(left_out),
             **base,
         )
-    X, is_cat = _domain_matrix(ref, cur, kinds_used)
+    X, is_cat = domain_matrix(ref, cur, kinds_used)
     y = np.r_[np.zeros(len(ref), int), np.ones(len(cur), int)]
     names = list(kinds_used)
     oof = np.zeros(len(y))
@@ -286,9 +288,9 @@ class ReconstructionResult:
     def to_dict(self) -> dict:
         d = asdict(self)
         for key in ("reference_error", "current_error", "lower_threshold", "upper_threshold", "explained_variance"):
-            d[key] = _f(d[key])
+            d[key] = finite_or_none(d[key])
         for key in ("reference_errors", "current_errors"):
-            d[key] = [_f(v) for v in d[key]]
+            d[key] = [finite_or_none(v) for v in d[key]]
         for key in ("current_labels", "current_alerts", "features", "left_out"):
             d[key] = list(d[key])
         return d

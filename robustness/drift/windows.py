@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+from robustness.jsonsafe import finite_or_none
 from robustness.models import ModelAdapter, Task
 
 __all__ = [
@@ -36,18 +37,17 @@ __all__ = [
     "change_points",
     "drift_over_time",
     "output_change_points",
+    "split_windows",
 ]
 
 _PERIOD_ALIASES = {"ME": "M", "MS": "M", "QE": "Q", "QS": "Q", "YE": "Y", "YS": "Y", "A": "Y"}
 _MAX_TRACE = 500
 
 
-def _f(x) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
-
-
 def _fl(values) -> list:
-    return [_f(v) if isinstance(v, (float, int, np.floating)) and not isinstance(v, bool) else v for v in values]
+    return [
+        finite_or_none(v) if isinstance(v, (float, int, np.floating)) and not isinstance(v, bool) else v for v in values
+    ]
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class TimeDriftResult:
                 **asdict(w),
                 "effect_sizes": _fl(w.effect_sizes),
                 "drifted": list(w.drifted),
-                "drifted_share": _f(w.drifted_share),
+                "drifted_share": finite_or_none(w.drifted_share),
             }
             for w in self.windows
         ]
@@ -144,7 +144,7 @@ def _label(t) -> str:
     return t.date().isoformat() if t == t.normalize() else t.isoformat(sep=" ", timespec="seconds")
 
 
-def _split(
+def split_windows(
     current: pd.DataFrame,
     timestamp: str | None,
     window: str,
@@ -153,7 +153,8 @@ def _split(
     min_rows: int,
     max_windows: int,
 ) -> tuple[list, int, int | None, str | None]:
-    """[(start, end, positions)], rows without time, effective size, period."""
+    """``current`` cut into windows by row count (``window="size"``) or calendar ``period``: [(start, end, positions)],
+    the number of rows without a time, the effective size and period. Used by the performance-over-time view too."""
     if window not in ("size", "period"):
         raise ConfigError(f'window must be "size" or "period", not {window!r}.')
     n_missing = 0
@@ -222,7 +223,7 @@ def drift_over_time(
         from robustness.io.infer import infer_schema
 
         kinds = infer_schema(reference[[c for c in features if c in reference.columns]]).kinds()
-    parts, n_missing, size, period = _split(current, timestamp, window, size, period, min_rows, max_windows)
+    parts, n_missing, size, period = split_windows(current, timestamp, window, size, period, min_rows, max_windows)
     built = []
     for start, end, pos in parts:
         res = (
@@ -288,11 +289,13 @@ def assemble(
         for c in features:
             f = by.get(c)
             ok = f is not None and f.status == "ok"
-            eff.append(_f(f.effect_size) if ok and f.effect_size is not None else None)
+            eff.append(finite_or_none(f.effect_size) if ok and f.effect_size is not None else None)
             flags.append(bool(ok and f.drifted))
             if ok and c not in tests:
-                tests[c], thresholds[c] = f.test, _f(f.threshold)
-        windows.append(DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags), _f(res.dataset.drifted_share)))
+                tests[c], thresholds[c] = f.test, finite_or_none(f.threshold)
+        windows.append(
+            DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags), finite_or_none(res.dataset.drifted_share))
+        )
     ok_sizes = [w.n_rows for w in windows if w.status == "ok"]
     chunk = size if window == "size" else (int(np.median(ok_sizes)) if ok_sizes else 0)
     band, n_chunks, note = _band(band_reference, list(features), kinds, timestamp, chunk, config, max_band_chunks)

@@ -32,12 +32,21 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import DataError
+from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
-from robustness.performance.metrics import MetricValue, _interval, point_metrics
-from robustness.quality.results import to_json_safe
+from robustness.performance.metrics import MetricValue, percentile_interval, point_metrics
 
-__all__ = ["Estimate", "LabelFreeResult", "estimate_performance"]
+__all__ = [
+    "Estimate",
+    "LabelFreeResult",
+    "atc_threshold",
+    "binary_scores",
+    "calibrated",
+    "density_ratio",
+    "estimate_performance",
+    "fit_calibrators",
+]
 
 ASSUMPTIONS = {
     "confidence": "P(label | inputs) is unchanged (covariate shift only), so probabilities calibrated on the "
@@ -97,7 +106,9 @@ class LabelFreeResult:
         }
 
 
-def _calibrators(P: np.ndarray, y: np.ndarray):
+def fit_calibrators(P: np.ndarray, y: np.ndarray):
+    """Isotonic maps from the reference's probabilities ``P`` to its labels ``y`` (class codes): class 1's
+    alone for two classes, one per class otherwise; :func:`calibrated` applies them."""
     from sklearn.isotonic import IsotonicRegression
 
     k = P.shape[1]
@@ -108,7 +119,8 @@ def _calibrators(P: np.ndarray, y: np.ndarray):
     }
 
 
-def _calibrated(cal, P: np.ndarray) -> np.ndarray:
+def calibrated(cal, P: np.ndarray) -> np.ndarray:
+    """``P`` through the calibrators of :func:`fit_calibrators`, rows renormalised to sum to 1."""
     k = P.shape[1]
     if k == 2:
         p1 = cal[1].predict(P[:, 1])
@@ -118,7 +130,7 @@ def _calibrated(cal, P: np.ndarray) -> np.ndarray:
     return np.where(total > 0, Q / np.where(total > 0, total, 1), 1.0 / k)
 
 
-def _binary_counts(pred: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+def binary_scores(pred: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """accuracy, precision, recall, f1 of class 1 for each row of (draws x rows) label matrices."""
     tp = ((pred == 1) & (y == 1)).sum(axis=-1)
     fp = ((pred == 1) & (y == 0)).sum(axis=-1)
@@ -176,11 +188,11 @@ def estimate_performance(
         k = P_ref.shape[1]
         codes = np.clip(_codes(model, cur_pred), 0, k - 1)
         # confidence-based
-        cal = _calibrators(P_ref, y_ref)
-        Q = _calibrated(cal, cur_proba)
+        cal = fit_calibrators(P_ref, y_ref)
+        Q = calibrated(cal, cur_proba)
         if k == 2:
             draws = (rng.random((n_draws, len(Q))) < Q[:, 1]).astype(int)
-            sims = _binary_counts(codes[None, :], draws)
+            sims = binary_scores(codes[None, :], draws)
             expected = {"accuracy": float(np.mean(np.where(codes == 1, Q[:, 1], Q[:, 0])))}
             tp = float(np.sum(Q[:, 1] * (codes == 1)))
             fp = float(np.sum(Q[:, 0] * (codes == 1)))
@@ -195,19 +207,19 @@ def estimate_performance(
             sims = {"accuracy": (draws == codes[None, :]).mean(axis=1)}
             expected = {"accuracy": float(np.mean(Q[np.arange(len(Q)), codes]))}
         for name, value in expected.items():
-            lo, hi = _interval(sims[name], level)
+            lo, hi = percentile_interval(sims[name], level)
             estimates.append(Estimate("confidence", MetricValue(name, value, lo, hi), actual.get(name)))
         # average thresholded confidence
         conf_ref, conf_cur = P_ref.max(axis=1), cur_proba.max(axis=1)
         acc_ref = d_ref.pred[known] == y_ref
-        t = _atc_threshold(conf_ref, acc_ref.mean())
+        t = atc_threshold(conf_ref, acc_ref.mean())
         value = float((conf_cur > t).mean())
         boots = []
         for _ in range(200):
             r = rng.integers(0, len(conf_ref), len(conf_ref))
             c = rng.integers(0, len(conf_cur), len(conf_cur))
-            boots.append(float((conf_cur[c] > _atc_threshold(conf_ref[r], acc_ref[r].mean())).mean()))
-        lo, hi = _interval(np.asarray(boots), level)
+            boots.append(float((conf_cur[c] > atc_threshold(conf_ref[r], acc_ref[r].mean())).mean()))
+        lo, hi = percentile_interval(np.asarray(boots), level)
         estimates.append(
             Estimate(
                 "atc",
@@ -222,7 +234,7 @@ def estimate_performance(
     feats = [c for c in (features or model.feature_names or []) if c in ref.columns and c in cur.columns]
     ess = None
     if feats:
-        w = _density_ratio(ref.loc[has, feats], cur[feats], seed)
+        w = density_ratio(ref.loc[has, feats], cur[feats], seed)
         ess = float(w.sum() ** 2 / (w**2).sum())
         per_row = _per_row_losses(d_ref)
         for name, values in per_row.items():
@@ -231,7 +243,7 @@ def estimate_performance(
             for _ in range(200):
                 r = rng.integers(0, len(w), len(w))
                 boots.append(_weighted(name, values[r], w[r]))
-            lo, hi = _interval(np.asarray(boots), level)
+            lo, hi = percentile_interval(np.asarray(boots), level)
             estimates.append(
                 Estimate(
                     "weighting",
@@ -255,7 +267,7 @@ def _codes(model: ModelAdapter, pred: np.ndarray) -> np.ndarray:
     return label_codes(pred, list(model.classes or []))
 
 
-def _atc_threshold(conf: np.ndarray, accuracy: float) -> float:
+def atc_threshold(conf: np.ndarray, accuracy: float) -> float:
     """t with mean(conf > t) = accuracy (the (1 - accuracy) quantile of the confidences)."""
     return float(np.quantile(conf, min(max(1.0 - accuracy, 0.0), 1.0)))
 
@@ -272,17 +284,17 @@ def _weighted(name: str, values: np.ndarray, w: np.ndarray) -> float:
     return float(np.sqrt(mean)) if name == "rmse" else mean
 
 
-def _density_ratio(ref: pd.DataFrame, cur: pd.DataFrame, seed: int) -> np.ndarray:
+def density_ratio(ref: pd.DataFrame, cur: pd.DataFrame, seed: int) -> np.ndarray:
     """p(current | x) / p(reference | x) × n_ref / n_cur for each reference row (cross-fitted, clipped)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_predict
     from threadpoolctl import threadpool_limits
 
-    from robustness.drift.multivariate import _domain_matrix
+    from robustness.drift.multivariate import domain_matrix
     from robustness.io.infer import infer_kind
 
     kinds = {c: infer_kind(ref[c]) for c in ref.columns}
-    X, is_cat = _domain_matrix(ref, cur, kinds)
+    X, is_cat = domain_matrix(ref, cur, kinds)
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     clf = HistGradientBoostingClassifier(
         max_iter=60,

@@ -240,12 +240,12 @@ def _over_time(
     seed: int,
     max_windows: int,
 ) -> tuple[WindowPerformance, ...]:
-    from robustness.drift.windows import _split
+    from robustness.drift.windows import split_windows
 
     if period is None:
-        parts, _, _, _ = _split(current, timestamp, "size", None, None, 50, max_windows)
+        parts, _, _, _ = split_windows(current, timestamp, "size", None, None, 50, max_windows)
     else:
-        parts, _, _, _ = _split(current, timestamp, "period", None, period, 1, max_windows)
+        parts, _, _, _ = split_windows(current, timestamp, "period", None, period, 1, max_windows)
     pred, proba = _predict(model, current, "current")
     windows = []
     for start, end, pos in parts:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn import metrics as skm
 
-from robustness.quality.results import to_json_safe
+from robustness.jsonsafe import to_json_safe
 
 EPS = 1e-15
 
@@ -194,7 +194,8 @@ def bootstrap_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(n_boot, n)) if n else np.zeros((n_boot, 0), dtype=int)
 
 
-def _interval(samples: np.ndarray, level: float) -> tuple[float | None, float | None]:
+def percentile_interval(samples: np.ndarray, level: float) -> tuple[float | None, float | None]:
+    """The central ``level`` interval of bootstrap ``samples`` (NaN/inf dropped); (None, None) below 10 samples."""
     samples = samples[np.isfinite(samples)]
     if samples.size < 10:
         return None, None
@@ -341,7 +342,7 @@ def metric_values(
     boots = bootstrap_metrics(d, n_boot=n_boot, level=level, seed=seed, names=list(points)) if n_boot else {}
     out = []
     for name, value in points.items():
-        lo, hi = _interval(boots[name], level) if name in boots and value is not None else (None, None)
+        lo, hi = percentile_interval(boots[name], level) if name in boots and value is not None else (None, None)
         note = ""
         if value is None:
             note = _undefined(name, d)

@@ -109,9 +109,10 @@ def report_dask(
     from robustness.quality.dask_quality import quality_job_work
     from robustness.scale import Job
     from robustness.scale.head import parquet_head
-    from robustness.scale.model_work import sample_in, stress_in
+    from robustness.scale.model_work import sample_in
     from robustness.scale.session import cluster_session
     from robustness.stress import StressConfig
+    from robustness.stress.dask_stress import stress_in
 
     cfg = _config(config, seed)
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)

@@ -7,13 +7,15 @@
   workers so that only summaries travel and memory stays bounded by the partition size.
 - :mod:`robustness.scale.head`: the first rows of a dataset (roles, feature checks), from the
   files' first record batches.
-- :mod:`robustness.scale.model_work`: the model on the workers (sent once): predictions,
-  prediction drift and the stress suite.
+- :mod:`robustness.scale.model_work`: the model on the workers (sent once) and uniform samples of
+  a dataset, drawn per partition.
 - :mod:`robustness.scale.choose`: ``--engine auto``; :mod:`robustness.scale.session`: a cluster for
   the length of a CLI command.
 
-Drift (:mod:`robustness.drift.dask_engine`, :mod:`robustness.drift.dask_windows`) and data quality
-(:mod:`robustness.quality.dask_quality`) live beside their in-memory engines.
+Drift (:mod:`robustness.drift.dask_engine`, :mod:`robustness.drift.dask_windows`), predictions and their
+drift (:mod:`robustness.drift.dask_prediction`), the stress suite (:mod:`robustness.stress.dask_stress`) and
+data quality (:mod:`robustness.quality.dask_quality`) live beside their in-memory engines: this package
+computes no statistic and imports none of them.
 
 The statistics themselves are the in-memory engine's (see :mod:`robustness.drift.chunked`).
 """

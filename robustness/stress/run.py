@@ -118,12 +118,12 @@ def run_stress_dask(
     processes: bool = True,
 ) -> StressRun:
     """The stress suite on Parquet datasets through Dask: ``config.max_rows`` rows sampled uniformly over
-    every partition and scored on the workers (:func:`robustness.scale.model_work.stress_in`)."""
+    every partition and scored on the workers (:func:`robustness.stress.dask_stress.stress_in`)."""
     from robustness.drift.dask_run import dataset_name
     from robustness.scale import Job
     from robustness.scale.head import parquet_head
-    from robustness.scale.model_work import stress_in
     from robustness.scale.session import cluster_session
+    from robustness.stress.dask_stress import stress_in
 
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types)
     cfg = _config(config, seed)

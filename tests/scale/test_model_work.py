@@ -15,19 +15,14 @@ from sklearn.ensemble import GradientBoostingClassifier, RandomForestRegressor
 from sklearn.linear_model import LogisticRegression
 
 from robustness.demo import _CREDIT_CAT, _CREDIT_NUM, _ENERGY_CAT, _ENERGY_NUM, _credit_frame, _energy_frame, _pipeline
+from robustness.drift.dask_prediction import prediction_drift_parquet, predictions_parquet
 from robustness.drift.prediction import prediction_drift
 from robustness.errors import ModelError
 from robustness.models import from_estimator, load_model
 from robustness.scale import connect, shutdown
-from robustness.scale.model_work import (
-    ShippedModel,
-    arrivals,
-    prediction_drift_parquet,
-    predictions_parquet,
-    stress_parquet,
-    uniform_sample_parquet,
-)
+from robustness.scale.model_work import ShippedModel, arrivals, uniform_sample_parquet
 from robustness.stress.config import StressConfig
+from robustness.stress.dask_stress import stress_parquet
 from robustness.stress.suite import run_stress
 
 CLEAN = ["age", "loan_amount", "loan_term_months", "num_open_accounts", "debt_to_income"]  # never missing

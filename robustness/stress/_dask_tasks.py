@@ -1,9 +1,7 @@
-"""What the stress suite runs on the Dask workers (the plan is in :func:`robustness.scale.model_work.stress_in`).
+"""What the stress suite runs on the Dask workers (the plan is in :func:`robustness.stress.dask_stress.stress_in`).
 
-- The sample: each partition draws its share of a simple random sample on its worker
-  (:func:`allocate` splits ``max_rows`` over the partitions by a multivariate hypergeometric draw, so
-  every set of ``max_rows`` rows is equally likely); the shares are joined on the cluster, labelled
-  by their row number in the dataset (partition order), and never come to the client.
+- The sample: a simple random sample drawn per partition on the workers
+  (:func:`robustness.scale.model_work.draw_sample`), kept on the cluster.
 - The cells: every task holds the whole sample, scores the unperturbed sample and the perturbed
   copies of its share of the suite's cells (every ``groups``-th cell) with the in-memory suite's own
   code (``robustness.stress.suite``), and returns their results; the parts merge by union. A
@@ -29,28 +27,7 @@ from robustness.stress.perturbations import PerturbationSpec, ReferenceStats, re
 from robustness.stress.results import FeatureSensitivity, PerturbationResult
 from robustness.stress.suite import _run_cells, _sample_positions, _scored_baseline, _sensitivity_cells, _suite_cells
 
-__all__ = ["Plan", "StressPart", "allocate", "join_shares", "merge_parts", "run_group", "take_share"]
-
-
-def allocate(counts, rows: int, seed: int) -> np.ndarray:
-    """Rows to draw from each partition: all of them when the dataset holds at most ``rows``."""
-    counts = np.asarray(counts, dtype=np.int64)
-    if counts.sum() <= rows:
-        return counts
-    return np.random.default_rng(seed).multivariate_hypergeometric(counts, rows)
-
-
-def take_share(part: pd.DataFrame, k: int, seed: int, index: int, offset: int) -> pd.DataFrame:
-    """``k`` rows of partition ``index`` drawn without replacement, in order, labelled by row number."""
-    n = len(part)
-    pos = np.arange(n) if k >= n else np.sort(np.random.default_rng([seed, index]).choice(n, size=k, replace=False))
-    out = part.iloc[pos]
-    out.index = pd.Index(offset + pos, dtype=np.int64)
-    return out
-
-
-def join_shares(*shares: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat(shares) if len(shares) > 1 else shares[0]
+__all__ = ["Plan", "StressPart", "merge_parts", "ordered_results", "run_group", "sorted_sensitivity"]
 
 
 @dataclass(frozen=True)
