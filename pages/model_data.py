@@ -45,6 +45,13 @@ flash = st.session_state.pop("_flash", None)
 if flash:
     st.success(flash)
 
+# The uploaders' hints ("200MB per file • SKOPS, ONNX, PKL, PICKLE, JOBLIB") wrap instead of ending in "JO…"
+# (static CSS: no user text in it).
+st.markdown(
+    "<style>[data-testid=stFileUploaderDropzoneInstructions] span "
+    "{white-space: normal; overflow: visible; text-overflow: clip;}</style>",
+    unsafe_allow_html=True,
+)
 c_model, c_ref, c_cur = st.columns(3)
 model_file = c_model.file_uploader("Model file", type=MODEL_TYPES, key="up_model")
 ref_file = c_ref.file_uploader("Reference data", type=DATA_TYPES, key="up_reference")
