@@ -13,9 +13,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from robustness.cli_options import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    feature_names,
+    feature_names_option,
+    model_file_options,
+    write_json,
+)
 from robustness.errors import ConfigError, RobustnessError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,8 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--model", required=True, help="model file: .skops, .onnx (or .pkl/.joblib with --allow-pickle)")
     ins.add_argument("--data", help="CSV or Parquet file to check the model's expected columns against")
     ins.add_argument("--target", help="target column in --data (default: guessed)")
-    _model_file_options(ins)
-    _feature_names_option(ins)
+    model_file_options(ins)
+    feature_names_option(ins)
     ins.add_argument("--json", metavar="OUT", help="also write the summary as JSON ('-' for stdout)")
 
     dr = sub.add_parser(
@@ -69,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     stp.add_argument("--config", help="JSON or TOML file with stress settings (perturbations, severities, thresholds)")
     stp.add_argument("--seed", type=int, help="random seed (overrides the config)")
     stp.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
-    _model_file_options(stp)
+    model_file_options(stp)
     _engine_options(stp)
 
     exq = sub.add_parser(
@@ -98,11 +105,11 @@ def _parser() -> argparse.ArgumentParser:
         "permutation_rows, background, permutations, seed)",
     )
     exq.add_argument("--seed", type=int, help="random seed of every sample (overrides the config)")
-    _feature_names_option(exq)
+    feature_names_option(exq)
     exq.add_argument(
         "--json", metavar="OUT", help="write the result as JSON ('-' for stdout, which then holds only the JSON)"
     )
-    _model_file_options(exq)
+    model_file_options(exq)
 
     rep = sub.add_parser(
         "report",
@@ -123,11 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--html", metavar="OUT", help="write the self-contained HTML report")
     rep.add_argument("--pdf", metavar="OUT", help="write the PDF report (printed by headless Chromium)")
     rep.add_argument("--json", metavar="OUT", help="write the JSON report ('-' for stdout, which then holds only it)")
-    _feature_names_option(rep)
-    _model_file_options(rep)
+    feature_names_option(rep)
+    model_file_options(rep)
     _engine_options(rep)
-    from robustness.monitor.cli import add_parser as add_monitor_parser
-    from robustness.monitor.cli import add_prediction_options
+    from robustness.cli_monitor import add_parser as add_monitor_parser
+    from robustness.cli_monitor import add_prediction_options
 
     add_prediction_options(rep)  # without --model: checks that predictions allow run, the rest are skipped
     add_monitor_parser(sub)
@@ -135,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report_options(rep)
     add_runs_parser(sub)
-    from robustness.compare.cli import add_parser as add_compare_parser
+    from robustness.cli_compare import add_parser as add_compare_parser
 
     add_compare_parser(sub)
 
@@ -148,21 +155,6 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=SCENARIOS)
     dsub.add_parser("list", help="list the scenarios")
     return p
-
-
-def _model_file_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="load pickle/joblib files; only for files you trust: loading a pickle runs code",
-    )
-    p.add_argument(
-        "--trust",
-        action="append",
-        default=[],
-        metavar="TYPE",
-        help="accept an untrusted type in a .skops file (repeatable)",
-    )
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -199,27 +191,6 @@ def _cluster(args) -> dict:
     return {"scheduler": args.scheduler, "workers": args.workers, "memory_limit": args.memory_limit}
 
 
-def _feature_names_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--feature-names",
-        metavar="A,B,...",
-        help="the model's input columns in training order, for a model that takes one "
-        "feature matrix and does not record them (e.g. some ONNX exports)",
-    )
-
-
-def _feature_names(args) -> list[str] | None:
-    return [n.strip() for n in args.feature_names.split(",") if n.strip()] if args.feature_names else None
-
-
-def _write_json(out: str, payload: str) -> None:
-    """``payload`` to the file ``out``, or to stdout when ``out`` is "-"."""
-    if out == "-":
-        print(payload)
-    else:
-        Path(out).write_text(payload + "\n", encoding="utf-8")
-
-
 def _version() -> str:
     from robustness import __version__
 
@@ -235,14 +206,14 @@ def _cmd_inspect(args) -> int:
         target=args.target,
         allow_pickle=args.allow_pickle,
         trusted_types=args.trust,
-        feature_names=_feature_names(args),
+        feature_names=feature_names(args),
     )
     print(report.text())
     if not report.ok:
         problem = report.model_error or (report.features.message() if report.features else "")
         print(f"robustness: error: {' '.join(problem.split())}", file=sys.stderr)
     if args.json:
-        _write_json(args.json, json.dumps(report.to_dict(), indent=2))
+        write_json(args.json, json.dumps(report.to_dict(), indent=2))
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
@@ -263,7 +234,7 @@ def _cmd_drift(args) -> int:
     print(report.text())
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
     if args.json:
-        _write_json(args.json, payload)
+        write_json(args.json, payload)
     if args.evidently_html or args.evidently_json:
         from robustness.drift.evidently_export import evidently_report
 
@@ -294,7 +265,7 @@ def _cmd_stress(args) -> int:
     print(report.text())
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
     if args.json:
-        _write_json(args.json, payload)
+        write_json(args.json, payload)
     return EXIT_FAILED if report.result.verdict == "fail" else EXIT_OK
 
 
@@ -318,7 +289,7 @@ def _cmd_explain(args) -> int:
         seed=args.seed,
         allow_pickle=args.allow_pickle,
         trusted_types=args.trust,
-        feature_names=_feature_names(args),
+        feature_names=feature_names(args),
     )
     payload = json.dumps(report.to_dict(), indent=2, allow_nan=False)
     if args.json == "-":  # stdout is the JSON document alone, ready for a pipe
@@ -326,7 +297,7 @@ def _cmd_explain(args) -> int:
         return EXIT_OK
     print(report.text())
     if args.json:
-        _write_json(args.json, payload)
+        write_json(args.json, payload)
     return EXIT_OK
 
 
@@ -340,10 +311,10 @@ def _cmd_report(args) -> int:
         seed=args.seed,
         allow_pickle=args.allow_pickle,
         trusted_types=args.trust,
-        feature_names=_feature_names(args),
+        feature_names=feature_names(args),
     )
     if args.model is None:
-        from robustness.monitor.cli import report_without_model
+        from robustness.cli_monitor import report_without_model
 
         report = report_without_model(args)
     elif _engine(args, args.reference, args.current) == "dask":
@@ -365,7 +336,7 @@ def _cmd_report(args) -> int:
             if out:
                 print(f"wrote {out}")
         if args.json:
-            _write_json(args.json, payload)
+            write_json(args.json, payload)
     from robustness.history.cli import after_report
 
     after_report(args, report)  # --save, --notify: after the files are written
@@ -450,11 +421,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _cmd_report(args)
         if args.command == "monitor":
-            from robustness.monitor.cli import run as run_monitor
+            from robustness.cli_monitor import run as run_monitor
 
             return run_monitor(args)
         if args.command == "compare":
-            from robustness.compare.cli import run as run_compare
+            from robustness.cli_compare import run as run_compare
 
             return run_compare(args)
         if args.command == "runs":

@@ -5,8 +5,8 @@
 >>> result.verdict, result.summary  # doctest: +SKIP
 
 :mod:`robustness.compare.stats` holds the paired statistics (paired bootstrap, McNemar, DeLong),
-:mod:`robustness.compare.run` the comparison and its verdict, :mod:`robustness.compare.results` the typed results,
-:mod:`robustness.compare.cli` the ``robustness compare`` command.
+:mod:`robustness.compare.run` the comparison and its verdict, :mod:`robustness.compare.results` the typed
+results; the ``robustness compare`` command is :mod:`robustness.cli_compare`.
 """
 
 from robustness.compare.results import (

@@ -61,9 +61,9 @@ def _task_words(task: Task, classes) -> str:
 
 
 def _class_texts(model: ModelAdapter) -> list[str]:
-    from robustness.performance.metrics import _text
+    from robustness.performance.metrics import label_text
 
-    return [_text(c) for c in (model.classes or [])]
+    return [label_text(c) for c in (model.classes or [])]
 
 
 def _validate(champion: ModelAdapter, challenger: ModelAdapter, frames: dict[str, pd.DataFrame]) -> None:
@@ -312,7 +312,7 @@ def _disagreement(
 ) -> Disagreement:
     from sklearn.tree import DecisionTreeRegressor
 
-    from robustness.performance.segments import _encode, _paths, _rule
+    from robustness.performance.segments import encode_for_tree, leaf_paths, rule_text
 
     n = len(frame)
     if classifier:
@@ -339,12 +339,12 @@ def _disagreement(
         rng = np.random.default_rng(seed)
         fit_rows = np.sort(rng.choice(n, 20_000, replace=False)) if n > 20_000 else np.arange(n)
         err = differ.astype(float)
-        X, orders = _encode(frame[features].iloc[fit_rows], err[fit_rows])
+        X, orders = encode_for_tree(frame[features].iloc[fit_rows], err[fit_rows])
         min_size = max(30, int(0.02 * fit_rows.size))
         tree = DecisionTreeRegressor(max_depth=3, min_samples_leaf=min_size, random_state=seed)
         tree.fit(X, err[fit_rows])
         gaps = {c for j, c in enumerate(features) if np.isnan(X[:, j]).any()}
-        paths = _paths(tree, features, orders, gaps)
+        paths = leaf_paths(tree, features, orders, gaps)
         leaves = tree.apply(X)
         for leaf in np.unique(leaves):
             rows = fit_rows[leaves == leaf]
@@ -356,7 +356,7 @@ def _disagreement(
             r0, r1 = right(mask & differ)
             conds = paths[leaf]
             seg = DisagreementSegment(
-                _rule(conds), tuple(conds), int(rows.size), rows.size / fit_rows.size, rate, r0, r1
+                rule_text(conds), tuple(conds), int(rows.size), rows.size / fit_rows.size, rate, r0, r1
             )
             segments.append((rows.size * (rate - overall), seg))
     segments.sort(key=lambda t: -t[0])

@@ -117,13 +117,14 @@ def label_codes(labels, classes: Sequence) -> np.ndarray:
 
     Labels and classes are compared as text, whole floats without ".0" (1.0 read from a CSV with
     gaps is class 1)."""
-    index = {_text(c): i for i, c in enumerate(classes)}
+    index = {label_text(c): i for i, c in enumerate(classes)}
     return np.fromiter(
-        (index.get(_text(v), -1) for v in np.asarray(labels, dtype=object)), dtype=np.int64, count=len(labels)
+        (index.get(label_text(v), -1) for v in np.asarray(labels, dtype=object)), dtype=np.int64, count=len(labels)
     )
 
 
-def _text(v) -> str:
+def label_text(v) -> str:
+    """A class label as text: 1, 1.0 and np.int64(1) all read "1", so labels from files and from models match."""
     if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
         v = int(v)
     if isinstance(v, (np.integer, np.bool_)):

@@ -78,7 +78,9 @@ def _row_errors(d: Labelled) -> np.ndarray:
     return (d.pred != d.y).astype(float) if d.classifier else np.abs(d.pred - d.y)
 
 
-def _encode(frame: pd.DataFrame, err: np.ndarray) -> tuple[np.ndarray, dict[str, list | None]]:
+def encode_for_tree(frame: pd.DataFrame, err: np.ndarray) -> tuple[np.ndarray, dict[str, list | None]]:
+    """``frame`` as a float matrix for a decision tree over the errors ``err``: categories as codes ordered by
+    their mean error (the order per column; None for numeric columns), missing values as NaN."""
     cols, orders = [], {}
     for c in frame.columns:
         s = frame[c]
@@ -118,7 +120,7 @@ def weak_segments(
     if not feats:
         raise DataError("No input column to describe segments with.")
     err = _row_errors(d)
-    X, orders = _encode(frame[feats], err)
+    X, orders = encode_for_tree(frame[feats], err)
     min_size = min_size or max(30, int(0.02 * d.n))
     tree = DecisionTreeRegressor(max_depth=max_depth, min_samples_leaf=min_size, random_state=seed)
     # missing values go their own way: scikit-learn trees route NaN natively
@@ -126,7 +128,7 @@ def weak_segments(
     leaves = tree.apply(X)
     headline = "accuracy" if d.classifier else "mae"
     overall = float(1 - err.mean()) if d.classifier else float(err.mean())
-    paths = _paths(tree, feats, orders, {c for j, c in enumerate(feats) if np.isnan(X[:, j]).any()})
+    paths = leaf_paths(tree, feats, orders, {c for j, c in enumerate(feats) if np.isnan(X[:, j]).any()})
     out = []
     for leaf in np.unique(leaves):
         rows = leaves == leaf
@@ -141,7 +143,7 @@ def weak_segments(
             (
                 float(rows.sum() * (err[rows].mean() - err.mean())),
                 Segment(
-                    _rule(conds),
+                    rule_text(conds),
                     tuple(conds),
                     int(rows.sum()),
                     float(rows.mean()),
@@ -157,7 +159,8 @@ def weak_segments(
     return tuple(s for _, s in out[:max_segments])
 
 
-def _paths(tree, feats: list[str], orders: dict[str, list | None], gaps: set[str]) -> dict[int, list]:
+def leaf_paths(tree, feats: list[str], orders: dict[str, list | None], gaps: set[str]) -> dict[int, list]:
+    """leaf -> the conditions (column, op, value) on the way to it in a fitted tree over :func:`encode_for_tree`."""
     t = tree.tree_
     out: dict[int, list] = {}
 
@@ -197,7 +200,8 @@ def _simplify(conds: list) -> list:
     return [(c, op, v) for (c, op), v in merged.items()]
 
 
-def _rule(conds: list) -> str:
+def rule_text(conds: list) -> str:
+    """A leaf's conditions as one readable rule, e.g. "age < 30 and plan = basic"."""
     parts = []
     for col, op, v in conds:
         if op == "present":

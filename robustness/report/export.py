@@ -40,7 +40,8 @@ STATUS_ICON = {"pass": "✓", "warn": "!", "fail": "✗", "skipped": "–"}
 
 
 @lru_cache(maxsize=1)
-def _bundle_gz() -> bytes:
+def plotly_bundle_gz() -> bytes:
+    """The Plotly.js bundle shipped with the package, gzipped: inlined so reports open offline."""
     return resources.files("robustness.report").joinpath("assets", PLOTLY_BUNDLE).read_bytes()
 
 
@@ -48,7 +49,8 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _safe_json(obj_json: str) -> str:
+def script_safe_json(obj_json: str) -> str:
+    """JSON text made safe inside a <script> element (``<``, ``>`` and ``&`` as unicode escapes)."""
     return obj_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -169,7 +171,7 @@ def to_html(report: TrustReport, *, for_print: bool = False) -> str:
         fig.update_layout(width=None, autosize=True)
         sections.append(f"<div class='chart' id='chart-{i}'></div>")
         fig_json.append(json.loads(pio.to_json(fig, validate=False, pretty=False)))
-    figures = _safe_json(json.dumps(fig_json, allow_nan=False, separators=(",", ":")))
+    figures = script_safe_json(json.dumps(fig_json, allow_nan=False, separators=(",", ":")))
     manifest_text = _e(json.dumps(m, indent=2, ensure_ascii=False, default=str))
     counts = {s: sum(c.status == s for c in report.checks) for s in ("fail", "warn", "pass", "skipped")}
     headline = f"{counts['fail']} check(s) fail, {counts['warn']} warn, {counts['pass']} pass" + (
@@ -177,11 +179,11 @@ def to_html(report: TrustReport, *, for_print: bool = False) -> str:
     )
     if for_print:
         js = (
-            f"<script>{gzip.decompress(_bundle_gz()).decode('utf-8')}</script>"
+            f"<script>{gzip.decompress(plotly_bundle_gz()).decode('utf-8')}</script>"
             f"<script>const PRINT = true;{_DRAW}drawCharts();</script>"
         )
     else:
-        b64 = base64.b64encode(_bundle_gz()).decode("ascii")
+        b64 = base64.b64encode(plotly_bundle_gz()).decode("ascii")
         js = (
             f"<script type='text/plain' id='plotly-gz'>{b64}</script>"
             f"<script>const PRINT = false;{_DRAW}{_LOADER_GZ}</script>"

@@ -15,12 +15,13 @@ from robustness.schema import ColumnRoles
 from robustness.workspace import build_workspace, guess_roles_with_model
 
 
-def _config(config, seed) -> ReportConfig:
+def report_config(config, seed) -> ReportConfig:
+    """A ReportConfig from an object, a file path or None (the defaults), with ``seed`` when given."""
     cfg = config if isinstance(config, ReportConfig) else (ReportConfig.from_file(config) if config else ReportConfig())
     return ReportConfig.from_dict({**cfg.to_dict(), "seed": int(seed)}) if seed is not None else cfg
 
 
-def _roles(reference: pd.DataFrame, name: str, model, target: str | None) -> ColumnRoles:
+def report_roles(reference: pd.DataFrame, name: str, model, target: str | None) -> ColumnRoles:
     """Roles guessed on the reference (with the model's feature list); ``target`` wins."""
     if target is not None and target not in reference.columns:
         raise ConfigError(
@@ -45,14 +46,14 @@ def report_files(
 ) -> TrustReport:
     """Read the model and both files, assemble a workspace (roles guessed, ``target`` wins) and
     build the trust report. Bad input raises a RobustnessError naming the file and the fix."""
-    cfg = _config(config, seed)
+    cfg = report_config(config, seed)
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)
     reference, current = read_table(reference_path), read_table(current_path)
     if reference.frame.empty:
         raise DataError(f"The reference file {reference.name} has no rows; the report compares current data with it.")
     if current.frame.empty:
         raise DataError(f"The current file {current.name} has no rows; there is nothing to check.")
-    roles = _roles(reference.frame, reference.name, model, target)
+    roles = report_roles(reference.frame, reference.name, model, target)
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
     ws = build_workspace(reference, current, roles, model=model, model_name=Path(model_path).name, model_sha256=digest)
     return build_report(ws, cfg)
@@ -114,13 +115,13 @@ def report_dask(
     from robustness.stress import StressConfig
     from robustness.stress.dask_stress import stress_in
 
-    cfg = _config(config, seed)
+    cfg = report_config(config, seed)
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)
     head = parquet_head(reference_path, "reference")
     ref_name, cur_name = dataset_name(reference_path), dataset_name(current_path)
     if head.empty:
         raise DataError(f"The reference dataset {ref_name} has no rows; the report compares current data with it.")
-    roles = _roles(head, ref_name, model, target)
+    roles = report_roles(head, ref_name, model, target)
 
     def work(job: Job):
         quality = (

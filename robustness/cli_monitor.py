@@ -26,7 +26,7 @@ def add_prediction_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub) -> None:
-    from robustness.cli import _feature_names_option, _model_file_options
+    from robustness.cli_options import feature_names_option, model_file_options
 
     mon = sub.add_parser(
         "monitor",
@@ -52,8 +52,8 @@ def add_parser(sub) -> None:
         "--json", metavar="OUT", help="write the result as JSON ('-' for stdout, which then holds only it)"
     )
     mon.add_argument("--html", metavar="OUT", help="write the chart and table as a self-contained HTML page")
-    _feature_names_option(mon)
-    _model_file_options(mon)
+    feature_names_option(mon)
+    model_file_options(mon)
 
 
 def _adapter(args, reference):
@@ -157,18 +157,18 @@ def to_html(result, title: str = "Monitoring without labels") -> str:
     import plotly.io as pio
 
     from robustness.plots.monitor import over_time
-    from robustness.report.export import _bundle_gz, _safe_json
+    from robustness.report.export import plotly_bundle_gz, script_safe_json
 
     figs = [over_time(result, m) for m in result.metrics]
     divs, calls = [], []
     for i, fig in enumerate(figs):
         divs.append(f'<div id="chart-{i}" style="height:{fig.layout.height or 420}px"></div>')
-        calls.append(f"Plotly.newPlot('chart-{i}', {_safe_json(pio.to_json(fig, validate=False))});")
+        calls.append(f"Plotly.newPlot('chart-{i}', {script_safe_json(pio.to_json(fig, validate=False))});")
     summary = html.escape(result.summary())
     payload = html.escape(json.dumps(result.to_dict(), indent=1, allow_nan=False))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<script>{gzip.decompress(_bundle_gz()).decode('utf-8')}</script></head>"
+        f"<script>{gzip.decompress(plotly_bundle_gz()).decode('utf-8')}</script></head>"
         f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h1>{html.escape(title)}</h1>"
         f"<p><b>Verdict: {result.verdict.upper()}</b>. {summary}</p>{''.join(divs)}"
         f"<details><summary>JSON</summary><pre>{payload}</pre></details>"
@@ -178,7 +178,7 @@ def to_html(result, title: str = "Monitoring without labels") -> str:
 
 def run(args) -> int:
     """The ``monitor`` command: exit 0 without alerts, 1 with any."""
-    from robustness.cli import EXIT_FAILED, EXIT_OK, _write_json
+    from robustness.cli_options import EXIT_FAILED, EXIT_OK, write_json
 
     result, _ = monitor_files(args)
     payload = json.dumps(result.to_dict(), indent=2, allow_nan=False)
@@ -189,7 +189,7 @@ def run(args) -> int:
     else:
         print(_text(result))
         if args.json:
-            _write_json(args.json, payload)
+            write_json(args.json, payload)
     return EXIT_FAILED if result.verdict == "alert" else EXIT_OK
 
 
@@ -197,21 +197,21 @@ def report_without_model(args):
     """``robustness report`` from prediction columns: the checks predictions allow run, the rest are skipped
     with the reason (the scorecard decides which need a model file)."""
     from robustness.io.data import read_table
-    from robustness.report.run import _config, _roles
+    from robustness.report.run import report_config, report_roles
     from robustness.report.scorecard import build_report
     from robustness.schema import ColumnRoles
     from robustness.workspace import build_workspace
 
     if getattr(args, "engine", "memory") == "dask":
         raise ConfigError("Predictions read from columns need the data in memory; use --engine memory.")
-    cfg = _config(args.config, args.seed)
+    cfg = report_config(args.config, args.seed)
     reference, current = read_table(args.reference), read_table(args.current)
     if reference.frame.empty:
         raise DataError(f"The reference file {reference.name} has no rows; the report compares current data with it.")
     if current.frame.empty:
         raise DataError(f"The current file {current.name} has no rows; there is nothing to check.")
     model = _adapter(args, reference.frame)
-    guessed = _roles(reference.frame, reference.name, None, args.target)
+    guessed = report_roles(reference.frame, reference.name, None, args.target)
     probabilities = {str(k): v for k, v in model.probabilities.items()}
     roles = ColumnRoles(
         target=guessed.target,

@@ -16,7 +16,7 @@ __all__ = ["add_parser", "compare_files", "run", "to_html", "to_json"]
 
 
 def add_parser(sub) -> None:
-    from robustness.cli import _feature_names_option, _model_file_options
+    from robustness.cli_options import feature_names_option, model_file_options
 
     p = sub.add_parser(
         "compare",
@@ -40,8 +40,8 @@ def add_parser(sub) -> None:
     p.add_argument("--no-importance", action="store_true", help="skip permutation importance")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout, which then holds only it)")
     p.add_argument("--html", metavar="OUT", help="write a self-contained HTML page")
-    _feature_names_option(p)
-    _model_file_options(p)
+    feature_names_option(p)
+    model_file_options(p)
 
 
 def _sha256(path: str) -> str:
@@ -133,7 +133,7 @@ def to_html(result, title: str = "Champion vs challenger") -> str:
 
     from robustness.formatting import D3_NUMBER
     from robustness.performance.metrics import LABELS
-    from robustness.report.export import _bundle_gz, _safe_json
+    from robustness.report.export import plotly_bundle_gz, script_safe_json
 
     e = html.escape
     figs = []
@@ -182,7 +182,7 @@ def to_html(result, title: str = "Champion vs challenger") -> str:
     divs, calls = [], []
     for i, fig in enumerate(figs):
         divs.append(f'<div id="chart-{i}" style="height:{fig.layout.height or 420}px"></div>')
-        calls.append(f"Plotly.newPlot('chart-{i}', {_safe_json(pio.to_json(fig, validate=False))});")
+        calls.append(f"Plotly.newPlot('chart-{i}', {script_safe_json(pio.to_json(fig, validate=False))});")
     rows = "".join(
         "<tr>"
         + "".join(
@@ -211,7 +211,7 @@ def to_html(result, title: str = "Champion vs challenger") -> str:
     payload = e(json.dumps(result.to_dict(), indent=1, allow_nan=False))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
-        f"<script>{gzip.decompress(_bundle_gz()).decode('utf-8')}</script></head>"
+        f"<script>{gzip.decompress(plotly_bundle_gz()).decode('utf-8')}</script></head>"
         f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h1>{e(title)}</h1>"
         f"<p><b>Verdict: {e(result.verdict.replace('_', ' ').upper())}</b>. {e(result.summary)}</p>"
         f"{table}{'<ul>' + items + '</ul>' if items else ''}{''.join(divs)}"
@@ -228,7 +228,7 @@ def _n(x) -> str:
 
 def run(args) -> int:
     """The ``compare`` command: exit 1 when the challenger is significantly worse on current data's headline."""
-    from robustness.cli import EXIT_FAILED, EXIT_OK, _write_json
+    from robustness.cli_options import EXIT_FAILED, EXIT_OK, write_json
 
     result = compare_files(args)
     payload = json.dumps(to_json(result), indent=2, allow_nan=False)
@@ -239,5 +239,5 @@ def run(args) -> int:
     else:
         print(_text(result))
         if args.json:
-            _write_json(args.json, payload)
+            write_json(args.json, payload)
     return EXIT_FAILED if result.significantly_worse else EXIT_OK
