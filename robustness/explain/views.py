@@ -51,7 +51,7 @@ def _as_estimator(model: ModelAdapter, features: Sequence[str]):
 
     base = ClassifierMixin if model.is_classifier else RegressorMixin
 
-    class _Delegate(base, BaseEstimator):
+    class _Delegate(base, BaseEstimator):  # type: ignore[valid-type,misc]  # why: mixin chosen at run time
         def fit(self, X, y=None):  # pragma: no cover - never fitted here
             raise NotImplementedError
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 from pandas.api.types import infer_dtype
-from pandas.tseries.api import guess_datetime_format
+from pandas.tseries.api import guess_datetime_format  # type: ignore[attr-defined]  # why: public API, absent from pandas-stubs
 
 from robustness.jsonsafe import to_json_safe
 from robustness.quality.results import QualityConfig
@@ -37,8 +37,8 @@ class Context:
 
     ref: pd.DataFrame
     cur: pd.DataFrame
-    ref_labels: np.ndarray
-    cur_labels: np.ndarray
+    ref_labels: np.ndarray | None  # None in the Dask executor's per-partition contexts (no example rows)
+    cur_labels: np.ndarray | None
     kinds: dict[str, ColumnKind]
     roles: ColumnRoles
     config: QualityConfig
@@ -150,7 +150,7 @@ class Context:
         rows = df.iloc[positions][cols]
         out = []
         for pos, (_, row) in zip(positions, rows.iterrows()):
-            d = {"_row": to_json_safe(labels[pos])}
+            d = {"_row": to_json_safe(labels[pos]) if labels is not None else None}
             d.update((str(k), to_json_safe(v)) for k, v in row.items())
             d.update(to_json_safe((extra or {}).get(pos, {})))
             out.append(d)
@@ -309,10 +309,10 @@ def num(x) -> str:
         if math.isnan(x):
             return "missing"
         if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        if x == int(x) and abs(x) < 1e15:
+            return "inf" if float(x) > 0 else "-inf"
+        if x == int(x) and abs(float(x)) < 1e15:
             return f"{int(x):,}"
-        return f"{x:,.6g}" if abs(x) >= 1e-4 else f"{x:.3g}"
+        return f"{x:,.6g}" if abs(float(x)) >= 1e-4 else f"{x:.3g}"
     if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
         return f"{int(x):,}"
     if isinstance(x, str):

@@ -135,7 +135,8 @@ def check_duplicate_rows(ctx: Context) -> list[QualityFinding]:
         pos = np.flatnonzero(dup)[: ctx.config.max_examples]
         first_pos = pd.Series(np.flatnonzero(~dup), index=h[~dup])
         firsts = first_pos.loc[h[pos]].to_numpy()
-        extra = {int(p): {"_duplicate_of": ctx.cur_labels[f]} for p, f in zip(pos, firsts)}
+        labels = ctx.cur_labels
+        extra = {int(p): {"_duplicate_of": labels[f] if labels is not None else None} for p, f in zip(pos, firsts)}
         return ctx.examples("current", pos, extra=extra)
 
     return [
@@ -271,7 +272,7 @@ def type_mismatch_finding(
     """The type-mismatch finding. ``kind`` is the column's type in reference (``Context.ref_type``);
     for a kind not compared the counts are not read. ``n_bad`` of the ``n_present`` non-missing
     current values do not parse; ``values``: the first distinct of them, in order (read if any)."""
-    details = {"reference_type": kind, "reference_dtype": ref_dtype, "current_dtype": cur_dtype}
+    details: dict[str, object] = {"reference_type": kind, "reference_dtype": ref_dtype, "current_dtype": cur_dtype}
     if kind not in _TYPE_WORDS:
         why = {
             "empty": "reference has no values in it",
@@ -295,6 +296,7 @@ def type_mismatch_finding(
         return _finding(
             "type_mismatch", col, status, 0.0, None, f"Column '{col}' holds {words} in both files.", details=details
         )
+    assert values is not None, "unparseable values come with their count (n_bad)"
     details["values"] = list(values.head(_MAX_LISTED))
     msg = (
         f"Column '{col}' holds {words} in reference ({ref_dtype}), but {n_bad:,} of {n_present:,} non-missing "
@@ -378,6 +380,7 @@ def out_of_range_finding(
             f"All {n:,} current values of '{col}' lie within the reference range {rng}.",
             details=details,
         )
+    assert current_range is not None, "values outside the range come with their (min, max)"
     cmin, cmax = current_range
     details.update(current_min=to_json(cmin), current_max=to_json(cmax))
     msg = (

@@ -9,13 +9,27 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from robustness.errors import ConfigError
 from robustness.jsonsafe import to_json_safe
 from robustness.schema import ColumnKind
 
 #: Every value ``QualityFinding.check`` can take.
-CHECKS = (
+CheckName = Literal[
+    "empty_data",
+    "missing_column",
+    "missing_values",
+    "type_mismatch",
+    "out_of_range",
+    "new_categories",
+    "vanished_categories",
+    "duplicate_rows",
+    "constant_column",
+    "infinite_values",
+    "error",
+]
+CHECKS: tuple[CheckName, ...] = (
     "empty_data",
     "missing_column",
     "missing_values",
@@ -28,11 +42,13 @@ CHECKS = (
     "infinite_values",
     "error",
 )
-STATUSES = ("pass", "warn", "fail")
-_RANK = {s: i for i, s in enumerate(STATUSES)}
+#: A finding's status, from best to worst.
+Severity = Literal["pass", "warn", "fail"]
+STATUSES: tuple[Severity, ...] = ("pass", "warn", "fail")
+_RANK: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
 
 
-def worst(statuses: Iterable[str]) -> str:
+def worst(statuses: Iterable[Severity]) -> Severity:
     """The most severe of ``statuses`` ("pass" when there are none)."""
     return max(statuses, key=_RANK.__getitem__, default="pass")
 
@@ -59,9 +75,9 @@ class QualityConfig:
     type_mismatch_fail: float = 0.05
     infinite_warn: float = 0.0  # share of current rows holding +inf/-inf
     infinite_fail: float = 0.01
-    constant_status: str = "warn"  # a column that varies in reference but is constant in current
-    missing_column_status: str = "fail"  # a feature column of reference absent from current
-    extra_column_status: str = "warn"  # a column only current has
+    constant_status: Severity = "warn"  # a column that varies in reference but is constant in current
+    missing_column_status: Severity = "fail"  # a feature column of reference absent from current
+    extra_column_status: Severity = "warn"  # a column only current has
     max_examples: int = 5  # example rows per finding
 
     def __post_init__(self) -> None:
@@ -87,7 +103,7 @@ class QualityConfig:
                         f"({getattr(self, fail)}); the warning threshold must not exceed the failure threshold."
                     )
 
-    def grade(self, value: float, name: str) -> str:
+    def grade(self, value: float, name: str) -> Severity:
         """The status of a measured share under the ``{name}_warn`` / ``{name}_fail`` thresholds."""
         if not value > 0:
             return "pass"
@@ -117,9 +133,9 @@ class QualityConfig:
 class QualityFinding:
     """One check's verdict on one column (``column`` is None for table-level checks)."""
 
-    check: str
+    check: CheckName
     column: str | None
-    status: str  # "pass" | "warn" | "fail"
+    status: Severity
     value: float  # the measured quantity, e.g. share of current values out of range
     reference_value: float | None  # the same quantity in reference where meaningful
     message: str  # plain language: what, where, what to do, with numbers
@@ -156,7 +172,7 @@ class ColumnQuality:
     vanished_categories: int | None = None
     constant: bool = False  # one distinct non-missing value in current
     n_infinite_current: int | None = None  # numeric columns only
-    status: str = "pass"  # worst finding on this column
+    status: Severity = "pass"  # worst finding on this column
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -175,7 +191,7 @@ class QualityReport:
     config: QualityConfig = QualityConfig()
 
     @property
-    def status(self) -> str:
+    def status(self) -> Severity:
         """The worst status over all findings."""
         return worst(f.status for f in self.findings)
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 from robustness.jsonsafe import to_json_safe
-from robustness.stress.config import StressConfig, Verdict
+from robustness.stress.config import Grade, StressConfig, Verdict
 from robustness.stress.fragile import FragileRow
 from robustness.stress.perturbations import family_of, label_of
+
+#: How one perturbation cell ran: "ok", "error" (the model failed) or "skipped" (the perturbation could not be applied).
+RunStatus = Literal["ok", "error", "skipped"]
+#: One cell graded as its verdict would be (see ``StressResult.status_of``).
+CellStatus = Literal["pass", "warn", "fail", "error", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,7 @@ class PerturbationResult:
     metrics: dict[str, float]
     errors: tuple[str, ...]
     n_rows: int  # rows the measures are computed on (the sample minus rows the model returned NaN for)
-    status: str  # "ok" | "error" (the model failed) | "skipped" (the perturbation could not be applied)
+    status: RunStatus
     seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
 
     def to_dict(self, task: str | None = None) -> dict:
@@ -74,7 +80,7 @@ class StressResult:
     results: tuple[PerturbationResult, ...]
     feature_sensitivity: tuple[FeatureSensitivity, ...]  # most sensitive first; errors last
     verdicts: tuple[Verdict, ...]  # worst first (robustness.stress.config.severity_key)
-    verdict: str  # "pass" | "warn" | "fail" (any "error" verdict makes it "fail")
+    verdict: Grade  # any "error" verdict makes it "fail"
     score: float  # 0..100, see the module docstring
     baseline: dict[str, float]
     config: dict
@@ -90,14 +96,15 @@ class StressResult:
         """(warn, fail) of this run: flip rates (classifiers) or normalised changes (regressors)."""
         keys = ("warn_flip_rate", "fail_flip_rate") if self.is_classifier else ("warn_change", "fail_change")
         cfg = self.config or {}
-        return tuple(float(cfg.get(k, getattr(StressConfig, k))) for k in keys)  # type: ignore[return-value]
+        warn, fail = (float(cfg.get(k, getattr(StressConfig, k))) for k in keys)
+        return warn, fail
 
     def value_of(self, p: PerturbationResult) -> float | None:
         """The measure the verdicts judge: flip rate (classifiers) or normalised mean |change| (regressors)."""
         value = p.flip_rate if self.is_classifier else p.mean_abs_change
         return None if value is None or not math.isfinite(value) else float(value)
 
-    def status_of(self, p: PerturbationResult) -> str:
+    def status_of(self, p: PerturbationResult) -> CellStatus:
         """One cell graded as its verdict would be: "pass" / "warn" / "fail", "error" when the model failed on
         it, "skipped" when the perturbation could not be applied."""
         if p.status in ("error", "skipped"):
