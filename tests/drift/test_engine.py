@@ -153,7 +153,6 @@ def test_default_rule_is_the_same_at_every_size_and_bh_adjusts():
     assert [f.p_value for f in none.features] == [f.p_value_adjusted for f in none.features]
 
 
-@pytest.mark.slow
 def test_significant_but_small_changes_are_not_drift_and_distances_decide_alone():
     """A 0.02-SD shift in 400k rows is significant but below the 0.05-SD line; a distance override
     decides by its threshold alone."""

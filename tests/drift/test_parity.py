@@ -69,8 +69,7 @@ def _frame(seed: int, *, changed: bool, missing: bool) -> pd.DataFrame:
     return df
 
 
-# the missing-values half of the matrix is marked slow (make test-fast runs the complete half)
-@pytest.fixture(scope="module", params=[False, pytest.param(True, marks=pytest.mark.slow)], ids=["complete", "missing"])
+@pytest.fixture(scope="module", params=[False, True], ids=["complete", "missing"])
 def frames(request):
     missing = request.param
     ref = _frame(1, changed=False, missing=missing)

@@ -61,18 +61,15 @@ def _check_level(rates: dict[str, float], reps: int) -> None:
     assert max(rates.values()) <= 0.05 + 3 * se, rates  # each column
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("n,reps", [(300, 120), (2000, 50)])
 def test_false_alarms_at_or_below_alpha_per_column(n, reps):
     _check_level(_false_alarms(n, reps, seed=n), reps)
 
 
-@pytest.mark.slow
 def test_false_alarms_at_20k_rows():
     _check_level(_false_alarms(20_000, 25, seed=20_000), 25)
 
 
-@pytest.mark.slow
 def test_no_false_alarm_under_the_default_rule_at_2000_rows():
     """With BH and the size condition, random splits of mixed columns almost never drift."""
     rng = np.random.default_rng(5)
@@ -110,7 +107,6 @@ def _power(n: int, reps: int, seed: int) -> dict[str, float]:
     return {c: v / reps for c, v in hits.items()}
 
 
-@pytest.mark.slow
 def test_changes_are_flagged_once_the_data_can_see_them():
     at_2k = _power(2000, 30, seed=1)
     assert at_2k["sd_x1.2"] >= 0.9 and at_2k["new_1pct"] >= 0.9, at_2k
@@ -121,7 +117,6 @@ def test_changes_are_flagged_once_the_data_can_see_them():
         assert at_20k[col] >= at_2k[col]
 
 
-@pytest.mark.slow
 def test_changes_stay_flagged_at_200k_rows():
     """The old rule's failure: above large_sample a 5-point share change (Jensen-Shannon 0.04 < 0.05)
     was never flagged although its p-value was 1e-25."""
