@@ -73,7 +73,7 @@ def view(summary) -> NumericView:
         out = NumericView(summary.n, summary.mean, summary.m2, summary.min, summary.max, False, source=summary)
     else:
         v = summary.values
-        m2 = float(((v - summary.mean) ** 2).sum()) if v.size else 0.0
+        m2 = summary.std**2 * v.size  # the summary's one pass over the deviations
         lo, hi = (summary.min, summary.max) if v.size else (0.0, 0.0)
         out = NumericView(int(v.size), summary.mean, m2, lo, hi, True, v)
     object.__setattr__(summary, "_view", out)  # frozen summaries: the view is derived data, built once

@@ -119,7 +119,12 @@ def numeric_summary(raw: np.ndarray, *, edges: np.ndarray | None = None, bins: i
     values = raw[finite] if n_finite < raw.size else raw.copy()
     values.sort()
     mean = float(values.mean()) if values.size else 0.0
-    std = float(values.std()) if values.size else 0.0
+    if values.size:  # one pass for the spread; numeric.view reads it back as n * std^2
+        dev = values - mean
+        std = float(np.sqrt(np.dot(dev, dev) / values.size))
+        del dev
+    else:
+        std = 0.0
     if edges is None:
         edges = quantile_edges(values, bins)
     return NumericSummary(values, n_nan, n_posinf, n_neginf, mean, std, edges, histogram(values, edges))
