@@ -57,11 +57,20 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup browser services lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+# The suite on every core (pytest-xdist; WORKERS=0 runs it in this one process). tests/conftest.py marks the tests
+# (e2e, dask; slow per test) and groups those that share a costly fixture or must not run side by side.
+# Python's bytecode cache stays on for the run even where the environment turns it off
+# (PYTHONDONTWRITEBYTECODE): the suite starts many interpreters (workers, CLI runs, Streamlit servers, Dask
+# worker processes), and each would compile every module it imports again, 5 to 10 s apiece.
+WORKERS ?= auto
+PYTEST = PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
 
-test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e"
+test: setup browser services lint typecheck
+	$(PYTEST)
+
+# Everything but the slow, Dask and browser tests: the quick check while working (under 90 s on 2 cores).
+test-fast: setup services
+	$(PYTEST) -m "not slow and not dask and not e2e"
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -15,21 +15,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-evidently_stattests = pytest.importorskip("evidently.legacy.calculations.stattests")
-from evidently.legacy.core import ColumnType  # noqa: E402
+from robustness.drift import registry
+from robustness.drift.stattests import chisquare_gof
+from robustness.drift.summaries import summarize_pair
+from robustness.schema import ColumnKind
 
-from robustness.drift import registry  # noqa: E402
-from robustness.drift.stattests import chisquare_gof  # noqa: E402
-from robustness.drift.summaries import summarize_pair  # noqa: E402
-from robustness.schema import ColumnKind  # noqa: E402
+
+class _Evidently:
+    """evidently's stattests module, imported by the first test that uses it: importing evidently takes
+    seconds, which every pytest-xdist worker would otherwise spend collecting this module."""
+
+    def __getattr__(self, name: str):
+        return getattr(pytest.importorskip("evidently.legacy.calculations.stattests"), name)
+
+
+evidently_stattests = _Evidently()
 
 K = ColumnKind
-NUM, CAT = ColumnType.Numerical, ColumnType.Categorical
+NUM, CAT = "Numerical", "Categorical"  # evidently's ColumnType members
 TOL = dict(rel=1e-6, abs=1e-9)
 
 
 def _ev(test, ref, cur, kind=NUM) -> float:
-    return float(test(pd.Series(ref), pd.Series(cur), kind, None).drift_score)
+    from evidently.legacy.core import ColumnType
+
+    return float(test(pd.Series(ref), pd.Series(cur), ColumnType[kind], None).drift_score)
 
 
 def _numbers(n: int, m: int, seed: int, shift: float = 0.1):

@@ -76,38 +76,59 @@ def data_root() -> Path:
         yield Path(tmp).resolve()
 
 
+def worker_name(path: Path) -> Path:
+    """``path`` with the xdist worker's name before its suffix (server.log -> server-gw1.log), so parallel
+    workers never write to one file."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return path.with_name(f"{path.stem}-{worker}{path.suffix}") if worker else path
+
+
+def _start(cmd: list[str], env: dict[str, str], log, log_path: Path, base: str) -> subprocess.Popen:
+    """Start the server and wait until /_stcore/health answers 'ok' (the process, if it exits first)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return proc
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=15)
+            pytest.fail(
+                f"the Streamlit server did not answer {base}/_stcore/health with 'ok' within "
+                f"{SERVER_START_TIMEOUT_S} s.\nServer output:\n{_tail(log_path)}",
+                pytrace=False,
+            )
+        time.sleep(0.25)
+    return proc
+
+
 @contextlib.contextmanager
 def streamlit_server(log_path: Path, env: dict[str, str] | None = None):
     """`streamlit run app.py` on a free localhost port with the project's own config (what `make run`
-    serves); yields its base URL once /_stcore/health answers."""
-    port = _free_port()
-    cmd = [_python(), "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    serves); yields its base URL once /_stcore/health answers. The log is per xdist worker; a port that
+    another process takes between its choice and the server's start is given up for another."""
+    log_path = worker_name(log_path)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    log = open(log_path, "w", encoding="utf-8")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    for _ in range(3):
+        port = _free_port()
+        cmd = [_python(), "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+        base = f"http://127.0.0.1:{port}"
+        log = open(log_path, "w", encoding="utf-8")
+        proc = _start(cmd, env, log, log_path, base)
+        if proc.poll() is None or not any(m in _tail(log_path) for m in ("is not available", "already in use")):
+            break
+        log.close()
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"the Streamlit server exited with code {proc.returncode} before answering "
-                    f"{base}/_stcore/health.\nCommand: {' '.join(cmd)}\nServer output:\n{_tail(log_path)}",
-                    pytrace=False,
-                )
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"the Streamlit server did not answer {base}/_stcore/health with 'ok' within "
-                    f"{SERVER_START_TIMEOUT_S} s.\nServer output:\n{_tail(log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
+        if proc.poll() is not None:
+            pytest.fail(
+                f"the Streamlit server exited with code {proc.returncode} before answering "
+                f"{base}/_stcore/health.\nCommand: {' '.join(cmd)}\nServer output:\n{_tail(log_path)}",
+                pytrace=False,
+            )
         yield base
     finally:
         if proc.poll() is None:
