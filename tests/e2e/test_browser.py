@@ -272,6 +272,11 @@ def test_explain_page_in_the_browser(app_server: str, browser_page: Page, artifa
     open_app(page, app_server)
     go_to(page, "Explainability", "Explainability")
     settle(page, timeout=120_000)
+    # Plain words (the default) say how to read the page; Technical names the explainer
+    info = page.locator("[data-testid=stAlertContentInfo]").filter(has_text="How to read this page")
+    expect(info).to_contain_text("Rows explained: 500 of 4,000", timeout=120_000)
+    page.locator("[data-testid=stSidebar]").get_by_text("Technical", exact=True).click()
+    settle(page, timeout=120_000)
     info = page.locator("[data-testid=stAlertContentInfo]").filter(has_text="Explainer:")
     expect(info).to_contain_text("Tree SHAP", timeout=120_000)
     expect(info).to_contain_text("Rows explained: 500 of 4,000")

@@ -145,9 +145,12 @@ def test_statistics_are_those_of_the_same_data_with_plain_names(export, data):
     ours, theirs = _metrics(export.json), _metrics(twin.json)
     as_twin = {name: f"c{i}" for i, name in enumerate(ref.columns)}
     export_name = {old: new for new, old in export.renamed.items()}
+    from robustness.drift.evidently_export import EVIDENTLY_METHODS
+
     for f in result.features:
-        key = f"ValueDrift(column={export_name.get(f.feature, f.feature)},method={f.test},threshold={f.threshold})"
-        twin_key = f"ValueDrift(column={as_twin[f.feature]},method={f.test},threshold={f.threshold})"
+        method = EVIDENTLY_METHODS.get(f.test, f.test)  # the export names Evidently's own test (ks_bf -> ks)
+        key = f"ValueDrift(column={export_name.get(f.feature, f.feature)},method={method},threshold={f.threshold})"
+        twin_key = f"ValueDrift(column={as_twin[f.feature]},method={method},threshold={f.threshold})"
         assert ours[key] == pytest.approx(theirs[twin_key], rel=1e-12, abs=0)
     (count,) = [v for k, v in ours.items() if k.startswith("DriftedColumnsCount")]
     (twin_count,) = [v for k, v in theirs.items() if k.startswith("DriftedColumnsCount")]

@@ -219,8 +219,9 @@ def test_a_page_error_shows_a_reference_not_a_traceback(app, monkeypatch, caplog
 
     monkeypatch.setattr(overview, "summarize", boom)
     import dashboard.shared as shared
+    from dashboard import snapshot
 
-    monkeypatch.setattr(shared, "summarize", boom)
+    monkeypatch.setattr(snapshot, "load", lambda scenario: None)  # the live page, not the demo's snapshot
     shared.cached_overview.clear()  # the app fixture's first run summarised already
     app.switch_page("pages/overview.py").run()
     assert not app.exception
@@ -254,11 +255,14 @@ def test_the_local_cluster_listens_on_this_machine_only():
 def test_data_error_reaches_the_page_as_its_message(app, monkeypatch):
     """A RobustnessError escaping a page is shown as written (it is for the user), still without traceback."""
     import dashboard.shared as shared
+    import robustness.overview as overview
+    from dashboard import snapshot
 
     def bad(ws):
         raise DataError("The current file has no rows.")
 
-    monkeypatch.setattr(shared, "summarize", bad)
+    monkeypatch.setattr(overview, "summarize", bad)
+    monkeypatch.setattr(snapshot, "load", lambda scenario: None)  # the live page, not the demo's snapshot
     shared.cached_overview.clear()
     app.switch_page("pages/overview.py").run()
     assert "The current file has no rows." in errors_of(app)
