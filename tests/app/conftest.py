@@ -1,4 +1,4 @@
-"""AppTest fixtures: the real app.py, fresh caches for every test."""
+"""AppTest fixtures: the real app.py, and Streamlit's caches fresh for every test that patches anything."""
 
 from pathlib import Path
 
@@ -11,13 +11,24 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 120
 
 
+def _clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def fresh_caches(request):
+    """Streamlit's caches, cleared before and after a test that patches anything (``monkeypatch``, used
+    directly or by one of its fixtures): the test sees its patches, and a patched result never reaches
+    another test. Other tests share them, as one server's sessions do: every cached result is keyed by
+    the content of its inputs (the same seeded demos, the same files), so a demo's drift, report and
+    explanations are computed once per test process instead of once per test."""
+    fresh = "monkeypatch" in request.fixturenames
+    if fresh:
+        _clear_caches()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    if fresh:
+        _clear_caches()
 
 
 @pytest.fixture
