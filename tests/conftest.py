@@ -5,8 +5,9 @@ right folder, or with the right fixture, is marked without a decorator:
 
 - ``e2e``: tests in tests/e2e, and any test driving Chromium or a served app (``browser_page``,
   ``app_server``); ``make test-fast`` leaves them out.
-- ``dask``: a test holding a Dask client (``client``, or a fixture built on it); modules that start
-  clusters themselves say so with ``pytestmark = pytest.mark.dask``.
+- ``dask``: a test holding a Dask client (``client``, or a fixture built on it), any test in a module
+  named for Dask (``*dask*``: the CLI's ``--engine dask`` starts its own cluster), and the tests in
+  ``DASK`` that start a cluster themselves.
 - ``slow``: set per test with ``@pytest.mark.slow`` (more than about 5 s on one core).
 
 ``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``); the groups below keep
@@ -25,6 +26,11 @@ import pytest
 
 E2E_FIXTURES = {"browser_page", "app_server"}
 DASK_FIXTURES = {"client"}
+# (path prefix, test name prefix): tests that start a Dask cluster of their own, outside a *dask* module
+DASK = (
+    ("tests/scale/test_model_work.py", "test_the_model_travels_once"),
+    ("tests/security/test_server_settings.py", "test_the_local_cluster_listens"),
+)
 # (path prefix, test name prefix): one after the other, never two at once (see the docstring)
 HEAVY = (
     ("tests/scale/test_faults.py", ""),  # worker processes killed on purpose
@@ -57,11 +63,15 @@ def _module_fixture_of_its_own(item: pytest.Item) -> bool:
     return False
 
 
-def _group(item: pytest.Item) -> str | None:
+def _listed(item: pytest.Item, tests: tuple[tuple[str, str], ...]) -> bool:
     path, _, name = item.nodeid.partition("::")
-    for prefix, test in HEAVY:
-        if path.startswith(prefix) and name.startswith(test):
-            return "heavy"
+    return any(path.startswith(prefix) and name.startswith(test) for prefix, test in tests)
+
+
+def _group(item: pytest.Item) -> str | None:
+    path = item.nodeid.split("::", 1)[0]
+    if _listed(item, HEAVY):
+        return "heavy"
     if "app_server" in item.fixturenames:
         return "app_server"
     if _module_fixture_of_its_own(item):
@@ -75,7 +85,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = set(item.fixturenames)
         if item.nodeid.startswith("tests/e2e/") or fixtures & E2E_FIXTURES:
             item.add_marker(pytest.mark.e2e)
-        if fixtures & DASK_FIXTURES:
+        if fixtures & DASK_FIXTURES or "dask" in item.path.name or _listed(item, DASK):
             item.add_marker(pytest.mark.dask)
         group = _group(item)
         if group is not None and not any(m.name == "xdist_group" for m in item.iter_markers()):
