@@ -63,7 +63,9 @@ typecheck: setup
 # (PYTHONDONTWRITEBYTECODE): the suite starts many interpreters (workers, CLI runs, Streamlit servers, Dask
 # worker processes), and each would compile every module it imports again, 5 to 10 s apiece.
 WORKERS ?= auto
-PYTEST = PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
+# PYTEST_ARGS: more pytest options, e.g. `make test PYTEST_ARGS=--durations=40` lists the slowest tests.
+PYTEST_ARGS ?=
+PYTEST = PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test: setup browser services lint typecheck
 	$(PYTEST)
