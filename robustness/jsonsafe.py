@@ -33,13 +33,7 @@ def to_json_safe(value: Any) -> Any:
     if np is not None and isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, _dt.timedelta) or (np is not None and isinstance(value, (np.datetime64, np.timedelta64))):
-        import numpy as np  # checked before integers: np.timedelta64 is an np.integer
-        import pandas as pd  # one format for every timestamp and duration: pandas' ("1 days 02:00:00")
-
-        if isinstance(value, np.datetime64):
-            return None if np.isnat(value) else pd.Timestamp(value).isoformat()
-        td = pd.Timedelta(value)
-        return None if td is pd.NaT else str(td)
+        return _time_json(value)  # checked before integers: np.timedelta64 is an np.integer
     if isinstance(value, int) or (np is not None and isinstance(value, np.integer)):
         return int(value)
     if isinstance(value, (float, decimal.Decimal)) or (np is not None and isinstance(value, np.floating)):
@@ -84,6 +78,18 @@ def py_scalar(value: Any) -> Any:
 def finite_or_none(x: Any) -> float | None:
     """``x`` as a float, or None when it is None, NaN or +/-inf (JSON has no NaN or infinity)."""
     return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _time_json(value: Any) -> str | None:
+    """A duration or a NumPy datetime64/timedelta64 in pandas' one format for every timestamp and duration
+    (ISO for timestamps, "1 days 02:00:00" for durations); None for NaT."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
+    td = pd.Timedelta(value)
+    return None if td is pd.NaT else str(td)
 
 
 def _key(k: Any) -> str:
