@@ -187,7 +187,7 @@ def monitor(
             ).items():
                 estimates.append(MetricEstimate(m, "confidence", v, lo, hi))
         if "atc" in use:
-            v, lo, hi = est.atc(fit, P, level=level, rng=wrng)
+            v, lo, hi = est.atc(fit, P, cur_out.codes[pos], level=level, n_draws=n_draws, rng=wrng)
             estimates.append(MetricEstimate("accuracy", "atc", v, lo, hi))
         if "weighting" in use:
             from robustness.performance.estimate import density_ratio
