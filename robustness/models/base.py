@@ -32,14 +32,14 @@ class Task(StrEnum):
 
 @dataclass(frozen=True)
 class ModelSummary:
-    source: str  # "skops" | "onnx" | "pickle" | "estimator" | "predictions"
+    source: str  # "skops" | "onnx" | "pickle" | "estimator" | "demo" | "predictions"
     estimator: str
     task: Task
     feature_names: tuple[str, ...] | None
-    classes: tuple | None
+    classes: tuple[Any, ...] | None
     notes: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "estimator": self.estimator,
@@ -72,7 +72,7 @@ class ModelAdapter(ABC):
     source: str
     task: Task
     feature_names: list[str] | None
-    classes: list | None
+    classes: list[Any] | None
     has_model: bool = True
 
     @property
@@ -108,6 +108,14 @@ class ModelAdapter(ABC):
 
     # -- shared by the adapters that wrap a real model; they define _raw_predict/_raw_proba --
 
+    def _raw_predict(self, X: Any) -> Any:
+        """The wrapped model's own predict on :meth:`_model_input`'s output."""
+        raise NotImplementedError(f"{type(self).__name__} wraps no model: it overrides _predict_on instead")
+
+    def _raw_proba(self, X: Any) -> Any:
+        """The wrapped model's own predict_proba on :meth:`_model_input`'s output."""
+        raise NotImplementedError(f"{type(self).__name__} wraps no model: it overrides _proba_on instead")
+
     def _model_input(self, X: pd.DataFrame, name: str) -> Any:
         """The part of ``X`` the model is called with: its feature columns, in its order."""
         if self.feature_names is None:
@@ -138,7 +146,7 @@ class ModelAdapter(ABC):
             )
 
 
-def sorted_labels(values: Iterable[Any]) -> list:
+def sorted_labels(values: Iterable[Any]) -> list[Any]:
     """Class labels as Python scalars, sorted; by their text when they do not compare (e.g. 1 and "a")."""
     labels = [py_scalar(v) for v in values]
     try:
@@ -178,7 +186,7 @@ def _check_1d(out: Any, n: int, name: str) -> np.ndarray:
     return arr
 
 
-def _check_proba(out: Any, n: int, classes: list | None, name: str) -> np.ndarray:
+def _check_proba(out: Any, n: int, classes: Sequence[Any] | None, name: str) -> np.ndarray:
     arr, k = _as_array(out, "predict_proba", name, float), None if classes is None else len(classes)
     if arr.ndim != 2 or arr.shape[0] != n or (k is not None and arr.shape[1] != k):
         raise ModelError(

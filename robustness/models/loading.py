@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Literal
 
 from robustness.errors import ModelError, PickleRefusedError, UntrustedTypesError
 from robustness.models.base import ModelAdapter, _cap
@@ -27,13 +27,16 @@ from robustness.models.sklearn import from_estimator
 __all__ = [
     "MODEL_SUFFIXES",
     "ModelFileInfo",
+    "ModelFormat",
     "default_trusted",
     "inspect_model_file",
     "load_model",
     "sniff_model_format",
 ]
 
-MODEL_SUFFIXES = {
+ModelFormat = Literal["skops", "onnx", "pickle"]
+
+MODEL_SUFFIXES: dict[str, ModelFormat] = {
     ".skops": "skops",
     ".onnx": "onnx",
     ".pkl": "pickle",
@@ -54,12 +57,12 @@ _SUPPORTED = (
 @dataclass(frozen=True)
 class ModelFileInfo:
     name: str
-    format: str  # "skops" | "onnx" | "pickle"
+    format: ModelFormat
     sha256: str
     n_bytes: int
     untrusted_types: tuple[str, ...] = ()  # skops only: types NOT trusted by the default rule
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "format": self.format,
@@ -69,7 +72,7 @@ class ModelFileInfo:
         }
 
 
-def sniff_model_format(data: bytes, name: str) -> str:
+def sniff_model_format(data: bytes, name: str) -> ModelFormat:
     """ "skops", "onnx" or "pickle", from the extension, else from the bytes.
 
     Bytes that are unmistakably a pickle (or a skops archive) win over the extension,
@@ -108,7 +111,8 @@ def default_trusted(types: Iterable[str]) -> tuple[list[str], list[str]]:
     (checked by importing that module and looking the name up). Everything else,
     including other functions of those packages, needs the user's consent.
     """
-    trusted, untrusted = [], []
+    trusted: list[str] = []
+    untrusted: list[str] = []
     for t in types:
         (trusted if _is_default_trusted(t) else untrusted).append(t)
     return trusted, untrusted
@@ -232,7 +236,7 @@ def _load_pickle(data: bytes, name: str, allow_pickle: bool) -> Any:
         ) from exc
 
 
-def _content_format(data: bytes) -> str | None:
+def _content_format(data: bytes) -> ModelFormat | None:
     """ "skops" or "pickle" when the bytes say so unmistakably; None otherwise. Executes nothing."""
     if data[:4] == b"PK\x03\x04":
         try:

@@ -47,6 +47,8 @@ ORT_ERRORS: tuple[type[BaseException], ...] = tuple(
     )
     if isinstance(getattr(_ort_state, n, None), type)
 )
+# opening a bad file raises onnxruntime's errors, or UnicodeDecodeError when a damaged name spoils the message
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (*ORT_ERRORS, UnicodeDecodeError)
 
 _DTYPES: dict[str, Any] = {
     "tensor(float)": np.float32,
@@ -76,7 +78,7 @@ def open_session(data: bytes, name: str, *, max_weight_bytes: int | None = None)
         return ort.InferenceSession(
             bytes(data), sess_options=opts, providers=["CPUExecutionProvider"], read_config_from_model=0
         )
-    except (*ORT_ERRORS, UnicodeDecodeError) as exc:  # a damaged name makes the error message undecodable
+    except _OPEN_ERRORS as exc:
         reason = "it holds damaged text" if isinstance(exc, UnicodeDecodeError) else ort_reason(exc)
         raise ModelError(
             f"{_cap(name)} could not be opened as an ONNX model: {reason}. The file may be "
@@ -102,13 +104,14 @@ class OnnxAdapter(ModelAdapter):
     """
 
     source = "onnx"
+    feature_names: list[str]  # always known: the graph's input names, or the columns its matrix input is fed
 
     def __init__(
         self,
         data: bytes,
         *,
         feature_names: Sequence[str] | None = None,
-        classes: Sequence | None = None,
+        classes: Sequence[Any] | None = None,
         name: str = "the ONNX model",
         max_weight_bytes: int | None = None,
     ):
@@ -121,19 +124,21 @@ class OnnxAdapter(ModelAdapter):
         if meta.producer_name:
             self._notes.append(f"Exported by {meta.producer_name}")
         self._matrix, self.feature_names = self._plan_inputs(feature_names, meta.custom_metadata_map)
-        self._label, self._proba, self._value = _plan_outputs(outputs, name)
-        self._classes: list | None = None
+        self._predicted, self._proba = _plan_outputs(outputs, name)
+        self._classes: list[Any] | None = None
         self._n_classes: int | None = None
+        self._zipmap = False
         if self._proba is not None:
             out = outputs[self._proba]
             self._zipmap = out.type.startswith("seq(")
             width = out.shape[1] if len(out.shape) == 2 and isinstance(out.shape[1], int) else None
-            labels = [py_scalar(c) for c in classes] if classes is not None else graph_class_labels(data)
-            if classes is not None and width is not None and len(labels) != width:
+            given = None if classes is None else [py_scalar(c) for c in classes]
+            if given is not None and width is not None and len(given) != width:
                 raise ModelError(
-                    f"{len(labels)} class labels were given but {name} outputs probabilities "
+                    f"{len(given)} class labels were given but {name} outputs probabilities "
                     f"for {width} classes. Give one label per probability column, in order."
                 )
+            labels = given if given is not None else graph_class_labels(data)
             if labels is not None and (width is None or len(labels) == width) and len(labels) >= 2:
                 self._classes = labels
             self._n_classes = len(self._classes) if self._classes else width
@@ -143,13 +148,13 @@ class OnnxAdapter(ModelAdapter):
     # -- public state ------------------------------------------------------------------
 
     @property
-    def task(self) -> Task:  # type: ignore[override]
+    def task(self) -> Task:  # type: ignore[override]  # read-only: follows the classes learned on the first run
         if self._proba is None:
             return Task.REGRESSION
         return Task.BINARY if self._n_classes == 2 else Task.MULTICLASS
 
     @property
-    def classes(self) -> list | None:  # type: ignore[override]
+    def classes(self) -> list[Any] | None:  # type: ignore[override]  # read-only: learned on the first run
         return None if self._classes is None else list(self._classes)
 
     def summary(self) -> ModelSummary:
@@ -182,21 +187,21 @@ class OnnxAdapter(ModelAdapter):
         return feeds
 
     def _raw_predict(self, feeds: dict[str, np.ndarray]) -> Any:
-        outs = self._run(feeds)
-        return outs[self._value] if self._proba is None else outs[self._label]
+        return self._run(feeds)[self._predicted]
 
     def _raw_proba(self, feeds: dict[str, np.ndarray]) -> Any:
         return self._proba_matrix(self._run(feeds))
 
     # -- internals -------------------------------------------------------------------------
 
-    def _run(self, feeds: dict[str, np.ndarray]) -> list:
+    def _run(self, feeds: dict[str, np.ndarray]) -> list[Any]:
         outs = self._session.run(None, feeds)
         if self._proba is not None and self._classes is None:
-            self._learn_classes(outs)
+            self._learn_classes(outs, self._proba)
         return outs
 
-    def _proba_matrix(self, outs: list) -> np.ndarray:
+    def _proba_matrix(self, outs: list[Any]) -> np.ndarray:
+        assert self._proba is not None, "a regressor has no probabilities: _require_proba refuses it first"
         p = outs[self._proba]
         if not self._zipmap:
             return np.asarray(p, dtype=float)
@@ -205,21 +210,22 @@ class OnnxAdapter(ModelAdapter):
         keys = list(p[0].keys())  # ZipMap keeps the classifier's class order
         return np.array([[row[k] for k in keys] for row in p], dtype=float)
 
-    def _learn_classes(self, outs: list) -> None:
-        """Class labels from the ZipMap keys, or from the labels of rows with a clear argmax."""
-        p = outs[self._proba]
+    def _learn_classes(self, outs: list[Any], proba: int) -> None:
+        """Class labels from the ZipMap keys, or from the labels of rows with a clear argmax
+        (``proba``: the index of the probabilities output)."""
+        p = outs[proba]
         if self._zipmap:
             if len(p):
                 self._classes = [py_scalar(k) for k in p[0].keys()]
         else:
             probs = np.asarray(p, dtype=float)
-            labels = np.asarray(outs[self._label]).ravel()
+            labels = np.asarray(outs[self._predicted]).ravel()
             if probs.ndim != 2 or len(labels) != len(probs) or probs.shape[1] < 2:
                 return
             top2 = np.sort(probs, axis=1)[:, -2:]
             clear = top2[:, 1] - top2[:, 0] > 1e-6
             arg = probs.argmax(axis=1)
-            found = {}
+            found: dict[int, Any] = {}
             for j in range(probs.shape[1]):
                 rows = np.flatnonzero(clear & (arg == j))
                 if len(rows):
@@ -282,8 +288,9 @@ class OnnxAdapter(ModelAdapter):
             )
 
 
-def _plan_outputs(outputs: list, name: str) -> tuple[int | None, int | None, int | None]:
-    """(label index, probabilities index, regression value index)."""
+def _plan_outputs(outputs: Sequence[Any], name: str) -> tuple[int, int | None]:
+    """(index of the output ``predict`` reads: the label of a classifier, the value of a regressor;
+    index of the probabilities output, None for a regressor)."""
     prob = [i for i, o in enumerate(outputs) if o.type.startswith("seq(map")]
     if not prob:
         prob = [i for i, o in enumerate(outputs) if "prob" in o.name.lower() and o.type in _FLOATS]
@@ -292,7 +299,7 @@ def _plan_outputs(outputs: list, name: str) -> tuple[int | None, int | None, int
     if len(prob) == 1 and len(outputs) >= 2:
         others = [i for i in range(len(outputs)) if i != prob[0]]
         label = [i for i in others if "label" in outputs[i].name.lower()] or others
-        return label[0], prob[0], None
+        return label[0], prob[0]
     if len(outputs) == 1:
         o = outputs[0]
         if o.type in _FLOATS and (
@@ -300,7 +307,7 @@ def _plan_outputs(outputs: list, name: str) -> tuple[int | None, int | None, int
             or (len(o.shape) == 2 and o.shape[1] in (1, None))
             or (len(o.shape) == 2 and isinstance(o.shape[1], str))
         ):
-            return None, None, 0
+            return 0, None
     desc = ", ".join(f"'{o.name}' ({o.type} {o.shape})" for o in outputs)
     raise ModelError(
         f"{_cap(name)} has outputs {desc}; expected a label output plus a probabilities output (a "
@@ -357,6 +364,6 @@ def _to_tensor(s: pd.Series, etype: str, col: str, where: str) -> np.ndarray:
 # -- class labels from the graph ---------------------------------------------------------------
 
 
-def graph_class_labels(data: bytes) -> list | None:
+def graph_class_labels(data: bytes) -> list[Any] | None:
     """Class labels stored in the graph (ZipMap first, else the classifier node), or None."""
     return class_labels(data)

@@ -170,13 +170,14 @@ def looks_like_onnx(data: bytes) -> bool:
     return model.ir_version > 0 and model.HasField("graph") and len(model.graph.node) > 0
 
 
-def class_labels(data: bytes) -> list | None:
+def class_labels(data: bytes) -> list[int] | list[str] | None:
     """Class labels stored in the main graph (ZipMap first, else the *Classifier node), or None."""
     try:
         graph = parse_model(data).graph
-        zipmaps, classifiers = [], []
+        zipmaps: list[list[int] | list[str]] = []
+        classifiers: list[list[int] | list[str]] = []
         for node in graph.node:
-            labels = None
+            labels: list[int] | list[str] | None = None
             for attr in node.attribute:
                 if attr.name in (b"classlabels_int64s", b"classlabels_ints"):
                     labels = list(attr.ints) or labels

@@ -29,7 +29,7 @@ class PredictionsAdapter(ModelAdapter):
         *,
         prediction: str | None,
         task: Task,
-        classes: Sequence | None = None,
+        classes: Sequence[Any] | None = None,
         probabilities: Mapping[Any, str] | None = None,
         complement: tuple[Any, str] | None = None,
     ):
@@ -52,6 +52,11 @@ class PredictionsAdapter(ModelAdapter):
 
     def _proba_on(self, X: pd.DataFrame, name: str) -> np.ndarray:
         self._require_proba()
+        if self.classes is None:
+            raise ConfigError(
+                "Probability columns were given without the class labels they belong to. Give the classes, "
+                "in the order of the probability columns, or use from_predictions, which reads them."
+            )
         comp = self._complement
         return np.column_stack(
             [
@@ -118,6 +123,7 @@ def from_predictions(
         wanted = ([prediction] if prediction is not None else []) + list(probs.values())
         _require_columns(reference, wanted, "the reference data", what="named in the column roles")
     observed = None if prediction is None or reference is None else reference[prediction]
+    classes: list[Any] | None
     if probs:
         if task is Task.REGRESSION:
             raise ConfigError(
@@ -162,7 +168,7 @@ def _infer_task(values: pd.Series) -> Task:
     return Task.BINARY if s.nunique() <= 2 else Task.MULTICLASS
 
 
-def _typed_labels(keys: list[str], observed: pd.Series | None) -> list:
+def _typed_labels(keys: list[str], observed: pd.Series | None) -> list[Any]:
     """Probability-column labels are strings; give them the prediction column's type when possible."""
     seen = {} if observed is None else {str(py_scalar(v)): py_scalar(v) for v in pd.unique(observed.dropna())}
     return [seen[k] if k in seen else int(k) if k.lstrip("-").isdigit() else k for k in keys]

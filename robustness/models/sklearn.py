@@ -46,12 +46,13 @@ class SklearnAdapter(ModelAdapter):
         else:
             self.classes, self.task = None, Task.REGRESSION
         own, n_in = _feature_names_in(estimator), getattr(estimator, "n_features_in_", None)
-        self.feature_names = own or (None if feature_names is None else [str(c) for c in feature_names])
+        given = None if feature_names is None else [str(c) for c in feature_names]
+        self.feature_names = own or given
         # fitted on an array with names given here: pass an array, as in training
-        self._as_array = own is None and feature_names is not None and isinstance(n_in, (int, np.integer))
-        if self._as_array and n_in != len(self.feature_names):
+        self._as_array = own is None and given is not None and isinstance(n_in, (int, np.integer))
+        if self._as_array and given is not None and n_in != len(given):
             raise ModelError(
-                f"The model expects {n_in} features but {len(self.feature_names)} feature names "
+                f"The model expects {n_in} features but {len(given)} feature names "
                 "were given. Give exactly the columns the model was trained on, in order."
             )
         if self.feature_names is None:

@@ -316,6 +316,10 @@ def test_predictions_configuration_errors(scored):
         from_predictions(prediction="pred", probabilities={"0": "p0", "1": "p1"}, task=Task.REGRESSION)
     with pytest.raises(ModelError, match="'nope'"):
         from_predictions(prediction="nope", reference=scored)
+    # built directly with probability columns but no class labels: said, not a TypeError from deep inside
+    unlabelled = PredictionsAdapter(prediction="pred", task=Task.BINARY, probabilities={0: "p0", 1: "p1"})
+    with pytest.raises(ConfigError, match="without the class labels"):
+        unlabelled.predict_proba(scored)
 
 
 def test_summary_is_a_frozen_typed_result():
