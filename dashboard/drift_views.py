@@ -29,6 +29,80 @@ def _f(v) -> str:
     return number(v)
 
 
+# The rule's practical thresholds (DriftConfig.min_*), as a user types them: (config key, label, unit scale
+# shown -> stored, smallest value, step, format, help). Shares are typed in points / percent, stored as 0-1.
+THRESHOLDS = (
+    (
+        "min_shift_sd",
+        "Mean shift (SD)",
+        1.0,
+        0.0,
+        0.01,
+        "%.2f",
+        "Numbers, dates and text lengths: the mean moving by this many reference standard deviations counts "
+        "(0.05 SD: for incomes with an SD of 20,000, a shift of 1,000).",
+    ),
+    (
+        "min_spread_ratio",
+        "Spread ratio (×)",
+        1.0,
+        1.0,
+        0.01,
+        "%.2f",
+        "Numbers, dates and text lengths: the standard deviation growing by this factor, or shrinking by it "
+        "(1.1: 10 % wider, or narrower than 1/1.1 of the reference's), counts.",
+    ),
+    (
+        "min_shape_sd",
+        "Shape change (SD)",
+        1.0,
+        0.0,
+        0.01,
+        "%.2f",
+        "Numbers, dates and text lengths: with mean and spread matched, the values differing by this many "
+        "standard deviations on average (two peaks instead of one, a heavier tail) counts.",
+    ),
+    (
+        "min_share_change",
+        "Share change (points)",
+        100.0,
+        0.0,
+        0.5,
+        "%.1f",
+        "Categories and yes/no columns: one category's share of the values moving by this many percentage "
+        "points counts (2.5: from 30 % to 32.5 %).",
+    ),
+    (
+        "min_new_category_share",
+        "New category (% of values)",
+        100.0,
+        0.0,
+        0.1,
+        "%.1f",
+        "Categories: a category absent from the reference counts once it makes up this share of the current "
+        "values (0.5 %: 5 rows in 1,000).",
+    ),
+)
+
+
+def threshold_inputs(defaults) -> dict[str, float]:
+    """The practical thresholds' inputs (inside the settings form), as DriftConfig keys in its units."""
+    out: dict[str, float] = {}
+    cols = st.columns(len(THRESHOLDS))
+    for col, (key, label, scale, low, step, fmt, help_text) in zip(cols, THRESHOLDS):
+        typed = col.number_input(
+            label,
+            min_value=low,
+            value=float(getattr(defaults, key)) * scale,
+            step=step,
+            format=fmt,
+            help=help_text,
+            key=f"drift_{key}",
+        )
+        out[key] = float(typed) / scale
+    return out
+
+
 def metrics_row(result, target) -> None:
     """Columns drifted, dataset verdict, target drift and untested columns, side by side."""
     d = result.dataset

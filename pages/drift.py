@@ -31,7 +31,7 @@ features = views.drift_columns(ws)
 defaults = DriftConfig()
 with st.expander("⚙️ Test settings", expanded=False):
     with st.form("drift_settings"):
-        c1, c2, c3 = st.columns(3)
+        c1, c2 = st.columns(2)
         alpha = c1.number_input(
             "Significance (alpha)",
             0.001,
@@ -42,16 +42,12 @@ with st.expander("⚙️ Test settings", expanded=False):
             help="For p-value tests, after the Benjamini–Hochberg correction.",
         )
         share = c2.slider("Dataset drifts when this share of columns drifts", 0.05, 1.0, defaults.drift_share, 0.05)
-        large = c3.number_input(
-            "Distance tests from this many rows",
-            100,
-            10_000_000,
-            value=defaults.large_sample,
-            step=100,
-            help="Up to this many rows per file: p-value tests (KS, chi-square). Above: "
-            "a distance must reach its threshold and be significant, so that large "
-            "samples from the same distribution do not 'drift'.",
+        st.caption(
+            "How large a change must be to count as drift, in the data's own units. A column drifts when its "
+            "change is statistically clear **and** at least one of these is reached, at any number of rows; "
+            "0 (or 1 for the ratio) turns a condition off."
         )
+        sizes = views.threshold_inputs(defaults)
         st.caption("Per-column overrides (leave empty for the default rule).")
         overrides = st.data_editor(
             pd.DataFrame(
@@ -71,7 +67,7 @@ with st.expander("⚙️ Test settings", expanded=False):
 config_dict = {
     "alpha": float(alpha),
     "drift_share": float(share),
-    "large_sample": int(large),
+    **sizes,
     "overrides": {
         str(row.column): {
             k: (float(v) if k == "threshold" else v)

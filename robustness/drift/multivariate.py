@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError
+from robustness.formatting import count, interval, number
 from robustness.jsonsafe import finite_or_none
 from robustness.schema import ColumnKind
 
@@ -198,7 +199,7 @@ def domain_classifier(
             "skipped",
             (
                 f"The domain classifier needs at least {MIN_ROWS} rows on each side; the reference has "
-                f"{len(reference)} and the current data {len(current)}. Load more rows."
+                f"{count(len(reference))} and the current data {count(len(current))}. Load more rows."
             ),
             **base,
         )
@@ -238,9 +239,12 @@ def domain_classifier(
     verdict = (
         "so the data has drifted"
         if drifted
-        else f"which is not clearly above {0.5 + margin:.2f}, so no multivariate drift is flagged"
+        else f"which is not clearly above {number(0.5 + margin)}, so no multivariate drift is flagged"
     )
-    msg = f"A classifier tells current from reference rows with ROC AUC {auc:.2f} (95% CI {lo:.2f}–{hi:.2f}), {verdict}"
+    msg = (
+        f"A classifier tells current from reference rows with ROC AUC {number(auc)} "
+        f"(95% CI {interval(lo, hi)}), {verdict}"
+    )
     msg += f"; it relies most on {_names(relied)}." if drifted else "."
     if left_out:
         msg += f" Left out: {', '.join(left_out)}."
@@ -380,7 +384,7 @@ def pca_reconstruction(
             "skipped",
             (
                 f"PCA reconstruction needs at least {MIN_ROWS} rows on each side; the reference has "
-                f"{len(reference)} and the current data {len(current)}. Load more rows."
+                f"{count(len(reference))} and the current data {count(len(current))}. Load more rows."
             ),
         )
     kinds_used, left_out = _usable(reference, current, features, kinds)
@@ -401,8 +405,9 @@ def pca_reconstruction(
         return ReconstructionResult(
             "skipped",
             (
-                f"Chunks of {size} rows cut the {len(ref)} reference rows into {n_chunks} chunk(s); at least 3 "
-                "are needed to measure the reference's own variability. Choose a smaller chunk size."
+                f"Chunks of {count(size)} rows cut the {count(len(ref))} reference rows into {count(n_chunks)} "
+                "chunk(s); at least 3 are needed to measure the reference's own variability. Choose a smaller "
+                "chunk size."
             ),
             chunk_size=size,
             left_out=tuple(left_out),
@@ -425,12 +430,13 @@ def pca_reconstruction(
         chunks[-2] = np.r_[chunks[-2], chunks[-1]]
         chunks, bounds = chunks[:-1], bounds[:-1]
     cur_chunks = [float(c.mean()) for c in chunks]
-    labels = [f"rows {b + 1}–{b + len(c)}" for b, c in zip(bounds, chunks)]
+    labels = [f"rows {count(b + 1)}–{count(b + len(c))}" for b, c in zip(bounds, chunks)]
     alerts = [not (lower <= e <= upper) for e in cur_chunks]
     drifted = not (lower <= cur_err <= upper) or (sum(alerts) >= 2 and sum(alerts) >= len(alerts) / 2)
+    where = "above" if cur_err > upper else "below" if cur_err < lower else "within"
     msg = (
-        f"PCA reconstruction error is {cur_err:.3f} on current data against a reference band of "
-        f"{lower:.3f}–{upper:.3f} (mean ± 3 std of {n_chunks} reference chunks of {size} rows); "
+        f"PCA reconstruction error is {number(cur_err)} on current data, {where} the reference band of "
+        f"{interval(lower, upper)} (mean ± 3 std of {count(n_chunks)} reference chunks of {count(size)} rows); "
     )
     msg += (
         "current rows fit the structure of the reference less well (the joint distribution of the columns has changed)."
@@ -438,7 +444,7 @@ def pca_reconstruction(
         else "the joint structure of the columns looks unchanged."
     )
     if any(alerts):
-        msg += f" {sum(alerts)} of {len(alerts)} current chunks fall outside the band."
+        msg += f" {count(sum(alerts))} of {count(len(alerts))} current chunks fall outside the band."
     if left_out:
         msg += f" Left out: {', '.join(left_out)}."
     return ReconstructionResult(

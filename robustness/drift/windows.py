@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import count, number
 from robustness.jsonsafe import finite_or_none
 from robustness.models import ModelAdapter, Task
 
@@ -302,12 +303,12 @@ def assemble(
     if band_note:
         note = (note + " " if note else "") + band_note
     n_ok = len(ok_sizes)
-    msg = f"{len(windows)} windows of current data compared with the full reference ({n_ok} tested)."
+    msg = f"{count(len(windows))} windows of current data compared with the full reference ({count(n_ok)} tested)."
     small = len(windows) - n_ok
     if small:
-        msg += f" {small} window(s) had fewer than {min_rows} rows and were not tested."
+        msg += f" {count(small)} window(s) had fewer than {count(min_rows)} rows and were not tested."
     if n_missing:
-        msg += f" {n_missing} current row(s) without a timestamp were left out."
+        msg += f" {count(n_missing)} current row(s) without a timestamp were left out."
     tested = [w for w in windows if w.status == "ok"]
     counts = {c: sum(w.drifted[j] for w in tested) for j, c in enumerate(features)}
     often = sorted((c for c in features if tested and counts[c] >= len(tested) / 2), key=lambda c: -counts[c])
@@ -353,7 +354,7 @@ def _band(
             (none, none, none),
             0,
             (
-                f"The reference has too few rows for chunks of {chunk} rows (at least 3 "
+                f"The reference has too few rows for chunks of {count(chunk)} rows (at least 3 "
                 "are needed), so there is no reference band."
             ),
         )
@@ -434,14 +435,14 @@ def change_points(
     bounds = [int(keep[0]) if len(keep) else 0] + starts + [len(x)]
     seg = [x[a:b][np.isfinite(x[a:b])] for a, b in zip(bounds[:-1], bounds[1:])]
     seg_mean = [float(s.mean()) if len(s) else float("nan") for s in seg]
-    lab = tuple(str(labels[i]) if labels is not None else str(i) for i in hits)
+    lab = tuple(str(labels[i]) if labels is not None else f"row {count(i + 1)}" for i in hits)
     if not len(keep):
         msg = "The stream is empty, so there are no change points."
     elif not hits:
-        msg = f"ADWIN found no change in the mean of the {stream} over {len(keep)} values."
+        msg = f"ADWIN found no change in the mean of the {stream} over {count(len(keep))} values."
     else:
-        first = f"first at {lab[0]} (mean {seg_mean[0]:.3g} before, {seg_mean[1]:.3g} after)"
-        msg = f"ADWIN found {len(hits)} change(s) in the mean of the {stream}, {first}."
+        first = f"first at {lab[0]} (mean {number(seg_mean[0])} before, {number(seg_mean[1])} after)"
+        msg = f"ADWIN found {count(len(hits))} change(s) in the mean of the {stream}, {first}."
     return ChangePointResult(
         n=len(keep),
         n_dropped=len(x) - len(keep),
@@ -468,7 +469,7 @@ def output_change_points(
 ) -> ChangePointResult:
     """ADWIN over the model's per-row error (labels present) or its output, in time order."""
     frame = current
-    labels = [f"row {i + 1}" for i in range(len(frame))]
+    labels = None  # change_points names a position "row 1,234"
     if timestamp is not None:
         t = _times(current, timestamp, "current")
         order = np.argsort(t.to_numpy(), kind="stable")  # missing times last

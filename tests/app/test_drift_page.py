@@ -93,3 +93,33 @@ def test_plain_words_hide_test_names_and_technical_shows_them(app):
     from dashboard.drift_views import table_height
 
     assert table_height(11) == 38 + 35 * 11 and table_height(500) == table_height(40)
+
+
+def _drifted_block(app) -> str:
+    return plain(next(md.value for md in app.markdown if "Drifted columns" in md.value))
+
+
+def test_practical_thresholds_are_settings_and_change_the_verdict(app):
+    """The rule's effect thresholds (not the retired large_sample) are on the page, in user units, and
+    applying one changes the verdict: debt_to_income moved by 0.13 SD, so a 0.2 SD line clears it."""
+    open_drift(app)
+    labels = {n.label: n for n in app.number_input}
+    assert not [label for label in labels if "rows" in label.lower()]  # no "distance tests from N rows"
+    assert labels["Mean shift (SD)"].value == 0.05 and labels["Spread ratio (×)"].value == 1.1
+    assert labels["Share change (points)"].value == 2.5 and labels["New category (% of values)"].value == 0.5
+    assert "standard deviations" in labels["Mean shift (SD)"].help
+    before = metrics(app)["Columns drifted"]
+    assert "debt_to_income" in _drifted_block(app)
+    app.number_input(key="drift_min_shift_sd").set_value(0.2)
+    (apply,) = [b for b in app.button if b.label == "Apply settings"]
+    apply.click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    block = _drifted_block(app)
+    assert "debt_to_income" not in block and "income" in block  # income moved 0.51 SD: still drifted
+    n_before, n_after = (int(m.split(" of ")[0]) for m in (before, metrics(app)["Columns drifted"]))
+    assert n_after == n_before - 1
+    # shares in points and percent: with 20 of each needed, the new 'gig-economy' (11.6 %) no longer counts
+    app.number_input(key="drift_min_new_category_share").set_value(20.0)
+    app.number_input(key="drift_min_share_change").set_value(20.0)
+    [b for b in app.button if b.label == "Apply settings"][0].click().run()
+    assert "employment_type" not in _drifted_block(app)

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from robustness.drift.multivariate import delong_ci, domain_classifier, pca_reconstruction
+from robustness.formatting import number
 from robustness.schema import ColumnKind
 
 NUM, CAT = ColumnKind.NUMERICAL, ColumnKind.CATEGORICAL
@@ -88,6 +89,8 @@ def test_domain_classifier_credit(credit):
     assert r.drifted and r.auc > 0.6
     assert {"income", "employment_type"} & set(r.features[:2])
     assert r.n_rows_used == 8000
+    # the one number format: 3 significant figures, the interval with an en dash
+    assert f"ROC AUC {number(r.auc)} (95% CI {number(r.ci_low)}–{number(r.ci_high)})" in r.message
 
 
 def test_domain_classifier_bad_inputs():
@@ -145,6 +148,19 @@ def test_pca_credit_drifts(credit):
     assert r.status == "ok" and r.drifted
     assert sum(r.current_alerts) >= len(r.current_alerts) / 2
     assert r.n_reference_used == r.n_current_used == 4000
+    # the one number format, and which side of the band in words (the error and the band's end may both read
+    # 1.15 at 3 significant figures); here most chunks leave the band while the whole current data stays inside
+    assert f"is {number(r.current_error)} on current data, within the reference band of " in r.message
+    assert f"{sum(r.current_alerts)} of 10 current chunks fall outside the band." in r.message
+    assert f"{number(r.lower_threshold)}–{number(r.upper_threshold)} (mean ± 3 std of 10" in r.message
+    assert r.current_labels[-1] == "rows 3,601–4,000"
+
+
+def test_pca_message_says_within_the_band_on_a_random_split():
+    rng = np.random.default_rng(3)
+    both = _frame(rng, 4000)
+    r = pca_reconstruction(both.iloc[:2000], both.iloc[2000:], features=FEATURES, kinds=KINDS)
+    assert not r.drifted and ", within the reference band of " in r.message
 
 
 def test_pca_bad_inputs():

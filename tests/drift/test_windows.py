@@ -6,6 +6,7 @@ import pytest
 
 from robustness.drift.windows import change_points, drift_over_time, output_change_points
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import number
 from robustness.models import from_estimator
 
 
@@ -127,6 +128,18 @@ def test_adwin_finds_a_jump():
     assert r.starts[0] <= r.indices[0] and abs(r.starts[0] - 500) < 300
     assert len(r.trace_index) <= 500 and r.n == 1500
     _json(r)
+
+
+def test_adwin_message_in_the_one_number_format():
+    """Means of 52,134 read "52,100" (not "5.21e+04"); an unlabelled position reads "row 1,234"."""
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(52_134, 10, 3000), rng.normal(60_000, 10, 3000)]
+    r = change_points(x, stream="incomes")
+    assert r.labels[0] == f"row {r.indices[0] + 1:,}" and "," in r.labels[0]
+    assert r.message.endswith(f"(mean {number(r.mean_before[0])} before, {number(r.mean_after[0])} after).")
+    assert "(mean 52,100 before, " in r.message and "e+" not in r.message
+    quiet = change_points(rng.normal(0, 1, 2500))
+    assert quiet.message == "ADWIN found no change in the mean of the values over 2,500 values."
 
 
 def test_adwin_stationary_and_empty():
