@@ -20,14 +20,21 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from robustness.errors import DataError, ModelError
 from robustness.models import ModelAdapter
 from robustness.scale.cluster import open_parquet
 from robustness.scale.jobs import Job
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from dask.delayed import Delayed
+    from distributed import Client, Future
 
 __all__ = [
     "ShippedModel",
@@ -50,6 +57,8 @@ __all__ = [
 
 _ARRIVALS: dict[str, int] = {}  # ShippedModel token -> times it was unpickled in this process
 
+T = TypeVar("T")
+
 
 # -- the model on the workers -------------------------------------------------------------------
 
@@ -57,46 +66,54 @@ _ARRIVALS: dict[str, int] = {}  # ShippedModel token -> times it was unpickled i
 class ShippedModel:
     """What travels to the workers in place of a :class:`ModelAdapter`; ``.adapter`` is the model there."""
 
-    def __init__(self, adapter: ModelAdapter):
+    def __init__(self, adapter: ModelAdapter) -> None:
         self.token = uuid.uuid4().hex
         self._adapter: ModelAdapter | None = adapter
-        self._onnx = None
-        session = getattr(adapter, "_session", None)
-        if session is not None:  # an OnnxAdapter: its session cannot be pickled, its bytes can
-            data = getattr(session, "_model_bytes", None)
-            if data is None:
-                raise ModelError(
-                    "The ONNX model cannot be sent to the Dask workers because its bytes are not "
-                    "available. Load it with robustness.models.load_model from its file or bytes."
-                )
-            self._onnx = (
-                bytes(data),
-                {
-                    "feature_names": adapter.feature_names if getattr(adapter, "_matrix", False) else None,
-                    "classes": adapter.classes,
-                    "name": adapter.name,
-                },
-            )
+        # an OnnxAdapter's session cannot be pickled, its bytes can: (bytes, the options that rebuild it)
+        self._onnx: tuple[bytes, dict[str, Any]] | None = None
+        if getattr(adapter, "_session", None) is not None:  # only an OnnxAdapter holds an onnxruntime session
+            self._onnx = _onnx_payload(adapter)
         self._lock = threading.Lock()
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {"token": self.token, "adapter": None if self._onnx else self._adapter, "onnx": self._onnx}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.token, self._adapter, self._onnx = state["token"], state["adapter"], state["onnx"]
         self._lock = threading.Lock()
         _ARRIVALS[self.token] = _ARRIVALS.get(self.token, 0) + 1
 
     @property
     def adapter(self) -> ModelAdapter:
-        if self._adapter is None:
+        adapter = self._adapter
+        if adapter is None:
             with self._lock:
                 if self._adapter is None:
                     from robustness.models.onnx import OnnxAdapter
 
+                    assert self._onnx is not None, "__getstate__ drops the adapter only when it travels as ONNX bytes"
                     data, options = self._onnx
                     self._adapter = OnnxAdapter(data, **options)
-        return self._adapter
+                adapter = self._adapter
+        return adapter
+
+
+def _onnx_payload(adapter: ModelAdapter) -> tuple[bytes, dict[str, Any]]:
+    """An ONNX adapter as (the model's bytes, the :class:`OnnxAdapter` options that rebuild it on a worker)."""
+    from robustness.models.onnx import OnnxAdapter  # imported already: the adapter holds an onnxruntime session
+
+    data = getattr(getattr(adapter, "_session", None), "_model_bytes", None)
+    if not isinstance(adapter, OnnxAdapter) or data is None:
+        raise ModelError(
+            "The ONNX model cannot be sent to the Dask workers because its bytes are not "
+            "available. Load it with robustness.models.load_model from its file or bytes."
+        )
+    matrix = getattr(adapter, "_matrix", False)  # one [rows, k] input: its columns are not the graph's input names
+    return bytes(data), {
+        "feature_names": adapter.feature_names if matrix else None,
+        "classes": adapter.classes,
+        "name": adapter.name,
+    }
 
 
 def arrivals(token: str) -> int:
@@ -104,19 +121,19 @@ def arrivals(token: str) -> int:
     return _ARRIVALS.get(token, 0)
 
 
-def ship_model(job: Job, model: ModelAdapter | ShippedModel):
+def ship_model(job: Job, model: ModelAdapter | ShippedModel) -> ShippedModel | Future[ShippedModel]:
     """One copy of the model on every worker: a Future to pass into tasks (the object itself without a client)."""
     shipped = model if isinstance(model, ShippedModel) else ShippedModel(model)
     return shipped if job.client is None else scatter(job, shipped)
 
 
-def unpack_model(model) -> tuple[ShippedModel, ModelAdapter]:
+def unpack_model(model: ModelAdapter | ShippedModel) -> tuple[ShippedModel, ModelAdapter]:
     """(the model as it travels, the adapter) from either."""
     shipped = model if isinstance(model, ShippedModel) else ShippedModel(model)
     return shipped, shipped.adapter
 
 
-def scatter(job: Job, obj):
+def scatter(job: Job, obj: T) -> T | Future[T]:
     """``obj`` on every worker (a Future; the object itself without a client)."""
     return obj if job.client is None else job.client.scatter(obj, broadcast=True, hash=False)
 
@@ -124,7 +141,7 @@ def scatter(job: Job, obj):
 # -- cluster helpers ------------------------------------------------------------------------------
 
 
-def open_for_model(path: str, name: str, columns: Sequence[str] | None = None):
+def open_for_model(path: str, name: str, columns: Sequence[str] | None = None) -> dd.DataFrame:
     """The dataset with text as Python strings (as the in-memory reader gives them), so models and
     perturbations see the same values and dtypes in both engines."""
     import dask
@@ -133,7 +150,7 @@ def open_for_model(path: str, name: str, columns: Sequence[str] | None = None):
         return open_parquet(path, name, columns)
 
 
-def _wait(job: Job, futures: list) -> None:
+def _wait(job: Job, futures: Sequence[Future[Any]]) -> None:
     """Wait for ``futures``, checking for cancellation; raise the first error."""
     try:
         while not all(f.done() for f in futures):
@@ -148,7 +165,7 @@ def _wait(job: Job, futures: list) -> None:
             raise f.exception()
 
 
-def gather(job: Job, items: list, label: str) -> list:
+def gather(job: Job, items: Sequence[Delayed], label: str) -> list[Any]:
     """Compute delayed objects and bring their (small) results here."""
     job.check()
     job.set_stage(label, len(items))
@@ -161,7 +178,7 @@ def gather(job: Job, items: list, label: str) -> list:
     return job.client.gather(futures)
 
 
-def hold(job: Job, item, label: str):
+def hold(job: Job, item: Delayed, label: str) -> Future[Any] | Any:
     """Compute a delayed object and keep it on the cluster (a Future; the value itself without a client)."""
     if job.client is None:
         return gather(job, [item], label)[0]
@@ -172,7 +189,7 @@ def hold(job: Job, item, label: str):
     return future
 
 
-def row_counts(job: Job, ddf, name: str) -> list[int]:
+def row_counts(job: Job, ddf: dd.DataFrame, name: str) -> list[int]:
     """The rows of each partition; DataError when the dataset has none."""
     import dask
 
@@ -182,7 +199,7 @@ def row_counts(job: Job, ddf, name: str) -> list[int]:
     return [int(c) for c in counts]
 
 
-def sample_shares(ddf, counts: Sequence[int], rows: int, seed: int) -> list:
+def sample_shares(ddf: dd.DataFrame, counts: Sequence[int], rows: int, seed: int) -> list[Delayed]:
     """Delayed per-partition shares of a simple random sample of ``rows`` rows (see :func:`allocate`)."""
     import dask
 
@@ -192,7 +209,9 @@ def sample_shares(ddf, counts: Sequence[int], rows: int, seed: int) -> list:
     return [share(p, int(k), seed, i, int(o)) for i, (p, k, o) in enumerate(zip(ddf.to_delayed(), take, offsets)) if k]
 
 
-def draw_sample(job: Job, ddf, rows: int, seed: int, name: str, counts=None) -> tuple[pd.DataFrame, int]:
+def draw_sample(
+    job: Job, ddf: dd.DataFrame, rows: int, seed: int, name: str, counts: Sequence[int] | None = None
+) -> tuple[pd.DataFrame, int]:
     """(a uniform sample of at most ``rows`` rows, brought here; the dataset's row count)."""
     import dask
 
@@ -211,7 +230,7 @@ def sample_in(
 
 
 def uniform_sample_parquet(
-    path: str, rows: int, *, seed: int = 0, columns: Sequence[str] | None = None, client=None
+    path: str, rows: int, *, seed: int = 0, columns: Sequence[str] | None = None, client: Client | None = None
 ) -> pd.DataFrame:
     """The uniform sample :func:`stress_parquet` scores (``rows=config.max_rows``, ``seed=config.seed``),
     brought to this process: for checks and small samples. Rows are labelled by their row number."""
@@ -221,12 +240,12 @@ def uniform_sample_parquet(
 # -- sampling on the workers ---------------------------------------------------------------------
 
 
-def allocate(counts, rows: int, seed: int) -> np.ndarray:
+def allocate(counts: Sequence[int] | npt.NDArray[np.integer], rows: int, seed: int) -> npt.NDArray[np.int64]:
     """Rows to draw from each partition: all of them when the dataset holds at most ``rows``."""
-    counts = np.asarray(counts, dtype=np.int64)
-    if counts.sum() <= rows:
-        return counts
-    return np.random.default_rng(seed).multivariate_hypergeometric(counts, rows)
+    per_part = np.asarray(counts, dtype=np.int64)
+    if per_part.sum() <= rows:
+        return per_part
+    return np.random.default_rng(seed).multivariate_hypergeometric(per_part, rows)
 
 
 def take_share(part: pd.DataFrame, k: int, seed: int, index: int, offset: int) -> pd.DataFrame:
