@@ -154,6 +154,29 @@ def _demos_built_once_per_worker():
     demo._build = build
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _component_scan_once_per_worker():
+    """Streamlit's AppTest scans every installed distribution for custom-component manifests on each new
+    AppTest (0.35 s of CPU each, several hundred times a run); the installed packages do not change during a
+    run, so the scan's answer is computed once per test process. (A served app scans once, at its start.)"""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:  # another Streamlit: nothing to share
+        yield
+        return
+    scan = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def once(max_workers=None):
+        if not found:
+            found.append(scan(max_workers))
+        return list(found[0])
+
+    manifest_scanner.scan_component_manifests = once
+    yield
+    manifest_scanner.scan_component_manifests = scan
+
+
 @pytest.fixture(autouse=True)
 def _fresh_demos_in_test_demo(request):
     _FRESH_DEMOS[0] = request.node.path.name == "test_demo.py"

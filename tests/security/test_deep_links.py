@@ -45,12 +45,18 @@ def test_the_first_request_of_a_fresh_server_is_a_deep_link(browser_page: Page, 
         _fully_set_up(page)
         expect(page.get_by_role("heading", name="Model & data")).to_be_visible()
         expect(page.get_by_text("Page not found")).to_have_count(0)
-        for i, (file, title, _) in enumerate(PAGES):
-            _open(page, f"{base}/{'' if i == 0 else file.removesuffix('.py')}")  # the first page is the app's /
-            _fully_set_up(page)
-            heading = "The verdict" if file == "present.py" else title.split(" ")[0]  # Present mode opens at step 1
-            expect(page.locator("[data-testid=stMain] h1").first).to_contain_text(re.compile(heading, re.I))
-            expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
+def test_every_page_is_a_deep_link(browser_page: Page, app_server: str):
+    """Each page opened by its URL in a new session (a full page load) is that page, set up. The served app
+    of the other browser tests: what only a fresh server shows is the first request, checked above."""
+    page = browser_page
+    for i, (file, title, _) in enumerate(PAGES):
+        _open(page, f"{app_server}/{'' if i == 0 else file.removesuffix('.py')}")  # the first page is the app's /
+        _fully_set_up(page)
+        heading = "The verdict" if file == "present.py" else title.split(" ")[0]  # Present mode opens at step 1
+        expect(page.locator("[data-testid=stMain] h1").first).to_contain_text(re.compile(heading, re.I))
+        expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
 def test_a_helper_name_on_a_fresh_server_is_not_found(browser_page: Page, artifacts_dir: Path):
@@ -59,7 +65,11 @@ def test_a_helper_name_on_a_fresh_server_is_not_found(browser_page: Page, artifa
         _open(page, f"{base}/shared")  # the very first session: Streamlit's pages-folder mode would run it
         expect(page.get_by_text("Page not found")).to_be_visible(timeout=WAIT_MS)
         _fully_set_up(page)  # and the app's own main page runs, set up as from /
-        for name in HELPERS:
-            _open(page, f"{base}/{name}")
-            expect(page.get_by_text("Page not found")).to_be_visible(timeout=WAIT_MS)
-            _fully_set_up(page)
+
+
+def test_no_helper_name_is_a_page(browser_page: Page, app_server: str):
+    page = browser_page
+    for name in HELPERS:
+        _open(page, f"{app_server}/{name}")
+        expect(page.get_by_text("Page not found")).to_be_visible(timeout=WAIT_MS)
+        _fully_set_up(page)
