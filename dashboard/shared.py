@@ -94,8 +94,9 @@ def _build_demo(name: str) -> Workspace:
         import numpy  # noqa: F401
         import pandas  # noqa: F401
 
+        from dashboard.compare_cache import demo_challenger
         from robustness.demo import scenario_workspace
-    return scenario_workspace(name)
+    return demo_challenger(scenario_workspace(name))  # with the challenger its scenario ships, if any
 
 
 def demo_build(name: str) -> Future:
@@ -127,7 +128,7 @@ def demo_story(name: str) -> tuple[str, str]:
 # closes), a few of each, never in a cache shared by the server: a visitor's data must not outlive
 # their session, and the server's memory must not grow with the number of past uploads.
 KEEP_TABLES = 4  # reference and current, and the two before them (switching back and forth is instant)
-KEEP_MODELS = 2
+KEEP_MODELS = 3  # the model and a challenger, and the one before them
 
 
 def _session_memo(store_key: str, key: tuple, build, keep: int):
@@ -308,6 +309,7 @@ def sidebar() -> None:
             label = f"demo '{ws.scenario}'" if ws.scenario else "your files"
             st.caption(
                 f"Loaded: {label} · {len(ws.reference.frame):,} reference rows · {len(ws.current.frame):,} current rows"
+                + (" · with a challenger" if ws.has_challenger else "")
             )
         elif (name := pending_demo()) is not None and (snap := snapshot.load(name)) and snap.page:
             ov = snap.page.overview

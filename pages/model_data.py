@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import large_data as large_data
+from dashboard.compare_cache import attach_challenger
 from dashboard.shared import (
     OWN_FILES,
     cached_model,
@@ -38,12 +39,16 @@ st.markdown(
     "Upload a **model** and two **data files**: the *reference* data the model was validated on "
     "and the *current* data it sees now. Data: CSV (delimiter and encoding are detected) or Parquet. "
     f"Models: `.skops`, `.onnx`, or a pickle/joblib file if you allow it in the sidebar. "
-    f"**Up to {limit} MB per file.** Without a model, mark the prediction column of your data."
+    f"**Up to {limit} MB per file.** Without a model, mark the prediction column of your data. "
+    "Optionally, a **challenger**: a second model compared with the first on the same rows."
 )
 
 flash = st.session_state.pop("_flash", None)
 if flash:
-    st.success(flash)
+    st.success(md(flash))
+flash_error = st.session_state.pop("_flash_error", None)
+if flash_error:
+    st.error(md(flash_error))
 
 # The uploaders' hints ("200MB per file • SKOPS, ONNX, PKL, PICKLE, JOBLIB") wrap instead of ending in "JO…"
 # (static CSS: no user text in it).
@@ -56,6 +61,15 @@ c_model, c_ref, c_cur = st.columns(3)
 model_file = c_model.file_uploader("Model file", type=MODEL_TYPES, key="up_model")
 ref_file = c_ref.file_uploader("Reference data", type=DATA_TYPES, key="up_reference")
 cur_file = c_cur.file_uploader("Current data", type=DATA_TYPES, key="up_current")
+c_challenger, c_challenger_note = st.columns([1, 2])
+challenger_file = c_challenger.file_uploader(
+    "Challenger model (optional)",
+    type=MODEL_TYPES,
+    key="up_challenger",
+    help="A second model for the same target (a retrained candidate, say), loaded beside the model above: the "
+    "'Compare models' page tests which is better on the same rows, and Performance, Stress tests and "
+    "Explainability show both. Same formats and safety rules as the model.",
+)
 with st.expander(large_data.TITLE, expanded=large_data.is_active()):
     large_data.render()
 
@@ -124,6 +138,7 @@ def _load_model(upload, column):
 
 
 model, model_sha, model_ok = _load_model(model_file, c_model)
+challenger, challenger_sha, _ = _load_model(challenger_file, c_challenger)  # the same path as the model's
 ref = _load_table(ref_file, c_ref)
 cur = _load_table(cur_file, c_cur)
 any_upload = any(f is not None for f in (model_file, ref_file, cur_file))
@@ -257,20 +272,63 @@ if st.button(label, type="primary", disabled=staged and not model_ok):
         st.error(md(err))
         st.caption("Nothing was changed: the previously loaded data and model are still in use.")
     else:
+        # the challenger uploaded with new files, or the one loaded before when only roles and kinds change
+        pair = (
+            (challenger, challenger_file.name, challenger_sha)
+            if staged and challenger is not None and challenger_file is not None and challenger_sha
+            else (ws.challenger, ws.challenger_name, ws.challenger_sha256)
+            if not staged and ws is not None and ws.has_challenger
+            else None
+        )
+        if pair is not None and pair[0] is not None:
+            try:
+                new_ws = attach_challenger(new_ws, pair[0], name=str(pair[1]), sha256=str(pair[2]))
+            except RobustnessError as err:
+                st.session_state["_flash_error"] = (
+                    f"The challenger {pair[1]} was not loaded: {err} The model and the data are loaded without it."
+                )
         set_workspace(new_ws)
         if staged:
             st.session_state["_pending_scenario"] = OWN_FILES
         st.session_state["_flash"] = (
             f"Loaded {new_ws.reference.name} ({count(len(new_ws.reference.frame))} rows) and "
             f"{new_ws.current.name} ({count(len(new_ws.current.frame))} rows)"
-            + (f" with model {new_ws.model_name}." if new_ws.has_model else ".")
+            + (f" with model {new_ws.model_name}" if new_ws.has_model else "")
+            + (f" and challenger {new_ws.challenger_name}." if new_ws.has_challenger else ".")
         )
         st.rerun()
 
-# ---------------------------------------------------------------- what is loaded now
+# ---------------------------------------------------------------- a challenger beside the loaded model
 ws = workspace()
 if ws is None:
     st.stop()
+if (
+    not staged
+    and challenger is not None
+    and challenger_file is not None
+    and challenger_sha
+    and challenger_sha != ws.challenger_sha256
+):
+    if c_challenger_note.button("Load the challenger", type="primary", key="load_challenger"):
+        try:
+            with st.spinner("Checking the challenger on the loaded data…"):
+                paired = attach_challenger(ws, challenger, name=challenger_file.name, sha256=challenger_sha)
+        except RobustnessError as err:
+            c_challenger_note.error(md(err))
+            c_challenger_note.caption("Nothing was changed: the model and the data loaded before are still in use.")
+        else:
+            set_workspace(paired)
+            st.session_state["_flash"] = (
+                f"Loaded the challenger {challenger_file.name}: the 'Compare models' page compares it with "
+                f"{ws.model_name or 'the model'}."
+            )
+            st.rerun()
+    else:
+        c_challenger_note.caption(
+            md(f"Compare {challenger_file.name} with {ws.model_name or 'the loaded model'} on the loaded data.")
+        )
+
+# ---------------------------------------------------------------- what is loaded now
 st.divider()
 st.subheader("Loaded now")
 if ws.model is not None:
@@ -288,6 +346,17 @@ if ws.model is not None:
         st.caption(md(note))
 else:
     st.markdown("**Model:** none. Views that need a model (stress tests, explanations) say so.")
+if ws.challenger is not None:
+    c_summary = ws.challenger.summary()
+    st.markdown(
+        f"**Challenger** ({md(ws.challenger_name or c_summary.source)}): {md(c_summary.description)}. The 'Compare "
+        "models' page tests which of the two is better on the same rows; Performance, Stress tests and "
+        "Explainability show both."
+    )
+    if st.button("Remove the challenger", key="remove_challenger"):
+        set_workspace(ws.without_challenger())
+        st.session_state["_flash"] = f"Removed the challenger {ws.challenger_name or ''}".rstrip() + "."
+        st.rerun()
 
 for fc in ws.feature_checks:
     if fc.extra:

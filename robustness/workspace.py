@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from robustness.errors import DataError
+from robustness.errors import DataError, ModelError
 from robustness.io.data import LoadedTable
 from robustness.io.infer import (
     ColumnComparison,
@@ -91,6 +91,12 @@ class Workspace:
     # Class names for display (class as text -> name, e.g. {"0": "repaid", "1": "default"}): given by a demo or
     # typed on Model & data; without one a class is shown as its value. Not part of key(): names change no result.
     class_names: dict[str, str] = field(default_factory=dict)
+    # An optional second model compared with ``model`` on the same rows (champion vs challenger). Set it with
+    # :meth:`with_challenger` after robustness.compare.check_challenger has accepted it. Not part of key():
+    # every view of the champion stays valid when a challenger comes or goes; pair_key() covers both.
+    challenger: ModelAdapter | None = None
+    challenger_name: str | None = None
+    challenger_sha256: str | None = None
 
     def class_label(self, value) -> str:
         """A class as people read it: its name when one is given, else the value itself."""
@@ -113,6 +119,49 @@ class Workspace:
     @property
     def target_in_current(self) -> bool:
         return self.roles.target is not None and self.roles.target in self.current.frame.columns
+
+    @property
+    def has_challenger(self) -> bool:
+        return self.challenger is not None and self.has_model
+
+    def with_challenger(self, challenger: ModelAdapter, *, name: str, sha256: str) -> Workspace:
+        """This workspace with ``challenger`` beside its model. Check the pair first
+        (:func:`robustness.compare.check_challenger`): this only records it. ``sha256``: the challenger file's
+        content hash (its views are cached under it)."""
+        if not self.has_model:
+            raise ModelError(
+                "A challenger is compared with the loaded model, and no model file is loaded (predictions read "
+                "from columns cannot be re-scored). Load the champion's model file on 'Model & data' first."
+            )
+        if not sha256:
+            raise ModelError("A challenger needs its content hash (sha256), which keys its cached results.")
+        return replace(self, challenger=challenger, challenger_name=name, challenger_sha256=sha256)
+
+    def without_challenger(self) -> Workspace:
+        return replace(self, challenger=None, challenger_name=None, challenger_sha256=None)
+
+    def challenger_workspace(self) -> Workspace:
+        """The same data, roles and kinds seen through the challenger: a workspace whose model is the challenger
+        (and whose key() is the challenger's), so every view built for one model shows the challenger too."""
+        if self.challenger is None or self.challenger_sha256 is None:
+            raise ModelError("No challenger is loaded: load one on 'Model & data'.")
+        return replace(
+            self,
+            model=self.challenger,
+            model_name=self.challenger_name,
+            model_sha256=self.challenger_sha256,
+            feature_checks=(),
+            challenger=None,
+            challenger_name=None,
+            challenger_sha256=None,
+        )
+
+    def pair_key(self) -> str:
+        """Content hash of the workspace and its challenger: what a comparison of the two is cached under."""
+        h = hashlib.sha256(self.key().encode())
+        h.update(b"\0challenger\0")
+        h.update((self.challenger_sha256 or "").encode())
+        return h.hexdigest()
 
     def feature_columns(self) -> list[str]:
         """Columns passed to the model: the model's own list, else all non-role columns."""

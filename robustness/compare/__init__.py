@@ -17,7 +17,7 @@ from robustness.compare.results import (
     MetricComparison,
     StressComparison,
 )
-from robustness.compare.run import CompareError, compare, summarize
+from robustness.compare.run import CompareError, check_challenger, check_pair, compare, summarize
 
 __all__ = [
     "CompareError",
@@ -27,6 +27,8 @@ __all__ = [
     "ImportanceComparison",
     "MetricComparison",
     "StressComparison",
+    "check_challenger",
+    "check_pair",
     "compare",
     "summarize",
 ]

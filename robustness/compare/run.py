@@ -21,7 +21,7 @@ computed from those two prediction vectors (paired: the same rows, resampled tog
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,7 @@ from robustness.formatting import count, interval, number, share
 from robustness.models import ModelAdapter, Task
 from robustness.performance.metrics import EPS, LABELS, label_codes
 
-__all__ = ["CompareError", "compare"]
+__all__ = ["CompareError", "check_challenger", "check_pair", "compare", "summarize"]
 
 _HEAD_ROWS = 200
 _MAX_SPLITS = 400  # model calls spent isolating failing rows before the remaining failing blocks are given up
@@ -66,7 +66,9 @@ def _class_texts(model: ModelAdapter) -> list[str]:
     return [label_text(c) for c in (model.classes or [])]
 
 
-def _validate(champion: ModelAdapter, challenger: ModelAdapter, frames: dict[str, pd.DataFrame]) -> None:
+def check_pair(champion: ModelAdapter, challenger: ModelAdapter, frames: dict[str, pd.DataFrame]) -> None:
+    """CompareError unless the two models can be compared on every frame of ``frames`` (name -> frame): the same
+    task, the same classes, and every input column each model needs present in each frame."""
     if champion.task != challenger.task:
         raise CompareError(
             f"The champion is {_task_words(champion.task, champion.classes)} and the challenger "
@@ -101,6 +103,19 @@ def _validate(champion: ModelAdapter, challenger: ModelAdapter, frames: dict[str
                     f"lacks: {shown}. Load {name} data with these columns, or a {who} trained on the columns the "
                     "data has."
                 )
+
+
+def check_challenger(champion: ModelAdapter, challenger: ModelAdapter, frames: dict[str, pd.DataFrame]) -> None:
+    """What a challenger must pass before it is loaded beside ``champion``: :func:`check_pair`, then a trial run
+    on the first rows of each frame (ModelError, naming the frame, when the challenger raises there or returns
+    something unusable). A challenger that fails only on some later rows is loaded: :func:`compare` reports
+    those rows as a finding and goes on without them."""
+    check_pair(champion, challenger, frames)
+    for name, frame in frames.items():
+        try:
+            challenger.check_on(frame, name=name)
+        except ModelError as err:
+            raise ModelError(f"The challenger cannot be used: {' '.join(str(err).split())}") from err
 
 
 # -- scoring with failing rows isolated ------------------------------------------------------------------
@@ -462,19 +477,26 @@ def compare(
     importance: bool = True,
     stress_rows: int = 1000,
     same_file: bool = False,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ComparisonResult:
     """Compare ``challenger`` with ``champion`` on the same rows of ``reference`` and ``current``.
 
     ``target``: the label column (metrics and tests need it; disagreement, stress and importance do not).
     ``same_file``: the caller knows both models come from one file (a note; every difference is then 0).
+    ``progress``: called with (share done, what runs now) before each stage.
     """
+
+    def step(done: float, label: str) -> None:
+        if progress is not None:
+            progress(done, label)
+
     if not 0 < alpha < 1 or not 0 < level < 1:
         raise CompareError(f"alpha and level must lie between 0 and 1 (got alpha={alpha}, level={level}).")
     frames = {"reference": reference, "current": current}
     for name, frame in frames.items():
         if not isinstance(frame, pd.DataFrame) or frame.empty:
             raise DataError(f"The {name} data has no rows; load a file with rows to compare the models on.")
-    _validate(champion, challenger, frames)
+    check_pair(champion, challenger, frames)
     classifier = champion.is_classifier
     classes = list(champion.classes or []) if classifier else None
     order0 = order1 = None
@@ -496,6 +518,7 @@ def compare(
     identical = True
     labelled_data: set[str] = set()
     for k, (name, frame) in enumerate(frames.items()):
+        step(0.3 * k, f"Scoring both models on the {name} data and bootstrapping the differences…")
         o0 = _score(champion, frame, classes, order0)
         o1 = _score(challenger, frame, classes, order1)
         for who, o in (("champion", o0), ("challenger", o1)):
@@ -552,11 +575,15 @@ def compare(
         notes.append("The two models give the same outputs on every row: the same model twice? No difference.")
 
     target_cur = target if "current" in labelled_data else None
+    if stress:
+        step(0.6, "Running the stress suite for both models…")
     stress_rows_out = (
         _stress(champion, challenger, current, reference, seed=seed, max_rows=stress_rows, findings=findings)
         if stress
         else ()
     )
+    if importance:
+        step(0.8, "Shuffling each column for both models' permutation importance…")
     importance_out = (
         _importance(champion, challenger, current, target_cur, seed=seed, findings=findings) if importance else ()
     )
@@ -594,6 +621,7 @@ def compare(
     )
     from dataclasses import replace
 
+    step(1.0, "Done")
     return replace(result, summary=summarize(result))
 
 

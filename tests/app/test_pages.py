@@ -85,7 +85,12 @@ def test_sidebar_switches_scenario(app, scenario, task):
 def test_model_data_page_shows_loaded_demo(app):
     app.switch_page(MODEL_DATA).run()
     assert not app.exception
-    assert [u.label for u in app.file_uploader] == ["Model file", "Reference data", "Current data"]
+    assert [u.label for u in app.file_uploader] == [
+        "Model file",
+        "Reference data",
+        "Current data",
+        "Challenger model (optional)",
+    ]
     body = texts(app)
     assert "200 MB" in body  # the upload limit is stated
     assert "GradientBoostingClassifier" in body
