@@ -4,12 +4,29 @@ shared with ``robustness report``. ``robustness/cli.py`` registers them; the log
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robustness.errors import ConfigError, DataError
 
-__all__ = ["add_parser", "add_prediction_options", "monitor_files", "report_without_model", "run", "to_html"]
+if TYPE_CHECKING:
+    from robustness.io.data import LoadedTable
+    from robustness.models import ModelAdapter
+    from robustness.monitor import MonitorResult
+
+__all__ = [
+    "MonitorRun",
+    "add_parser",
+    "add_prediction_options",
+    "monitor_files",
+    "report_without_model",
+    "run",
+    "to_html",
+]
 
 
 def add_prediction_options(p: argparse.ArgumentParser) -> None:
@@ -52,6 +69,16 @@ def add_parser(sub) -> None:
         "--json", metavar="OUT", help="write the result as JSON ('-' for stdout, which then holds only it)"
     )
     mon.add_argument("--html", metavar="OUT", help="write the chart and table as a self-contained HTML page")
+    mon.add_argument(
+        "--save", action="store_true", help="keep the run in the run store (prints run_id=N); see `robustness runs`"
+    )
+    mon.add_argument("--project", help="with --save: the project the run belongs to (default: 'default')")
+    mon.add_argument(
+        "--db",
+        metavar="URL",
+        help="with --save: the run store, a SQLAlchemy URL such as sqlite:////path/runs.db (default: ROBUSTNESS_DB, "
+        "else sqlite in ROBUSTNESS_HOME or ~/.robustness/runs.db)",
+    )
     feature_names_option(mon)
     model_file_options(mon)
 
@@ -74,7 +101,21 @@ def _adapter(args, reference):
     )
 
 
-def monitor_files(args):
+@dataclass(frozen=True, eq=False)
+class MonitorRun:
+    """A monitoring run from files: the result, and what the run history records about its inputs."""
+
+    result: MonitorResult
+    model: ModelAdapter
+    reference: LoadedTable
+    current: LoadedTable
+    target: str
+    timestamp: str | None
+    model_name: str
+    model_sha256: str | None
+
+
+def monitor_files(args) -> MonitorRun:
     """Read both files, resolve the model and the column roles, and run ``monitor``."""
     from robustness.io.data import read_table
     from robustness.io.infer import guess_roles
@@ -121,7 +162,49 @@ def monitor_files(args):
         min_rows=args.min_rows,
         seed=args.seed,
     )
-    return result, model
+    if args.model is not None:
+        name, digest = Path(args.model).name, hashlib.sha256(Path(args.model).read_bytes()).hexdigest()
+    else:
+        name, digest = "predictions from columns", None
+    return MonitorRun(result, model, reference, current, target, timestamp, name, digest)
+
+
+def _save(args, run: MonitorRun, html: str | None) -> int:
+    """``--save``: the run in the run store; HistoryError (exit 2) when the store cannot take it."""
+    from robustness.monitor.save import monitor_manifest, save_monitor
+
+    def table(t: LoadedTable) -> dict:
+        return {"name": t.name, "sha256": t.sha256, "rows": len(t.frame), "columns": len(t.frame.columns)}
+
+    manifest = monitor_manifest(
+        run.result,
+        model_name=run.model_name,
+        model_sha256=run.model_sha256,
+        model_summary=run.model.summary().to_dict(),
+        reference=table(run.reference),
+        current=table(run.current),
+        roles={"target": run.target, "timestamp": run.timestamp, **_prediction_roles(args)},
+        settings={
+            "period": args.period,
+            "chunk": args.chunk,
+            "min_rows": args.min_rows,
+            "drift": not args.no_drift,
+            "seed": args.seed,
+        },
+    )
+    return save_monitor(
+        run.result,
+        project=args.project or "default",
+        title=f"Monitoring: {run.model_name} on {run.current.name}",
+        manifest=manifest,
+        url=args.db,
+        html=html,
+    )
+
+
+def _prediction_roles(args) -> dict:
+    return {k: v for k, v in (("prediction", args.prediction), ("proba", args.proba),
+            ("proba_prefix", args.proba_prefix)) if v is not None}  # fmt: skip
 
 
 def _text(result) -> str:
@@ -177,19 +260,26 @@ def to_html(result, title: str = "Monitoring without labels") -> str:
 
 
 def run(args) -> int:
-    """The ``monitor`` command: exit 0 without alerts, 1 with any."""
+    """The ``monitor`` command: exit 0 without alerts, 1 with any (2 when --save cannot reach the store)."""
     from robustness.cli_options import EXIT_FAILED, EXIT_OK, write_json
 
-    result, _ = monitor_files(args)
+    if not args.save and (args.project or args.db):
+        print("robustness: note: --project and --db take effect with --save", file=sys.stderr)
+    done = monitor_files(args)
+    result = done.result
     payload = json.dumps(result.to_dict(), indent=2, allow_nan=False)
-    if args.html:
-        Path(args.html).write_text(to_html(result), encoding="utf-8")
+    page = to_html(result) if args.html else None
+    if page is not None:
+        Path(args.html).write_text(page, encoding="utf-8")
     if args.json == "-":
         print(payload)
     else:
         print(_text(result))
         if args.json:
             write_json(args.json, payload)
+    if args.save:
+        run_id = _save(args, done, page)
+        print(f"run_id={run_id}", file=sys.stderr if args.json == "-" else sys.stdout)
     return EXIT_FAILED if result.verdict == "alert" else EXIT_OK
 
 

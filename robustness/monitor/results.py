@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from robustness.jsonsafe import to_json_safe
 from robustness.performance.metrics import HIGHER_IS_BETTER, LABELS
+
+if TYPE_CHECKING:
+    from robustness.drift.windows import TimeDriftResult
 
 __all__ = ["Alert", "Band", "MetricEstimate", "MonitorResult", "MonitorWindow", "METHOD_NAMES"]
 
@@ -159,7 +163,7 @@ class MonitorResult:
     ordered_by: str
     reference_rows: int
     level: float
-    drift: object | None  # robustness.drift.windows.TimeDriftResult over inputs and predictions
+    drift: TimeDriftResult | None  # drift per window of the inputs and the model's outputs
     notes: tuple[str, ...] = ()
 
     @property

@@ -45,3 +45,24 @@ def shifted():
     cur["ts"] = pd.Timestamp("2025-01-06") + pd.to_timedelta(np.arange(len(cur)) * 3600 * 24 * 42 // len(cur), "s")
     ref["ts"] = pd.Timestamp("2024-06-03") + pd.to_timedelta(np.arange(len(ref)) * 3600 * 24 * 84 // len(ref), "s")
     return ref, cur
+
+
+@pytest.fixture
+def files(tmp_path, shifted):
+    """ref.csv and cur.csv with a logistic regression's predictions ('pred') and probabilities ('p1') as
+    columns, the current labels missing after row 1200, and the model itself (model.skops)."""
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    ref, cur = shifted
+    est = LogisticRegression().fit(ref[["x0", "x1"]], ref["y"])
+    for frame in (ref, cur):
+        frame.drop(columns=["pred", "p_0", "p_1"], inplace=True)
+        frame["pred"] = est.predict(frame[["x0", "x1"]])
+        frame["p1"] = est.predict_proba(frame[["x0", "x1"]])[:, 1]
+    cur.loc[cur.index[1200:], "y"] = np.nan
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    est.feature_names_in_ = np.array(["x0", "x1"], dtype=object)
+    sio.dump(est, tmp_path / "model.skops")
+    return tmp_path

@@ -2,28 +2,9 @@
 
 import json
 
-import numpy as np
 import pytest
-import skops.io as sio
-from sklearn.linear_model import LogisticRegression
 
 from robustness.cli import main
-
-
-@pytest.fixture
-def files(tmp_path, shifted):
-    ref, cur = shifted
-    est = LogisticRegression().fit(ref[["x0", "x1"]], ref["y"])
-    for frame in (ref, cur):
-        frame.drop(columns=["pred", "p_0", "p_1"], inplace=True)
-        frame["pred"] = est.predict(frame[["x0", "x1"]])
-        frame["p1"] = est.predict_proba(frame[["x0", "x1"]])[:, 1]
-    cur.loc[cur.index[1200:], "y"] = np.nan
-    ref.to_csv(tmp_path / "ref.csv", index=False)
-    cur.to_csv(tmp_path / "cur.csv", index=False)
-    est.feature_names_in_ = np.array(["x0", "x1"], dtype=object)
-    sio.dump(est, tmp_path / "model.skops")
-    return tmp_path
 
 
 def _rounded(x):

@@ -84,6 +84,7 @@ def test_realised_regression_metrics():
     )
 
 
+@pytest.mark.slow  # 8 seeds x 10 windows, about 1.5 s
 @pytest.mark.parametrize("k", [2, 3])
 def test_atc_interval_covers_the_realised_accuracy_under_covariate_shift(k):
     """ATC's rule is biased under covariate shift (multiclass: +0.1 at the largest shift here), and its own
