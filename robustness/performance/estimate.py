@@ -26,7 +26,9 @@ class too for binary ones (confidence-based); MAE and RMSE for regressors (weigh
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -35,10 +37,12 @@ from robustness.errors import DataError
 from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
-from robustness.performance.metrics import MetricValue, percentile_interval, point_metrics
+from robustness.performance.metrics import Labelled, MetricValue, percentile_interval, point_metrics
 
 __all__ = [
+    "Calibrator",
     "Estimate",
+    "EstimateMethod",
     "LabelFreeResult",
     "atc_threshold",
     "binary_scores",
@@ -48,13 +52,15 @@ __all__ = [
     "fit_calibrators",
 ]
 
-ASSUMPTIONS = {
+EstimateMethod = Literal["confidence", "atc", "weighting"]
+
+ASSUMPTIONS: dict[EstimateMethod, str] = {
     "confidence": "P(label | inputs) is unchanged (covariate shift only), so probabilities calibrated on the "
     "reference still hold.",
     "atc": "The model is as over- or under-confident on current rows as on the reference.",
     "weighting": "Current inputs lie within the range of the reference inputs and P(label | inputs) is unchanged.",
 }
-NAMES = {
+NAMES: dict[EstimateMethod, str] = {
     "confidence": "Confidence-based (calibrated on reference)",
     "atc": "Average thresholded confidence",
     "weighting": "Importance weighting (domain classifier)",
@@ -63,7 +69,7 @@ NAMES = {
 
 @dataclass(frozen=True)
 class Estimate:
-    method: str
+    method: EstimateMethod
     metric: MetricValue  # the estimate with its interval
     actual: float | None = None  # the real current value, when current labels exist
     note: str = ""
@@ -75,7 +81,7 @@ class Estimate:
             return None
         return bool(m.low <= self.actual <= m.high)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "method_name": NAMES[self.method],
@@ -90,14 +96,14 @@ class Estimate:
 @dataclass(frozen=True)
 class LabelFreeResult:
     estimates: tuple[Estimate, ...]
-    reference_values: dict  # metric -> value on the labelled reference
+    reference_values: dict[str, float | None]  # metric -> value on the labelled reference
     effective_sample_size: float | None  # of the importance weights
     notes: tuple[str, ...] = ()
 
     def get(self, method: str, metric: str) -> Estimate | None:
         return next((e for e in self.estimates if e.method == method and e.metric.name == metric), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "estimates": [e.to_dict() for e in self.estimates],
             "reference": {k: to_json_safe(v) for k, v in self.reference_values.items()},
@@ -106,7 +112,13 @@ class LabelFreeResult:
         }
 
 
-def fit_calibrators(P: np.ndarray, y: np.ndarray):
+class Calibrator(Protocol):
+    """A fitted map from a class's probabilities to calibrated ones (scikit-learn's IsotonicRegression)."""
+
+    def predict(self, v: np.ndarray) -> np.ndarray: ...
+
+
+def fit_calibrators(P: np.ndarray, y: np.ndarray) -> dict[int, Calibrator]:
     """Isotonic maps from the reference's probabilities ``P`` to its labels ``y`` (class codes): class 1's
     alone for two classes, one per class otherwise; :func:`calibrated` applies them."""
     from sklearn.isotonic import IsotonicRegression
@@ -119,7 +131,7 @@ def fit_calibrators(P: np.ndarray, y: np.ndarray):
     }
 
 
-def calibrated(cal, P: np.ndarray) -> np.ndarray:
+def calibrated(cal: Mapping[int, Calibrator], P: np.ndarray) -> np.ndarray:
     """``P`` through the calibrators of :func:`fit_calibrators`, rows renormalised to sum to 1."""
     k = P.shape[1]
     if k == 2:
@@ -174,7 +186,7 @@ def estimate_performance(
             "at least 20 labelled reference rows."
         )
     cur_pred, cur_proba = _predict(model, cur, "current")
-    actual = {}
+    actual: dict[str, float | None] = {}
     if target in cur.columns and cur[target].notna().any():
         d_cur, _ = labelled(model, cur, target, name="current", predictions=(cur_pred, cur_proba))
         actual = point_metrics(d_cur)
@@ -182,7 +194,7 @@ def estimate_performance(
     rng = np.random.default_rng(seed)
     estimates: list[Estimate] = []
     has = ref[target].notna().to_numpy()
-    if model.is_classifier and d_ref.proba is not None:
+    if model.is_classifier and d_ref.proba is not None and cur_proba is not None:  # both or neither
         known = d_ref.y >= 0
         P_ref, y_ref = d_ref.proba[known], d_ref.y[known]
         k = P_ref.shape[1]
@@ -214,7 +226,7 @@ def estimate_performance(
         acc_ref = d_ref.pred[known] == y_ref
         t = atc_threshold(conf_ref, acc_ref.mean())
         value = float((conf_cur > t).mean())
-        boots = []
+        boots: list[float] = []
         for _ in range(200):
             r = rng.integers(0, len(conf_ref), len(conf_ref))
             c = rng.integers(0, len(conf_cur), len(conf_cur))
@@ -272,7 +284,7 @@ def atc_threshold(conf: np.ndarray, accuracy: float) -> float:
     return float(np.quantile(conf, min(max(1.0 - accuracy, 0.0), 1.0)))
 
 
-def _per_row_losses(d) -> dict[str, np.ndarray]:
+def _per_row_losses(d: Labelled) -> dict[str, np.ndarray]:
     if d.classifier:
         return {"accuracy": (d.pred == d.y).astype(float)}
     err = d.pred - d.y

@@ -10,12 +10,13 @@ or residuals (regressors), and, when a timestamp column is given, the headline m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
-from robustness.models import ModelAdapter
+from robustness.models import ModelAdapter, Task
 from robustness.performance.metrics import (
     Calibration,
     Curves,
@@ -109,7 +110,7 @@ class DatasetPerformance:
     def metric(self, name: str) -> MetricValue | None:
         return next((m for m in self.metrics if m.name == name), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "n_rows": self.n_rows,
@@ -152,13 +153,13 @@ class WindowPerformance:
     n_labelled: int
     metric: MetricValue
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "n_labelled": self.n_labelled, **self.metric.to_dict()}
 
 
 @dataclass(frozen=True, eq=False)
 class PerformanceResult:
-    task: str
+    task: Task
     classes: tuple[str, ...] | None
     reference: DatasetPerformance | None
     current: DatasetPerformance | None
@@ -170,11 +171,11 @@ class PerformanceResult:
 
     @property
     def headline(self) -> str:
-        return "mae" if self.task == "regression" else "accuracy"
+        return "mae" if self.task is Task.REGRESSION else "accuracy"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
-            "task": self.task,
+            "task": self.task.value,
             "classes": None if self.classes is None else list(self.classes),
             "reference": None if self.reference is None else self.reference.to_dict(),
             "current": None if self.current is None else self.current.to_dict(),
@@ -214,10 +215,9 @@ def performance(
     headline = "mae" if not model.is_classifier else "accuracy"
     if timestamp is not None and current is not None and out["current"] is not None:
         windows = _over_time(model, current, target, timestamp, period, headline, n_boot, seed, max_windows)
-    task = model.task.value
     classes = None if not model.is_classifier else tuple(str(c) for c in (model.classes or []))
     return PerformanceResult(
-        task,
+        model.task,
         classes,
         out["reference"],
         out["current"],
@@ -230,7 +230,7 @@ def performance(
 
 
 def _over_time(
-    model,
+    model: ModelAdapter,
     current: pd.DataFrame,
     target: str,
     timestamp: str,
@@ -247,7 +247,7 @@ def _over_time(
     else:
         parts, _, _, _ = split_windows(current, timestamp, "period", None, period, 1, max_windows)
     pred, proba = _predict(model, current, "current")
-    windows = []
+    windows: list[WindowPerformance] = []
     for start, end, pos in parts:
         frame = current.iloc[pos]
         d, _ = labelled(model, frame, target, predictions=(pred[pos], None if proba is None else proba[pos]))
@@ -271,7 +271,7 @@ def worst_errors(model: ModelAdapter, data: pd.DataFrame, target: str, *, n: int
     d, _ = labelled(model, data, target)
     index = data.index[has]
     out: list[tuple[int, str]] = []
-    if d.classifier:
+    if d.classes is not None:  # a classifier
         names = list(d.classes) + ["?"]
         labels = data[target].to_numpy(dtype=object)[has]
         conf = d.proba.max(axis=1) if d.proba is not None else np.full(d.n, np.nan)

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn import metrics as skm
@@ -79,7 +80,7 @@ class MetricValue:
     def label(self) -> str:
         return LABELS.get(self.name, self.name)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "value": to_json_safe(self.value),
@@ -111,8 +112,13 @@ class Labelled:
     def n(self) -> int:
         return int(self.y.size)
 
+    @property
+    def n_classes(self) -> int:
+        """The number of the model's classes (0 for a regressor)."""
+        return 0 if self.classes is None else len(self.classes)
 
-def label_codes(labels, classes: Sequence) -> np.ndarray:
+
+def label_codes(labels: np.ndarray | Sequence[Any], classes: Sequence[Any]) -> np.ndarray:
     """Each label's index among the model's classes (−1 when the model does not know it).
 
     Labels and classes are compared as text, whole floats without ".0" (1.0 read from a CSV with
@@ -123,7 +129,7 @@ def label_codes(labels, classes: Sequence) -> np.ndarray:
     )
 
 
-def label_text(v) -> str:
+def label_text(v: Any) -> str:
     """A class label as text: 1, 1.0 and np.int64(1) all read "1", so labels from files and from models match."""
     if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
         v = int(v)
@@ -139,7 +145,7 @@ def point_metrics(d: Labelled) -> dict[str, float | None]:
     """scikit-learn's values of every metric of the task (None where undefined)."""
     if d.n == 0:
         return {name: None for name in (CLASSIFICATION if d.classifier else REGRESSION)}
-    if not d.classifier:
+    if d.classes is None:  # a regressor
         y, p = d.y.astype(float), d.pred.astype(float)
         r2 = float(skm.r2_score(y, p)) if d.n >= 2 and np.var(y) > 0 else None
         return {
@@ -208,7 +214,9 @@ def percentile_interval(samples: np.ndarray, level: float) -> tuple[float | None
 BOOT_ROWS = 20_000  # above this many rows, the m-out-of-n bootstrap (see bootstrap_metrics)
 
 
-def _resample(fn, n: int, n_boot: int, seed: int) -> dict[str, np.ndarray]:
+def _resample(
+    fn: Callable[[np.ndarray], dict[str, np.ndarray]], n: int, n_boot: int, seed: int
+) -> dict[str, np.ndarray]:
     """``fn(index_matrix) -> {metric: values per resample}`` on n_boot resamples of n rows. Above
     BOOT_ROWS rows: resamples of m = BOOT_ROWS rows whose deviations from the full-sample value are
     shrunk by sqrt(m / n) (the m-out-of-n bootstrap, valid for these asymptotically normal
@@ -228,12 +236,12 @@ def bootstrap_metrics(
     wanted = set(names or (CLASSIFICATION if d.classifier else REGRESSION))
     if d.n == 0:
         return {name: np.full(n_boot, np.nan) for name in wanted}
-    if not d.classifier:
+    if d.classes is None:  # a regressor
         y, p = d.y.astype(float), d.pred.astype(float)
         err = p - y
 
-        def regression(idx):
-            out = {}
+        def regression(idx: np.ndarray) -> dict[str, np.ndarray]:
+            out: dict[str, np.ndarray] = {}
             if "mae" in wanted:
                 out["mae"] = np.abs(err)[idx].mean(axis=1)
             sq = (err**2)[idx]
@@ -250,12 +258,14 @@ def bootstrap_metrics(
     k = len(d.classes)
     positives = [k - 1] if k <= 2 else list(range(k))
 
-    def counts(idx):
-        out = {}
+    def counts(idx: np.ndarray) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
         yb, pb = d.y[idx], d.pred[idx]
         if "accuracy" in wanted:
             out["accuracy"] = (yb == pb).mean(axis=1)
-        prec, rec, f1 = [], [], []
+        prec: list[np.ndarray] = []
+        rec: list[np.ndarray] = []
+        f1: list[np.ndarray] = []
         for c in positives:
             tp = ((pb == c) & (yb == c)).sum(axis=1)
             fp = ((pb == c) & (yb != c)).sum(axis=1)
@@ -276,8 +286,8 @@ def bootstrap_metrics(
         loss = -np.log(np.clip(kP[np.arange(ky.size), ky], EPS, 1))
         brier = _brier_rows(ky, kP)
 
-        def probabilities(idx):
-            res = {}
+        def probabilities(idx: np.ndarray) -> dict[str, np.ndarray]:
+            res: dict[str, np.ndarray] = {}
             if "log_loss" in wanted:
                 res["log_loss"] = loss[idx].mean(axis=1)
             if "brier" in wanted:
@@ -357,7 +367,7 @@ def _undefined(name: str, d: Labelled) -> str:
     if d.proba is None:
         return "the model gives no class probabilities"
     if name in ("roc_auc", "pr_auc"):
-        if name == "pr_auc" and len(d.classes) > 2:
+        if name == "pr_auc" and d.n_classes > 2:
             return "defined here for binary classifiers"
         return "needs every class among the labels (the sample holds only some)"
     return "no labelled row with a known class"
@@ -376,13 +386,15 @@ class Curves:
 
 
 def curves(d: Labelled, *, max_points: int = 400) -> Curves | None:
-    if not d.classifier or d.proba is None:
+    if d.classes is None or d.proba is None:  # a regressor, or a classifier without probabilities
         return None
     known = d.y >= 0
     y, P = d.y[known], d.proba[known]
     k = len(d.classes)
     which = [k - 1] if k <= 2 else list(range(k))
-    rocs, prs, names = [], [], []
+    rocs: list[tuple[np.ndarray, np.ndarray]] = []
+    prs: list[tuple[np.ndarray, np.ndarray]] = []
+    names: list[str] = []
     for c in which:
         pos = (y == c).astype(int)
         if pos.min(initial=1) == pos.max(initial=0):
@@ -410,7 +422,7 @@ class Calibration:
     ece: float
     what: str  # "positive class probability" | "top-class probability"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "ece": to_json_safe(self.ece),
             "what": self.what,
@@ -446,7 +458,7 @@ def calibration(d: Labelled, *, bins: int = 10) -> Calibration | None:
 
 def confusion(d: Labelled) -> np.ndarray | None:
     """Counts (rows: true class, with a last row for unknown labels when there are any; columns: predicted)."""
-    if not d.classifier:
+    if d.classes is None:  # a regressor
         return None
     k = len(d.classes)
     y = np.where(d.y < 0, k, d.y)

@@ -46,6 +46,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,7 @@ class ReferenceSanity:
             f"{what} will be over-confident; {ADVICE}."
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "looks_like_training": self.looks_like_training,
             "reason": self.reason,

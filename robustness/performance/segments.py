@@ -17,8 +17,9 @@ sensitive, with intervals, and the largest gap between groups (groups smaller th
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -29,13 +30,21 @@ from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
 from robustness.performance.metrics import Labelled, metric_values
 
-__all__ = ["GroupMetrics", "Segment", "group_metrics", "weak_segments"]
+if TYPE_CHECKING:
+    from sklearn.tree import DecisionTreeRegressor
+
+__all__ = ["Condition", "GroupMetrics", "Segment", "group_metrics", "weak_segments"]
+
+# one step of a rule, (column, op, value): "<" / ">=" a float bound, "in" a tuple of categories (as text),
+# "present" (value None) when the column's missing values went the other way
+ConditionOp = Literal["<", ">=", "in", "present"]
+Condition = tuple[str, ConditionOp, Any]
 
 
 @dataclass(frozen=True)
 class Segment:
     rule: str  # "income < 20,000 and region in {North}"
-    conditions: tuple[tuple[str, str, object], ...]  # (column, op, value): op in "<", ">=", "in", "not in", "missing"
+    conditions: tuple[Condition, ...]
     size: int
     share: float
     metric: str  # "accuracy" | "mae"
@@ -52,7 +61,7 @@ class Segment:
             else f"{self.rule}: MAE {_fmt(self.value)} vs {_fmt(self.overall)} overall (n = {self.size:,})"
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "conditions": [[c, op, to_json_safe(v)] for c, op, v in self.conditions],
@@ -78,10 +87,11 @@ def _row_errors(d: Labelled) -> np.ndarray:
     return (d.pred != d.y).astype(float) if d.classifier else np.abs(d.pred - d.y)
 
 
-def encode_for_tree(frame: pd.DataFrame, err: np.ndarray) -> tuple[np.ndarray, dict[str, list | None]]:
+def encode_for_tree(frame: pd.DataFrame, err: np.ndarray) -> tuple[np.ndarray, dict[str, list[str] | None]]:
     """``frame`` as a float matrix for a decision tree over the errors ``err``: categories as codes ordered by
     their mean error (the order per column; None for numeric columns), missing values as NaN."""
-    cols, orders = [], {}
+    cols: list[np.ndarray] = []
+    orders: dict[str, list[str] | None] = {}
     for c in frame.columns:
         s = frame[c]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -89,8 +99,9 @@ def encode_for_tree(frame: pd.DataFrame, err: np.ndarray) -> tuple[np.ndarray, d
             cols.append(np.where(np.isfinite(v), v, np.nan))
             orders[c] = None
         else:
-            text = s.astype(object).where(s.notna(), None).map(lambda x: None if x is None else str(x))
-            means = pd.Series(err, index=frame.index).groupby(text.to_numpy()).mean().sort_values()
+            present = s.notna().to_numpy()
+            text = np.array([str(x) if ok else None for x, ok in zip(s.astype(object), present)], dtype=object)
+            means = pd.Series(err, index=frame.index).groupby(text).mean().sort_values()
             order = list(means.index)
             code = {v: i for i, v in enumerate(order)}
             cols.append(np.array([np.nan if v is None else code[v] for v in text], dtype=float))
@@ -129,14 +140,19 @@ def weak_segments(
     headline = "accuracy" if d.classifier else "mae"
     overall = float(1 - err.mean()) if d.classifier else float(err.mean())
     paths = leaf_paths(tree, feats, orders, {c for j, c in enumerate(feats) if np.isnan(X[:, j]).any()})
-    out = []
+    out: list[tuple[float, Segment]] = []
     for leaf in np.unique(leaves):
         rows = leaves == leaf
         if err[rows].mean() <= err.mean():
             continue
         sub = Labelled(d.y[rows], d.pred[rows], None, d.classes)
         m = metric_values(sub, n_boot=n_boot, seed=seed, names=(headline,))[0]
-        if m.low is None or (m.high >= overall if d.classifier else m.low <= overall):
+        if (
+            m.value is None
+            or m.low is None
+            or m.high is None
+            or (m.high >= overall if d.classifier else m.low <= overall)
+        ):
             continue  # not clearly worse than overall: its interval reaches the overall value
         conds = paths[leaf]
         out.append(
@@ -159,24 +175,28 @@ def weak_segments(
     return tuple(s for _, s in out[:max_segments])
 
 
-def leaf_paths(tree, feats: list[str], orders: dict[str, list | None], gaps: set[str]) -> dict[int, list]:
+def leaf_paths(
+    tree: DecisionTreeRegressor, feats: Sequence[str], orders: Mapping[str, Sequence[str] | None], gaps: set[str]
+) -> dict[int, list[Condition]]:
     """leaf -> the conditions (column, op, value) on the way to it in a fitted tree over :func:`encode_for_tree`."""
     t = tree.tree_
-    out: dict[int, list] = {}
+    out: dict[int, list[Condition]] = {}
 
-    def walk(node: int, conds: list) -> None:
+    def walk(node: int, conds: list[Condition]) -> None:
         if t.children_left[node] == -1:
             out[node] = _simplify(conds)
             return
         col, thr = feats[t.feature[node]], t.threshold[node]
         order = orders[col]
         nan_left = bool(t.missing_go_to_left[node]) if hasattr(t, "missing_go_to_left") else True
+        left: Condition
+        right: Condition
         if order is None:
             left, right = (col, "<", float(thr)), (col, ">=", float(thr))
         else:
             cut = int(math.floor(thr)) + 1
             left, right = (col, "in", tuple(order[:cut])), (col, "in", tuple(order[cut:]))
-        present = [(col, "present", None)] if col in gaps else []  # missing values go one way only
+        present: list[Condition] = [(col, "present", None)] if col in gaps else []  # missing values go one way only
         walk(t.children_left[node], conds + [left] + ([] if nan_left else present))
         walk(t.children_right[node], conds + [right] + ([] if not nan_left else present))
 
@@ -184,9 +204,9 @@ def leaf_paths(tree, feats: list[str], orders: dict[str, list | None], gaps: set
     return out
 
 
-def _simplify(conds: list) -> list:
+def _simplify(conds: Sequence[Condition]) -> list[Condition]:
     """Merge conditions on the same column: the tightest bounds, the intersection of category sets."""
-    merged: dict[tuple[str, str], object] = {}
+    merged: dict[tuple[str, ConditionOp], Any] = {}
     for col, op, v in conds:
         key = (col, op)
         if key not in merged:
@@ -200,9 +220,9 @@ def _simplify(conds: list) -> list:
     return [(c, op, v) for (c, op), v in merged.items()]
 
 
-def rule_text(conds: list) -> str:
+def rule_text(conds: Sequence[Condition]) -> str:
     """A leaf's conditions as one readable rule, e.g. "age < 30 and plan = basic"."""
-    parts = []
+    parts: list[str] = []
     for col, op, v in conds:
         if op == "present":
             continue
@@ -223,7 +243,7 @@ class GroupMetrics:
     worst: str | None
     notes: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "column": self.column,
             "metric": self.metric,
@@ -257,11 +277,11 @@ def group_metrics(
     headline = "accuracy" if d.classifier else "mae"
     keys = frame[column].astype(object).where(frame[column].notna(), "(missing)").map(str).to_numpy()
     counts = pd.Series(keys).value_counts()
-    notes = []
+    notes: list[str] = []
     if len(counts) > max_groups:
         notes.append(f"'{column}' has {len(counts)} groups; the {max_groups} largest are shown.")
         counts = counts.iloc[:max_groups]
-    rows = []
+    rows: list[tuple[str, int, float | None, float | None, float | None]] = []
     for g, n in counts.items():
         mask = keys == g
         sub = Labelled(d.y[mask], d.pred[mask], None if d.proba is None else d.proba[mask], d.classes)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,9 @@ from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
 
-__all__ = ["Coverage", "ConformalResult", "conformal"]
+__all__ = ["ConformalKind", "Coverage", "ConformalResult", "conformal"]
+
+ConformalKind = Literal["sets", "intervals"]  # prediction sets (classifiers) or intervals (regressors)
 
 
 def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -47,7 +50,7 @@ class Coverage:
     high: float
     size: float  # mean set size (classes) or mean interval width
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "n": self.n,
@@ -61,12 +64,12 @@ class Coverage:
 @dataclass(frozen=True, eq=False)
 class ConformalResult:
     alpha: float
-    kind: str  # "sets" | "intervals"
+    kind: ConformalKind
     quantile: float  # q
     n_calibration: int
     current: Coverage | None  # None when current has no labels
     size_current: float  # mean set size / interval width on current (labels not needed)
-    by_size: dict  # set size -> share of current rows (classifiers)
+    by_size: dict[int, float]  # set size -> share of current rows (classifiers)
 
     @property
     def target(self) -> float:
@@ -77,7 +80,7 @@ class ConformalResult:
         """Coverage on current is below 1 − α beyond sampling noise."""
         return self.current is not None and self.current.high < self.target
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "alpha": self.alpha,
             "target": self.target,
@@ -105,9 +108,9 @@ def conformal(
     if not 0 < alpha < 1:
         raise ConfigError(f"The miscoverage level alpha must be between 0 and 1 (e.g. 0.1 for 90% sets), not {alpha}.")
     d_ref, _ = labelled(model, reference, target, name="reference")
-    if model.is_classifier and d_ref.proba is None:
-        raise DataError("Conformal prediction sets need class probabilities; this classifier gives none.")
     if model.is_classifier:
+        if d_ref.proba is None:
+            raise DataError("Conformal prediction sets need class probabilities; this classifier gives none.")
         known = d_ref.y >= 0
         scores = 1 - d_ref.proba[known][np.arange(int(known.sum())), d_ref.y[known]]
     else:
@@ -115,18 +118,19 @@ def conformal(
     if scores.size < 10:
         raise DataError(f"Only {scores.size} labelled reference rows: conformal calibration needs at least 10.")
     q = _quantile(scores, alpha)
-    pred, proba = _predict(model, current, "current")
-    if model.is_classifier:
-        sets = (1 - proba) <= q
+    pred, proba = _predict(model, current, "current")  # probabilities for a classifier (checked above), else None
+    sets = None if proba is None else np.less_equal(1 - proba, q)  # rows x classes: in the row's set
+    by_size: dict[int, float] = {}
+    if sets is not None:
         sizes = sets.sum(axis=1)
         size_current = float(sizes.mean()) if sizes.size else math.nan
         by_size = {int(s): float((sizes == s).mean()) for s in np.unique(sizes)}
     else:
-        size_current, by_size = (2 * q), {}
+        size_current = 2 * q
     cov = None
     if target in current.columns and current[target].notna().any():
         d_cur, _ = labelled(model, current, target, name="current", predictions=(pred, proba))
-        if model.is_classifier:
+        if sets is not None:
             rows = np.flatnonzero(current[target].notna().to_numpy())
             cur_sets = sets[rows]
             hit = np.array([bool(y >= 0 and cur_sets[i, y]) for i, y in enumerate(d_cur.y)])
