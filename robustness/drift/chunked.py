@@ -171,12 +171,12 @@ def drift_from_parts(
     config: DriftConfig | None = None,
 ) -> DriftResult:
     """Summarise each part, merge, decide. ``edges`` come from :func:`numeric_edges` on a reference sample."""
-    kinds = {c: ColumnKind(k) for c, k in kinds.items()}
+    column_kinds = {c: ColumnKind(k) for c, k in kinds.items()}
 
     def reduce(parts: Iterable[pd.DataFrame]) -> Part:
         total: Part = {"__rows__": 0}
         for part in parts:
-            total = merge_parts(total, summarize_part(part, kinds, edges))
+            total = merge_parts(total, summarize_part(part, column_kinds, edges))
         return total
 
-    return drift_from_summaries(reduce(reference), reduce(current), kinds, config=config)
+    return drift_from_summaries(reduce(reference), reduce(current), column_kinds, config=config)

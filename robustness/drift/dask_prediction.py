@@ -69,9 +69,9 @@ def _outputs_in(
     sample, _ = draw_sample(job, frames[first], sample_rows, seed, first)
     outputs, kinds = model_outputs(model, sample)  # fails here, in the in-memory words, if the model fails
     edges = numeric_edges(outputs, kinds)
-    shipped = ship_model(job, shipped)
+    on_workers = ship_model(job, shipped)
     summarize = dask.delayed(_summarize_outputs, pure=False)
-    groups = {name: [summarize(shipped, p, kinds, edges) for p in ddf.to_delayed()] for name, ddf in frames.items()}
+    groups = {name: [summarize(on_workers, p, kinds, edges) for p in ddf.to_delayed()] for name, ddf in frames.items()}
     merged = job.map_reduce(groups, merge_parts, lambda: {"__rows__": 0}, label="Scoring partitions")
     return {name: OutputSummary(model.task.value, kinds, merged[name]) for name in frames}
 

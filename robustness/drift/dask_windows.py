@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ from robustness.schema import ColumnKind
 __all__ = ["drift_over_time_parquet", "windows_in"]
 
 _W = "__windows__"  # {pandas Period: Part}
-_EMPTY = {_W: {}, "__no_time__": 0, "__bad__": None, "__over__": None}
+_EMPTY: dict[str, Any] = {_W: {}, "__no_time__": 0, "__bad__": None, "__over__": None}
 
 
 def _period(period: str | None) -> str:
@@ -75,7 +76,7 @@ def summarize_windows(
 ) -> dict:
     """One current partition (number ``index``): its summaries per period window, the rows without a
     timestamp, the first unparsable timestamp, or the window count when above ``max_windows``."""
-    out = {**_EMPTY, _W: {}}
+    out: dict[str, Any] = {**_EMPTY, _W: {}}
     try:
         t = _times(frame, timestamp, "current")
     except DataError:  # unparsable values: reported by the client with the row across all files
@@ -94,7 +95,8 @@ def summarize_windows(
     keys = pd.Series(t.to_numpy()[pos]).dt.to_period(period).to_numpy()
     groups = pd.Series(pos).groupby(keys, sort=False)
     if groups.ngroups > max_windows:
-        out["__over__"] = (groups.ngroups, min(groups.groups), max(groups.groups))
+        periods = cast(list[pd.Period], list(groups.groups))  # grouped by periods: the keys are Periods
+        out["__over__"] = (groups.ngroups, min(periods), max(periods))
         return out
     out[_W] = {k: summarize_part(frame.iloc[g.to_numpy()], kinds, edges) for k, g in groups}
     return out

@@ -89,10 +89,10 @@ def summarize_column(ref_s: pd.Series, cur_s: pd.Series, kind: ColumnKind, cfg: 
         (rv, r_bad), (cv, c_bad) = numeric_values(ref_s, kind), numeric_values(cur_s, kind)
         if rv is not None and cv is not None:
             notes += _unreadable_dates(r_bad, c_bad)
-            ref = numeric_summary(rv, bins=cfg.bins)
-            cur = numeric_summary(cv, edges=ref.edges)
-            notes += infinities(ref.n_posinf + ref.n_neginf, cur.n_posinf + cur.n_neginf)
-            return kind, ref, cur, notes, None
+            r_num = numeric_summary(rv, bins=cfg.bins)
+            c_num = numeric_summary(cv, edges=r_num.edges)
+            notes += infinities(r_num.n_inf, c_num.n_inf)
+            return kind, r_num, c_num, notes, None
         kind = K.CATEGORICAL
         notes.append(MIXED)
     (rc, r_missing, r_mixed), (cc, c_missing, c_mixed) = category_counts(ref_s, kind), category_counts(cur_s, kind)

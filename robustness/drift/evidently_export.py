@@ -104,8 +104,10 @@ def evidently_report(reference: pd.DataFrame, current: pd.DataFrame, result: Dri
             text = s.astype(str)  # labels as text, missing stays missing
             shown = {v: k for k, v in escaped.get(name[c], {}).items()}
             if shown:
-                text = text.map(lambda v, shown=shown: shown.get(v, v))
-            out[c] = text.where(s.notna(), None)
+                text = text.map(shown).fillna(text)
+            text = text.astype(object)
+            text[s.isna().to_numpy()] = None
+            out[c] = text
         return out.rename(columns=name)
 
     with warnings.catch_warnings():

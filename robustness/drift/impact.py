@@ -125,7 +125,7 @@ def _reliance(model: ModelAdapter, X: pd.DataFrame, y, columns: list[str], n_rep
             Z = X.copy()
             Z[c] = X[c].to_numpy()[rng.permutation(len(X))]
             out = fn(Z)
-            if method == "score drop":
+            if baseline is not None:  # "score drop"
                 imp[j, r] = baseline - float(out)
             elif out.dtype == object:
                 imp[j, r] = float(np.mean(out != base))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,7 +122,9 @@ def domain_matrix(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, ColumnK
             cols.append(np.where(np.isfinite(v), v, np.nan))
             is_cat.append(False)
         else:
-            s = s.astype(object).where(s.notna(), None).map(lambda x: None if x is None else str(x))
+            text = s.astype(str).astype(object)
+            text[s.isna().to_numpy()] = None
+            s = text
             top = s.value_counts().index[:_MAX_CATEGORIES]
             codes = pd.Categorical(s, categories=top).codes.astype(float)
             other = s.notna().to_numpy() & (codes < 0)
@@ -191,7 +194,7 @@ def domain_classifier(
         raise ConfigError(f"folds must be a whole number of at least 2, not {folds!r}.")
     if not 0 <= margin < 0.5:
         raise ConfigError(f"margin must be at least 0 and below 0.5 (an AUC of 0.5 + margin), not {margin!r}.")
-    base = dict(margin=margin, folds=folds, seed=seed)
+    base: dict[str, Any] = dict(margin=margin, folds=folds, seed=seed)
     kinds_used, left_out = _usable(reference, current, features, kinds)
     n = min(len(reference), len(current), max(int(max_rows), MIN_ROWS))
     if min(len(reference), len(current)) < MIN_ROWS:

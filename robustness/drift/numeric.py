@@ -46,7 +46,11 @@ class NumericView:
     def blocks(self) -> Blocks:
         """Built on first use (exact data rarely need them: the statistics below read the values)."""
         if self._blocks is None:
-            self._blocks = blocks_of(self.source) if self.source is not None else exact_blocks(self.values)
+            if self.source is not None:
+                self._blocks = blocks_of(self.source)
+            else:
+                assert self.values is not None  # exact views hold their values
+                self._blocks = exact_blocks(self.values)
         return self._blocks
 
     def median(self) -> tuple[float, float]:
@@ -131,7 +135,7 @@ def shape_distance(ref: NumericView, cur: NumericView) -> tuple[float, float]:
     is constant (no shape to compare)."""
     if ref.std == 0 or cur.std == 0:
         return 0.0, 0.0
-    if ref.exact and cur.exact:  # the same integral from the sorted values, in linear time
+    if ref.values is not None and cur.values is not None:  # exact: the same integral in linear time
         from robustness.drift.stattests import wasserstein1
 
         u = (ref.values - ref.mean) / ref.std

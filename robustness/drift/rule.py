@@ -253,14 +253,14 @@ def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = No
         p = adjusted.get(id(v))
         if v.status != "ok":
             drifted = False
-        elif v.is_p:
+        elif v.is_p and p is not None:
             significant = p < v.threshold
             drifted = v.forced or (significant and v.gate)
             if significant and not v.gate and not v.forced and v.effect is not None:
                 v.notes.append(_too_small(v.effect))
                 v.details.append(f"p {p:.2g} after Benjamini-Hochberg, below {v.threshold:g}.")
         else:
-            drifted = v.forced or v.statistic >= v.threshold
+            drifted = v.forced or (v.statistic is not None and v.statistic >= v.threshold)
         features.append(
             FeatureDrift(
                 feature=v.feature,

@@ -190,15 +190,14 @@ def numeric_values(series: pd.Series, kind: ColumnKind) -> tuple[np.ndarray | No
         return values, n_present - int(np.count_nonzero(~np.isnan(values)))
     if ptypes.is_bool_dtype(series) or ptypes.is_numeric_dtype(series):
         return series.to_numpy(dtype=np.float64, na_value=np.nan), 0
-    present = series.dropna()
     try:
-        parsed = pd.to_numeric(present, errors="coerce")
+        numbers = pd.to_numeric(series.dropna(), errors="coerce")
     except (TypeError, ValueError):
         return None, 0
-    if int(parsed.isna().sum()) or not ptypes.is_numeric_dtype(parsed):
+    if int(numbers.isna().sum()) or not ptypes.is_numeric_dtype(numbers):
         return None, 0
     out = np.full(len(series), np.nan)
-    out[series.notna().to_numpy()] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+    out[series.notna().to_numpy()] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     return out, 0
 
 
@@ -237,14 +236,15 @@ def category_counts(series: pd.Series, kind: ColumnKind) -> tuple[pd.Series, int
         counts = series.dropna().astype(str).value_counts(sort=False)
     counts = counts[counts > 0]
     n_missing = int(len(series) - counts.sum())
+    labels: pd.Index
     if kind is not ColumnKind.BOOLEAN and ptypes.infer_dtype(counts.index, skipna=False) == "string":
         families, labels = {"text"}, counts.index.astype(object)  # the common case, without a Python loop
     else:
         keys = list(counts.index)
         families = {_family(k) for k in keys}
-        labels = [_label(k, kind) for k in keys]
-    out = pd.Series(counts.to_numpy(dtype=np.int64), index=pd.Index(labels, dtype=object))
-    if len(set(labels)) < len(labels):
+        labels = pd.Index([_label(k, kind) for k in keys], dtype=object)
+    out = pd.Series(counts.to_numpy(dtype=np.int64), index=labels)
+    if not labels.is_unique:
         out = out.groupby(level=0, sort=False).sum()
     mixed = kind is not ColumnKind.BOOLEAN and "number" in families and "text" in families
     return out, n_missing, mixed

@@ -22,6 +22,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -197,7 +198,10 @@ def split_windows(
             f"Windows of period {p!r} cut the current data into {groups.ngroups} windows, more than "
             f"the {max_windows} allowed. Choose a longer period or raise max_windows."
         )
-    out = [(_label(k.start_time), _label(k.end_time.normalize()), g.to_numpy()) for k, g in groups]
+    out = []
+    for key, g in groups:
+        when = cast(pd.Period, key)  # grouped by periods: each key is a pandas Period
+        out.append((_label(when.start_time), _label(when.end_time.normalize()), g.to_numpy()))
     return out, n_missing, None, p
 
 
@@ -286,19 +290,23 @@ def assemble(
             )
             continue
         by = {f.feature: f for f in res.features}
-        eff, flags = [], []
+        eff: list[float | None] = []
+        flags: list[bool] = []
         for c in features:
             f = by.get(c)
-            ok = f is not None and f.status == "ok"
-            eff.append(finite_or_none(f.effect_size) if ok and f.effect_size is not None else None)
-            flags.append(bool(ok and f.drifted))
-            if ok and c not in tests:
+            if f is None or f.status != "ok":
+                eff.append(None)
+                flags.append(False)
+                continue
+            eff.append(finite_or_none(f.effect_size) if f.effect_size is not None else None)
+            flags.append(bool(f.drifted))
+            if c not in tests:
                 tests[c], thresholds[c] = f.test, finite_or_none(f.threshold)
         windows.append(
             DriftWindow(i, start, end, n, "ok", "", tuple(eff), tuple(flags), finite_or_none(res.dataset.drifted_share))
         )
     ok_sizes = [w.n_rows for w in windows if w.status == "ok"]
-    chunk = size if window == "size" else (int(np.median(ok_sizes)) if ok_sizes else 0)
+    chunk = (size or 0) if window == "size" else (int(np.median(ok_sizes)) if ok_sizes else 0)
     band, n_chunks, note = _band(band_reference, list(features), kinds, timestamp, chunk, config, max_band_chunks)
     if band_note:
         note = (note + " " if note else "") + band_note
@@ -363,7 +371,7 @@ def _band(
         t = _times(reference, timestamp, "reference").to_numpy()
         order = np.argsort(t, kind="stable")  # missing times sort last
     picked = np.unique(np.linspace(0, n - 1, min(n, max_chunks)).round().astype(int))
-    effects = {c: [] for c in features}
+    effects: dict[str, list[float]] = {c: [] for c in features}
     for k in picked:
         inside = order[k * chunk : (k + 1) * chunk]
         mask = np.zeros(len(reference), bool)
@@ -372,11 +380,15 @@ def _band(
         for f in res.features:
             if f.feature in effects and f.status == "ok" and f.effect_size is not None and math.isfinite(f.effect_size):
                 effects[f.feature].append(float(f.effect_size))
-    mean, lower, upper = [], [], []
+    mean: list[float | None] = []
+    lower: list[float | None] = []
+    upper: list[float | None] = []
     for c in features:
         v = np.array(effects[c])
         if len(v) < 3:
-            mean.append(None), lower.append(None), upper.append(None)
+            mean.append(None)
+            lower.append(None)
+            upper.append(None)
             continue
         mu, sd = float(v.mean()), float(v.std(ddof=1))
         mean.append(mu)
@@ -411,7 +423,11 @@ class ChangePointResult:
 
 
 def change_points(
-    values: Sequence[float], *, delta: float = 0.002, labels: Sequence | None = None, stream: str = "values"
+    values: Sequence[float] | np.ndarray,
+    *,
+    delta: float = 0.002,
+    labels: Sequence | None = None,
+    stream: str = "values",
 ) -> ChangePointResult:
     """Where river's ADWIN detects a change in the mean of ``values`` (in the given order)."""
     from river.drift import ADWIN
@@ -485,8 +501,8 @@ def _stream(model: ModelAdapter, frame: pd.DataFrame, target: str | None) -> tup
     if model.task is Task.REGRESSION:
         p = pd.to_numeric(pd.Series(pred), errors="coerce").to_numpy(dtype=float)
         if has_y:
-            y = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
-            return np.abs(y - p), "absolute error"
+            actual = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
+            return np.abs(actual - p), "absolute error"
         return p, "prediction"
     classes = [str(c) for c in (model.classes or [])]
     y = None if not has_y else np.array([None if pd.isna(v) else str(v) for v in frame[target]], dtype=object)
@@ -501,8 +517,8 @@ def _stream(model: ModelAdapter, frame: pd.DataFrame, target: str | None) -> tup
         if model.task is Task.BINARY and proba.shape[1] == 2:
             return proba[:, 1], f"probability of class {classes[1]}"
         return proba.max(axis=1), "probability of the predicted class"
-    p = np.array([str(v) for v in pred], dtype=object)
+    labels = np.array([str(v) for v in pred], dtype=object)
     if y is not None:
-        return np.where(pd.isna(y), np.nan, (p != y).astype(float)), "misclassification (0/1)"
-    top = classes[-1] if model.task is Task.BINARY and classes else pd.Series(p).mode().iloc[0]
-    return (p == top).astype(float), f"share predicted as {top}"
+        return np.where(pd.isna(y), np.nan, (labels != y).astype(float)), "misclassification (0/1)"
+    top = classes[-1] if model.task is Task.BINARY and classes else pd.Series(labels).mode().iloc[0]
+    return (labels == top).astype(float), f"share predicted as {top}"

@@ -143,8 +143,8 @@ def _list(store, args) -> int:
     if args.json:
         # one run per line: json's C encoder (indent=2 falls back to the pure-Python one, 3x slower on 10,000 runs)
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        lines = ",\n  ".join(encode(r.to_dict()) for r in runs)
-        _write(args.json, f"[\n  {lines}\n]" if runs else "[]")
+        body = ",\n  ".join(encode(r.to_dict()) for r in runs)
+        _write(args.json, f"[\n  {body}\n]" if runs else "[]")
         if args.json == "-":
             return EXIT_OK
     if not runs:
