@@ -18,7 +18,10 @@ pages and the CLI call) and judges each result against ``ReportConfig`` threshol
   warn when below target beyond noise, else pass.
 
 An area that cannot run (no model, no labels, an error) is "skipped" with its reason and does
-not change the verdict. The overall verdict is the worst status.
+not change the verdict. The overall verdict is the worst status. Without a model file (predictions
+read from columns), performance and uncertainty run on those columns (uncertainty for classifiers
+needs the probability columns); stress tests and explanation shift need the model itself and are
+skipped with that reason.
 """
 
 from __future__ import annotations
@@ -437,7 +440,11 @@ def _performance(ws, config, results) -> Check:
     source = "measured on current labels"
     cur_m = perf.current.metric(headline) if perf.current is not None and perf.current.n_labelled else None
     if cur_m is None:
-        est = estimate_performance(ws.model, ws.reference.frame, ws.current.frame, target=target, seed=config.seed)
+        # without a model file, importance weighting reads the data's input columns (a model file names its own)
+        features = None if ws.has_model else ws.feature_columns()
+        est = estimate_performance(
+            ws.model, ws.reference.frame, ws.current.frame, target=target, features=features, seed=config.seed
+        )
         results["estimate"] = est
         e = est.get("confidence" if ws.model.is_classifier and ws.model.has_proba else "weighting", headline)
         if e is None:
@@ -569,7 +576,21 @@ _AREAS: dict[str, Callable] = {
     "Performance": _performance,
     "Uncertainty": _uncertainty,
 }
-_NEEDS_MODEL = {"Stress tests", "Explanation shift", "Performance", "Uncertainty"}
+#: Areas that call the model on inputs it has not scored (perturbed rows, SHAP's coalitions): they need the model
+#: itself. Performance and uncertainty need only its outputs on the rows as given, which prediction columns hold.
+_NEEDS_MODEL = {
+    "Stress tests": "No model file was given, so the stress tests cannot run: they change the inputs and score "
+    "them again with the model, and predictions read from columns exist only for the rows as they are. Give the "
+    "model file to run them.",
+    "Explanation shift": "No model file was given, so the explanation shift cannot be measured: SHAP values come "
+    "from scoring the model on altered copies of each row, which predictions read from columns cannot do. Give "
+    "the model file to run it.",
+}
+_NEEDS_PREDICTIONS = {"Performance", "Uncertainty"}
+_NO_PREDICTIONS = (
+    "No model file and no prediction columns were given, so this check cannot run: it compares the model's "
+    "outputs with the labels. Give the model file, or name the prediction (and probability) columns."
+)
 
 
 def build_report(
@@ -594,14 +615,10 @@ def build_report(
         if progress is not None:
             progress(i / len(areas), f"Checking {area.lower()}…")
         if area in _NEEDS_MODEL and not ws.has_model:
-            checks.append(
-                Check(
-                    area,
-                    "skipped",
-                    "No model file was given, so this check cannot run (predictions "
-                    "read from columns cannot be re-computed).",
-                )
-            )
+            checks.append(Check(area, "skipped", _NEEDS_MODEL[area]))
+            continue
+        if area in _NEEDS_PREDICTIONS and ws.model is None:
+            checks.append(Check(area, "skipped", _NO_PREDICTIONS))
             continue
         began = time.perf_counter()
         try:

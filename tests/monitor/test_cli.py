@@ -169,6 +169,7 @@ def test_report_without_a_model_runs_what_predictions_allow(files, capsys):
     status = {c["name"]: c for c in d["checks"]}
     assert code in (0, 1)
     assert status["Data drift"]["status"] != "skipped" and status["Data quality"]["status"] != "skipped"
+    assert status["Performance"]["status"] != "skipped" and status["Uncertainty"]["status"] != "skipped"
     for name in ("Stress tests", "Explanation shift"):
         assert status[name]["status"] == "skipped" and "No model file" in status[name]["summary"]
     # the prediction columns are outputs, not inputs: drift does not test them as features
