@@ -24,6 +24,7 @@ PAGES = [
     ("stress.py", "Stress tests", "🧪"),
     ("explain.py", "Explainability", "💡"),
     ("performance.py", "Performance", "📈"),
+    ("compare.py", "Compare models", "⚖️"),
     ("report.py", "Trust report", "🛡️"),
     ("history.py", "History", "🗂️"),
     ("model_data.py", "Model & data", "📦"),
