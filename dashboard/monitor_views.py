@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import md
+from dashboard.tables import show_table
 from robustness.errors import RobustnessError
 from robustness.formatting import count, number
 from robustness.monitor import MonitorResult, monitor
@@ -135,7 +136,7 @@ def over_time(ws: Workspace, *, seed: int = 0, key_prefix: str = "monitor") -> N
             f"{count(band.chunk_rows)} rows, mean {number(band.mean)} ± 3 standard deviations, wider for smaller "
             "windows. The interval of each estimate aims to hold the value the labels will show with 95% probability."
         )
-    st.dataframe(_table(result, metric), hide_index=True, width="stretch")
+    show_table(_table(result, metric), what="windows")
     with st.expander("The estimators"):
         for m in result.methods:
             st.markdown(f"- **{METHOD_NAMES[m]}**")

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.history import PROJECT, run_store, seeding_job
 from dashboard.shared import md, server_settings, through_app
 from dashboard.story import ICON, plain_words
+from dashboard.tables import show_table
 from robustness.errors import RobustnessError
 
 through_app()
@@ -112,8 +113,8 @@ table = pd.DataFrame(
         for r in reversed(runs)
     ]
 )
-event = st.dataframe(
-    table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="history_runs"
+event = show_table(
+    table, what="runs", plain_columns=("run",), key="history_runs", on_select="rerun", selection_mode="single-row"
 )
 picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
 open_id = int(table.iloc[picked[0]]["run"]) if picked else latest.id
