@@ -32,7 +32,7 @@ class MetricEstimate:
     high: float | None
 
     def to_dict(self) -> dict:
-        return to_json_safe({"value": self.value, "low": self.low, "high": self.high, "method": self.method})  # type: ignore[return-value]
+        return to_json_safe({"value": self.value, "low": self.low, "high": self.high, "method": self.method})
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,11 @@ class MonitorWindow:
         return next(((lo, hi) for m, lo, hi in self.band if m == metric), None)
 
     def to_dict(self) -> dict:
-        estimated = {m: self.estimate(m, method).to_dict() for m, method in self.primary if self.estimate(m, method)}
+        estimated = {}
+        for m, method in self.primary:
+            e = self.estimate(m, method)
+            if e is not None:
+                estimated[m] = e.to_dict()
         by_method: dict[str, dict] = {}
         for e in self.estimates:
             by_method.setdefault(e.method, {})[e.metric] = e.to_dict()

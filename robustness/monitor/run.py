@@ -133,13 +133,14 @@ def monitor(
     rng = np.random.default_rng(seed)
     fit = None
     known = d_ref.y >= 0 if classifier else np.ones(d_ref.n, bool)
-    if classifier and has_proba and {"confidence", "atc"} & set(use):
+    P_ref = d_ref.proba
+    if classifier and P_ref is not None and {"confidence", "atc"} & set(use):
         if len(np.unique(d_ref.y[known])) < 2:
             raise DataError(
                 f"The reference labels in '{target}' hold one class only, so probabilities cannot be calibrated on "
                 "them. Give a reference with every class labelled."
             )
-        fit = est.fit_reference(d_ref.proba[known], d_ref.y[known], d_ref.pred[known], rng=rng, atc="atc" in use)
+        fit = est.fit_reference(P_ref[known], d_ref.y[known], d_ref.pred[known], rng=rng, atc="atc" in use)
     w_rows = np.flatnonzero(known)
     if len(w_rows) > max_weighting_rows:
         w_rows = np.sort(rng.choice(w_rows, max_weighting_rows, replace=False))
@@ -180,15 +181,17 @@ def monitor(
             )  # fmt: skip
             continue
         estimates: list[MetricEstimate] = []
-        P = None if cur_out.proba is None else cur_out.proba[pos]
-        if "confidence" in use:
-            for m, (v, lo, hi) in est.confidence(
-                fit, P, cur_out.codes[pos], metrics=metrics, n_draws=n_draws, level=level, rng=wrng
-            ).items():
-                estimates.append(MetricEstimate(m, "confidence", v, lo, hi))
-        if "atc" in use:
-            v, lo, hi = est.atc(fit, P, cur_out.codes[pos], level=level, n_draws=n_draws, rng=wrng)
-            estimates.append(MetricEstimate("accuracy", "atc", v, lo, hi))
+        # fitted exactly when the confidence-based or ATC estimate is asked of a classifier with probabilities
+        if fit is not None and cur_out.proba is not None and cur_out.codes is not None:
+            P, codes = cur_out.proba[pos], cur_out.codes[pos]
+            if "confidence" in use:
+                for m, (v, lo, hi) in est.confidence(
+                    fit, P, codes, metrics=metrics, n_draws=n_draws, level=level, rng=wrng
+                ).items():
+                    estimates.append(MetricEstimate(m, "confidence", v, lo, hi))
+            if "atc" in use:
+                v, lo, hi = est.atc(fit, P, codes, level=level, n_draws=n_draws, rng=wrng)
+                estimates.append(MetricEstimate("accuracy", "atc", v, lo, hi))
         if "weighting" in use:
             from robustness.performance.estimate import density_ratio
 
@@ -247,6 +250,7 @@ def _labelled(y_raw: pd.Series, out: Outputs, classes, target: str, name: str) -
             )
         return Labelled(y, out.pred.astype(float), None, None)
     y = class_codes(y_raw.to_numpy(), classes)
+    assert out.codes is not None  # outputs() codes every classifier's predictions
     return Labelled(y, out.codes, out.proba, tuple(str(c) for c in classes), int((y < 0).sum()))
 
 
@@ -280,8 +284,9 @@ def _bands(ref, ref_out, target, classes, k, metrics, timestamp, p, chunk, windo
         pm = _realised(_labelled(ref[target].iloc[pos], sub, classes, target, "reference"), k, metrics)
         rows.append(len(pos))
         for m in metrics:
-            if pm.get(m) is not None and np.isfinite(pm[m]):
-                values[m].append(float(pm[m]))
+            value = pm.get(m)
+            if value is not None and np.isfinite(value):
+                values[m].append(float(value))
     bands = []
     for m in metrics:
         v = np.array(values[m])

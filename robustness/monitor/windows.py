@@ -7,6 +7,7 @@ and counted. Labels and the rule match ``robustness.drift.windows`` so per-windo
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,11 @@ def cut(
                 tt = t.to_numpy()[pos]
                 out.append((_label(tt[0]), _label(tt[-1]), pos))
         return out, n_missing
+    assert t is not None  # a period needs the timestamp: refused above without one
     periods = pd.Series(t.to_numpy()[order]).dt.to_period(period)
     groups = pd.Series(order).groupby(periods.to_numpy(), sort=True)
-    return [(_label(k.start_time), _label(k.end_time.normalize()), g.to_numpy()) for k, g in groups], n_missing
+    out = []
+    for key, g in groups:
+        k = cast(pd.Period, key)  # the group keys are the periods themselves
+        out.append((_label(k.start_time), _label(k.end_time.normalize()), g.to_numpy()))
+    return out, n_missing
