@@ -264,16 +264,27 @@ def init_state() -> None:
         wanted = st.query_params.get("scenario", DEFAULT_SCENARIO)
         st.session_state["scenario_choice"] = wanted if wanted in SCENARIOS else DEFAULT_SCENARIO
     if WS not in st.session_state and PENDING_DEMO not in st.session_state:
-        choice = st.session_state["scenario_choice"]
-        if choice in SCENARIOS:
-            snap = snapshot.load(choice)
-            if snap is not None and snap.page is not None:
-                st.session_state[PENDING_DEMO] = choice  # the build starts once this run has drawn its page
-                return
-            try:
-                set_workspace(demo_workspace(choice))
-            except RobustnessError as err:  # pragma: no cover - demos are tested
-                st.error(str(err))
+        open_demo(st.session_state["scenario_choice"])
+
+
+def open_demo(choice: str) -> None:
+    """Load demo ``choice`` into the session: at once when this server has built it; from its snapshot
+    on disk, if any, while it is built after this run's page is drawn (``start_pending_build``);
+    otherwise built now."""
+    if choice not in SCENARIOS:
+        return
+    with _DEMO_LOCK:
+        fut = _DEMO_BUILDS.get(choice)
+    if fut is None or not fut.done() or fut.exception() is not None:
+        snap = snapshot.load(choice)
+        if snap is not None and snap.page is not None:
+            st.session_state.pop(WS, None)
+            st.session_state[PENDING_DEMO] = choice  # the build starts once this run has drawn its page
+            return
+    try:
+        set_workspace(demo_workspace(choice))
+    except RobustnessError as err:  # pragma: no cover - demos are tested
+        st.error(str(err))
 
 
 def start_pending_build() -> None:
@@ -287,7 +298,7 @@ def start_pending_build() -> None:
 def _on_scenario_change() -> None:
     choice = st.session_state["scenario_choice"]
     if choice in SCENARIOS:
-        set_workspace(demo_workspace(choice))
+        open_demo(choice)
         st.session_state.pop("applied_uploads", None)
 
 

@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent(
 
     step = sys.argv[1]
     started = []
-    if step == "light":
+    if step in ("light", "switch"):
         shared.start_pending_build = lambda: started.append(shared.pending_demo())
     at = AppTest.from_file("app.py", default_timeout=600).run()
     heavy = sorted(m for m in ("numpy", "pandas", "pyarrow", "sklearn", "scipy", "shap") if m in sys.modules)
@@ -38,6 +38,16 @@ SCRIPT = textwrap.dedent(
         "heavy": heavy,
         "started": started,
     }
+    if step in ("energy", "switch"):  # the visitor picks another demo in the sidebar
+        at.selectbox(key="scenario_choice").set_value("energy").run()
+        out["switched"] = {
+            "errors": [e.value for e in at.exception],
+            "verdict": next((b.value for b in [*at.error, *at.warning, *at.success] if "Verdict" in b.value), None),
+            "metrics": {m.label: m.value for m in at.metric},
+            "pending": at.session_state["_pending_demo"] if "_pending_demo" in at.session_state else None,
+            "has_workspace": "workspace" in at.session_state,
+            "heavy": sorted(m for m in ("numpy", "pandas", "sklearn", "shap") if m in sys.modules),
+        }
     if step == "then":  # the next page waits for the demo and shows it
         at.switch_page("pages/drift.py").run()
         banner = re.compile(r"^\*\*[^*]+: (Fail|Warning)\.\*\*")  # the page's status line, not an error
@@ -90,6 +100,19 @@ def test_the_next_page_waits_for_the_demo(first, cache):
     later = _step("then", cache)
     assert later["pending"] == "credit"
     assert later["next_has_workspace"] and later["next_page_errors"] == []
+
+
+def test_another_demo_with_a_snapshot_opens_from_it(first, cache):
+    """Picking a demo whose snapshot is on disk shows its Overview at once, as the first page does; the
+    server builds it after the page is drawn (the first time, without a snapshot, it is built at once)."""
+    built = _step("energy", cache)["switched"]
+    assert built["errors"] == [] and built["has_workspace"] and built["pending"] is None
+    assert len(list(cache.glob("demo-energy-*.json"))) == 1
+    later = _step("switch", cache)["switched"]
+    assert later["errors"] == [] and later["verdict"] == built["verdict"] and later["verdict"]
+    assert later["metrics"] == built["metrics"]
+    assert later["pending"] == "energy" and not later["has_workspace"]
+    assert later["heavy"] == [], f"the switch imported {later['heavy']}"
 
 
 def test_a_snapshot_of_other_code_is_not_used(first, cache, monkeypatch):
