@@ -42,9 +42,13 @@ flagged case: a held-out validation set the model never saw in training.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 import time
 import warnings
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,10 +133,49 @@ class ReferenceSanity:
         }
 
 
+# The answer for a model object and a reference's content, kept for the last few: a report asks twice
+# (performance and uncertainty), and a run of reports on the same reference (the demo history, a CLI
+# batch, the app's pages) asks again; the cross-validation is 1-2 s each time. The model is held weakly
+# and compared by identity: a fitted model is not changed in place.
+_MEMO: OrderedDict[tuple, tuple[weakref.ref, ReferenceSanity]] = OrderedDict()
+_MEMO_SIZE = 16
+_MEMO_LOCK = threading.Lock()
+
+
+def _content_key(frame: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
 def reference_sanity(
     model: ModelAdapter, reference: pd.DataFrame, *, target: str, max_rows: int = 2000, folds: int = 5, seed: int = 0
 ) -> ReferenceSanity:
     """Whether ``reference`` looks like ``model``'s training data (see the module docstring)."""
+    try:
+        ref = weakref.ref(model)
+        key: tuple | None = (id(model), _content_key(reference), target, max_rows, folds, seed)
+    except TypeError:  # a model that cannot be referenced weakly, or a column pandas cannot hash: no memo
+        key = None
+    if key is not None:
+        with _MEMO_LOCK:
+            hit = _MEMO.get(key)
+        if hit is not None and hit[0]() is model:
+            return hit[1]
+    result = _reference_sanity(model, reference, target=target, max_rows=max_rows, folds=folds, seed=seed)
+    if key is not None:
+        with _MEMO_LOCK:
+            _MEMO[key] = (ref, result)
+            _MEMO.move_to_end(key)
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return result
+
+
+def _reference_sanity(
+    model: ModelAdapter, reference: pd.DataFrame, *, target: str, max_rows: int, folds: int, seed: int
+) -> ReferenceSanity:
     if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < MIN_ROWS:
         raise ConfigError(f"max_rows must be a whole number of at least {MIN_ROWS}, not {max_rows!r}.")
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:

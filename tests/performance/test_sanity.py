@@ -63,6 +63,27 @@ def test_a_model_on_its_own_training_rows_is_flagged_with_the_numbers(tree_on_it
     json.dumps(res.to_dict(), allow_nan=False)
 
 
+def test_the_answer_is_kept_per_model_object_and_reference_content(tree_on_its_training_rows, monkeypatch):
+    """A run of reports on one reference (the demo history, the app's pages) cross-validates once; another
+    model object, or other rows, are checked afresh."""
+    from robustness.performance import sanity
+
+    model, train = tree_on_its_training_rows
+    fits = []
+    real = sanity._cross_validate
+    monkeypatch.setattr(sanity, "_cross_validate", lambda *a, **k: fits.append(1) or real(*a, **k))
+    monkeypatch.setattr(sanity, "_MEMO", type(sanity._MEMO)())
+    first = reference_sanity(model, train, target="y")
+    assert reference_sanity(model, train.copy(), target="y") is first and len(fits) == 1
+    assert reference_sanity(model, train, target="y", seed=1) is not first and len(fits) == 2
+    changed = train.copy()
+    changed.loc[0, "a"] += 1.0
+    assert reference_sanity(model, changed, target="y") is not first and len(fits) == 3
+    other = from_estimator(model.estimator)
+    again = reference_sanity(other, train, target="y")
+    assert again is not first and len(fits) == 4 and again.cv_score == first.cv_score
+
+
 def test_the_same_model_on_held_out_rows_is_not_flagged(tree_on_its_training_rows):
     model, _ = tree_on_its_training_rows
     held_out = _classification(1, 1500)
