@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TypeAlias, TypeVar
 
 import numpy as np
+import pandas as pd
 from pandas.api import types as ptypes
 
 from robustness.stress._stats import (
     _PERCENTS,
     CategoricalStats,
+    ColumnValues,
     NumericStats,
     _blanked,
     _choose,
@@ -33,13 +36,18 @@ from robustness.stress._stats import (
     unseen_value,
 )
 
-ColumnFn = Callable[..., "object | None"]
+S = TypeVar("S")
+#: ``fn(series, stats, severity, rng) -> new values | None``; ``stats`` is the column's NumericStats,
+#: CategoricalStats, or None for the functions that need none (which one: the ``table`` it is registered with).
+ColumnFn: TypeAlias = Callable[[pd.Series, S, float, np.random.Generator], "ColumnValues | None"]
 
 
 # -- numerical ------------------------------------------------------------------------------------
 
 
-def _gaussian_noise(series, stats: NumericStats, severity, rng):
+def _gaussian_noise(
+    series: pd.Series, stats: NumericStats, severity: float, rng: np.random.Generator
+) -> ColumnValues | None:
     """Add N(0, (severity * reference std)^2) to every value."""
     x = numeric_values(series)
     if x is None or not stats.std > 0:
@@ -47,8 +55,10 @@ def _gaussian_noise(series, stats: NumericStats, severity, rng):
     return _numeric_back(series, _whole(x + rng.normal(0.0, severity * stats.std, x.size), series, stats))
 
 
-def _unit_error(factor: float, name: str) -> ColumnFn:
-    def column_fn(series, stats: NumericStats, severity, rng):
+def _unit_error(factor: float, name: str) -> ColumnFn[NumericStats]:
+    def column_fn(
+        series: pd.Series, stats: NumericStats, severity: float, rng: np.random.Generator
+    ) -> ColumnValues | None:
         x = numeric_values(series)
         if x is None:
             return None
@@ -64,7 +74,7 @@ def _unit_error(factor: float, name: str) -> ColumnFn:
     return column_fn
 
 
-def _outliers(series, stats: NumericStats, severity, rng):
+def _outliers(series: pd.Series, stats: NumericStats, severity: float, rng: np.random.Generator) -> ColumnValues | None:
     """Set a share = severity of rows to q99 + k*IQR or q01 - k*IQR, k uniform in [1, 3]."""
     x = numeric_values(series)
     if x is None:
@@ -83,7 +93,9 @@ def _outliers(series, stats: NumericStats, severity, rng):
     return _numeric_back(series, new)
 
 
-def _replace_median(series, stats: NumericStats, severity, rng):
+def _replace_median(
+    series: pd.Series, stats: NumericStats, severity: float, rng: np.random.Generator
+) -> ColumnValues | None:
     """Set a share = severity of rows to the reference median (rounded in whole-number columns)."""
     x = numeric_values(series)
     if x is None:
@@ -96,7 +108,7 @@ def _replace_median(series, stats: NumericStats, severity, rng):
     return _numeric_back(series, new)
 
 
-def _rounding(series, stats: NumericStats, severity, rng):
+def _rounding(series: pd.Series, stats: NumericStats, severity: float, rng: np.random.Generator) -> ColumnValues | None:
     """Round every value to the nearest multiple of ``rounding_step(stats, severity)``."""
     x, step = numeric_values(series), rounding_step(stats, severity)
     if x is None or step == 0 or not np.isfinite(x).any():
@@ -106,7 +118,9 @@ def _rounding(series, stats: NumericStats, severity, rng):
     return _numeric_back(series, np.round(x, -round(math.log10(step))))
 
 
-def _quantile_shift(series, stats: NumericStats, severity, rng):
+def _quantile_shift(
+    series: pd.Series, stats: NumericStats, severity: float, rng: np.random.Generator
+) -> ColumnValues | None:
     """x -> F^-1(min(F(x) + severity/2, 1)); values never move down (those above the max stay)."""
     x = numeric_values(series)
     if x is None or severity <= 0:
@@ -119,7 +133,7 @@ def _quantile_shift(series, stats: NumericStats, severity, rng):
 # -- missing values -------------------------------------------------------------------------------
 
 
-def _missing(series, _stats, severity, rng):
+def _missing(series: pd.Series, _stats: None, severity: float, rng: np.random.Generator) -> ColumnValues | None:
     """Blank a share = severity of the cells (NaN, None or NA as the dtype allows)."""
     rows = _choose(rng, _everyone(series), severity)
     return _blanked(series, rows) if rows.any() else None
@@ -128,7 +142,9 @@ def _missing(series, _stats, severity, rng):
 # -- categories -----------------------------------------------------------------------------------
 
 
-def _category_swap(series, stats: CategoricalStats, severity, rng):
+def _category_swap(
+    series: pd.Series, stats: CategoricalStats, severity: float, rng: np.random.Generator
+) -> ColumnValues | None:
     """Give a share = severity of present values another reference category, by reference shares."""
     if len(stats.values) < 2:
         return None
@@ -150,7 +166,9 @@ def _category_swap(series, stats: CategoricalStats, severity, rng):
     return _with_values(series, rows, np.asarray(stats.values, dtype=object)[pick])
 
 
-def _unseen_category(series, stats: CategoricalStats, severity, rng):
+def _unseen_category(
+    series: pd.Series, stats: CategoricalStats, severity: float, rng: np.random.Generator
+) -> ColumnValues | None:
     """Set a share = severity of rows to a value never seen in the reference."""
     rows = _choose(rng, _everyone(series), severity)
     if not rows.any():
@@ -158,7 +176,9 @@ def _unseen_category(series, stats: CategoricalStats, severity, rng):
     return _with_values(series, rows, np.full(int(rows.sum()), unseen_value(series, stats), dtype=object))
 
 
-def _replace_mode(series, stats: CategoricalStats, severity, rng):
+def _replace_mode(
+    series: pd.Series, stats: CategoricalStats, severity: float, rng: np.random.Generator
+) -> ColumnValues | None:
     """Set a share = severity of rows to the most common reference category."""
     if stats.mode is None:
         return None
@@ -168,7 +188,7 @@ def _replace_mode(series, stats: CategoricalStats, severity, rng):
     return _with_values(series, rows, np.full(int(rows.sum()), stats.mode, dtype=object))
 
 
-def _typo(series, stats: CategoricalStats, severity, rng):
+def _typo(series: pd.Series, stats: CategoricalStats, severity: float, rng: np.random.Generator) -> ColumnValues | None:
     """Give a share = severity of present string values a typo-like change."""
     if not _holds_strings(series):
         return None

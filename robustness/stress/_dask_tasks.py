@@ -17,7 +17,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,9 @@ from robustness.stress.config import StressConfig
 from robustness.stress.perturbations import PerturbationSpec, ReferenceStats, register, registry
 from robustness.stress.results import FeatureSensitivity, PerturbationResult
 from robustness.stress.suite import _run_cells, _sample_positions, _scored_baseline, _sensitivity_cells, _suite_cells
+
+if TYPE_CHECKING:
+    from robustness.scale.model_work import ShippedModel
 
 __all__ = ["Plan", "StressPart", "merge_parts", "ordered_results", "run_group", "sorted_sensitivity"]
 
@@ -52,17 +57,21 @@ class Head:
     n_rows: int  # the sample minus the rows the model returned NaN for
     notes: tuple[str, ...]
     baseline: dict[str, float]
-    classes: list | None
+    classes: list[Any] | None
     rows: pd.DataFrame  # the fragile subsample (inputs only)
     codes: np.ndarray | None  # its unperturbed class indices
     confidence: np.ndarray | None  # its unperturbed probability of the predicted class
 
 
+#: Per fragile row: (the lowest severity that flipped it, the perturbation's order there, the class it flipped to)
+Flips = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 @dataclass
 class StressPart:
-    results: dict = field(default_factory=dict)  # (order, severity) -> PerturbationResult
-    sensitivity: list = field(default_factory=list)  # FeatureSensitivity
-    fragile: tuple | None = None  # (min severity, min order, flipped-to code) per fragile row
+    results: dict[tuple[int, float], PerturbationResult] = field(default_factory=dict)  # by (order, severity)
+    sensitivity: list[FeatureSensitivity] = field(default_factory=list)
+    fragile: Flips | None = None
     head: Head | None = None
 
 
@@ -76,14 +85,15 @@ def merge_parts(a: StressPart, b: StressPart) -> StressPart:
     )
 
 
-def _lowest(a, b):
+def _lowest(a: Flips | None, b: Flips | None) -> Flips | None:
     if a is None or b is None:
         return b if a is None else a
     better = (b[0] < a[0]) | ((b[0] == a[0]) & (b[1] < a[1]))
-    return tuple(np.where(better, y, x) for x, y in zip(a, b))
+    sev, order, code = (np.where(better, y, x) for x, y in zip(a, b))
+    return sev, order, code
 
 
-def run_group(shipped, sample: pd.DataFrame, plan: Plan, group: int) -> StressPart:
+def run_group(shipped: ShippedModel, sample: pd.DataFrame, plan: Plan, group: int) -> StressPart:
     """Score the unperturbed sample and the cells of ``group``, as ``run_stress`` does."""
     have = registry()
     for name, spec in plan.custom.items():  # a perturbation registered in the client process only
@@ -129,10 +139,10 @@ def run_group(shipped, sample: pd.DataFrame, plan: Plan, group: int) -> StressPa
     return part
 
 
-def sorted_sensitivity(items) -> tuple[FeatureSensitivity, ...]:
+def sorted_sensitivity(items: Iterable[FeatureSensitivity]) -> tuple[FeatureSensitivity, ...]:
     """In the in-memory suite's order: most sensitive first, errors last."""
     return tuple(sorted(items, key=lambda f: (np.isnan(f.sensitivity), -np.nan_to_num(f.sensitivity), f.feature)))
 
 
-def ordered_results(results: dict) -> tuple[PerturbationResult, ...]:
+def ordered_results(results: dict[tuple[int, float], PerturbationResult]) -> tuple[PerturbationResult, ...]:
     return tuple(results[k] for k in sorted(results))

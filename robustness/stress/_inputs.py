@@ -3,14 +3,24 @@ plain-language helpers its messages use."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError
+from robustness.models import ModelAdapter, Task
 from robustness.schema import ColumnKind
 
+if TYPE_CHECKING:
+    from robustness.stress._stats import ReferenceStats
+    from robustness.stress.config import StressConfig
+    from robustness.stress.perturbations import PerturbationSpec
+    from robustness.stress.suite import _Cell
 
-def _labels(data: pd.DataFrame, target) -> pd.Series | None:
+
+def _labels(data: pd.DataFrame, target: str | pd.Series | None) -> pd.Series | None:
     if target is None:
         return None
     if isinstance(target, str):
@@ -30,7 +40,7 @@ def _labels(data: pd.DataFrame, target) -> pd.Series | None:
     raise ConfigError(f"target must be a column name or a pandas Series, not {type(target).__name__}.")
 
 
-def _input_columns(model, data: pd.DataFrame, labels: pd.Series | None) -> list[str]:
+def _input_columns(model: ModelAdapter, data: pd.DataFrame, labels: pd.Series | None) -> list[str]:
     names = getattr(model, "feature_names", None)
     if names is not None:
         missing = [c for c in names if c not in data.columns]
@@ -44,7 +54,9 @@ def _input_columns(model, data: pd.DataFrame, labels: pd.Series | None) -> list[
     return [c for c in data.columns if c not in skip]
 
 
-def _chosen_columns(config, inputs, stats, specs) -> list[str]:
+def _chosen_columns(
+    config: StressConfig, inputs: Sequence[str], stats: ReferenceStats, specs: Mapping[str, PerturbationSpec]
+) -> list[str]:
     if config.columns is not None:
         bad = [c for c in config.columns if c not in inputs]
         if bad:
@@ -53,7 +65,7 @@ def _chosen_columns(config, inputs, stats, specs) -> list[str]:
                 f"Choose from: {_quote(inputs)}."
             )
         return list(config.columns)
-    kinds = set().union(*(s.kinds for s in specs.values())) if specs else set()
+    kinds: set[ColumnKind] = set().union(*(s.kinds for s in specs.values())) if specs else set()
     chosen = [c for c in inputs if stats.kinds.get(c) in kinds]
     if not chosen:
         raise DataError(
@@ -63,7 +75,7 @@ def _chosen_columns(config, inputs, stats, specs) -> list[str]:
     return chosen
 
 
-def _chosen_perturbations(config, specs) -> list[str]:
+def _chosen_perturbations(config: StressConfig, specs: Mapping[str, PerturbationSpec]) -> list[str]:
     if config.perturbations is None:
         return list(specs)
     bad = [p for p in config.perturbations if p not in specs]
@@ -75,7 +87,7 @@ def _chosen_perturbations(config, specs) -> list[str]:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _failure_message(c, exc: Exception) -> str:
+def _failure_message(c: _Cell, exc: Exception) -> str:
     cols = _quote(c.columns) if len(c.columns) == 1 else f"any of {_quote(c.columns)}"
     phrase, fix = {
         "missing_random": (f"rows where {cols} is missing", "add an imputer to the model's pipeline"),
@@ -96,23 +108,22 @@ def _exc_text(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {text}"
 
 
-def _float_array(values) -> np.ndarray | None:
+def _float_array(values: object) -> np.ndarray | None:
     try:
         return np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError):
         return None
 
 
-def _task(model) -> str:
-    task = getattr(model, "task", None)
-    return getattr(task, "value", str(task))
+def _task(model: ModelAdapter) -> Task:
+    return Task(model.task)
 
 
-def _kind_list(spec) -> str:
+def _kind_list(spec: PerturbationSpec) -> str:
     return "/".join(sorted(ColumnKind(k).value for k in spec.kinds))
 
 
-def _quote(names) -> str:
-    names = list(names)
-    shown = ", ".join(f"'{n}'" for n in names[:8])
-    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+def _quote(names: Iterable[object]) -> str:
+    listed = list(names)
+    shown = ", ".join(f"'{n}'" for n in listed[:8])
+    return shown + (f" and {len(listed) - 8} more" if len(listed) > 8 else "")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from robustness.stress._stats import ColumnValues
 
 __all__ = ["stack_rows"]
 
 _PLAIN_KINDS = frozenset("iufb")  # numpy integer, unsigned, float and bool dtypes
 
 
-def stack_rows(base: pd.DataFrame, changes: list[Mapping[str, object]]) -> pd.DataFrame:
+def stack_rows(base: pd.DataFrame, changes: Sequence[Mapping[str, ColumnValues]]) -> pd.DataFrame:
     """Perturbed copies of ``base``, one under the other: copy k is ``base`` with the columns in
     ``changes[k]`` (column -> new values, as :func:`perturbed_columns` gives them) put in.
 
@@ -31,9 +33,9 @@ def stack_rows(base: pd.DataFrame, changes: list[Mapping[str, object]]) -> pd.Da
                 copy[col] = values
             copies.append(copy)
         return pd.concat(copies, ignore_index=True)
-    out = {}
+    out: dict[int, np.ndarray | pd.Series] = {}
     for i, col in enumerate(columns):
-        own = base[col]
+        own: ColumnValues = base[col]
         parts = [change.get(col, own) for change in changes]
         dtypes = {p.dtype for p in parts}
         plain = all(isinstance(d, np.dtype) for d in dtypes) and (

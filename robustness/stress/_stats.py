@@ -21,6 +21,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,12 @@ from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_kind
 from robustness.jsonsafe import py_scalar
 from robustness.schema import ColumnKind, as_kinds
+
+if TYPE_CHECKING:
+    from pandas.api.extensions import ExtensionDtype
+
+#: A column's new values as the perturbations give them: a numpy array for numpy dtypes, a Series for pandas' own.
+ColumnValues: TypeAlias = "np.ndarray | pd.Series"
 
 K = ColumnKind
 NUMERIC_KINDS = frozenset({K.NUMERICAL})
@@ -63,7 +70,7 @@ class NumericStats:
 @dataclass(frozen=True)
 class CategoricalStats:
     categories: tuple[str, ...]  # by frequency, most common first; str() of values, for display
-    values: tuple  # the original values in the same order (str, bool, int, ...)
+    values: tuple[Any, ...]  # the original values in the same order (str, bool, int, ...)
     shares: tuple[float, ...]  # share of all non-missing reference values
     mode: object  # the most common value (None when the column is empty)
 
@@ -218,29 +225,34 @@ def _whole(values: np.ndarray, series: pd.Series, stats: NumericStats) -> np.nda
     return np.round(values) if stats.integer or ptypes.is_integer_dtype(series) else values
 
 
-def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> np.ndarray | pd.Series:
+def _numeric_back(series: pd.Series, new: np.ndarray, *, keep_int: bool = True) -> ColumnValues:
     """``new`` (a fresh float64 array) in the dtype of ``series`` when it fits there, else in float64.
 
     A numpy array for numpy dtypes, a Series for pandas' own (nullable) dtypes.
     """
-    dtype = series.dtype
-    if ptypes.is_integer_dtype(dtype):
-        nullable = not isinstance(dtype, np.dtype)
+    dtype: np.dtype | ExtensionDtype = series.dtype
+    if ptypes.is_integer_dtype(series.dtype):
+        nullable = not isinstance(series.dtype, np.dtype)
         present = new[~np.isnan(new)]
-        info = np.iinfo(dtype.numpy_dtype if nullable else dtype)
+        info = np.iinfo(_numpy_int(series.dtype))
         fits = (
             keep_int
             and (nullable or present.size == new.size)
             and bool(np.all(np.isfinite(present)) and np.all(present == np.round(present)))
             and (present.size == 0 or (present.min() >= info.min and present.max() <= info.max))
         )
-        dtype = dtype if fits else "Float64" if nullable else np.dtype(np.float64)
+        dtype = series.dtype if fits else pd.Float64Dtype() if nullable else np.dtype(np.float64)
     if isinstance(dtype, np.dtype):
         return new.astype(dtype, copy=False)
     return pd.Series(new, index=series.index, name=series.name).astype(dtype)
 
 
-def _with_values(series: pd.Series, rows: np.ndarray, new) -> np.ndarray | pd.Series:
+def _numpy_int(dtype: np.dtype | ExtensionDtype) -> np.dtype:
+    """The numpy integer dtype of an integer column: its own, or the one a nullable dtype keeps as ``numpy_dtype``."""
+    return dtype if isinstance(dtype, np.dtype) else np.dtype(getattr(dtype, "numpy_dtype", None))
+
+
+def _with_values(series: pd.Series, rows: np.ndarray, new: np.ndarray) -> ColumnValues:
     """``series`` with ``new`` at ``rows``, in its dtype where it can hold them (a numpy array for
     numpy dtypes, a Series for pandas' own)."""
     values = series.to_numpy(dtype=object, copy=True)
@@ -266,7 +278,7 @@ def _with_values(series: pd.Series, rows: np.ndarray, new) -> np.ndarray | pd.Se
         return out
 
 
-def _blanked(series: pd.Series, rows: np.ndarray) -> np.ndarray | pd.Series:
+def _blanked(series: pd.Series, rows: np.ndarray) -> ColumnValues:
     """``series`` with missing values at ``rows``: NaN (an integer column becomes float64, a bool
     column object), NaT in datetimes; pandas' own dtypes through ``Series.mask``."""
     dtype = series.dtype
@@ -284,7 +296,7 @@ def _blanked(series: pd.Series, rows: np.ndarray) -> np.ndarray | pd.Series:
 
 def _codes(values: np.ndarray, stats: CategoricalStats) -> np.ndarray:
     """The position of each value among the reference values (-1: not a reference value)."""
-    return stats.index.get_indexer(np.asarray(values, dtype=object))
+    return stats.index.get_indexer(pd.Index(np.asarray(values, dtype=object), dtype=object))
 
 
 def rounding_step(stats: NumericStats, severity: float) -> float:
@@ -308,20 +320,21 @@ def reference_cdf(x: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
     return np.where(np.isnan(x), np.nan, f)
 
 
-def unseen_value(series: pd.Series, stats: CategoricalStats):
+def unseen_value(series: pd.Series, stats: CategoricalStats) -> int | float | str:
     """A value absent from the reference: max + 1 in a numeric column, else "__unseen__" (made unique)."""
     if ptypes.is_numeric_dtype(series) and not ptypes.is_bool_dtype(series):
         seen = [float(v) for v in stats.values if isinstance(v, numbers.Real) and not isinstance(v, bool)]
-        seen += numeric_values(series).tolist()
+        values = numeric_values(series)
+        seen += [] if values is None else values.tolist()
         finite = [v for v in seen if math.isfinite(v)]
-        value = math.floor(max(finite, default=0.0)) + 1
-        return value if ptypes.is_integer_dtype(series) else float(value)
+        number = math.floor(max(finite, default=0.0)) + 1
+        return number if ptypes.is_integer_dtype(series) else float(number)
     taken = set(stats.categories) | {str(v) for v in stats.values}
-    value, i = UNSEEN, 1
-    while value in taken:
+    text, i = UNSEEN, 1
+    while text in taken:
         i += 1
-        value = f"__unseen_{i}__"
-    return value
+        text = f"__unseen_{i}__"
+    return text
 
 
 def _holds_strings(series: pd.Series) -> bool:
@@ -337,8 +350,8 @@ def typos(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     The draws are made per row; the strings are built once per distinct (value, change), since
     a column holds few distinct values (a category repeats across thousands of rows).
     """
-    codes, uniq = pd.factorize(np.asarray(values, dtype=object))
-    uniq = [str(v) for v in uniq]
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    uniq = [str(v) for v in distinct]
     n = codes.size
     length = np.fromiter((len(v) for v in uniq), dtype=np.int64, count=len(uniq))[codes] if n else codes
     op = rng.integers(0, 4, n)  # 0 case, 1 space, 2 doubled, 3 dropped
@@ -369,11 +382,12 @@ def typos(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return made[inverse.ravel()]
 
 
-def _cased(value: str) -> tuple:
+def _cased(value: str) -> tuple[str | None, str | None, str | None]:
     """For each drawn case (upper, lower, title): the changed string, falling back to the first
     of upper, lower, title that changes it; (None, None, None) when none does."""
     variants = (value.upper(), value.lower(), value.title())
     firsts = [v for v in variants if v != value]
     if not firsts:
         return (None, None, None)
-    return tuple(v if v != value else firsts[0] for v in variants)
+    upper, lower, title = (v if v != value else firsts[0] for v in variants)
+    return upper, lower, title

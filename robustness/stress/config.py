@@ -25,14 +25,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from robustness.configfile import known_settings, load_section
 from robustness.errors import ConfigError
 from robustness.schema import ColumnKind
-from robustness.stress.perturbations import family_of, label_of
+from robustness.stress.perturbations import PerturbationSpec, family_of, label_of
+
+if TYPE_CHECKING:
+    from robustness.stress.results import PerturbationResult
 
 #: Column kind -> the perturbation used for feature sensitivity (one column at a time).
 DEFAULT_SENSITIVITY = {"numerical": "gaussian_noise", "categorical": "category_swap", "boolean": "category_swap"}
@@ -118,24 +122,24 @@ class StressConfig:
         warn, fail = self.thresholds(classifier=classifier)
         return "fail" if value >= fail else "warn" if value >= warn else "pass"
 
-    def to_dict(self) -> dict:
-        out = {}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
             out[f.name] = list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else v
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> StressConfig:
+    def from_dict(cls, d: Mapping[str, Any]) -> StressConfig:
         return cls(**known_settings(d, cls, "stress"))
 
     @classmethod
-    def from_file(cls, path) -> StressConfig:
+    def from_file(cls, path: str | os.PathLike[str]) -> StressConfig:
         """Read JSON or TOML; a top-level ``stress`` table/object is accepted too."""
         return load_section(path, "stress", cls.from_dict)
 
 
-def _names(name: str, value) -> tuple[str, ...] | None:
+def _names(name: str, value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
@@ -148,7 +152,7 @@ def _names(name: str, value) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(value))
 
 
-def _severities(value) -> tuple[float, ...]:
+def _severities(value: object) -> tuple[float, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise ConfigError(f"severities must be a list of numbers from 0 to 1, not {value!r}.")
     out = {0.0}
@@ -160,13 +164,13 @@ def _severities(value) -> tuple[float, ...]:
     return tuple(sorted(out))
 
 
-def _number(name: str, value) -> float:
+def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
         raise ConfigError(f"{name} must be a number, not {value!r}.")
     return float(value)
 
 
-def _check_int(name: str, value, *, minimum: int) -> None:
+def _check_int(name: str, value: object, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
 
@@ -197,7 +201,7 @@ class Verdict:
         if not self.family:
             object.__setattr__(self, "family", family_of(self.perturbation))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         value = None if self.value is None or not math.isfinite(self.value) else float(self.value)
         return {
             "perturbation": self.perturbation,
@@ -211,7 +215,12 @@ class Verdict:
 
 
 def judge(
-    results: Iterable, names: Iterable[str], specs: Mapping, config: StressConfig, *, classifier: bool
+    results: Iterable[PerturbationResult],
+    names: Iterable[str],
+    specs: Mapping[str, PerturbationSpec],
+    config: StressConfig,
+    *,
+    classifier: bool,
 ) -> tuple[Verdict, ...]:
     """One verdict per perturbation in ``names`` that has non-skipped results at a severity above 0,
     worst first (:func:`severity_key`).
@@ -219,11 +228,11 @@ def judge(
     ``results``: PerturbationResult-like (perturbation, severity, columns, status, errors,
     flip_rate, mean_abs_change); ``specs``: the registry (default_severity, description, label, family).
     """
-    by_name: dict[str, list] = {}
+    by_name: dict[str, list[PerturbationResult]] = {}
     for r in results:
         if r.status != "skipped" and r.severity > 0:
             by_name.setdefault(r.perturbation, []).append(r)
-    out = []
+    out: list[Verdict] = []
     for name in names:
         runs = by_name.get(name)
         if runs:
@@ -233,7 +242,7 @@ def judge(
     return worst_first(out)
 
 
-def severity_key(v: Verdict) -> tuple:
+def severity_key(v: Verdict) -> tuple[int, bool, float]:
     """Sort key, worst first: "fail"/"error" (an error before any measured failure), "warn", "pass";
     within one status the larger value first."""
     value = v.value if v.value is not None and math.isfinite(v.value) else 0.0
@@ -271,23 +280,23 @@ def robustness_score(verdicts: Iterable[Verdict]) -> float:
     return round(100.0 * (1.0 - (sum(values) / len(values) if values else 0.0)), 1)
 
 
-def _verdict(r, spec, config: StressConfig, classifier: bool) -> Verdict:
+def _verdict(r: PerturbationResult, spec: PerturbationSpec, config: StressConfig, classifier: bool) -> Verdict:
     description, label, family = spec.description, getattr(spec, "label", ""), getattr(spec, "family", "")
     cols = list(r.columns)
     on = ", ".join(f"'{c}'" for c in cols) if len(cols) <= 3 else f"{len(cols)} columns"
     where = f"'{r.perturbation}' on {on} at severity {r.severity:g}"
-    if r.status == "error":
+    value = r.flip_rate if classifier else r.mean_abs_change
+    if r.status == "error" or value is None:  # no measure without a row the model scored
         return Verdict(
             r.perturbation,
             r.severity,
             None,
             "error",
-            f"The model fails under {where}: {'; '.join(r.errors)}. A model that cannot score such "
-            "input counts as failing this perturbation.",
+            f"The model fails under {where}: {'; '.join(r.errors) or 'no row could be scored'}. A model that "
+            "cannot score such input counts as failing this perturbation.",
             label,
             family,
         )
-    value = r.flip_rate if classifier else r.mean_abs_change
     warn, fail = config.thresholds(classifier=classifier)
     status = config.grade(value, classifier=classifier)
     fmt = (lambda v: f"{v:.1%}") if classifier else (lambda v: f"{v:.3f}")

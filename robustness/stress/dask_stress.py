@@ -13,6 +13,7 @@ whole sample at the defaults); the result's notes state both sizes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,12 +32,16 @@ from robustness.scale.model_work import (
     ship_model,
     unpack_model,
 )
+from robustness.schema import ColumnKind
 from robustness.stress import _dask_tasks as tasks
 from robustness.stress._inputs import _chosen_columns, _chosen_perturbations, _input_columns, _labels, _quote, _task
 from robustness.stress.config import StressConfig, judge, robustness_score, suite_verdict
-from robustness.stress.fragile import fragile_rows
+from robustness.stress.fragile import FragileRow, fragile_rows
 from robustness.stress.perturbations import ReferenceStats, applicable, registry
 from robustness.stress.results import StressResult
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = ["stress_in", "stress_parquet"]
 
@@ -52,7 +57,7 @@ def stress_in(
     *,
     target: str | None = None,
     reference_path: str | None = None,
-    kinds: Mapping | None = None,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
     config: StressConfig | None = None,
     reference_rows: int = REFERENCE_ROWS,
     fragile_rows_max: int = FRAGILE_ROWS,
@@ -114,18 +119,19 @@ def stress_in(
     # the model and the tasks that use it (the active memory manager drops replicas that no task waits for yet,
     # and a dropped copy travels again).
     sent = scatter(job, plan)
-    shipped = ship_model(job, shipped)
+    on_workers = ship_model(job, shipped)
     run = dask.delayed(tasks.run_group, pure=False)
-    part = job.map_reduce(
-        {"cells": [run(shipped, sample, sent, g) for g in range(plan.groups)]},
+    part: tasks.StressPart = job.map_reduce(
+        {"cells": [run(on_workers, sample, sent, g) for g in range(plan.groups)]},
         tasks.merge_parts,
         tasks.StressPart,
         label="Scoring perturbed copies",
     )["cells"]
     head = part.head
+    assert head is not None, "the task of group 0 returns the head, and there is always one group"
     ordered = tasks.ordered_results(part.results)
     verdicts = judge(ordered, names, specs, config, classifier=model.is_classifier)
-    fragile = ()
+    fragile: tuple[FragileRow, ...] = ()
     if model.is_classifier and part.fragile is not None:
         min_sev, min_order, flipped_to = part.fragile
         classes = np.asarray(head.classes, dtype=object)
@@ -170,10 +176,10 @@ def stress_parquet(
     model: ModelAdapter | ShippedModel,
     path: str,
     *,
-    client=None,
+    client: Client | None = None,
     target: str | None = None,
     reference: str | None = None,
-    **options,
+    **options: Any,
 ) -> StressResult:
     """:func:`stress_in` as one :class:`Job`; ``options``: kinds, config, reference_rows, fragile_rows_max."""
     return Job(

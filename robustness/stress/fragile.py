@@ -26,12 +26,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, ModelError, RobustnessError
 from robustness.jsonsafe import py_scalar, to_json_safe
+from robustness.models import ModelAdapter
 from robustness.stress.perturbations import ReferenceStats
 
 __all__ = ["FragileRow", "MinimalChange", "fragile_rows", "minimal_change"]
@@ -47,11 +49,11 @@ class FragileRow:
     row: object  # the index label in the data
     min_severity: float  # the lowest severity at which any perturbation flipped it
     perturbation: str  # which one (the first in suite order at that severity)
-    values: dict  # the row's input values (JSON-safe)
+    values: dict[str, Any]  # the row's input values (JSON-safe)
     prediction: object
     flipped_to: object
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return to_json_safe(
             {
                 "row": self.row,
@@ -75,7 +77,7 @@ class MinimalChange:
     evaluations: int
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return to_json_safe(
             {
                 "row": self.row,
@@ -94,9 +96,9 @@ def fragile_rows(
     sample: pd.DataFrame,
     *,
     min_severity: np.ndarray,
-    perturbation: Sequence,
-    prediction: Sequence,
-    flipped_to: Sequence,
+    perturbation: np.ndarray | Sequence[Any],
+    prediction: np.ndarray | Sequence[Any],
+    flipped_to: np.ndarray | Sequence[Any],
     confidence: np.ndarray | None = None,
     top: int = 20,
 ) -> tuple[FragileRow, ...]:
@@ -114,7 +116,7 @@ def fragile_rows(
     conf = np.zeros(sev.size) if confidence is None else np.asarray(confidence, dtype=float)
     order = flipped[np.lexsort((flipped, conf[flipped], sev[flipped]))][:top]
     labels = sample.index
-    out = []
+    out: list[FragileRow] = []
     for i in order:
         values = {str(k): v for k, v in to_json_safe(sample.iloc[i].to_dict()).items()}
         out.append(
@@ -142,7 +144,7 @@ class _Move:
 
 
 def minimal_change(
-    model,
+    model: ModelAdapter,
     row: pd.Series | pd.DataFrame,
     stats: ReferenceStats,
     *,
@@ -185,7 +187,9 @@ def minimal_change(
     if not moves:
         return search.done(label, None, "No column can change: the chosen columns have no reference values.")
 
-    best, scored, start, size = None, [], 0, _FIRST_CHUNK
+    best: _Found | None = None
+    scored: list[tuple[_Move, float]] = []
+    start, size = 0, _FIRST_CHUNK
     while start < len(moves) and search.left() > 0:
         chunk = moves[start : start + min(size, search.left())]
         start, size = start + len(chunk), min(2 * size, _CHUNK)
@@ -213,8 +217,12 @@ def minimal_change(
     return search.done(label, best, "")
 
 
+#: A change that flips the row: (its moves, the new predicted label)
+_Found = tuple[list[_Move], Any]
+
+
 class _Search:
-    def __init__(self, model, frame: pd.DataFrame, budget: int):
+    def __init__(self, model: ModelAdapter, frame: pd.DataFrame, budget: int) -> None:
         self.model, self.frame, self.budget = model, frame, budget
         self.proba = bool(getattr(model, "has_proba", False))
         self.evaluations = 0
@@ -226,7 +234,8 @@ class _Search:
             raise ModelError(f"The model cannot score this row, so no change can be searched: {reason}") from exc
         self.original = to_json_safe(labels[0])
         self._original_raw = labels[0]
-        self.classes = list(model.classes) if getattr(model, "classes", None) is not None else None
+        classes = getattr(model, "classes", None)
+        self.classes = list(classes) if classes is not None else None
         self.k = (
             None
             if p is None or self.classes is None
@@ -234,12 +243,12 @@ class _Search:
             if labels[0] in self.classes
             else None
         )
-        self.p0 = None if self.k is None else float(p[0, self.k])
+        self.p0 = None if self.k is None or p is None else float(p[0, self.k])
 
     def left(self) -> int:
         return self.budget - self.evaluations
 
-    def _predict(self, X: pd.DataFrame):
+    def _predict(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         self.evaluations += len(X)
         if self.proba:
             p = np.asarray(self.model.predict_proba(X), dtype=float)
@@ -257,10 +266,11 @@ class _Search:
             return np.zeros(len(edits), dtype=bool), np.zeros(len(edits))
         self.last_labels = labels
         flips = np.array([lbl != self._original_raw for lbl in labels], dtype=bool)
-        drops = np.zeros(len(edits)) if self.k is None else self.p0 - p[:, self.k]
+        # with probabilities at the start (k set) the model gives them on every call
+        drops = np.zeros(len(edits)) if self.k is None or self.p0 is None or p is None else self.p0 - p[:, self.k]
         return flips, np.nan_to_num(drops)
 
-    def done(self, label, best, message: str) -> MinimalChange:
+    def done(self, label: object, best: _Found | None, message: str) -> MinimalChange:
         if best is None:
             return MinimalChange(label, False, self.original, None, (), math.nan, self.evaluations, message)
         moves, new = best
@@ -277,14 +287,14 @@ class _Search:
         )
 
 
-def _pairs(search: _Search, moves: list[_Move], scored: list[tuple[_Move, float]]):
+def _pairs(search: _Search, moves: list[_Move], scored: list[tuple[_Move, float]]) -> _Found | None:
     """Greedy two-column search from the single moves that lowered P(predicted class) most."""
     best_by_col: dict[str, tuple[_Move, float]] = {}
     for m, drop in scored:
         if m.column not in best_by_col or drop > best_by_col[m.column][1]:
             best_by_col[m.column] = (m, drop)
     ranked = sorted(best_by_col.values(), key=lambda md: (-md[1], md[0].distance))[:_TOP_PAIRS]
-    found = None
+    found: tuple[list[_Move], Any, float] | None = None  # the moves, the new label, their distance
     for first, _ in ranked:
         others = [m for m in moves if m.column != first.column]
         if found is not None:  # only pairs that could beat the one found
@@ -362,7 +372,7 @@ def _single_moves(
 def _edited(frame: pd.DataFrame, edits: list[list[_Move]]) -> pd.DataFrame:
     """One copy of the row per edit, with the edit's moves applied, in the row's dtypes where they fit."""
     n = len(edits)
-    data = {}
+    data: dict[Any, np.ndarray] = {}
     for col in frame.columns:
         data[col] = np.repeat(frame[col].to_numpy(dtype=object), n)
     for i, moves in enumerate(edits):
@@ -384,7 +394,7 @@ def _edited(frame: pd.DataFrame, edits: list[list[_Move]]) -> pd.DataFrame:
     return out
 
 
-def _one_row(row) -> pd.DataFrame:
+def _one_row(row: object) -> pd.DataFrame:
     if isinstance(row, pd.DataFrame):
         if len(row) != 1:
             raise ConfigError(f"minimal_change takes one row; the table given has {len(row)} rows. Pass df.iloc[[i]].")
@@ -397,7 +407,9 @@ def _one_row(row) -> pd.DataFrame:
     )
 
 
-def _columns(model, frame: pd.DataFrame, stats: ReferenceStats, columns) -> list[str]:
+def _columns(
+    model: ModelAdapter, frame: pd.DataFrame, stats: ReferenceStats, columns: Sequence[str] | str | None
+) -> list[str]:
     if columns is not None:
         cols = [columns] if isinstance(columns, str) else list(columns)
         bad = [c for c in cols if c not in frame.columns or (c not in stats.numeric and c not in stats.categorical)]
@@ -412,7 +424,9 @@ def _columns(model, frame: pd.DataFrame, stats: ReferenceStats, columns) -> list
     return [c for c in inputs if c in frame.columns and (c in stats.numeric or c in stats.categorical)]
 
 
-def _bounds(bounds, stats: ReferenceStats, cols: list[str]) -> dict[str, tuple[float, float]]:
+def _bounds(
+    bounds: Mapping[str, tuple[float, float]] | None, stats: ReferenceStats, cols: list[str]
+) -> dict[str, tuple[float, float]]:
     out = {c: (stats.numeric[c].minimum, stats.numeric[c].maximum) for c in cols if c in stats.numeric}
     for col, pair in (bounds or {}).items():
         if col not in stats.numeric:
@@ -437,25 +451,25 @@ def _tidy(values: np.ndarray, std: float) -> np.ndarray:
     return np.round(values, decimals)
 
 
-def _value(frame: pd.DataFrame, col: str):
+def _value(frame: pd.DataFrame, col: str) -> Any:
     return py_scalar(frame[col].iloc[0])
 
 
-def _num(v) -> float:
+def _num(v: Any) -> float:
     try:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
 
 
-def _same(a, b) -> bool:
+def _same(a: Any, b: Any) -> bool:
     try:
         return bool(a == b) or (pd.isna(a) and pd.isna(b))
     except (TypeError, ValueError):
         return False
 
 
-def _show(v) -> str:
+def _show(v: object) -> str:
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     return repr(v) if isinstance(v, str) else str(v)

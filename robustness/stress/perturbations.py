@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ import pandas as pd
 from robustness.errors import ConfigError, DataError
 from robustness.schema import ColumnKind
 from robustness.stress._columns import (
+    ColumnFn,
     _category_swap,
     _gaussian_noise,
     _missing,
@@ -67,6 +69,7 @@ from robustness.stress._columns import (
 from robustness.stress._stats import (  # re-exported: the stats and the helpers their users need
     UNSEEN,
     CategoricalStats,
+    ColumnValues,
     NumericStats,
     ReferenceStats,
     reference_cdf,
@@ -106,8 +109,9 @@ _FILLABLE = frozenset({K.NUMERICAL, K.CATEGORICAL, K.BOOLEAN, K.TEXT})
 _SCOPES = ("each", "one")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 
+#: ``fn(data, stats, severity, rng, *, columns) -> DataFrame`` (user functions may name the arguments as they like)
 Perturbation = Callable[..., pd.DataFrame]
-ColumnFn = Callable[[pd.Series, object, float, np.random.Generator], "pd.Series | None"]
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -138,26 +142,40 @@ _REQUIRES: dict[str, Callable[[ReferenceStats, str], bool]] = {}
 # -- from a column function to the uniform signature ---------------------------------------------
 
 
-def _frame_fn(column_fn: ColumnFn, table: str | None, *, one: bool = False) -> Perturbation:
+def _numeric_table(stats: ReferenceStats) -> Mapping[str, NumericStats]:
+    return stats.numeric
+
+
+def _categorical_table(stats: ReferenceStats) -> Mapping[str, CategoricalStats]:
+    return stats.categorical
+
+
+def _no_table(stats: ReferenceStats) -> Mapping[str, None]:
+    return dict.fromkeys(stats.kinds)
+
+
+def _frame_fn(
+    column_fn: ColumnFn[S], table: Callable[[ReferenceStats], Mapping[str, S]], *, one: bool = False
+) -> Perturbation:
     """Turn a per-column function into a perturbation with the uniform signature.
 
-    ``table`` names the stats the column needs ("numeric", "categorical" or None for none);
-    columns without them, or absent from ``data``, are skipped. ``one``: only the first
-    remaining column is perturbed. The returned function also carries ``changes``: the same
+    ``table`` picks the stats the column function takes (:func:`_numeric_table`, :func:`_categorical_table`,
+    or :func:`_no_table`: None for every column); columns without them, or absent from ``data``, are skipped.
+    ``one``: only the first remaining column is perturbed. The returned function also carries ``changes``: the same
     work returning only the changed columns (the suite stacks those without building a table
     per perturbed copy).
     """
 
     def changes(
         data: pd.DataFrame, stats: ReferenceStats, severity: float, rng: np.random.Generator, *, columns: Sequence[str]
-    ) -> dict[str, object]:
-        changed: dict[str, object] = {}
+    ) -> dict[str, ColumnValues]:
+        changed: dict[str, ColumnValues] = {}
         if severity <= 0:
             return changed
-        lookup = getattr(stats, table) if table else stats.kinds
+        lookup = table(stats)
         usable = [c for c in columns if c in data.columns and c in lookup]
         for col in usable[:1] if one else usable:
-            new = column_fn(data[col], lookup[col] if table else None, severity, rng)
+            new = column_fn(data[col], lookup[col], severity, rng)
             if new is not None:
                 changed[col] = new
         return changed
@@ -172,7 +190,7 @@ def _frame_fn(column_fn: ColumnFn, table: str | None, *, one: bool = False) -> P
 
     fn.__name__ = fn.__qualname__ = column_fn.__name__.lstrip("_")
     fn.__doc__ = column_fn.__doc__
-    fn.changes = changes  # type: ignore[attr-defined]
+    fn.changes = changes  # type: ignore[attr-defined]  # a function attribute, read back by perturbed_columns
     return fn
 
 
@@ -278,7 +296,7 @@ def phrase_of(name: str, severity: float) -> str:
     return spec.plain(severity)
 
 
-def _checked_kinds(kinds, name: str) -> frozenset[ColumnKind]:
+def _checked_kinds(kinds: Iterable[ColumnKind | str] | ColumnKind | str, name: str) -> frozenset[ColumnKind]:
     items = [kinds] if isinstance(kinds, (str, ColumnKind)) else list(kinds or ())
     try:
         checked = frozenset(ColumnKind(k) for k in items)
@@ -292,9 +310,8 @@ def _checked_kinds(kinds, name: str) -> frozenset[ColumnKind]:
     return checked
 
 
-def _checked_severity(severity, name: str) -> float:
-    ok = isinstance(severity, numbers.Real) and not isinstance(severity, bool) and 0 <= severity <= 1
-    if not ok:
+def _checked_severity(severity: object, name: str) -> float:
+    if not (isinstance(severity, numbers.Real) and not isinstance(severity, bool) and 0 <= float(severity) <= 1):
         raise ConfigError(
             f"Severity {severity!r} for perturbation '{name}' is not a number from 0 to 1. "
             "Use 0 for no change up to 1 for the strongest change."
@@ -349,7 +366,7 @@ def perturbed_columns(
     *,
     columns: Sequence[str],
     seed: int | np.random.Generator,
-) -> dict[str, object]:
+) -> dict[str, ColumnValues]:
     """What :func:`perturb` changes, without building the table: ``{column: new values}``.
 
     The values are numpy arrays or pandas Series of ``len(data)``, in the dtype ``perturb``
@@ -366,7 +383,14 @@ def perturbed_columns(
     return {col: out[col] for col in out.columns}
 
 
-def _prepared(name, data, stats, severity, columns, seed):
+def _prepared(
+    name: str,
+    data: pd.DataFrame,
+    stats: ReferenceStats,
+    severity: float,
+    columns: Sequence[str],
+    seed: int | np.random.Generator,
+) -> tuple[PerturbationSpec, float, list[str], np.random.Generator]:
     spec = _spec(name)
     level = _checked_severity(severity, name)
     if not isinstance(data, pd.DataFrame):
@@ -385,7 +409,7 @@ def _prepared(name, data, stats, severity, columns, seed):
     return spec, level, targets, rng
 
 
-def _checked_table(name: str, data: pd.DataFrame, out) -> pd.DataFrame:
+def _checked_table(name: str, data: pd.DataFrame, out: object) -> pd.DataFrame:
     if not isinstance(out, pd.DataFrame) or len(out) != len(data) or list(out.columns) != list(data.columns):
         raise ConfigError(
             f"Perturbation '{name}' did not return a table with the rows and columns of its "
@@ -394,11 +418,11 @@ def _checked_table(name: str, data: pd.DataFrame, out) -> pd.DataFrame:
     return out
 
 
-def _column_list(columns) -> list[str]:
+def _column_list(columns: Sequence[str] | str) -> list[str]:
     return [columns] if isinstance(columns, str) else list(columns)
 
 
-def _generator(seed) -> np.random.Generator:
+def _generator(seed: object) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
@@ -411,8 +435,8 @@ def _generator(seed) -> np.random.Generator:
 
 def _builtin(
     name: str,
-    column_fn: ColumnFn,
-    table: str | None,
+    column_fn: ColumnFn[S],
+    table: Callable[[ReferenceStats], Mapping[str, S]],
     kinds: frozenset[ColumnKind],
     description: str,
     requires: Callable[[ReferenceStats, str], bool],
@@ -456,7 +480,7 @@ _SHARE = "a share = severity of the"
 _builtin(
     "gaussian_noise",
     _gaussian_noise,
-    "numeric",
+    _numeric_table,
     _NUMERIC,
     "Adds Gaussian noise with standard deviation = severity × the column's reference standard "
     "deviation (whole-number columns stay whole).",
@@ -474,7 +498,7 @@ for _factor, _label, _example, _sign in (
     _builtin(
         _label,
         _unit_error(_factor, f"_{_label}"),
-        "numeric",
+        _numeric_table,
         _NUMERIC,
         f"{_verb} {_SHARE} values by {1000 if _factor < 1 else _factor}, a unit error such as "
         f"{_example}" + (" (whole-number columns become decimal)." if _factor < 1 else "."),
@@ -486,7 +510,7 @@ for _factor, _label, _example, _sign in (
 _builtin(
     "missing_random",
     _missing,
-    None,
+    _no_table,
     _FILLABLE,
     f"Blanks {_SHARE} cells of every chosen column (an integer column becomes decimal, a true/false "
     "column holds objects).",
@@ -498,7 +522,7 @@ _builtin(
 _builtin(
     "missing_column",
     _missing,
-    None,
+    _no_table,
     _FILLABLE,
     f"Blanks {_SHARE} rows in one column (the first chosen); at severity 1 the whole column is missing.",
     _any,
@@ -510,7 +534,7 @@ _builtin(
 _builtin(
     "category_swap",
     _category_swap,
-    "categorical",
+    _categorical_table,
     _CATEGORIES,
     f"Replaces {_SHARE} values by another category seen in the reference, drawn by the reference shares.",
     _has_categories(2),
@@ -521,7 +545,7 @@ _builtin(
 _builtin(
     "unseen_category",
     _unseen_category,
-    "categorical",
+    _categorical_table,
     frozenset({K.CATEGORICAL}),
     f"Replaces {_SHARE} values by a category never seen in the reference ('{UNSEEN}', or max + 1 in a numeric column).",
     _has_categories(0),
@@ -532,7 +556,7 @@ _builtin(
 _builtin(
     "typo",
     _typo,
-    "categorical",
+    _categorical_table,
     frozenset({K.CATEGORICAL, K.TEXT}),
     f"Gives {_SHARE} text values a typo: a case change, a leading or trailing space, or a doubled or "
     "dropped character.",
@@ -544,7 +568,7 @@ _builtin(
 _builtin(
     "outliers",
     _outliers,
-    "numeric",
+    _numeric_table,
     _NUMERIC,
     f"Sets {_SHARE} values beyond the reference extremes: 1 to 3 interquartile ranges above the 99th "
     "or below the 1st percentile.",
@@ -556,7 +580,7 @@ _builtin(
 _builtin(
     "replace_median",
     _replace_median,
-    "numeric",
+    _numeric_table,
     _NUMERIC,
     f"Replaces {_SHARE} values by the reference median (severity 1 gives a constant column).",
     _has_numeric,
@@ -567,7 +591,7 @@ _builtin(
 _builtin(
     "replace_mode",
     _replace_mode,
-    "categorical",
+    _categorical_table,
     _CATEGORIES,
     f"Replaces {_SHARE} values by the most common reference category (severity 1 gives a constant column).",
     _has_categories(1),
@@ -578,7 +602,7 @@ _builtin(
 _builtin(
     "rounding",
     _rounding,
-    "numeric",
+    _numeric_table,
     _NUMERIC,
     "Rounds every value to a step of 10^round(log10(severity × the reference interquartile range)), "
     "coarser as severity grows.",
@@ -590,7 +614,7 @@ _builtin(
 _builtin(
     "quantile_shift",
     _quantile_shift,
-    "numeric",
+    _numeric_table,
     _NUMERIC,
     "Moves every value up the reference distribution by severity × 50 percentile points (at severity "
     "0.5 a value at the median moves to the 75th percentile).",

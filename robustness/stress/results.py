@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from robustness.jsonsafe import to_json_safe
+from robustness.models import Task
 from robustness.stress.config import Grade, StressConfig, Verdict
 from robustness.stress.fragile import FragileRow
 from robustness.stress.perturbations import family_of, label_of
@@ -31,15 +32,15 @@ class PerturbationResult:
     status: RunStatus
     seed: int = 0  # the perturbation's seed: perturb(name, sample, stats, severity, columns=..., seed=seed)
 
-    def to_dict(self, task: str | None = None) -> dict:
-        out = {
+    def to_dict(self, task: Task | str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "perturbation": self.perturbation,
             "label": label_of(self.perturbation),
             "family": family_of(self.perturbation),
             "severity": self.severity,
             "columns": list(self.columns),
         }
-        regression = task == "regression" if task is not None else self.mean_abs_change is not None
+        regression = task == Task.REGRESSION if task is not None else self.mean_abs_change is not None
         if regression:
             out["mean_abs_change"] = self.mean_abs_change
         else:
@@ -59,7 +60,7 @@ class FeatureSensitivity:
     sensitivity: float  # flip rate (classifiers) or normalised mean |change| (regressors); NaN on error
     error: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return to_json_safe(
             {
                 "feature": self.feature,
@@ -73,7 +74,7 @@ class FeatureSensitivity:
 
 @dataclass(frozen=True)
 class StressResult:
-    task: str
+    task: Task
     seed: int
     n_rows: int
     columns: tuple[str, ...]
@@ -83,14 +84,14 @@ class StressResult:
     verdict: Grade  # any "error" verdict makes it "fail"
     score: float  # 0..100, see the module docstring
     baseline: dict[str, float]
-    config: dict
+    config: dict[str, Any]  # StressConfig.to_dict() of the run
     stopped: bool = False
     fragile: tuple[FragileRow, ...] = ()  # classifiers: up to 20 rows that flip at the lowest severities
     notes: tuple[str, ...] = ()
 
     @property
     def is_classifier(self) -> bool:
-        return self.task != "regression"
+        return self.task != Task.REGRESSION
 
     def thresholds(self) -> tuple[float, float]:
         """(warn, fail) of this run: flip rates (classifiers) or normalised changes (regressors)."""
@@ -121,11 +122,11 @@ class StressResult:
                 return r
         raise KeyError((perturbation, severity))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The CLI JSON contract; ``json.dumps(..., allow_nan=False)`` always works."""
         return to_json_safe(
             {
-                "task": self.task,
+                "task": self.task.value,
                 "seed": self.seed,
                 "n_rows": self.n_rows,
                 "columns": list(self.columns),

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from robustness.errors import ConfigError, DataError
 from robustness.io.data import read_table
 from robustness.io.infer import infer_schema
-from robustness.models import load_model
+from robustness.models import Task, load_model
+from robustness.schema import ColumnRoles
 from robustness.stress.config import StressConfig
 from robustness.stress.results import StressResult
 from robustness.stress.suite import run_stress
@@ -22,14 +27,14 @@ class StressRun:
     target: str | None
     result: StressResult
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = self.result.to_dict()
         out["model"], out["data"], out["target"] = self.model_name, self.data_name, self.target
         return out
 
     def text(self) -> str:
         r = self.result
-        classifier = r.task != "regression"
+        classifier = r.task != Task.REGRESSION
         measure = "flip rate" if classifier else "mean |change| / spread"
         lines = [
             f"Stress test: {self.model_name} on {self.data_name} ({r.n_rows:,} rows, seed {r.seed})",
@@ -65,7 +70,7 @@ def run_stress_files(
     config: str | Path | StressConfig | None = None,
     seed: int | None = None,
     allow_pickle: bool = False,
-    trusted_types=(),
+    trusted_types: Iterable[str] = (),
 ) -> StressRun:
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types)
     if not model.has_model:  # pragma: no cover - files always hold a model
@@ -86,12 +91,12 @@ def run_stress_files(
     return StressRun(model_name=Path(model_path).name, data_name=data.name, target=target, result=result)
 
 
-def _config(config, seed) -> StressConfig:
+def _config(config: str | Path | StressConfig | None, seed: int | None) -> StressConfig:
     cfg = config if isinstance(config, StressConfig) else (StressConfig.from_file(config) if config else StressConfig())
     return replace(cfg, seed=int(seed)) if seed is not None else cfg
 
 
-def _target(target, roles, frame, name) -> str | None:
+def _target(target: str | None, roles: ColumnRoles, frame: pd.DataFrame, name: str) -> str | None:
     if target is None:
         return roles.target
     if target not in frame.columns:
@@ -111,7 +116,7 @@ def run_stress_dask(
     config: str | Path | StressConfig | None = None,
     seed: int | None = None,
     allow_pickle: bool = False,
-    trusted_types=(),
+    trusted_types: Iterable[str] = (),
     scheduler: str | None = None,
     workers: int | None = None,
     memory_limit: str | None = None,

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,10 +50,11 @@ from robustness.stress._inputs import (
 )
 from robustness.stress._metrics import classification_metrics, regression_metrics
 from robustness.stress._stack import stack_rows
+from robustness.stress._stats import ColumnValues
 from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
 from robustness.stress.fragile import FragileRow, fragile_rows
-from robustness.stress.perturbations import ReferenceStats, applicable, perturbed_columns, registry
-from robustness.stress.results import FeatureSensitivity, PerturbationResult, StressResult
+from robustness.stress.perturbations import PerturbationSpec, ReferenceStats, applicable, perturbed_columns, registry
+from robustness.stress.results import FeatureSensitivity, PerturbationResult, RunStatus, StressResult
 
 __all__ = [
     "FeatureSensitivity",
@@ -98,8 +100,12 @@ class _Cell:
     seed: int
     order: int  # position of the perturbation (suite cells) or the feature (sensitivity cells)
     feature: str | None = None  # set for feature-sensitivity cells
-    changes: dict | None = None  # column -> perturbed values (perturbed_columns), while being scored
-    outcome: object = None  # _Scores | (status, message) when it failed | None when not run
+    changes: dict[str, ColumnValues] | None = None  # column -> perturbed values (perturbed_columns), while scored
+    outcome: _Scores | tuple[RunStatus, str] | None = None  # scores | (status, message) when it failed | not run
+
+    def perturbed(self) -> dict[str, ColumnValues]:
+        assert self.changes is not None, "_run_cells perturbs a cell before it is scored"
+        return self.changes
 
 
 @dataclass
@@ -111,6 +117,16 @@ class _Scores:
     values: np.ndarray | None  # regressors
     bad: np.ndarray  # rows the model returned NaN for
 
+    @property
+    def class_codes(self) -> np.ndarray:
+        assert self.codes is not None, "a classifier's scores hold class indices"
+        return self.codes
+
+    @property
+    def numbers(self) -> np.ndarray:
+        assert self.values is not None, "a regressor's scores hold its predictions"
+        return self.values
+
 
 def run_stress(
     model: ModelAdapter,
@@ -118,7 +134,7 @@ def run_stress(
     *,
     target: str | pd.Series | None = None,
     reference: pd.DataFrame | None = None,
-    kinds: Mapping | None = None,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
     config: StressConfig | None = None,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -221,14 +237,21 @@ def _scored_baseline(
     return _Context(model, scorer, base, y, config), sample, notes
 
 
-def _suite_cells(ctx: _Context, names, specs, stats, columns, config: StressConfig):
+def _suite_cells(
+    ctx: _Context,
+    names: Sequence[str],
+    specs: Mapping[str, PerturbationSpec],
+    stats: ReferenceStats,
+    columns: Sequence[str],
+    config: StressConfig,
+) -> tuple[list[_Cell], dict[tuple[int, float], PerturbationResult]]:
     """One cell per (perturbation, severity > 0) to score; severity 0 and skipped ones are results already."""
     cells: list[_Cell] = []
     results: dict[tuple[int, float], PerturbationResult] = {}
     for order, name in enumerate(names):
         spec = specs[name]
-        cols = applicable(name, stats, list(columns))
-        cols = tuple(cols[:1] if spec.scope == "one" else cols)
+        usable = applicable(name, stats, list(columns))
+        cols = tuple(usable[:1] if spec.scope == "one" else usable)
         seed = cell_seed(config.seed, name)
         for sev in config.severities:
             if not cols:
@@ -253,7 +276,9 @@ def _suite_cells(ctx: _Context, names, specs, stats, columns, config: StressConf
     return cells, results
 
 
-def _sensitivity_cells(specs, stats, columns, config: StressConfig):
+def _sensitivity_cells(
+    specs: Mapping[str, PerturbationSpec], stats: ReferenceStats, columns: Sequence[str], config: StressConfig
+) -> tuple[list[_Cell], list[FeatureSensitivity]]:
     """One cell per column: its kind's sensitivity perturbation at that perturbation's default severity."""
     cells: list[_Cell] = []
     errors: list[FeatureSensitivity] = []
@@ -288,7 +313,12 @@ def _sensitivity_cells(specs, stats, columns, config: StressConfig):
 
 
 def _run_cells(
-    cells: list[_Cell], sample: pd.DataFrame, stats: ReferenceStats, scorer: _Scorer, progress, should_stop
+    cells: list[_Cell],
+    sample: pd.DataFrame,
+    stats: ReferenceStats,
+    scorer: _Scorer,
+    progress: Callable[[float, str], None] | None,
+    should_stop: Callable[[], bool] | None,
 ) -> bool:
     """Perturb and score the cells in batches of up to BATCH_ROWS rows; True when stopped early."""
     total, done, n = len(cells), 0, len(sample)
@@ -297,7 +327,7 @@ def _run_cells(
         if should_stop is not None and should_stop():
             return True
         batch = cells[start : start + per_batch]
-        ready = []
+        ready: list[_Cell] = []
         for c in batch:
             try:
                 c.changes = perturbed_columns(c.name, sample, stats, c.severity, columns=list(c.columns), seed=c.seed)
@@ -320,12 +350,19 @@ def _run_cells(
 class _Scorer:
     """Calls the model: one predict_proba (or predict) per batch, bisecting batches that raise."""
 
-    def __init__(self, model: ModelAdapter):
+    def __init__(self, model: ModelAdapter) -> None:
         self.model = model
         self.classifier = model.is_classifier
         self.proba = self.classifier and bool(getattr(model, "has_proba", False))
         self.both = False  # call predict as well as predict_proba
-        self.classes: list | None = list(model.classes) if getattr(model, "classes", None) is not None else None
+        classes = getattr(model, "classes", None)
+        self.classes: list[Any] | None = list(classes) if classes is not None else None
+
+    @property
+    def class_list(self) -> list[Any]:
+        """The classes predictions are coded by."""
+        assert self.classes is not None, "a classifier's classes are known once its baseline is scored"
+        return self.classes
 
     def baseline(self, sample: pd.DataFrame) -> tuple[_Scores, list[str]]:
         notes: list[str] = []
@@ -360,7 +397,7 @@ class _Scorer:
                         "The most probable class does not always match predict on the unperturbed data, "
                         "so both predict and predict_proba are called on every batch."
                     )
-            return self._scores(codes, proba, None), notes
+            return self._scores(codes, proba), notes
         values = _float_array(pred)
         if values is None:
             raise ModelError(
@@ -369,11 +406,13 @@ class _Scorer:
         return _Scores(None, None, values, ~np.isfinite(values)), notes
 
     def subset(self, s: _Scores, keep: np.ndarray) -> _Scores:
-        pick = lambda a: None if a is None else a[keep]  # noqa: E731
+        def pick(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[keep]
+
         return _Scores(pick(s.codes), pick(s.proba), pick(s.values), s.bad[keep])
 
     def score_cells(self, cells: list[_Cell], sample: pd.DataFrame) -> None:
-        X = stack_rows(sample, [c.changes for c in cells])
+        X = stack_rows(sample, [c.perturbed() for c in cells])
         try:
             scores = self._call(X)
         except Exception as exc:  # noqa: BLE001 - a model failure is a finding; the failing cells are isolated
@@ -405,57 +444,68 @@ class _Scorer:
             codes = proba.argmax(axis=1)
         else:
             codes = self._codes(self.model.predict(X))
-        return self._scores(codes, proba, None)
+        return self._scores(codes, proba)
 
-    def _scores(self, codes, proba, values) -> _Scores:
+    def _scores(self, codes: np.ndarray, proba: np.ndarray | None) -> _Scores:
+        """A classifier's scores; rows with NaN probabilities or predictions are bad."""
         bad = codes < -1  # codes of -2: the model returned NaN (see _codes)
         if proba is not None:
             bad = bad | ~np.isfinite(proba).all(axis=1)
-        return _Scores(np.where(codes == -2, -1, codes), proba, values, bad)
+        return _Scores(np.where(codes == -2, -1, codes), proba, None, bad)
 
-    def _codes(self, pred) -> np.ndarray:
-        pred = np.asarray(pred)
-        codes = pd.Index(self.classes, dtype=object).get_indexer(pred.astype(object))
-        return np.where(pd.isna(pred), -2, codes)
+    def _codes(self, pred: object) -> np.ndarray:
+        values = np.asarray(pred)
+        codes = pd.Index(self.class_list, dtype=object).get_indexer(pd.Index(values.astype(object), dtype=object))
+        return np.where(pd.isna(values), -2, codes)
 
 
 class _Context:
     """What turns one cell's scores into results: the baseline, labels and spread."""
 
-    def __init__(self, model, scorer: _Scorer, base: _Scores, y: pd.Series | None, config: StressConfig):
+    def __init__(
+        self, model: ModelAdapter, scorer: _Scorer, base: _Scores, y: pd.Series | None, config: StressConfig
+    ) -> None:
         self.scorer, self.base, self.config = scorer, base, config
         self.classifier = model.is_classifier
-        self.y = None if y is None else y.to_numpy()
-        self.labelled = None if y is None else y.notna().to_numpy()
-        self.y_float = None if y is None or model.is_classifier else _float_array(self.y)
-        self.y_codes = None
-        name = f"'{y.name}'" if y is not None and y.name is not None else "given"
-        if self.classifier and y is not None:
-            self.y_codes = pd.Index(scorer.classes, dtype=object).get_indexer(self.y.astype(object))
-            if self.labelled.any() and (self.y_codes[self.labelled] < 0).all():
-                raise DataError(
-                    f"The target {name} holds none of the model's classes "
-                    f"({', '.join(map(repr, scorer.classes[:10]))}). Choose the column with the labels "
-                    "the model was trained on, stored the same way (e.g. 1, not '1')."
+        self.y: np.ndarray | None = None
+        self.labelled: np.ndarray | None = None  # rows with a label
+        self.y_float: np.ndarray | None = None  # regressors: the labels as numbers
+        self.y_codes: np.ndarray | None = None  # classifiers: the labels as class indices (-1: not a class)
+        if y is not None:
+            name = f"'{y.name}'" if y.name is not None else "given"
+            self.y, self.labelled = y.to_numpy(), y.notna().to_numpy()
+            if self.classifier:
+                classes = scorer.class_list
+                self.y_codes = pd.Index(classes, dtype=object).get_indexer(
+                    pd.Index(self.y.astype(object), dtype=object)
                 )
-        if not self.classifier and y is not None and self.y_float is None:
-            raise DataError(
-                f"The target {name} holds values that are not numbers, so the regressor's errors "
-                "cannot be measured. Choose the numeric target column, or none."
-            )
+                if self.labelled.any() and (self.y_codes[self.labelled] < 0).all():
+                    raise DataError(
+                        f"The target {name} holds none of the model's classes "
+                        f"({', '.join(map(repr, classes[:10]))}). Choose the column with the labels "
+                        "the model was trained on, stored the same way (e.g. 1, not '1')."
+                    )
+            else:
+                self.y_float = _float_array(self.y)
+                if self.y_float is None:
+                    raise DataError(
+                        f"The target {name} holds values that are not numbers, so the regressor's errors "
+                        "cannot be measured. Choose the numeric target column, or none."
+                    )
         spread = None
         if not self.classifier:
-            yv = self.y_float
+            yv, base_values = self.y_float, base.numbers
             if yv is not None and np.isfinite(yv).sum() > 1:
                 spread = float(np.nanstd(yv[np.isfinite(yv)], ddof=1))
             if not spread or not math.isfinite(spread):
-                spread = float(np.std(base.values, ddof=1)) if len(base.values) > 1 else 0.0
+                spread = float(np.std(base_values, ddof=1)) if len(base_values) > 1 else 0.0
             if not spread or not math.isfinite(spread):
-                spread = max(float(np.mean(np.abs(base.values))), 1.0)
+                spread = max(float(np.mean(np.abs(base_values))), 1.0)
         self.spread = spread
-        self.base_p = None
+        self.base_p: np.ndarray | None = None  # classifiers with probabilities: P(the unperturbed class)
         if base.proba is not None:
-            self.base_p = base.proba[np.arange(len(base.codes)), base.codes]
+            codes = base.class_codes
+            self.base_p = base.proba[np.arange(len(codes)), codes]
         self.baseline_metrics = self._metrics(base, np.ones(len(base.bad), dtype=bool))
         n = len(base.bad)
         self.min_sev = np.full(n, np.inf)
@@ -463,7 +513,7 @@ class _Context:
         self.flipped_to = np.full(n, -1)
 
     def _metrics(self, s: _Scores, ok: np.ndarray) -> dict[str, float]:
-        if self.y is None:
+        if self.y is None or self.labelled is None:
             return {}
         rows = ok & self.labelled
         if not rows.any():
@@ -471,29 +521,35 @@ class _Context:
         pick = (lambda a: a) if rows.all() else (lambda a: a[rows])  # noqa: E731 - no copy when all rows count
         if self.classifier:
             return classification_metrics(
-                pick(self.y_codes), pick(s.codes), None if s.proba is None else pick(s.proba), len(self.scorer.classes)
+                pick(self.y_codes),
+                pick(s.codes),
+                None if s.proba is None else pick(s.proba),
+                len(self.scorer.class_list),
             )
         return regression_metrics(pick(self.y_float), pick(s.values))
 
-    def measures(self, s: _Scores) -> tuple[dict, np.ndarray]:
+    def measures(self, s: _Scores) -> tuple[dict[str, float | None], np.ndarray]:
         ok = ~s.bad
-        out: dict = {"flip_rate": None, "mean_proba_change": None, "mean_abs_change": None}
+        out: dict[str, float | None] = {"flip_rate": None, "mean_proba_change": None, "mean_abs_change": None}
         if not ok.any():
             return out, ok
         rows = slice(None) if ok.all() else np.flatnonzero(ok)
         if self.classifier:
-            idx = self.base.codes[rows]
-            out["flip_rate"] = float(np.mean(s.codes[rows] != idx))
+            idx = self.base.class_codes[rows]
+            out["flip_rate"] = float(np.mean(s.class_codes[rows] != idx))
             if s.proba is not None and self.base_p is not None:
                 p = s.proba[rows]
                 out["mean_proba_change"] = float(
                     np.abs(np.take_along_axis(p, idx[:, None], axis=1)[:, 0] - self.base_p[rows]).mean()
                 )
         else:
-            out["mean_abs_change"] = float(np.abs(s.values[rows] - self.base.values[rows]).mean() / self.spread)
+            assert self.spread is not None, "a regressor's context has its spread"
+            out["mean_abs_change"] = float(np.abs(s.numbers[rows] - self.base.numbers[rows]).mean() / self.spread)
         return out, ok
 
-    def result(self, name, sev, cols, seed, s: _Scores, errors: tuple[str, ...] = ()) -> PerturbationResult:
+    def result(
+        self, name: str, sev: float, cols: tuple[str, ...], seed: int, s: _Scores, errors: tuple[str, ...] = ()
+    ) -> PerturbationResult:
         values, ok = self.measures(s)
         metrics = self._metrics(s, ok)
         for key, base in self.baseline_metrics.items():
@@ -523,42 +579,54 @@ class _Context:
         )
 
     def outcome_result(self, c: _Cell) -> PerturbationResult:
+        """The result of a cell that ran (scored, or failed)."""
         if isinstance(c.outcome, tuple):
             status, message = c.outcome
             return PerturbationResult(
                 c.name, float(c.severity), c.columns, None, None, None, {}, (message,), 0, status, c.seed
             )
-        s = c.outcome
+        s = _ran(c)
         if self.classifier:
-            flips = (s.codes != self.base.codes) & ~s.bad
+            codes = s.class_codes
+            flips = (codes != self.base.class_codes) & ~s.bad
             better = flips & ((c.severity < self.min_sev) | ((c.severity == self.min_sev) & (c.order < self.min_order)))
             self.min_sev[better], self.min_order[better] = c.severity, c.order
-            self.flipped_to[better] = s.codes[better]
+            self.flipped_to[better] = codes[better]
         return self.result(c.name, c.severity, c.columns, c.seed, s)
 
     def sensitivity(self, c: _Cell) -> FeatureSensitivity:
+        """The feature sensitivity of a sensitivity cell that ran."""
+        assert c.feature is not None, "sensitivity cells name their feature"
         if isinstance(c.outcome, tuple):
             return FeatureSensitivity(c.feature, c.name, float(c.severity), math.nan, c.outcome[1])
-        values, _ = self.measures(c.outcome)
+        s = _ran(c)
+        values, _ = self.measures(s)
         value = values["flip_rate"] if self.classifier else values["mean_abs_change"]
         error = ""
-        if c.outcome.bad.any():
-            error = f"the model returned NaN for {int(c.outcome.bad.sum())} rows"
+        if s.bad.any():
+            error = f"the model returned NaN for {int(s.bad.sum())} rows"
         return FeatureSensitivity(c.feature, c.name, float(c.severity), math.nan if value is None else value, error)
 
     def fragile(self, names: list[str], sample: pd.DataFrame) -> tuple[FragileRow, ...]:
-        classes = np.asarray(self.scorer.classes, dtype=object)
+        classes = np.asarray(self.scorer.class_list, dtype=object)
         label = lambda codes: np.where(codes >= 0, classes[np.clip(codes, 0, None)], None)  # noqa: E731
+
         which = np.where(self.min_order >= 0, np.asarray(names, dtype=object)[np.clip(self.min_order, 0, None)], None)
         margin = None if self.base_p is None else self.base_p
         return fragile_rows(
             sample,
             min_severity=self.min_sev,
             perturbation=which,
-            prediction=label(self.base.codes),
+            prediction=label(self.base.class_codes),
             flipped_to=label(self.flipped_to),
             confidence=margin,
         )
+
+
+def _ran(c: _Cell) -> _Scores:
+    """The scores of a cell that was scored (callers skip cells that did not run)."""
+    assert isinstance(c.outcome, _Scores), "only cells that ran have results"
+    return c.outcome
 
 
 # -- inputs --------------------------------------------------------------------------------------

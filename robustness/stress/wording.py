@@ -10,9 +10,14 @@ so every sentence names the same one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from robustness.models import Task
 from robustness.stress.config import Verdict, worst_verdict
 from robustness.stress.perturbations import phrase_of
+
+if TYPE_CHECKING:
+    from robustness.stress.results import StressResult
 
 __all__ = [
     "counts_in_words",
@@ -84,13 +89,13 @@ def counts_in_words(verdicts: Iterable[Verdict]) -> str:
     return ", ".join(parts)
 
 
-def plain_summary(result) -> str:
+def plain_summary(result: StressResult) -> str:
     """The stress result in one sentence a stakeholder reads (the trust report's ``plain``), e.g. "Realistic
     data errors change the model's decisions: a unit error (×10) in 25% of values changes 23% of its
     predictions; 4 of 14 kinds of error fail, 3 warn."."""
     verdicts = tuple(result.verdicts)
     worst = worst_verdict(verdicts)
-    classifier = result.task != "regression"
+    classifier = result.task != Task.REGRESSION
     noun = "decisions" if classifier else "predictions"
     if worst is None:
         return "No kind of data error could be tried on the model's inputs."

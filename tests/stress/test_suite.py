@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 import robustness.stress.suite as suite_mod
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError, ModelError
-from robustness.models import from_estimator
+from robustness.models import Task, from_estimator
 from robustness.stress.config import StressConfig
 from robustness.stress.perturbations import ReferenceStats, perturb, registry
 from robustness.stress.suite import run_stress, sample_rows
@@ -98,6 +98,7 @@ def test_default_suite_covers_every_applicable_perturbation(credit_run, credit):
     for name in names:
         assert sorted(r.severity for r in result.results if r.perturbation == name) == list(SEVERITIES)
     assert result.task == "binary" and result.n_rows == 2000 and result.seed == 0
+    assert result.task is Task.BINARY and type(result.to_dict()["task"]) is str  # the JSON holds the plain value
     assert set(result.columns) == set(credit.features)
     assert result.verdict in ("pass", "warn", "fail") and 0 <= result.score <= 100
     assert set(result.baseline) == {"accuracy", "f1", "roc_auc"}
@@ -602,6 +603,16 @@ def test_plain_summary_names_the_worst_in_words_without_jargon(run, request):
     assert not any(name in text for name in registry() if "_" in name)
     failing = sum(v.status in ("fail", "error") for v in result.verdicts)
     assert f"{failing} of {len(result.verdicts)} kinds of error fail" in text
+
+
+def test_a_result_without_its_measure_is_judged_an_error():
+    from robustness.stress.config import judge
+    from robustness.stress.results import PerturbationResult
+
+    unmeasured = PerturbationResult("rounding", 0.25, ("age",), None, None, None, {}, (), 0, "ok")
+    (verdict,) = judge([unmeasured], ["rounding"], registry(), StressConfig(), classifier=True)
+    assert verdict.status == "error" and verdict.value is None
+    assert "no row could be scored" in verdict.message
 
 
 def test_plain_summary_of_an_error_a_pass_and_counts():
