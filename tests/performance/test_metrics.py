@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from robustness.demo import load_scenario
 from robustness.errors import DataError
-from robustness.models import from_estimator
+from robustness.models import Task, from_estimator
 from robustness.performance import Labelled, evaluate, labelled, performance
 from robustness.performance.metrics import _auc_rows, bootstrap_indices, bootstrap_metrics, calibration, point_metrics
 
@@ -182,6 +182,8 @@ def test_performance_side_by_side_and_over_time(credit):
     import json
 
     json.dumps(d, allow_nan=False)
+    # the task is the model's Task (its headline follows it); the JSON holds its plain value
+    assert res.task is Task.BINARY and res.headline == "accuracy" and type(d["task"]) is str and d["task"] == "binary"
 
 
 def test_current_without_target_column_is_skipped_with_a_note(credit):
