@@ -16,6 +16,7 @@ from dashboard.tables import show_table
 from robustness.errors import RobustnessError
 from robustness.explain import Explanation
 from robustness.formatting import count, number, share
+from robustness.plots import compare as cplots
 from robustness.plots import explain as eplots
 from robustness.plots.wording import contribution_label, scale_label
 from robustness.stress import minimal_change
@@ -327,6 +328,38 @@ def importance_tab(ws: Workspace, expl: Explanation, seed: int) -> None:
         ]
         table["± std"] = [by.get(i.feature, (math.nan, math.nan))[1] for i in imp]
     show_table(pd.DataFrame(table), what="columns")
+    if ws.has_challenger and pi is not None:
+        _challenger_importance(ws, pi, seed, plain=plain)
+
+
+def _challenger_importance(ws: Workspace, pi, seed: int, *, plain: bool) -> None:
+    """The challenger's permutation importance beside the model's: the same score dropped on the same rows, so
+    the two read on one scale (SHAP values of two models need not)."""
+    st.subheader("Champion vs challenger")
+    challenger_ws = ws.challenger_workspace()
+    try:
+        with st.spinner("Shuffling each column for the challenger…"):
+            pi_challenger = cache.cached_permutation_importance(challenger_ws, challenger_ws.key(), seed)
+    except RobustnessError as err:
+        st.warning(md(f"The challenger's permutation importance could not be computed: {err}"))
+        return
+    st.plotly_chart(cplots.importance_pair(pi, pi_challenger, plain=plain), width="stretch")
+    top = {who: r.features[0] for who, r in (("champion", pi), ("challenger", pi_challenger)) if r.features}
+    same = len(set(top.values())) == 1
+    st.caption(
+        md(
+            f"{ws.model_name or 'The model'} (champion) and {ws.challenger_name or 'the challenger'} (challenger): how "
+            f"much {pi.scoring} drops when each input's values are shuffled, on the same {count(pi.n_rows)} current "
+            "rows. "
+            + (
+                f"Both rely most on '{top['champion']}'."
+                if same and top
+                else f"The champion relies most on '{top.get('champion', '–')}', the challenger on "
+                f"'{top.get('challenger', '–')}'."
+            )
+            + " Rank changes are on the 'Compare models' page."
+        )
+    )
 
 
 def beeswarm_tab(ws: Workspace, expl: Explanation) -> None:
@@ -392,6 +425,36 @@ def _fragile(ws: Workspace) -> list:
     return out
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _worst_labels(_ws: Workspace, key: str, positions: tuple[int, ...]) -> dict[int, str]:
+    """Each worst-error row (position in the current data) as people read it: the prediction and the label by
+    class name, the model's confidence as a share, values and errors in the one number format."""
+    frame = _ws.current.frame.iloc[list(positions)]
+    model = _ws.model
+    if model is None or not positions:
+        return {}
+    X = frame[cache.inputs(_ws)]
+    actual = frame[_ws.roles.target].to_numpy(dtype=object)
+    pred = np.asarray(model.predict(X))
+    out: dict[int, str] = {}
+    if model.is_classifier:
+        sure = np.asarray(model.predict_proba(X), dtype=float).max(axis=1) if model.has_proba else None
+        for i, p in enumerate(positions):
+            conf = f" ({share(sure[i])} sure)" if sure is not None and np.isfinite(sure[i]) else ""
+            out[p] = (
+                f"row {frame.index[i]}: predicted {_ws.class_label(pred[i])}{conf}, actually "
+                f"{_ws.class_label(actual[i])}"
+            )
+        return out
+    for i, p in enumerate(positions):
+        y = float(actual[i])
+        out[p] = (
+            f"row {frame.index[i]}: predicted {number(pred[i])}, actually {number(y)} "
+            f"(error {number(float(pred[i]) - y, signed=True)})"
+        )
+    return out
+
+
 def _missing(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v))
 
@@ -446,7 +509,7 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
             )
         )
     elif mode == "worst errors":
-        labels = dict(worst)
+        labels = _worst_labels(ws, ws.key(), tuple(p for p, _ in worst))
         position = st.selectbox(
             "Worst predictions against the labels", list(labels), format_func=labels.get, key="explain_row_worst"
         )

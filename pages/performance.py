@@ -14,6 +14,7 @@ from robustness.errors import RobustnessError
 from robustness.formatting import count, interval, number, share
 from robustness.performance import conformal, estimate_performance, group_metrics, performance, weak_segments
 from robustness.performance.estimate import ASSUMPTIONS, NAMES
+from robustness.plots import compare as cplots
 from robustness.plots import performance as pplots
 from robustness.plots.wording import HIGHER, LOWER, calibration_sentence, higher_is_better, metric_label, metric_meaning
 from robustness.workspace import Workspace
@@ -199,6 +200,23 @@ if section == "Metrics":
                 }
             )
     show_table(pd.DataFrame(rows), what="metrics")
+    if ws.has_challenger:  # the same metrics of the challenger, side by side
+        st.subheader("Champion vs challenger")
+        challenger_ws = ws.challenger_workspace()
+        try:
+            with st.spinner("Scoring the challenger on both datasets…"):
+                perf_challenger = cached_performance(challenger_ws, challenger_ws.key(), int(n_boot), int(seed), period)
+        except RobustnessError as err:
+            st.warning(md(f"The challenger's metrics could not be computed: {err}"))
+        else:
+            st.plotly_chart(cplots.performance_pair(perf, perf_challenger, plain=plain), width="stretch")
+            st.caption(
+                md(
+                    f"{ws.model_name or 'The model'} (champion) and {ws.challenger_name or 'the challenger'} "
+                    "(challenger) on the same rows, each with its own 95% interval. Whether a difference is real "
+                    "is tested on the rows both score (paired) on the 'Compare models' page."
+                )
+            )
     if classifier:
         cols = st.columns(2)
         for col, ds in zip(cols, (perf.reference, perf.current)):
@@ -279,7 +297,11 @@ elif section == "Weak segments":
         st.success("No slice is clearly weaker than the data as a whole.")
     else:
         for s in segs:
-            st.markdown(f"- {md(s.text)}")
+            within = f", 95% interval {interval(s.low, s.high)}" if s.low is not None and s.high is not None else ""
+            st.markdown(
+                f"- {md(s.rule)}: {metric_label(s.metric, plain=plain)} {number(s.value)} against "
+                f"{number(s.overall)} overall ({count(s.size)} rows{within})"
+            )
         st.plotly_chart(pplots.segments_chart(segs), width="stretch")
 
 elif section == "Uncertainty":

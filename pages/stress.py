@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +18,8 @@ from dashboard.shared import md, require_workspace, through_app
 from dashboard.story import area_banner, plain_words
 from dashboard.tables import show_table
 from robustness.errors import RobustnessError
-from robustness.formatting import count, number
+from robustness.formatting import count, number, share
+from robustness.plots import compare as cplots
 from robustness.plots import stress as splots
 from robustness.stress import (
     FAMILIES,
@@ -167,6 +169,37 @@ def _name(v) -> str:
     return f"**{md(v.label or label_of(v.perturbation))}**" + ("" if words else f" (`{v.perturbation}`)")
 
 
+def _described(name: str) -> str:
+    """What a perturbation does, in the one number format (the registry writes its factors as "by 1000")."""
+    text = specs[name].description if name in specs else ""
+    return re.sub(r"\bby (\d{4,})\b", lambda m: f"by {count(int(m.group(1)))}", text)
+
+
+def _detail(v) -> str:
+    """A verdict's facts: the perturbation by its readable name, where, at which severity, what it did to the
+    predictions against the thresholds, and what it does, every number in the one format."""
+    cell = next((p for p in result.results if p.perturbation == v.perturbation and p.severity == v.severity), None)
+    cols = list(cell.columns) if cell is not None else []
+    on = f" on {', '.join(repr(str(c)) for c in cols)}" if 0 < len(cols) <= 3 else f" on {count(len(cols))} columns"
+    where = f"{v.label or label_of(v.perturbation)}{on if cols else ''} at severity {number(v.severity)}"
+    if v.status == "error" or v.value is None:
+        return f"{where}: the model cannot score the perturbed rows ({'; '.join(cell.errors) if cell else 'error'})."
+    warn_at, fail_at = result.thresholds()
+    fmt = share if classifier else number
+    what = (
+        f"changes {share(v.value)} of predictions"
+        if classifier
+        else f"moves predictions by {number(v.value)} of their spread on average"
+    )
+    rule = {
+        "fail": f"fails at {fmt(fail_at)} or more",
+        "warn": f"warns at {fmt(warn_at)} or more, fails at {fmt(fail_at)}",
+        "pass": f"below the {fmt(warn_at)} warning threshold",
+    }[v.status]
+    does = _described(v.perturbation)
+    return f"{where} {what} ({rule})." + (f" What it does: {does[0].lower()}{does[1:]}" if does else "")
+
+
 if worst is None:
     summary = "Nothing could be judged: no perturbation applied to the chosen columns at a severity above 0."
 else:
@@ -218,7 +251,7 @@ with top:
     with st.expander(f"Every verdict, worst first ({len(verdicts)})", expanded=False):
         lines = [
             f"- {ICON[v.status]} {_name(v)} ({md(v.family)}): {md(verdict_in_words(v, classifier=classifier))}."
-            f"\n    - {md(v.message)}"
+            f"\n    - {md(_detail(v))}"
             for v in verdicts
         ]
         lines += [
@@ -227,6 +260,47 @@ with top:
             for p in failed_cells
         ]
         st.markdown("\n".join(lines) or "No verdicts.")
+
+# ------------------------------------------------------------------ the challenger, side by side
+if ws.has_challenger:
+    challenger_ws = ws.challenger_workspace()
+    challenger_key = hashlib.sha256(
+        (challenger_ws.key() + json.dumps(config_dict, sort_keys=True)).encode()
+    ).hexdigest()
+    challenger_store: dict = st.session_state.setdefault("stress_results_challenger", {})
+    with rest:
+        st.subheader("Champion vs challenger")
+        if challenger_key not in challenger_store:
+            bar = st.progress(0.0, text="Perturbing and scoring for the challenger…")
+            try:
+                challenger_store[challenger_key] = run_stress(
+                    challenger_ws.model,
+                    ws.current.frame,
+                    target=ws.current.frame[ws.roles.target] if ws.target_in_current else None,
+                    reference=ws.reference.frame,
+                    kinds=ws.schema.kinds(),
+                    config=config,
+                    progress=lambda f, label: bar.progress(min(max(f, 0.0), 1.0), text=f"Challenger: {label}"),
+                )
+            except RobustnessError as err:
+                st.warning(md(f"The stress suite could not run for the challenger: {err}"))
+            bar.empty()
+        challenger_result = challenger_store.get(challenger_key)
+        if challenger_result is not None:
+            st.plotly_chart(cplots.stress_pair(result, challenger_result), width="stretch")
+            mine = {v.perturbation: v for v in result.verdicts}
+            pairs = [(mine[v.perturbation], v) for v in challenger_result.verdicts if v.perturbation in mine]
+            gap = 0.01  # within a point: the same (as on 'Compare models')
+            fragile = sum((b.value or 0) > (a.value or 0) + gap for a, b in pairs)
+            sturdier = sum((b.value or 0) < (a.value or 0) - gap for a, b in pairs)
+            st.caption(
+                md(
+                    f"The same suite, rows and seed for {ws.challenger_name or 'the challenger'}: more fragile than "
+                    f"the model under {count(fragile)} of {count(len(pairs))} perturbations, more robust under "
+                    f"{count(sturdier)}; its robustness score is {count(challenger_result.score)}/100 against "
+                    f"{count(result.score)}/100. The paired comparison is on the 'Compare models' page."
+                )
+            )
 
 # ------------------------------------------------------------------ charts and tables
 with rest:
@@ -264,7 +338,7 @@ with rest:
                         "family": s.family,
                         "id": n,
                         "applies to": ", ".join(sorted(k.value for k in s.kinds)),
-                        "what it does": s.description,
+                        "what it does": _described(n),
                     }
                     for n, s in ((n, specs[n]) for n in names)
                 ]

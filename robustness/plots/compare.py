@@ -227,58 +227,57 @@ def importance_ranks(result: ComparisonResult, *, top: int = 15) -> go.Figure:
 
 # ------------------------------------------------------------------ side by side, from each model's own result
 def performance_pair(champion: PerformanceResult, challenger: PerformanceResult, *, plain: bool = False) -> go.Figure:
-    """Each metric of both models on the reference and the current data, with each model's own bootstrap
-    interval, in two panels (higher is better, lower is better). The paired test of the difference is on the
-    Compare models page."""
+    """Each metric of both models on the reference and the current data (one row per metric and data set), with
+    each model's own bootstrap interval, in two panels: higher is better, lower is better. The paired test of
+    the difference is on the Compare models page."""
     data_sets = [
         (ds_a, ds_b)
         for ds_a, ds_b in ((champion.reference, challenger.reference), (champion.current, challenger.current))
         if ds_a is not None and ds_b is not None and ds_a.metrics
     ]
     names = list(dict.fromkeys(m.name for ds_a, _ in data_sets for m in ds_a.metrics if m.value is not None))
-    groups = [
-        g for g in ([n for n in names if higher_is_better(n)], [n for n in names if not higher_is_better(n)]) if g
-    ]
+    higher, lower = [n for n in names if higher_is_better(n)], [n for n in names if not higher_is_better(n)]
+    groups = [g for g in (higher, lower) if g]
     if not groups:
         return _empty("No metric to compare: the data has no labels")
+    sizes = [len(g) * len(data_sets) for g in groups]
     fig = make_subplots(
-        rows=1,
-        cols=len(groups),
+        rows=len(groups),
+        cols=1,
         subplot_titles=[HIGHER if higher_is_better(g[0]) else LOWER for g in groups],
-        column_widths=[len(g) for g in groups],
-        horizontal_spacing=0.08,
+        row_heights=sizes,
+        vertical_spacing=0.12 if len(groups) > 1 else 0.0,
     )
     for who, colour, pick in (("champion", CHAMPION, 0), ("challenger", CHALLENGER, 1)):
-        for col, group in enumerate(groups, start=1):
-            xs: list[list[str]] = [[], []]
-            ms = []
+        for row, group in enumerate(groups, start=1):
+            labels, ms = [], []
             for pair in data_sets:
-                ds = pair[pick]
-                by = {m.name: m for m in ds.metrics if m.value is not None}
+                by = {m.name: m for m in pair[pick].metrics if m.value is not None}
                 for n in group:
                     if n in by:
-                        xs[0].append(pair[0].name)
-                        xs[1].append(metric_label(n, plain=plain).replace(" (", "<br>("))
+                        labels.append(f"{metric_label(n, plain=plain)} ({pair[0].name})")
                         ms.append(by[n])
             if not ms:
                 continue
             fig.add_bar(
-                x=xs,
-                y=[m.value for m in ms],
+                y=labels,
+                x=[m.value for m in ms],
+                orientation="h",
                 name=who,
                 legendgroup=who,
-                showlegend=col == 1,
+                showlegend=row == 1,
                 marker_color=colour,
-                error_y=_error([m.value for m in ms], [m.low for m in ms], [m.high for m in ms]),
+                error_x=_error([m.value for m in ms], [m.low for m in ms], [m.high for m in ms]),
                 customdata=[[interval(m.low, m.high)] for m in ms],
-                hovertemplate="%{x}: %{y:" + D3_NUMBER + "} (95% interval %{customdata[0]})<extra>" + who + "</extra>",
-                row=1,
-                col=col,
+                hovertemplate="%{y}: %{x:" + D3_NUMBER + "} (95% interval %{customdata[0]})<extra>" + who + "</extra>",
+                row=row,
+                col=1,
             )
-    title = "Both models, with 95% ranges" if plain else "Champion and challenger, with 95% bootstrap intervals"
-    base_layout(fig, title=title, height=420)
-    fig.update_layout(barmode="group", margin=dict(t=100), legend=dict(y=1.14, yanchor="bottom"))
-    fig.update_yaxes(tickformat=D3_NUMBER, rangemode="tozero")
+    title = "Both models side by side" if plain else "Champion and challenger side by side"
+    base_layout(fig, title=title, height=160 + 34 * sum(sizes))
+    fig.update_layout(barmode="group", margin=dict(t=90), legend=dict(y=1.0, yanchor="bottom"))
+    fig.update_xaxes(tickformat=D3_NUMBER, rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_annotations(font=dict(size=13))
     return fig
 

@@ -72,7 +72,8 @@ def test_opens_with_the_status_line_the_summary_and_the_heatmap(app, scenario):
     heat = spec["data"][0]
     assert heat["type"] == "heatmap" and len(heat["y"][1]) == len(result.verdicts)
     assert heat["y"][1][0] == result.verdicts[0].label
-    assert len(app.get("plotly_chart")) == 3  # heatmap, severity curves, sensitivity ranking
+    # heatmap, severity curves, sensitivity ranking; and champion vs challenger where the demo ships one
+    assert len(app.get("plotly_chart")) == (4 if app.session_state["workspace"].has_challenger else 3)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from robustness.compare.results import (
 from robustness.formatting import D3_NUMBER, D3_SHARE
 from robustness.models import from_estimator
 from robustness.plots import compare as cplots
+from robustness.plots.wording import HIGHER, LOWER, higher_is_better, metric_label
 
 
 def _metric(name, data, champion, challenger, low, high, p, higher=True, significant=False):
@@ -180,10 +181,15 @@ def test_side_by_side_figures(real):
     fig = cplots.performance_pair(*perf)
     names = [t.name for t in fig.data]
     assert set(names) == {"champion", "challenger"} and [t.showlegend for t in fig.data].count(True) == 2
-    first = next(t for t in fig.data if t.name == "challenger" and t.xaxis == "x")
-    acc = {m.name: m.value for m in perf[1].current.metrics}["accuracy"]
-    assert acc in list(first.y)
-    assert set(first.x[0]) == {perf[1].reference.name, perf[1].current.name}  # (data set, metric) on the axis
+    assert [a.text for a in fig.layout.annotations] == [HIGHER, LOWER]  # split by which way is better
+    top = {t.name: dict(zip(t.y, t.x)) for t in fig.data if t.yaxis == "y"}
+    bottom = {t.name: dict(zip(t.y, t.x)) for t in fig.data if t.yaxis == "y2"}
+    for who, p in zip(("champion", "challenger"), perf):
+        for ds in (p.reference, p.current):
+            for m in ds.metrics:
+                panel = top if higher_is_better(m.name) else bottom
+                assert panel[who][f"{metric_label(m.name, plain=False)} ({ds.name})"] == pytest.approx(m.value)
+    assert "95%" not in fig.layout.title.text  # the page's one "95%" chart is the reference/current one
 
     config = StressConfig(max_rows=200, seed=0)
     stress = [run_stress(m, cur, reference=ref, config=config) for m in (champion, challenger)]
