@@ -39,13 +39,15 @@ else:
             f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
             f"against {ws.reference.name} (reference)."
         )
-    page = snapshot.FirstPage.of(ws, cached_overview(ws, ws.key()), caption)
+    known = snapshot.load(ws.scenario) if ws.scenario else None
+    if known is not None and known.page is not None and known.workspace_key == ws.key():
+        page = known.page  # this very workspace's page, kept on disk: nothing to recompute
+    else:
+        page = snapshot.FirstPage.of(ws, cached_overview(ws, ws.key()), caption)
+        if ws.scenario:
+            snapshot.save(ws.scenario, ws.key(), page=page)
     story = session_story(ws)
     class_names = ws.class_names
-    if ws.scenario:
-        known = snapshot.load(ws.scenario)
-        if known is None or known.page is None or known.workspace_key != ws.key():
-            snapshot.save(ws.scenario, ws.key(), page=page)
 ov = page.overview
 plain = plain_words()
 TITLES = {file: title for file, title, _ in available_pages()}
