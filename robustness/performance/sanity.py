@@ -137,7 +137,8 @@ class ReferenceSanity:
 # (performance and uncertainty), and a run of reports on the same reference (the demo history, a CLI
 # batch, the app's pages) asks again; the cross-validation is 1-2 s each time. The model is held weakly
 # and compared by identity: a fitted model is not changed in place.
-_MEMO: OrderedDict[tuple, tuple[weakref.ref, ReferenceSanity]] = OrderedDict()
+_MemoKey = tuple[int, str, str, int, int, int]  # (id(model), reference content hash, target, max_rows, folds, seed)
+_MEMO: OrderedDict[_MemoKey, tuple[weakref.ref[ModelAdapter], ReferenceSanity]] = OrderedDict()
 _MEMO_SIZE = 16
 _MEMO_LOCK = threading.Lock()
 
@@ -155,7 +156,7 @@ def reference_sanity(
     """Whether ``reference`` looks like ``model``'s training data (see the module docstring)."""
     try:
         ref = weakref.ref(model)
-        key: tuple | None = (id(model), _content_key(reference), target, max_rows, folds, seed)
+        key: _MemoKey | None = (id(model), _content_key(reference), target, max_rows, folds, seed)
     except TypeError:  # a model that cannot be referenced weakly, or a column pandas cannot hash: no memo
         key = None
     if key is not None:
