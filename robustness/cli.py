@@ -52,9 +52,20 @@ def _parser() -> argparse.ArgumentParser:
     dr = sub.add_parser(
         "drift",
         help="compare reference and current data column by column",
-        description="Exit 0 when the dataset has not drifted, 1 when it has, 2 on bad input.",
+        description="The reference is a file (--reference) or a saved run's reference summaries (--reference-run "
+        "ID, from robustness report --save). Exit 0 when the dataset has not drifted, 1 when it has, 2 on bad "
+        "input (including a run id that does not exist, or a run saved without reference summaries).",
     )
-    dr.add_argument("--reference", required=True, help="reference data (CSV or Parquet)")
+    refs = dr.add_mutually_exclusive_group(required=True)
+    refs.add_argument("--reference", help="reference data (CSV or Parquet)")
+    refs.add_argument(
+        "--reference-run",
+        type=int,
+        metavar="ID",
+        help="use the reference summaries kept by a saved run (robustness report --save) instead of a reference "
+        "file: no reference file is read; statistics on numbers are within the binned bounds of the reference's "
+        "bins (README, drift)",
+    )
     dr.add_argument("--current", required=True, help="current data (CSV or Parquet)")
     dr.add_argument("--config", help="JSON or TOML file with drift settings (alpha, thresholds, per-column tests)")
     dr.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
@@ -63,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     for role in ("target", "prediction", "timestamp", "id"):
         dr.add_argument(f"--{role}", help=f"the {role} column (default: guessed); not counted as a feature")
     _engine_options(dr)
+    from robustness.history.cli import db_option
+
+    db_option(dr)  # with --reference-run
 
     stp = sub.add_parser(
         "stress",
@@ -223,7 +237,11 @@ def _cmd_drift(args) -> int:
 
     config = DriftConfig.from_file(args.config) if args.config else DriftConfig()
     roles = {r: getattr(args, r) for r in ("target", "prediction", "timestamp", "id")}
-    if _engine(args, args.reference, args.current) == "dask":
+    if args.reference_run is not None:
+        report = _drift_from_saved_run(args, config, roles)
+    elif args.db:
+        raise ConfigError("--db names the run store of --reference-run; give --reference-run ID, or leave --db out.")
+    elif _engine(args, args.reference, args.current) == "dask":
         if args.evidently_html or args.evidently_json:
             raise ConfigError("The Evidently export needs the data in memory; use --engine memory to get it.")
         from robustness.drift.dask_run import run_drift_dask
@@ -245,6 +263,32 @@ def _cmd_drift(args) -> int:
             Path(args.evidently_json).write_text(export.json, encoding="utf-8")
         print(f"Evidently export: {export.note}")
     return EXIT_FAILED if report.result.dataset.drifted else EXIT_OK
+
+
+def _drift_from_saved_run(args, config, roles: dict):
+    """`drift --reference-run ID`: the saved run's reference summaries against the current data."""
+    from robustness.drift.run import drift_run_from_saved
+    from robustness.drift.saved import SavedReference
+    from robustness.history.store import open_store
+
+    if args.evidently_html or args.evidently_json:
+        raise ConfigError(
+            "The Evidently export needs the reference rows, which a saved run does not keep; use --reference FILE."
+        )
+    named = sorted(r for r, v in roles.items() if v)
+    if named:
+        raise ConfigError(
+            f"--{named[0]}: with --reference-run the column roles are the saved run's; leave the role options out."
+        )
+    with open_store(args.db) as store:
+        run, rows = store.reference(args.reference_run)
+    name = f"{run.reference_name or 'reference'} (run {run.id})"
+    saved = SavedReference.from_stored(name, [(r.column, r.role, r.kind, r.format, r.payload) for r in rows])
+    if _engine(args, args.current) == "dask":
+        from robustness.drift.dask_run import run_saved_dask
+
+        return run_saved_dask(saved, args.current, config=config, **_cluster(args))
+    return drift_run_from_saved(saved, args.current, config=config)
 
 
 def _cmd_stress(args) -> int:

@@ -10,6 +10,7 @@ from robustness.drift.chunked import drift_from_summaries
 from robustness.drift.config import DriftConfig
 from robustness.drift.dask_engine import summarize_in
 from robustness.drift.run import DriftRun, guessed_roles
+from robustness.drift.saved import SavedReference, drift_from_saved
 from robustness.scale import Job, open_parquet
 from robustness.scale.head import parquet_head
 from robustness.scale.session import cluster_session
@@ -50,7 +51,15 @@ def drift_run_in(
     if target and target in c:
         target_drift = drift_from_summaries(r, c, {target: kinds[target]}, config=config).features[0]
     return DriftRun(
-        dataset_name(reference), dataset_name(current), final, result, target_drift, pd.DataFrame(), pd.DataFrame()
+        dataset_name(reference),
+        dataset_name(current),
+        final,
+        result,
+        target_drift,
+        pd.DataFrame(),
+        pd.DataFrame(),
+        kinds=kinds,
+        reference_summaries=r,
     )
 
 
@@ -75,3 +84,44 @@ def run_drift_dask(
     parquet_roles(reference, roles)  # bad paths fail before a cluster starts
     with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
         return drift_job(reference, current, config=config, roles=roles, client=client).run()
+
+
+def saved_run_in(job: Job, saved: SavedReference, current: str, *, config: DriftConfig | None = None) -> DriftRun:
+    """The DriftRun of a Parquet dataset against a saved run's reference summaries: every current partition
+    summarised over the saved bin edges on the workers, merged, then the one rule."""
+    import dask
+
+    from robustness.drift.chunked import Seen, merge_parts, summarize_part
+    from robustness.io.infer import infer_schema
+    from robustness.scale.head import parquet_head
+
+    head = parquet_head(current, "current")
+    role_cols = set(saved.roles.role_columns())
+    kinds = saved.kinds
+    others = [c for c in head.columns if c not in kinds and c not in role_cols]
+    extra = infer_schema(head[others]).kinds() if others else {}
+    cur = open_parquet(current, "current", [c for c in head.columns if c in kinds], optional=True)
+    summarize = dask.delayed(summarize_part, pure=True)
+    parts = [summarize(p, kinds, saved.edges()) for p in cur.to_delayed()]
+    merged = job.map_reduce({"current": parts}, merge_parts, lambda: {"__rows__": 0})["current"]
+    merged.update({c: Seen(0) for c in extra})  # not in the reference: skipped, as in memory
+    job.set_stage("Testing")
+    out = drift_from_saved(saved, merged, extra, config=config)
+    return DriftRun(
+        saved.name, dataset_name(current), out.roles, out.result, out.target, pd.DataFrame(), pd.DataFrame()
+    )
+
+
+def run_saved_dask(
+    saved: SavedReference,
+    current: str,
+    *,
+    config: DriftConfig | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    processes: bool = True,
+) -> DriftRun:
+    parquet_head(current, "current")  # a bad path fails before a cluster starts
+    with cluster_session(scheduler, workers=workers, memory_limit=memory_limit, processes=processes) as client:
+        return Job(lambda job: saved_run_in(job, saved, current, config=config), client).run()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import glob
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,6 +17,9 @@ from robustness.errors import DataError
 from robustness.io.data import LoadedTable, read_table
 from robustness.io.infer import guess_roles, infer_kind, infer_schema, validate_roles
 from robustness.schema import ColumnKind, ColumnRoles
+
+if TYPE_CHECKING:
+    from robustness.drift.saved import SavedReference
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,19 @@ class DriftRun:
     target: FeatureDrift | None  # target drift when both files have labels
     reference: pd.DataFrame  # kept for exports; never serialised
     current: pd.DataFrame
+    kinds: Mapping[str, ColumnKind] = field(default_factory=dict)  # of the reference's columns
+    reference_summaries: dict[str, Any] | None = None  # the reference's merged Part (Dask), when at hand
+
+    def saved_reference(self) -> SavedReference | None:
+        """The reference's summaries to keep with a saved run (``robustness.drift.saved``): from the Dask
+        engine's merged summaries, or summarised now from the reference table; None without either."""
+        from robustness.drift.saved import from_part, summarize_reference
+
+        if self.reference_summaries is not None:
+            return from_part(self.reference_summaries, dict(self.kinds), self.roles, name=self.reference_name)
+        if self.reference.empty or not self.kinds:
+            return None
+        return summarize_reference(self.reference, self.kinds, self.roles, name=self.reference_name)
 
     def to_dict(self) -> dict:
         out = self.result.to_dict()
@@ -98,7 +115,16 @@ def run_drift(
     target = None
     if roles.target and roles.target in ref.columns and roles.target in cur.columns:
         target = drift(ref, cur, kinds=kinds, columns=[roles.target], config=config).features[0]
-    return DriftRun(reference.name, current.name, roles, result, target, ref, cur)
+    return DriftRun(
+        reference.name,
+        current.name,
+        roles,
+        result,
+        target,
+        ref,
+        cur,
+        kinds={c: k for c, k in kinds.items() if c in ref.columns},
+    )
 
 
 def read_dataset(source: str | Path) -> LoadedTable:
@@ -160,3 +186,14 @@ def run_drift_files(
     )
     validate_roles(cur.frame, cur_roles, name=cur.name)
     return run_drift(ref, cur, roles=final, config=config)
+
+
+def drift_run_from_saved(saved: SavedReference, current: str | Path, *, config: DriftConfig | None = None) -> DriftRun:
+    """A DriftRun of a current file (or Parquet folder / glob) against a saved run's reference summaries
+    (``robustness.drift.saved``): the current data summarised over the saved bin edges, then the one rule."""
+    from robustness.drift.saved import drift_from_saved, summarize_current
+
+    table = read_dataset(current)
+    part, extra = summarize_current(table.frame, saved)
+    out = drift_from_saved(saved, part, extra, config=config)
+    return DriftRun(saved.name, table.name, out.roles, out.result, out.target, pd.DataFrame(), table.frame)

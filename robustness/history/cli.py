@@ -13,13 +13,21 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["DEFAULT_PROJECT", "add_report_options", "add_runs_parser", "after_report", "cmd_runs", "scorecard_html"]
+__all__ = [
+    "DEFAULT_PROJECT",
+    "add_report_options",
+    "add_runs_parser",
+    "after_report",
+    "cmd_runs",
+    "db_option",
+    "scorecard_html",
+]
 
 DEFAULT_PROJECT = "default"
 EXIT_OK, EXIT_WORSE = 0, 1
 
 
-def _db_option(p: argparse.ArgumentParser) -> None:
+def db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db",
         metavar="URL",
@@ -34,7 +42,7 @@ def add_report_options(rep: argparse.ArgumentParser) -> None:
         "--save", action="store_true", help="keep the run in the run store (prints run_id=N); see `robustness runs`"
     )
     rep.add_argument("--project", help=f"with --save: the project the run belongs to (default: {DEFAULT_PROJECT!r})")
-    _db_option(rep)
+    db_option(rep)
     rep.add_argument(
         "--notify",
         metavar="URL",
@@ -54,14 +62,14 @@ def add_runs_parser(sub) -> None:
     lst = rsub.add_parser("list", help="the saved runs, oldest first")
     lst.add_argument("--project", help="only this project's runs")
     lst.add_argument("--json", metavar="OUT", help="write the list as JSON ('-' for stdout)")
-    _db_option(lst)
+    db_option(lst)
     show = rsub.add_parser("show", help="a saved run's scorecard; its report files back")
     show.add_argument("run_id", type=int, metavar="ID")
     show.add_argument("--html", metavar="OUT", help="write the run's HTML report")
     show.add_argument(
         "--json", metavar="OUT", help="write the run's JSON report ('-' for stdout, which then holds only it)"
     )
-    _db_option(show)
+    db_option(show)
     diff = rsub.add_parser(
         "diff",
         help="what changed from run A to run B; exit 1 when something got worse",
@@ -72,10 +80,10 @@ def add_runs_parser(sub) -> None:
     diff.add_argument("a", type=int, metavar="A", help="the earlier run's id")
     diff.add_argument("b", type=int, metavar="B", help="the later run's id")
     diff.add_argument("--json", metavar="OUT", help="write the diff as JSON ('-' for stdout, which then holds only it)")
-    _db_option(diff)
+    db_option(diff)
     delete = rsub.add_parser("delete", help="remove a saved run")
     delete.add_argument("run_id", type=int, metavar="ID")
-    _db_option(delete)
+    db_option(delete)
 
 
 def _open(args):

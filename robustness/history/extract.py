@@ -14,6 +14,7 @@ __all__ = [
     "CheckRow",
     "DriftRow",
     "MetricRow",
+    "ReferenceRow",
     "RunRows",
     "headline",
     "rows_of",
@@ -107,10 +108,22 @@ class MetricRow:
 
 
 @dataclass(frozen=True)
+class ReferenceRow:
+    """One reference column's drift summary as stored (``robustness.drift.saved``: encode / decode)."""
+
+    column: str
+    role: str
+    kind: str
+    format: str
+    payload: bytes | None
+
+
+@dataclass(frozen=True)
 class RunRows:
     checks: tuple[CheckRow, ...]
     drift: tuple[DriftRow, ...] = ()
     metrics: tuple[MetricRow, ...] = field(default_factory=tuple)
+    references: tuple[ReferenceRow, ...] = ()
 
 
 def headline(area: str, metrics: dict) -> tuple[str | None, float | None, float | None, float | None]:
@@ -159,6 +172,25 @@ def _drift_rows(results: dict) -> tuple[DriftRow, ...]:
                 status=None if d.get("status") is None else str(d.get("status")),
             )
         )
+    return tuple(rows)
+
+
+def reference_rows(results: dict) -> tuple[ReferenceRow, ...]:
+    """The drift check's reference summaries (none when the report ran no drift check, or its engine kept
+    neither the reference table nor its summaries)."""
+    run = results.get("drift")
+    saved_reference = getattr(run, "saved_reference", None)
+    if saved_reference is None:
+        return ()
+    saved = saved_reference()
+    if saved is None:
+        return ()
+    from robustness.drift.saved import encode  # only when there is a drift run: its modules are loaded
+
+    rows = []
+    for c in saved.columns:
+        fmt, payload = encode(c.summary)
+        rows.append(ReferenceRow(c.column, c.role, c.kind.value, fmt, payload if fmt != "none" else None))
     return tuple(rows)
 
 
@@ -226,4 +258,4 @@ def rows_of(report_dict: dict, results: dict | None = None) -> RunRows:
     metrics = {(m.name, m.dataset): m for m in _check_metrics(checks_json)}
     for m in _result_metrics(results):  # the full results win: intervals for the reference too
         metrics[(m.name, m.dataset)] = m
-    return RunRows(tuple(checks), _drift_rows(results), tuple(metrics.values()))
+    return RunRows(tuple(checks), _drift_rows(results), tuple(metrics.values()), reference_rows(results))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["metadata", "runs", "checks", "drift_columns", "metrics"]
+__all__ = ["metadata", "runs", "checks", "drift_columns", "metrics", "reference_summaries"]
 
 metadata = sa.MetaData()
 
@@ -79,4 +79,19 @@ metrics = sa.Table(
     sa.Column("low", sa.Float),
     sa.Column("high", sa.Float),
     sa.Index("ix_metrics_run", "run_id"),
+)
+
+# The reference's per-column drift summaries (robustness.drift.saved): bin counts and sums, category counts,
+# never a row. A later `robustness drift --reference-run ID` uses them in place of the reference file.
+reference_summaries = sa.Table(
+    "reference_summaries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("column", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),  # feature, target, prediction, timestamp, id, probability:<class>
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("format", sa.String(40), nullable=False),  # "binned/1", "counts/1", "seen/1", "mixed/1", "none"
+    sa.Column("payload", sa.LargeBinary),  # a NumPy .npz archive without pickles (robustness.drift.saved)
+    sa.Index("ix_reference_summaries_run", "run_id"),
 )

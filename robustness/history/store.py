@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 from robustness.errors import RobustnessError
 from robustness.history import schema as t
-from robustness.history.extract import CheckRow, DriftRow, MetricRow, RunRows, rows_of
+from robustness.history.extract import CheckRow, DriftRow, MetricRow, ReferenceRow, RunRows, rows_of
 
 __all__ = [
     "ENV_DB",
@@ -53,7 +53,7 @@ __all__ = [
 ENV_DB = "ROBUSTNESS_DB"
 ENV_HOME = "ROBUSTNESS_HOME"
 #: The newest schema revision (migrations/versions); tests/history checks it is Alembic's head.
-HEAD = "0001"
+HEAD = "0002"
 BUSY_TIMEOUT_S = 30.0
 RETRY_FOR_S = 60.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -259,6 +259,10 @@ class RunStore:
                     conn.execute(sa.insert(t.drift_columns), [{"run_id": run_id, **d.__dict__} for d in rows.drift])
                 if rows.metrics:
                     conn.execute(sa.insert(t.metrics), [{"run_id": run_id, **m.__dict__} for m in rows.metrics])
+                if rows.references:
+                    conn.execute(
+                        sa.insert(t.reference_summaries), [{"run_id": run_id, **r.__dict__} for r in rows.references]
+                    )
                 return run_id
 
         return self._retry(write)
@@ -268,7 +272,7 @@ class RunStore:
 
         def remove() -> int:
             with self.engine.begin() as conn:
-                for table in (t.checks, t.drift_columns, t.metrics):
+                for table in (t.checks, t.drift_columns, t.metrics, t.reference_summaries):
                     conn.execute(sa.delete(table).where(table.c.run_id == run_id))
                 return conn.execute(sa.delete(t.runs).where(t.runs.c.id == run_id)).rowcount
 
@@ -342,6 +346,33 @@ class RunStore:
             metrics=tuple(pick(MetricRow, r) for r in metrics),
             has_html=bool(row._mapping["h"]),
         )
+
+    def reference(self, run_id: int) -> tuple[RunSummary, tuple[ReferenceRow, ...]]:
+        """A run's summary and its reference's per-column drift summaries (``robustness drift --reference-run``).
+        RunNotFoundError if there is no such run; HistoryError if the run kept no summaries."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(*_SUMMARY_COLS).where(t.runs.c.id == int(run_id))).first()
+            if row is None:
+                raise self._not_found(run_id)
+            found = conn.execute(
+                sa.select(
+                    t.reference_summaries.c.column,
+                    t.reference_summaries.c.role,
+                    t.reference_summaries.c.kind,
+                    t.reference_summaries.c.format,
+                    t.reference_summaries.c.payload,
+                )
+                .where(t.reference_summaries.c.run_id == int(run_id))
+                .order_by(t.reference_summaries.c.id)
+            ).all()
+        if not found:
+            raise HistoryError(
+                f"Run {run_id} in the run store {self.where} kept no reference summaries: it was saved before "
+                "they were kept, or its report had no drift check. Save a run again with `robustness report ... "
+                "--save` (it keeps them), or compare with the reference file: `robustness drift --reference FILE "
+                "--current ...`."
+            )
+        return _summary(row), tuple(ReferenceRow(r[0], r[1], r[2], r[3], r[4]) for r in found)
 
     def html(self, run_id: int) -> str | None:
         """The HTML report saved with the run (None when it was saved without one)."""

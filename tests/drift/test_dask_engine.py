@@ -81,3 +81,32 @@ def test_a_column_missing_from_current_is_skipped(datasets, tmp_path, client):
 def test_unreachable_scheduler():
     with pytest.raises(ConfigError, match="Cannot reach the Dask scheduler"):
         connect("tcp://127.0.0.1:9")
+
+
+def test_a_saved_reference_through_dask_equals_it_in_memory(datasets, client):
+    """The Dask engine's reference summaries, kept as a saved run keeps them (merged to MIN_PER_BIN values a bin),
+    and the current Parquet data summarised over their edges on the workers: the same result as the current
+    table summarised in memory over the same edges (binned summaries merge exactly), and the in-memory verdicts."""
+    from robustness.drift.dask_run import drift_run_in, saved_run_in
+    from robustness.drift.saved import MIN_PER_BIN, SavedReference, decode, drift_from_saved, encode, summarize_current
+    from robustness.scale import Job
+
+    root, ref, cur = datasets
+    run = Job(lambda job: drift_run_in(job, str(root / "ref"), str(root / "cur"), roles={}), client).run()
+    kept = run.saved_reference()
+    assert kept is not None and kept.rows == 60_000 and kept.features == FEATURES
+    income = next(c.summary for c in kept.columns if c.column == "income")
+    assert income.n / (income.edges.size - 1) >= MIN_PER_BIN  # the Dask engine's 8,192 bins merged
+    saved = SavedReference.from_stored(
+        "ref", [(c.column, c.role, c.kind.value, *encode(c.summary)) for c in kept.columns]
+    )
+    assert decode(*encode(income)).counts.tolist() == income.counts.tolist()
+    on_dask = Job(lambda job: saved_run_in(job, saved, str(root / "cur")), client).run()
+    part, extra = summarize_current(cur, saved)
+    in_memory = drift_from_saved(saved, part, extra).result
+    memory = drift(ref, cur, kinds=saved.kinds)
+    for d, m, exact in zip(on_dask.result.features, in_memory.features, memory.features):
+        assert (d.feature, d.test, d.drifted, d.statistic) == (m.feature, m.test, m.drifted, m.statistic)
+        assert d.p_value == pytest.approx(m.p_value, rel=1e-9)
+        assert (d.drifted, d.test) == (exact.drifted, exact.test), d.feature
+    assert on_dask.reference_name == "ref" and on_dask.current_name == "cur"
