@@ -171,7 +171,7 @@ def monitor_files(args) -> MonitorRun:
 
 def _save(args, run: MonitorRun, html: str | None) -> int:
     """``--save``: the run in the run store; HistoryError (exit 2) when the store cannot take it."""
-    from robustness.monitor.save import monitor_manifest, save_monitor
+    from robustness.history.monitor_runs import monitor_manifest, save_monitor
 
     def table(t: LoadedTable) -> dict:
         return {"name": t.name, "sha256": t.sha256, "rows": len(t.frame), "columns": len(t.frame.columns)}

@@ -8,8 +8,8 @@ import pytest
 
 from robustness.cli import main
 from robustness.history import open_store
+from robustness.history.monitor_runs import monitor_document, monitor_rows
 from robustness.monitor import monitor
-from robustness.monitor.save import monitor_document, monitor_rows
 from tests.monitor.conftest import columns_adapter
 
 

@@ -1,4 +1,5 @@
-"""Monitoring runs in the run history (``robustness monitor --save``), through the store's public API.
+"""Monitoring runs in the run history (``robustness monitor --save``), through the store's public API (here, in
+the run history, so that robustness.monitor never imports the store: the store's notifications read the report).
 
 The store (``robustness.history``) was made for trust reports: a run is a report JSON with a verdict
 (pass/warn/fail), a title, checks and a manifest, plus rows per check, drifted column and metric. A
