@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from robustness.compare import ComparisonResult, check_challenger, compare
+from robustness.compare import ComparisonResult, check_challenger, compare_workspace
 from robustness.models import ModelAdapter
 from robustness.workspace import Workspace
 
@@ -83,8 +83,6 @@ def cached_comparison(
 ) -> ComparisonResult:
     """The workspace's champion and challenger compared on its reference and current data (computed once per
     content and settings); ``progress`` hears of each stage when it has to be computed."""
-    if ws.model is None or ws.challenger is None:
-        raise ValueError("cached_comparison needs a workspace with a model and a challenger")
     key = comparison_key(ws, settings)
     store = _store()
     with _LOCK:
@@ -93,18 +91,7 @@ def cached_comparison(
             store.move_to_end(key)
             return hit
     n_boot, alpha, seed = settings
-    result = compare(
-        ws.model,
-        ws.challenger,
-        ws.reference.frame,
-        ws.current.frame,
-        target=ws.roles.target if ws.has_target or ws.target_in_current else None,
-        n_boot=int(n_boot),
-        alpha=float(alpha),
-        seed=int(seed),
-        same_file=ws.model_sha256 is not None and ws.model_sha256 == ws.challenger_sha256,
-        progress=progress,
-    )
+    result = compare_workspace(ws, n_boot=int(n_boot), alpha=float(alpha), seed=int(seed), progress=progress)
     with _LOCK:
         store[key] = result
         while len(store) > KEEP:

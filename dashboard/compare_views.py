@@ -15,6 +15,7 @@ from robustness.compare import ComparisonResult
 from robustness.formatting import count, number, share
 from robustness.plots import compare as cplots
 from robustness.plots.wording import metric_label
+from robustness.report.story import VERDICT_WORDS
 from robustness.workspace import Workspace
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
     "verdict_box",
 ]
 
-VERDICT_WORDS = {"better": "Better", "worse": "Worse", "no_difference": "No significant difference"}
 VERDICT_ICONS = {"better": "✅", "worse": "❌", "no_difference": "⚖️"}
 TESTS = {"mcnemar_midp": "McNemar mid-p", "delong": "DeLong", "paired_t": "paired t test", "wilcoxon": "Wilcoxon"}
 

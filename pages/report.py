@@ -12,7 +12,8 @@ from robustness.errors import RobustnessError
 from robustness.formatting import number
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
-from robustness.report.story import STATUS_WORDS, story_of, worst_first
+from robustness.report.run import with_challenger
+from robustness.report.story import STATUS_WORDS, VERDICT_WORDS, challenger_section, story_of, worst_first
 from robustness.workspace import Workspace
 
 through_app()
@@ -85,6 +86,15 @@ except RobustnessError as err:
     st.error(md(err))
     st.stop()
 status.update(label=f"Checks done in {number(report.seconds)} s", state="complete")
+if ws.has_challenger:  # the "Champion vs challenger" section: the Compare models page's comparison (same seed)
+    from dashboard.compare_views import VERDICT_ICONS, comparison
+
+    try:
+        compared = comparison(ws, (1000, 0.05, int(config.seed)))
+    except RobustnessError as err:
+        st.warning(md(f"The champion vs challenger section is left out: {err}"))
+    else:
+        report = with_challenger(report, compared, name=ws.challenger_name, sha256=ws.challenger_sha256)
 
 story = story_of(report)
 plain = plain_words()
@@ -106,6 +116,18 @@ for c in worst_first(report.checks):
             with st.expander("Details"):
                 for d in c.details:
                     st.markdown(f"- {md(d)}")
+
+section = challenger_section(report)
+if section is not None:
+    st.subheader("Champion vs challenger")
+    st.caption(md(f"Champion: {section.champion} · challenger: {section.challenger}; both scored on the same rows."))
+    box = {"better": st.success, "worse": st.error}.get(section.verdict, st.info)
+    box(
+        f"**{VERDICT_WORDS[section.verdict]}.** {md(section.headline)}  \n{md(section.difference)}  \n"
+        f"{md(section.robustness)}",
+        icon=VERDICT_ICONS[section.verdict],
+    )
+    st.caption("The exports carry this section; the whole comparison is on the 'Compare models' page.")
 
 st.subheader("Download")
 stem = "trust-report"

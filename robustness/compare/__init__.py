@@ -17,7 +17,14 @@ from robustness.compare.results import (
     MetricComparison,
     StressComparison,
 )
-from robustness.compare.run import CompareError, check_challenger, check_pair, compare, summarize
+from robustness.compare.run import (
+    CompareError,
+    check_challenger,
+    check_pair,
+    compare,
+    compare_workspace,
+    summarize,
+)
 
 __all__ = [
     "CompareError",
@@ -30,5 +37,6 @@ __all__ = [
     "check_challenger",
     "check_pair",
     "compare",
+    "compare_workspace",
     "summarize",
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,10 @@ from robustness.formatting import count, interval, number, share
 from robustness.models import ModelAdapter, Task
 from robustness.performance.metrics import EPS, LABELS, label_codes
 
-__all__ = ["CompareError", "check_challenger", "check_pair", "compare", "summarize"]
+if TYPE_CHECKING:
+    from robustness.workspace import Workspace
+
+__all__ = ["CompareError", "check_challenger", "check_pair", "compare", "compare_workspace", "summarize"]
 
 _HEAD_ROWS = 200
 _MAX_SPLITS = 400  # model calls spent isolating failing rows before the remaining failing blocks are given up
@@ -623,6 +627,32 @@ def compare(
 
     step(1.0, "Done")
     return replace(result, summary=summarize(result))
+
+
+def compare_workspace(
+    ws: Workspace,
+    *,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
+) -> ComparisonResult:
+    """:func:`compare` on a workspace's model and challenger, reference and current data and target: what the
+    app's pages and the trust report run."""
+    if ws.model is None or ws.challenger is None:
+        raise CompareError("No challenger is loaded beside the model: load one to compare the two.")
+    return compare(
+        ws.model,
+        ws.challenger,
+        ws.reference.frame,
+        ws.current.frame,
+        target=ws.roles.target if ws.has_target or ws.target_in_current else None,
+        n_boot=n_boot,
+        alpha=alpha,
+        seed=seed,
+        same_file=ws.model_sha256 is not None and ws.model_sha256 == ws.challenger_sha256,
+        progress=progress,
+    )
 
 
 # -- the verdict in words ----------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ __all__ = ["to_html", "to_json", "to_pdf", "report_figures", "find_chromium"]
 PLOTLY_BUNDLE = "plotly-cartesian-2.35.2.min.js.gz"
 STATUS_COLOUR = {"pass": "#1E8E3E", "warn": "#E37400", "fail": "#D93025", "skipped": "#80868B"}
 STATUS_ICON = {"pass": "✓", "warn": "!", "fail": "✗", "skipped": "–"}
+CHALLENGER_SECTION = "Champion vs challenger"
+VERDICT_COLOUR = {"better": "#1E8E3E", "worse": "#D93025", "no_difference": "#80868B"}
 
 
 @lru_cache(maxsize=1)
@@ -90,6 +92,12 @@ def report_figures(report: TrustReport, *, plain: bool = False, class_names=None
         figs.append(("Performance", pplots.label_free(r["estimate"], metric, plain=plain)))
     if "conformal" in r and r["conformal"].current is not None:
         figs.append(("Uncertainty", pplots.coverage_chart(r["conformal"], plain=plain)))
+    if "compare" in r:  # a challenger: see robustness.report.run.with_challenger
+        from robustness.plots import compare as cplots
+
+        figs.append((CHALLENGER_SECTION, cplots.metric_differences(r["compare"], plain=plain)))
+        if any(s.judged for s in r["compare"].stress):
+            figs.append((CHALLENGER_SECTION, cplots.stress_flips(r["compare"])))
     return figs
 
 
@@ -148,6 +156,54 @@ function drawCharts() {
 """
 
 
+def _challenger_html(report: TrustReport) -> str:
+    """The "Champion vs challenger" section (empty without a challenger): the verdict, the headline metric's
+    difference with its paired interval, the robustness cost and the metrics table, every string escaped."""
+    from robustness.formatting import number
+    from robustness.performance.metrics import LABELS
+    from robustness.report.story import VERDICT_WORDS, challenger_section
+
+    section = challenger_section(report)
+    if section is None:
+        return ""
+    result = report.results["compare"]
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{_e(v)}</td>"
+            for v in (
+                m.data,
+                LABELS.get(m.name, m.name),
+                number(m.champion),
+                number(m.challenger),
+                number(m.difference, signed=True),
+                f"{number(m.low, signed=True)} to {number(m.high, signed=True)}",
+                number(m.p_value),
+                m.direction.replace("_", " "),
+            )
+        )
+        + "</tr>"
+        for m in result.metrics
+    )
+    table = (
+        "<table><thead><tr><th>Data</th><th>Metric</th><th>Champion</th><th>Challenger</th><th>Difference</th>"
+        f"<th>Paired interval</th><th>p-value</th><th>Challenger is</th></tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else ""
+    )
+    findings = "".join(f"<li>{_e(f)}</li>" for f in section.findings)
+    return (
+        f"<h2 id='challenger'>{_e(CHALLENGER_SECTION)}</h2>"
+        f"<p class='meta'>Champion: {_e(section.champion)} · challenger: {_e(section.challenger)}; both scored on "
+        "the same rows.</p>"
+        f"<p><span class='badge' style='background:{VERDICT_COLOUR.get(section.verdict, '#80868B')}'>"
+        f"{_e(VERDICT_WORDS.get(section.verdict, section.verdict).upper())}</span> {_e(section.headline)}</p>"
+        f"<p>{_e(section.difference)}</p><p>{_e(section.robustness)}</p>"
+        f"{f'<ul class=details>{findings}</ul>' if findings else ''}{table}"
+        f"<p class='note'>{_e(section.summary)}</p>"
+    )
+
+
 def to_html(report: TrustReport, *, for_print: bool = False) -> str:
     """The report as one self-contained HTML page (see the module docstring)."""
     verdict = report.verdict
@@ -201,6 +257,7 @@ reference {_e(m["reference"]["name"])} ({m["reference"]["rows"]:,} rows) · curr
 &nbsp; {_e(headline)}.</p>
 <h2>Scorecard</h2>
 <table><thead><tr><th>Check</th><th>Status</th><th>Why</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+{_challenger_html(report)}
 <p class="note" id="chart-status">{"" if for_print else "Drawing charts…"}</p>
 {"".join(sections)}
 <h2>Run manifest</h2>
@@ -215,7 +272,15 @@ versions. Only aggregates appear in this report; no data rows.</p>
 
 
 def to_json(report: TrustReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, allow_nan=False, ensure_ascii=False)
+    """The report as JSON; with a challenger, ``champion_vs_challenger`` holds the section's sentences and the
+    whole comparison (``comparison``: the fields of ``robustness compare --json``)."""
+    from robustness.report.story import challenger_section
+
+    payload = report.to_dict()
+    section = challenger_section(report)
+    if section is not None:
+        payload["champion_vs_challenger"] = {**section.to_dict(), "comparison": report.results["compare"].to_dict()}
+    return json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False)
 
 
 def find_chromium() -> str | None:

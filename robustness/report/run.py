@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,7 +14,10 @@ from robustness.io.data import read_table
 from robustness.models import load_model
 from robustness.report.scorecard import ReportConfig, TrustReport, build_report
 from robustness.schema import ColumnRoles
-from robustness.workspace import build_workspace, guess_roles_with_model
+from robustness.workspace import Workspace, build_workspace, guess_roles_with_model
+
+if TYPE_CHECKING:
+    from robustness.compare import ComparisonResult
 
 
 def report_config(config, seed) -> ReportConfig:
@@ -32,6 +37,23 @@ def report_roles(reference: pd.DataFrame, name: str, model, target: str | None) 
     return ColumnRoles.from_dict({**guessed.to_dict(), **({"target": target} if target else {})})
 
 
+def with_challenger(
+    report: TrustReport, comparison: ComparisonResult, *, name: str | None, sha256: str | None
+) -> TrustReport:
+    """``report`` with its "Champion vs challenger" section: the comparison among its results (under
+    ``"compare"``, for the exports and :func:`robustness.report.story.challenger_section`) and the challenger's
+    name and hash in its manifest."""
+    manifest = {**report.manifest, "challenger": {"name": name, "sha256": sha256}}
+    return replace(report, results={**report.results, "compare": comparison}, manifest=manifest)
+
+
+def compare_in_report(ws: Workspace, config: ReportConfig | None = None, *, n_boot: int = 1000) -> ComparisonResult:
+    """The comparison a report carries for a workspace with a challenger: the same seed as the report's checks."""
+    from robustness.compare import compare_workspace
+
+    return compare_workspace(ws, n_boot=n_boot, seed=(config or ReportConfig()).seed)
+
+
 def report_files(
     model_path: str | Path,
     reference_path: str | Path,
@@ -43,9 +65,12 @@ def report_files(
     allow_pickle: bool = False,
     trusted_types=(),
     feature_names=None,
+    challenger_path: str | Path | None = None,
 ) -> TrustReport:
     """Read the model and both files, assemble a workspace (roles guessed, ``target`` wins) and
-    build the trust report. Bad input raises a RobustnessError naming the file and the fix."""
+    build the trust report. Bad input raises a RobustnessError naming the file and the fix.
+    ``challenger_path``: a second model, checked like the app checks one and compared with the first in the
+    report's "Champion vs challenger" section."""
     cfg = report_config(config, seed)
     model = load_model(model_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names)
     reference, current = read_table(reference_path), read_table(current_path)
@@ -56,7 +81,18 @@ def report_files(
     roles = report_roles(reference.frame, reference.name, model, target)
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
     ws = build_workspace(reference, current, roles, model=model, model_name=Path(model_path).name, model_sha256=digest)
-    return build_report(ws, cfg)
+    if challenger_path is None:
+        return build_report(ws, cfg)
+    from robustness.compare import check_challenger
+
+    challenger = load_model(
+        challenger_path, allow_pickle=allow_pickle, trusted_types=trusted_types, feature_names=feature_names
+    )
+    check_challenger(model, challenger, {reference.name: reference.frame, current.name: current.frame})
+    challenger_digest = hashlib.sha256(Path(challenger_path).read_bytes()).hexdigest()
+    ws = ws.with_challenger(challenger, name=Path(challenger_path).name, sha256=challenger_digest)
+    report = build_report(ws, cfg)
+    return with_challenger(report, compare_in_report(ws, cfg), name=ws.challenger_name, sha256=challenger_digest)
 
 
 #: Rows per dataset sampled for the areas that need rows in memory (explanations, performance, uncertainty).

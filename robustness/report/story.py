@@ -20,11 +20,25 @@ model (``Check.effect``), each area measuring it in its own natural unit, scaled
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from robustness.formatting import count
+from robustness.formatting import count, number, share
 from robustness.report.scorecard import AREAS, STATUS_RANK, Check, TrustReport
 
-__all__ = ["AREA_PAGES", "AreaStatus", "Finding", "Story", "story_of", "STATUS_WORDS", "worst_first"]
+if TYPE_CHECKING:
+    from robustness.compare import ComparisonResult
+
+__all__ = [
+    "AREA_PAGES",
+    "AreaStatus",
+    "ChallengerSection",
+    "Finding",
+    "Story",
+    "challenger_section",
+    "story_of",
+    "STATUS_WORDS",
+    "worst_first",
+]
 
 #: The page (file in pages/) that shows each area.
 AREA_PAGES = {
@@ -194,3 +208,106 @@ def _join(items: list[str]) -> str:
 
 def _count(n: int) -> str:
     return "no" if n == 0 else count(n)
+
+
+# ---------------------------------------------------------------- champion vs challenger
+VERDICT_WORDS = {"better": "Better", "worse": "Worse", "no_difference": "No significant difference"}
+_TESTS = {"mcnemar_midp": "McNemar mid-p", "delong": "DeLong", "paired_t": "paired t test", "wilcoxon": "Wilcoxon"}
+
+
+@dataclass(frozen=True)
+class ChallengerSection:
+    """The report's "Champion vs challenger" section: the verdict, the headline metric's difference with its
+    paired interval, and the robustness cost, in sentences (plain text: the exports escape them)."""
+
+    champion: str  # the models' names (file or demo names)
+    challenger: str
+    verdict: str  # better | worse | no_difference (on the headline metric of the current data)
+    verdict_data: str  # the data the verdict is on
+    headline: str  # the verdict in one sentence
+    difference: str  # the headline metric: both values, the difference, its interval and test
+    robustness: str  # the robustness cost under the stress suite
+    summary: str  # the comparison's whole paragraph
+    findings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "champion": self.champion,
+            "challenger": self.challenger,
+            "verdict": self.verdict,
+            "verdict_data": self.verdict_data,
+            "headline": self.headline,
+            "difference": self.difference,
+            "robustness": self.robustness,
+            "summary": self.summary,
+            "findings": list(self.findings),
+        }
+
+
+def challenger_section(report: TrustReport) -> ChallengerSection | None:
+    """The section of a report a comparison was attached to (:func:`robustness.report.run.with_challenger`), or
+    None."""
+    result = report.results.get("compare") if isinstance(report.results, dict) else None
+    if result is None:
+        return None
+    names = report.manifest.get("challenger") or {}
+    champion = str((report.manifest.get("model") or {}).get("name") or "the model")
+    return challenger_story(result, champion=champion, challenger=str(names.get("name") or "the challenger"))
+
+
+def challenger_story(result: ComparisonResult, *, champion: str, challenger: str) -> ChallengerSection:
+    from robustness.performance.metrics import LABELS
+
+    label = LABELS.get(result.headline, result.headline)
+    m = result.metric(result.headline, result.verdict_data) if result.verdict_data != "none" else None
+    word = {"better": "better than", "worse": "worse than", "no_difference": "not significantly different from"}
+    if m is None:
+        headline = "Neither data set has labels, so no metric of the two models could be compared."
+        difference = "No labelled rows: no difference of a metric could be measured."
+    else:
+        headline = f"The challenger is {word[result.verdict]} the champion on {label} ({result.verdict_data} data)."
+        within = (
+            f"paired {share(result.level)} interval from {number(m.low, signed=True)} to {number(m.high, signed=True)}"
+            if m.low is not None and m.high is not None
+            else "no interval"
+        )
+        test = f"{_TESTS.get(m.test, m.test)} p-value {number(m.p_value)}" if m.p_value is not None else "no test"
+        difference = (
+            f"{label} on the {m.data} data ({count(m.n_rows)} rows): challenger {number(m.challenger)} against "
+            f"champion {number(m.champion)}, a difference of {number(m.difference, signed=True)} ({within}; {test})."
+        )
+    return ChallengerSection(
+        champion=champion,
+        challenger=challenger,
+        verdict=result.verdict,
+        verdict_data=result.verdict_data,
+        headline=headline,
+        difference=difference,
+        robustness=_robustness_cost(result),
+        summary=result.summary,
+        findings=tuple(result.findings),
+    )
+
+
+def _robustness_cost(result: ComparisonResult) -> str:
+    judged = [s for s in result.stress if s.judged]
+    if not judged:
+        return "Robustness not compared: the stress suite did not run for both models."
+    classifier = result.task != "regression"
+    value = share if classifier else number
+    measure = "of predictions flip" if classifier else "mean change of the predictions relative to their spread"
+    fragile = [s for s in judged if s.more_robust == "champion"]
+    sturdier = [s for s in judged if s.more_robust == "challenger"]
+    if fragile:
+        w = max(fragile, key=lambda s: (s.challenger or 0.0) - (s.champion or 0.0))
+        return (
+            f"Robustness cost: the challenger is more fragile under {count(len(fragile))} of {count(len(judged))} "
+            f"perturbations; worst {w.label}: {value(w.challenger)} {measure} against {value(w.champion)} for the "
+            "champion" + (f"; it is more robust under {count(len(sturdier))}." if sturdier else ".")
+        )
+    if sturdier:
+        return (
+            f"No robustness cost: the challenger is more robust under {count(len(sturdier))} of "
+            f"{count(len(judged))} perturbations and as robust under the rest."
+        )
+    return f"No robustness cost: the two react alike to all {count(len(judged))} perturbations."

@@ -117,7 +117,7 @@ def test_a_failing_comparison_is_reported(app, monkeypatch):
     def fail(*args, **kwargs):
         raise CompareError("The two models cannot be compared here: on purpose.")
 
-    monkeypatch.setattr("dashboard.compare_cache.compare", fail)
+    monkeypatch.setattr("dashboard.compare_cache.compare_workspace", fail)
     app.switch_page(COMPARE).run()
     assert not app.exception
     assert "cannot be compared here: on purpose" in app.error[0].value
@@ -131,3 +131,17 @@ def test_both_reading_modes(app, words):
     assert not app.exception
     rows = _charts(app)[0]["data"][0]["y"]
     assert ("Ranking quality (ROC AUC) ↑ (current)" in rows) == (words == "Plain")
+
+
+def test_the_trust_report_has_the_section(app):
+    app.switch_page("pages/report.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    heads = [s.value for s in app.subheader]
+    assert "Champion vs challenger" in heads and heads.index("Champion vs challenger") < heads.index("Download")
+    box = next(i.value for i in app.info if "not significantly different" in i.value)
+    assert box.startswith("**No significant difference.** The challenger is not significantly different from the")
+    assert "paired 95% interval from -" in box and "Robustness cost: the challenger is more fragile" in box
+    assert "Unit error ×1000" in box
+    assert not format_problems(box), format_problems(box)
+    titles = [c["layout"]["title"]["text"] for c in _charts(app)]
+    assert "Champion vs challenger on the same rows" in titles
