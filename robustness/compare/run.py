@@ -133,7 +133,9 @@ class _Outputs:
     failure: str | None  # the first failure's message
 
 
-def _score(model: ModelAdapter, X: pd.DataFrame, classes: list | None, order: list[int] | None) -> _Outputs:
+def _score(model: ModelAdapter, X: pd.DataFrame, classes: list, order: list[int] | None) -> _Outputs:
+    """Both outputs of ``model`` on every row of ``X`` it scores; ``classes`` (empty for a regressor): the
+    champion's, ``order``: the model's probability columns in their order."""
     n = len(X)
     classifier = model.is_classifier
     use_proba = classifier and model.has_proba
@@ -147,7 +149,7 @@ def _score(model: ModelAdapter, X: pd.DataFrame, classes: list | None, order: li
         except Exception:  # noqa: BLE001 - the model's own code may raise anything; isolated below
             both = False
     pred = np.zeros(n, dtype=np.int64) if classifier else np.full(n, np.nan)
-    proba = np.full((n, len(classes)), np.nan) if use_proba else None
+    proba_rows = np.full((n, len(classes) if use_proba else 0), np.nan)
     ok = np.ones(n, dtype=bool)
     failure: list[str] = []
     calls = [0]
@@ -158,7 +160,7 @@ def _score(model: ModelAdapter, X: pd.DataFrame, classes: list | None, order: li
         try:
             if use_proba:
                 P = np.asarray(model.predict_proba(sub), dtype=float)[:, order]
-                proba[pos] = P
+                proba_rows[pos] = P
                 pred[pos] = label_codes(model.predict(sub), classes) if both else P.argmax(axis=1)
             elif classifier:
                 pred[pos] = label_codes(model.predict(sub), classes)
@@ -176,6 +178,7 @@ def _score(model: ModelAdapter, X: pd.DataFrame, classes: list | None, order: li
 
     if n:
         run(np.arange(n))
+    proba = proba_rows if use_proba else None
     bad = ~np.isfinite(proba).all(axis=1) if proba is not None else np.zeros(n, dtype=bool)
     if not classifier:
         bad |= ~np.isfinite(pred)
@@ -502,7 +505,7 @@ def compare(
             raise DataError(f"The {name} data has no rows; load a file with rows to compare the models on.")
     check_pair(champion, challenger, frames)
     classifier = champion.is_classifier
-    classes = list(champion.classes or []) if classifier else None
+    classes: list = list(champion.classes or []) if classifier else []  # the champion's order
     order0 = order1 = None
     if classifier:
         texts0, texts1 = _class_texts(champion), _class_texts(challenger)
@@ -716,8 +719,8 @@ def summarize(r: ComparisonResult) -> str:
                          "perturbations and no less robust under the rest.")  # fmt: skip
         else:
             parts.append("Robustness: the two react alike to every perturbation.")
-    if r.importance and r.importance[0].champion is not None and r.importance[0].challenger is not None:
-        i = r.importance[0]
+    i = r.importance[0] if r.importance else None
+    if i is not None and i.champion is not None and i.challenger is not None:
         way = "more" if i.challenger > i.champion else "less"
         parts.append(
             f"The challenger leans {way} on {i.feature} (permutation importance {number(i.challenger)} against "

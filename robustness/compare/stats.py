@@ -93,7 +93,8 @@ def paired_bootstrap(
     terms = {k: np.asarray(v, dtype=float).reshape(2, n) for k, v in means.items()}
     # a mean's difference is the mean of the per-row differences: one vector per metric (two for a root)
     vectors = {k: (t[1] - t[0],) if k not in roots else (t[0], t[1]) for k, t in terms.items()}
-    keyed, exact = {}, {}
+    keyed: dict[str, tuple[np.ndarray, int, np.ndarray, int]] = {}
+    exact: dict[str, tuple[float, float]] = {}
     for k, (pos, a, b) in aucs.items():
         pos = np.asarray(pos, dtype=bool)
         g0, k0 = _groups(np.asarray(a, dtype=float))
@@ -123,8 +124,8 @@ def paired_bootstrap(
     step = max(1, _CHUNK_CELLS // widest)
     done = 0
     while done < n_boot:
-        b = min(step, n_boot - done)
-        idx = rng.integers(0, n, size=(b, m))
+        chunk = min(step, n_boot - done)  # resamples in this chunk
+        idx = rng.integers(0, n, size=(chunk, m))
         for k, vs in vectors.items():
             vals = [rescale(v[idx].mean(axis=1), k, j) for j, v in enumerate(vs)]
             out[k].append(
@@ -134,7 +135,7 @@ def paired_bootstrap(
             a0 = rescale(_auc_of_keys(c0[idx], k0), k, 0)
             a1 = rescale(_auc_of_keys(c1[idx], k1), k, 1)
             out[k].append(a1 - a0)
-        done += b
+        done += chunk
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
