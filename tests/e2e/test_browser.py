@@ -245,7 +245,7 @@ def test_stress_page_in_the_browser(app_server: str, browser_page: Page, artifac
     go_to(page, "Stress tests", "Stress tests")
     main = page.locator("[data-testid=stMain]")
     charts = page.locator("[data-testid=stPlotlyChart]")
-    expect(charts).to_have_count(3, timeout=120_000)
+    expect(charts).to_have_count(4, timeout=120_000)  # and the demo's challenger beside the model
     settle(page, timeout=120_000)
     status = page.locator("[data-testid=stAlert]").first
     expect(status).to_contain_text("Stress tests: Fail")
@@ -281,7 +281,7 @@ def test_explain_page_in_the_browser(app_server: str, browser_page: Page, artifa
     expect(info).to_contain_text("Tree SHAP", timeout=120_000)
     expect(info).to_contain_text("Rows explained: 500 of 4,000")
     chart = page.locator("[data-testid=stPlotlyChart]")
-    expect(chart).to_have_count(1, timeout=WAIT_MS)
+    expect(chart).to_have_count(2, timeout=WAIT_MS)  # SHAP and permutation importance; the demo's challenger
     expect(chart.first).to_be_visible()
     expect(chart.first).to_contain_text("employment_type")
     assert_no_exception(page)
