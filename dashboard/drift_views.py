@@ -82,17 +82,29 @@ THRESHOLDS = (
         "Categories: a category absent from the reference counts once it makes up this share of the current "
         "values (0.5 %: 5 rows in 1,000).",
     ),
+    (
+        "min_text_auc",
+        "Text content (AUC)",
+        1.0,
+        0.5,
+        0.01,
+        "%.2f",
+        "Text columns: how well a classifier must tell current texts from reference texts by their words to "
+        "count (0.5 = alike, 1 = always; 0.53: a topic growing by 6 points of the texts, when its words give "
+        "it away).",
+    ),
 )
 
 
 def threshold_inputs(defaults) -> dict[str, float]:
     """The practical thresholds' inputs (inside the settings form), as DriftConfig keys in its units."""
     out: dict[str, float] = {}
-    cols = st.columns(len(THRESHOLDS))
+    cols = [c for _ in range(0, len(THRESHOLDS), 3) for c in st.columns(3)]  # rows of three
     for col, (key, label, scale, low, step, fmt, help_text) in zip(cols, THRESHOLDS):
         typed = col.number_input(
             label,
             min_value=low,
+            max_value=0.99 if key == "min_text_auc" else None,
             value=float(getattr(defaults, key)) * scale,
             step=step,
             format=fmt,

@@ -1,8 +1,9 @@
 """The drift engine on data that arrives in parts (chunks of a file, partitions of a Dask frame).
 
 Each part is summarised on its own (:func:`summarize_part`): numeric columns (numerical, datetime as
-epoch seconds, text as its length in characters) as :class:`~robustness.drift.binned.BinnedSummary`
-over edges fixed in advance from a bounded reference sample, categorical and boolean columns as value
+epoch seconds) as :class:`~robustness.drift.binned.BinnedSummary` over edges fixed in advance from a
+bounded reference sample, text as the BinnedSummary of its lengths in characters with a bottom-k sample
+of its word counts (:class:`~robustness.drift.text.TextSummary`), categorical and boolean columns as value
 counts, id columns as a row count only. Parts merge in any order (:func:`merge_parts`), so a cluster
 reduces them in a tree and only summaries travel. :func:`drift_from_summaries` then hands the merged
 summaries to the one rule (``robustness.drift.rule``), exactly as the in-memory engine hands it exact
@@ -26,6 +27,7 @@ from robustness.drift.results import DriftResult
 from robustness.drift.rule import MIXED, Verdict, check_overrides, decide, infinities, judge, pooled
 from robustness.drift.stattests import registry
 from robustness.drift.summaries import align_categories, category_counts, numeric_values
+from robustness.drift.text import TextSummary, doc_sample
 from robustness.schema import ColumnKind
 
 __all__ = [
@@ -69,7 +71,8 @@ Part = dict  # column -> BinnedSummary | CategoryCounts | Seen, plus "__rows__" 
 def numeric_edges(sample: pd.DataFrame, kinds: Mapping[str, ColumnKind], *, bins: int = 8192) -> dict[str, np.ndarray]:
     """Bin edges per numeric column from a (bounded, uniform) reference sample."""
     out = {}
-    for col, kind in kinds.items():
+    for col, given in kinds.items():
+        kind = ColumnKind(given)
         if kind in _NUMERIC and col in sample.columns:
             values, _ = numeric_values(sample[col], kind)
             if values is not None:
@@ -89,7 +92,9 @@ def summarize_part(frame: pd.DataFrame, kinds: Mapping[str, ColumnKind], edges: 
         if kind in _NUMERIC and col in edges:
             values, _ = numeric_values(frame[col], kind)
             if values is not None:
-                out[col] = BinnedSummary.of(values, edges[col])
+                binned = BinnedSummary.of(values, edges[col])
+                # text: its lengths and a sample of its word counts (robustness.drift.text)
+                out[col] = TextSummary(binned, doc_sample(frame[col])) if kind is K.TEXT else binned
                 continue
         if kind in _CATEGORIES or kind in _NUMERIC:
             counts, missing, _ = category_counts(frame[col], kind if kind in _CATEGORIES else K.CATEGORICAL)
@@ -121,6 +126,8 @@ class _Mixed:
 
 
 def _rows(s) -> int:
+    if isinstance(s, TextSummary):
+        s = s.lengths
     if isinstance(s, (Seen, _Mixed)):
         return s.rows
     if isinstance(s, CategoryCounts):
@@ -144,6 +151,11 @@ def drift_from_summaries(
         elif isinstance(r, BinnedSummary) and isinstance(c, BinnedSummary):
             notes = infinities(r.n_posinf + r.n_neginf, c.n_posinf + c.n_neginf)
             verdicts.append(judge(col, kind, r, c, cfg, notes=notes, tests=tests))
+        elif isinstance(r, (TextSummary, BinnedSummary)) and isinstance(c, (TextSummary, BinnedSummary)):
+            # text: a side kept as lengths only (a saved run's reference) has no texts for the content test
+            r_text = r if isinstance(r, TextSummary) else TextSummary(r, None)
+            c_text = c if isinstance(c, TextSummary) else TextSummary(c, None)
+            verdicts.append(judge(col, kind, r_text, c_text, cfg, tests=tests))
         elif isinstance(r, CategoryCounts) and isinstance(c, CategoryCounts):
             notes = [MIXED] if kind in _NUMERIC else []
             compared = K.CATEGORICAL if kind in _NUMERIC else kind

@@ -36,11 +36,13 @@ class DriftConfig:
     - ``alpha``: significance level for p-value tests, applied to Benjamini-Hochberg adjusted
       p-values when ``correction == "bh"``.
     - ``min_shift_sd``, ``min_spread_ratio``, ``min_shape_sd`` (numbers) and ``min_share_change``,
-      ``min_new_category_share`` (categories, booleans): how large a change must be to count, in
-      user units (see ``robustness.drift.effects``). A column decided by a p-value drifts when it is
+      ``min_new_category_share`` (categories, booleans) and ``min_text_auc`` (text content: the ROC AUC
+      of a classifier telling current texts from reference texts; 0.5 = alike): how large a change must
+      be to count, in user units (see ``robustness.drift.effects``). A column decided by a p-value drifts when it is
       significant AND at least one of its kind's effects reaches its threshold, at every size.
       Defaults are half the smallest change the rule promises to see (0.1 SD, SD x1.2, 5 points, a new
-      category at 1 %), so the estimate clears the line once the test can see the change.
+      category at 1 %), so the estimate clears the line once the test can see the change; text content
+      0.53 (a topic a classifier knows perfectly growing by 6 points of share reaches AUC 0.5 + 0.06 / 2).
     - ``distance_threshold``: one threshold for every distance test chosen by override; None uses
       each test's registry default.
     - ``drift_share``: the dataset drifts when the share of drifted tested columns >= this.
@@ -51,7 +53,7 @@ class DriftConfig:
     - ``bins``: histogram bins for plots, and reference-quantile buckets for binned tests
       (psi, jensenshannon, hellinger) on numerical columns.
     - ``overrides``: column -> ``ColumnOverride``.
-    - ``seed``: reserved for randomised tests; every built-in test is deterministic.
+    - ``seed``: the folds of the text content classifier (``tfidf``); the other tests are deterministic.
     """
 
     alpha: float = 0.05
@@ -63,6 +65,7 @@ class DriftConfig:
     min_shape_sd: float = 0.05
     min_share_change: float = 0.025
     min_new_category_share: float = 0.005
+    min_text_auc: float = 0.53
     max_categories: int = 50
     bins: int = 30
     correction: str = "bh"
@@ -79,6 +82,9 @@ class DriftConfig:
             v = _number(name, getattr(self, name))
             if not (v >= 0 and math.isfinite(v)):
                 raise ConfigError(f"{name} must be a number of at least 0 (0 turns the size condition off), not {v!r}.")
+        auc = _number("min_text_auc", self.min_text_auc)
+        if not (0.5 <= auc < 1):
+            raise ConfigError(f"min_text_auc must be at least 0.5 (0.5 turns it off) and below 1, not {auc!r}.")
         ratio = _number("min_spread_ratio", self.min_spread_ratio)
         if not (ratio >= 1 and math.isfinite(ratio)):
             raise ConfigError(f"min_spread_ratio must be at least 1 (1 turns it off), not {ratio!r}.")
@@ -115,6 +121,7 @@ class DriftConfig:
             "min_shape_sd",
             "min_share_change",
             "min_new_category_share",
+            "min_text_auc",
         ):
             if name in values and values[name] is not None:
                 values[name] = _number(name, values[name])

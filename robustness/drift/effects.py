@@ -13,6 +13,11 @@ Categories and booleans (``CategoricalSummary``, exact in both engines):
 - ``share change``: the largest change of one category's share of the non-missing values (0-1);
 - ``new category share``: the largest current share of a category absent from the reference.
 
+Text content (``TextSummary`` under the ``tfidf`` test, with the text lengths' three effects above):
+
+- ``content AUC``: the cross-validated ROC AUC of a classifier telling current texts from reference texts
+  (0.5 = alike, 1 = always told apart); its score is (AUC - 0.5) / (threshold - 0.5).
+
 Each effect has a threshold (``DriftConfig.min_*``); the column's effect is the one furthest above
 (or nearest below) its threshold, relative to it (for the spread ratio on the log scale).
 """
@@ -35,10 +40,10 @@ _ARROW = "->"
 
 @dataclass(frozen=True)
 class Effect:
-    name: str  # "mean shift" | "spread ratio" | "shape" | "share change" | "new category share"
+    name: str  # "mean shift" | "spread ratio" | "shape" | "share change" | "new category share" | "content AUC"
     value: float
     threshold: float
-    unit: str  # "SD" | "x" | "share"
+    unit: str  # "SD" | "x" | "share" | "AUC"
 
     @property
     def score(self) -> float:
@@ -46,6 +51,8 @@ class Effect:
         if self.name == "spread ratio":
             r = max(self.value, 1 / self.value) if self.value > 0 else math.inf
             return math.log(r) / math.log(self.threshold) if self.threshold > 1 else math.inf
+        if self.unit == "AUC":  # above chance (0.5), relative to the threshold's distance from it
+            return (self.value - 0.5) / (self.threshold - 0.5) if self.threshold > 0.5 else math.inf
         if self.threshold <= 0:
             return math.inf
         return abs(self.value) / self.threshold
@@ -121,7 +128,9 @@ def _days(seconds: float) -> str:
     return f"{fmt(seconds / 86400)} days" if abs(seconds) >= 86400 else f"{fmt(seconds / 3600)} hours"
 
 
-def numeric_headline(kind: ColumnKind, ref, cur, effects: list[Effect]) -> tuple[str, bool]:
+def numeric_headline(
+    kind: ColumnKind, ref, cur, effects: list[Effect], *, text_prefix: str = "Compared by text length (characters): "
+) -> tuple[str, bool]:
     """(the sentence naming the largest change, whether a constant changed value)."""
     r, c = view(ref), view(cur)
     if r.min == r.max and c.min == c.max:
@@ -143,7 +152,7 @@ def numeric_headline(kind: ColumnKind, ref, cur, effects: list[Effect]) -> tuple
                 False,
             )
         return f"{where} ({sd}).", False
-    prefix = "Compared by text length (characters): " if kind is K.TEXT else ""
+    prefix = text_prefix if kind is K.TEXT else ""
     mean_a, mean_b = fmt(r.mean), fmt(c.mean)
     sd_a, sd_b = fmt(r.std), fmt(c.std)
     mean_words = f"mean unchanged at {mean_a}" if mean_a == mean_b else f"mean {mean_a} {_ARROW} {mean_b}"
@@ -205,6 +214,23 @@ def category_headline(
     return f"Share of '{cats[i]}' {verb} from {a} to {b}{extra}.", False
 
 
+def text_headline(ref, cur, effects: list[Effect], content) -> tuple[str, bool]:
+    """Text columns: the content sentence and the lengths' (``ref``/``cur``: the lengths' summaries; the
+    content effect last in ``effects``), the larger change first."""
+    from robustness.drift.text import content_sentence
+
+    length_effects = effects[:3]
+    length, forced = numeric_headline(K.TEXT, ref, cur, length_effects, text_prefix="Text length (characters): ")
+    if content is None:
+        return length, forced
+    top, content_effect = largest(effects), effects[-1]
+    sentence = content_sentence(content, content_effect.threshold)
+    if top is content_effect:
+        big = largest(length_effects).score >= 1
+        return (f"{sentence} {length}" if big else sentence), forced
+    return f"{length} {sentence}", forced
+
+
 def missing_sentence(share_ref: float, share_cur: float) -> str:
     if abs(share_ref - share_cur) < 0.05:
         return ""
@@ -222,4 +248,5 @@ __all__ = [
     "numeric_effects",
     "numeric_headline",
     "pct",
+    "text_headline",
 ]

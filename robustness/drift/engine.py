@@ -3,8 +3,9 @@
 The rule (test choice, thresholds, overrides, the practical size of a change, skip reasons, the
 dataset verdict) lives in ``robustness.drift.rule`` and is the same for the Dask engine
 (``robustness.drift.chunked``); this module only turns two DataFrames into per-column summaries:
-exact sorted values for numbers (``NumericSummary``; datetimes as epoch seconds, text as its length
-in characters) and aligned category counts for categories and booleans. Running in memory is the
+exact sorted values for numbers (``NumericSummary``; datetimes as epoch seconds), text as its length in
+characters with a sample of its word counts (``TextSummary``, ``robustness.drift.text``) and aligned
+category counts for categories and booleans. Running in memory is the
 one-partition case: the same summaries merge (``NumericSummary.merge``, ``CategoricalSummary``
 counts add).
 
@@ -45,6 +46,7 @@ from robustness.drift.summaries import (
     numeric_summary,
     numeric_values,
 )
+from robustness.drift.text import TextSummary, doc_sample
 from robustness.errors import ConfigError, DataError
 from robustness.io.infer import infer_kind
 from robustness.schema import ColumnKind
@@ -92,6 +94,8 @@ def summarize_column(ref_s: pd.Series, cur_s: pd.Series, kind: ColumnKind, cfg: 
             r_num = numeric_summary(rv, bins=cfg.bins)
             c_num = numeric_summary(cv, edges=r_num.edges)
             notes += infinities(r_num.n_inf, c_num.n_inf)
+            if kind is K.TEXT:  # the lengths, and the texts' word counts for the content test
+                return kind, TextSummary(r_num, doc_sample(ref_s)), TextSummary(c_num, doc_sample(cur_s)), notes, None
             return kind, r_num, c_num, notes, None
         kind = K.CATEGORICAL
         notes.append(MIXED)
@@ -158,8 +162,8 @@ def _column(
     col: str, reference: pd.DataFrame, current: pd.DataFrame, kind: ColumnKind, cfg: DriftConfig, tests
 ) -> tuple[Verdict, ColumnProfile | None]:
     if col not in reference.columns or col not in current.columns:
-        ref = None if col not in reference.columns else True
-        return judge(col, kind, ref, None if ref else True, cfg, tests=tests), None
+        present = col in reference.columns  # judge skips the column, naming the side that lacks it
+        return judge(col, kind, True if present else None, None if present else True, cfg, tests=tests), None
     override = cfg.overrides.get(col)
     if kind is K.ID and (override is None or override.test is None):
         return judge(col, kind, True, True, cfg, tests=tests), None
@@ -175,6 +179,8 @@ def _column(
     )
     if verdict.status != "ok":
         return verdict, None
+    if isinstance(ref, TextSummary) and isinstance(cur, TextSummary):  # plots show the lengths
+        return verdict, column_profile(col, compared, ref.lengths, cur.lengths, len(ref_s), len(cur_s), cfg.bins)
     return verdict, column_profile(col, compared, ref, cur, len(ref_s), len(cur_s), cfg.bins)
 
 

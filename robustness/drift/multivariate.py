@@ -40,6 +40,8 @@ from robustness.schema import ColumnKind
 __all__ = [
     "DomainClassifierResult",
     "ReconstructionResult",
+    "delong",
+    "delong_ci",
     "domain_classifier",
     "domain_matrix",
     "pca_reconstruction",
@@ -135,9 +137,9 @@ def domain_matrix(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, ColumnK
     return np.column_stack(cols), np.array(is_cat)
 
 
-def delong_ci(y: np.ndarray, score: np.ndarray, *, level: float = 0.95) -> tuple[float, float, float]:
-    """ROC AUC and its DeLong confidence interval (midranks handle ties)."""
-    from scipy.stats import norm, rankdata
+def delong(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
+    """ROC AUC of ``score`` for ``y`` (1 = positive) and its DeLong standard error (midranks handle ties)."""
+    from scipy.stats import rankdata
 
     y = np.asarray(y).astype(bool)
     pos, neg = score[y], score[~y]
@@ -146,7 +148,14 @@ def delong_ci(y: np.ndarray, score: np.ndarray, *, level: float = 0.95) -> tuple
     v10 = (r_all[:m] - rankdata(pos)) / n  # per positive: share of negatives scored lower
     v01 = 1.0 - (r_all[m:] - rankdata(neg)) / m
     auc = float(v10.mean())
-    se = math.sqrt(max(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / n, 0.0))
+    return auc, math.sqrt(max(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / n, 0.0))
+
+
+def delong_ci(y: np.ndarray, score: np.ndarray, *, level: float = 0.95) -> tuple[float, float, float]:
+    """ROC AUC and its DeLong confidence interval."""
+    from scipy.stats import norm
+
+    auc, se = delong(y, score)
     z = float(norm.ppf(0.5 + level / 2))
     return auc, max(0.0, auc - z * se), min(1.0, auc + z * se)
 

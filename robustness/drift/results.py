@@ -10,6 +10,7 @@ from robustness.schema import ColumnKind
 
 if TYPE_CHECKING:
     from robustness.drift.effects import Effect
+    from robustness.drift.text import TextContent
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class FeatureDrift:
     p_value_adjusted: float | None = None  # Benjamini-Hochberg across the columns (= p_value with correction "none")
     effect: Effect | None = None  # the practical size in user units that the decision weighed
     details: str = ""  # for statisticians: the test's own statistics and p-values, approximation bounds
+    content: TextContent | None = None  # text columns: the content classifier's AUC, interval and words
 
     @property
     def p_value_raw(self) -> float | None:
@@ -53,6 +55,7 @@ class FeatureDrift:
             "status": self.status,
             "message": self.message,
             "details": self.details,
+            "content": None if self.content is None else self.content.to_dict(),
             "n_reference": int(self.n_reference),
             "n_current": int(self.n_current),
         }

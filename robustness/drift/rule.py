@@ -7,9 +7,13 @@ engine ran.
 
 **Test choice** (:func:`default_test`), the same at every size:
 
-- numerical, datetime (epoch seconds) and text (length in characters) columns: ``ks_bf``, the
-  Kolmogorov-Smirnov test for location and shape and the Brown-Forsythe test for spread, combined by
-  Bonferroni (see ``robustness.drift.stattests`` for the measurement that chose it);
+- numerical and datetime (epoch seconds) columns: ``ks_bf``, the Kolmogorov-Smirnov test for location
+  and shape and the Brown-Forsythe test for spread, combined by Bonferroni (see
+  ``robustness.drift.stattests`` for the measurement that chose it);
+- text columns: ``tfidf``, a TF-IDF domain classifier on the texts' words (cross-validated ROC AUC with
+  its DeLong interval, and the words that tell the two apart) and ``ks_bf`` on their lengths in
+  characters, combined by Bonferroni (``robustness.drift.text``); a length test set by override reads the
+  lengths only;
 - categorical columns: ``z`` with exactly two categories, else ``chisquare`` (homogeneity);
 - boolean columns: ``z``;
 - id columns: not tested (skipped: identifiers differ by design).
@@ -17,7 +21,8 @@ engine ran.
 **Decision.** p-values are adjusted with Benjamini-Hochberg across the columns (``correction="none"``
 turns it off). A column drifts when its adjusted p-value is below ``alpha`` AND its change is at least
 as large as one of its kind's practical thresholds (``robustness.drift.effects``: mean shift 0.05 SD,
-spread ratio x1.1, shape 0.05 SD; share change 2.5 points, new category at 0.5 %), at every n. So more
+spread ratio x1.1, shape 0.05 SD; share change 2.5 points, new category at 0.5 %; text content AUC 0.53),
+at every n. So more
 data never hides a real change (a significant change stays at least that large as n grows), and a tiny,
 harmless difference in a million rows is significant but not drift. A constant that changed value always
 drifts.
@@ -31,7 +36,8 @@ summary cannot serve (``cramervonmises`` through Dask) is an :class:`Unsupported
 column and the test: never another test in its place.
 
 **Skips** (status "skipped", with the reason): a column missing from one side, an id column, a column
-with no values or fewer than 2 values on a side. A test that fails on the data gets status "error"
+with no values or fewer than 2 values on a side, a text column's content against a saved reference
+(which keeps no texts). A test that fails on the data gets status "error"
 with the reason, and the other columns go on. **Dataset**: drifted when the share of drifted tested
 columns reaches ``drift_share``.
 """
@@ -54,11 +60,14 @@ from robustness.drift.effects import (
     missing_sentence,
     numeric_effects,
     numeric_headline,
+    text_headline,
 )
 from robustness.drift.results import DatasetDrift, DriftResult, FeatureDrift
 from robustness.drift.stattests import SUMMARY_NAMES, NotApplicable, StatTest, registry
 from robustness.drift.summaries import CategoricalSummary
+from robustness.drift.text import TextContent, TextSummary
 from robustness.errors import ConfigError, RobustnessError
+from robustness.formatting import number
 from robustness.schema import ColumnKind
 
 K = ColumnKind
@@ -76,6 +85,8 @@ def default_test(
 ) -> str:
     """The registry name of the default test (the rule in the module docstring); "none" for ids."""
     kind = ColumnKind(kind)
+    if kind is K.TEXT:
+        return "tfidf"
     if kind in NUMERIC:
         return "ks_bf"
     if kind is K.BOOLEAN:
@@ -105,6 +116,17 @@ class Verdict:
     effect: Effect | None = None
     gate: bool = True  # the change is at least as large as a practical threshold
     details: list[str] = field(default_factory=list)  # the test's own numbers and approximation bounds
+    content: TextContent | None = None  # text columns: the content comparison
+
+
+class NoTexts(Exception):
+    """Text content was asked for, but a side kept only the texts' lengths (a saved run's reference)."""
+
+
+NO_TEXTS = (
+    "The saved reference keeps no texts (only their lengths), so this text column's content cannot be compared. "
+    "Compare with the reference file (--reference FILE), or set the column's test to ks_bf to compare the lengths."
+)
 
 
 def check_overrides(cfg: DriftConfig, kinds: Mapping[str, ColumnKind], tests: dict[str, StatTest]) -> None:
@@ -162,6 +184,8 @@ def judge(
         _tested(verdict, ref, cur, cfg, tests, override, n_categories)
     except RobustnessError:
         raise
+    except NoTexts:
+        return skip(verdict, NO_TEXTS)
     except NotApplicable as exc:
         _error(verdict, str(exc))
     except Exception as exc:  # a check that fails becomes a reported failure; the others go on
@@ -180,7 +204,7 @@ def judge(
 def _error(verdict: Verdict, reason: str) -> None:
     verdict.status = "error"
     verdict.notes.append(reason)
-    verdict.statistic = verdict.p_raw = verdict.effect_size = verdict.effect = None
+    verdict.statistic = verdict.p_raw = verdict.effect_size = verdict.effect = verdict.content = None
 
 
 def _rows(summary) -> int:
@@ -199,6 +223,11 @@ def _tested(verdict: Verdict, ref, cur, cfg: DriftConfig, tests, override, n_cat
             f"The values were compared as {kind.value} (see above), which the test '{name}' does not handle. "
             f"Choose one of: {', '.join(sorted(n for n, t in tests.items() if kind in t.kinds))}."
         )
+    texts = isinstance(ref, TextSummary) and isinstance(cur, TextSummary)
+    if texts and not test.supports(ref):  # a length test chosen for a text column: it reads the lengths
+        texts, ref, cur = False, ref.lengths, cur.lengths
+    elif texts and (ref.docs is None or cur.docs is None):
+        raise NoTexts
     if not test.supports(ref):
         served = sorted(n for n, t in tests.items() if kind in t.kinds and t.supports(ref))
         raise UnsupportedTest(
@@ -218,7 +247,7 @@ def _tested(verdict: Verdict, ref, cur, cfg: DriftConfig, tests, override, n_cat
     else:
         default = cfg.distance_threshold if cfg.distance_threshold is not None else test.default_threshold
         verdict.threshold = threshold if threshold is not None else default
-    outcome = test(ref, cur, bins=cfg.bins)
+    outcome = test(ref, cur, bins=cfg.bins, seed=cfg.seed)
     values = (outcome.statistic, outcome.effect_size) + ((outcome.p_value,) if test.is_p_value else ())
     if not all(np.isfinite(v) for v in values):
         raise NotApplicable(
@@ -231,6 +260,12 @@ def _tested(verdict: Verdict, ref, cur, cfg: DriftConfig, tests, override, n_cat
         effects = category_effects(ref, cur, cfg)
         headline, verdict.forced = category_headline(kind, ref, cur, effects)
         caveat = ""
+    elif texts:
+        effects, caveat = numeric_effects(ref.lengths, cur.lengths, cfg)
+        verdict.content = outcome.content
+        if outcome.content is not None:
+            effects.append(Effect("content AUC", outcome.content.auc, cfg.min_text_auc, "AUC"))
+        headline, verdict.forced = text_headline(ref.lengths, cur.lengths, effects, outcome.content)
     else:
         effects, caveat = numeric_effects(ref, cur, cfg)
         headline, verdict.forced = numeric_headline(kind, ref, cur, effects)
@@ -278,6 +313,7 @@ def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = No
                 p_value_adjusted=p,
                 effect=v.effect,
                 details=" ".join(v.details),
+                content=v.content,
             )
         )
     tested = [f for f in features if f.status == "ok"]
@@ -288,8 +324,10 @@ def decide(verdicts: list[Verdict], cfg: DriftConfig, profiles: dict | None = No
 
 
 def _too_small(effect: Effect) -> str:
-    unit = {"SD": " SD", "x": "x", "share": ""}[effect.unit]
-    if effect.unit == "share":
+    unit = {"SD": " SD", "x": "x", "share": "", "AUC": ""}[effect.unit]
+    if effect.unit == "AUC":
+        value, line = number(effect.value), number(effect.threshold)
+    elif effect.unit == "share":
         value, line = f"{effect.value * 100:.2g} points", f"{effect.threshold * 100:.2g} points"
     else:
         value, line = f"{abs(effect.value):.2g}{unit}", f"{effect.threshold:.2g}{unit}"
@@ -360,6 +398,8 @@ def effect_line(effect: Effect | None) -> str:
         return ""
     if effect.unit == "share":
         return f"{effect.name} {effect.value * 100:.3g} points (threshold {effect.threshold * 100:.3g})"
+    if effect.unit == "AUC":
+        return f"{effect.name} {effect.value:.3g} (threshold {effect.threshold:.3g})"
     unit = " SD" if effect.unit == "SD" else "x"
     value = effect.value if math.isfinite(effect.value) else float("inf")
     return f"{effect.name} {value:.3g}{unit} (threshold {effect.threshold:.3g}{unit})"

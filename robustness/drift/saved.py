@@ -12,6 +12,9 @@
   :func:`coarsen`). A column with few distinct values (whole numbers, codes: at most one per
   :data:`MIN_PER_BIN` values) keeps one edge per value: a count per value, as category counts are kept;
 - categories and booleans: the count of each value (as text), and the missing count;
+- text: the binned summary of its lengths in characters only. The texts are the rows' content, so they are
+  not kept: a saved reference cannot compare a text column's content (the column is skipped, saying so,
+  unless its test is set to a length test such as ``ks_bf``);
 - identifiers: the row count; other role columns (prediction, timestamp, probabilities): their names.
 
 :func:`drift_from_saved` then runs the one rule (:mod:`robustness.drift.rule`) on these summaries and
@@ -43,6 +46,7 @@ from robustness.drift.chunked import CategoryCounts, Part, Seen, _Mixed, drift_f
 from robustness.drift.config import DriftConfig
 from robustness.drift.results import DriftResult, FeatureDrift
 from robustness.drift.summaries import numeric_values
+from robustness.drift.text import TextSummary
 from robustness.errors import DataError
 from robustness.schema import ColumnKind, ColumnRoles
 
@@ -166,6 +170,8 @@ def from_part(
     for col, kind in kinds.items():
         role = role_of.get(col, FEATURE)
         summary = part.get(col) if role in (FEATURE, TARGET) else None
+        if isinstance(summary, TextSummary):  # the lengths only: texts are rows' content
+            summary = summary.lengths
         if isinstance(summary, BinnedSummary):
             summary = coarsen(summary)
         columns.append(SavedColumn(col, role, ColumnKind(kind), summary))

@@ -2,21 +2,28 @@
 
 Every test is ``fn(reference, current, **options) -> TestOutcome`` on two summaries of the same type:
 ``NumericSummary`` (exact, in memory), ``BinnedSummary`` (Dask; within the bounds documented in
-``robustness.drift.binned`` and ``robustness.drift.numeric``) or ``CategoricalSummary`` (exact in both
-engines). ``StatTest.supports(summary)`` says whether a test has an implementation for a summary type;
-the rule (``robustness.drift.rule``) refuses an override it cannot serve instead of running another
-test. Decisions (thresholds, Benjamini-Hochberg, effect sizes in user units) are the rule's.
+``robustness.drift.binned`` and ``robustness.drift.numeric``), ``CategoricalSummary`` (exact in both
+engines) or ``TextSummary`` (text: lengths and a sample of hashed term counts, ``robustness.drift.text``;
+a length test chosen for a text column reads its lengths). ``StatTest.supports(summary)`` says whether a
+test has an implementation for a summary type; the rule (``robustness.drift.rule``) refuses an override
+it cannot serve instead of running another test. Decisions (thresholds, Benjamini-Hochberg, effect sizes
+in user units) are the rule's.
 
 ``effect_size`` is the same measure for every test of a column kind, so columns sort on one scale
 whichever test decided:
 
 - numerical, datetime and text-length columns: the normalised Wasserstein distance (W1 divided by the
   reference's standard deviation: "how many reference standard deviations the distribution moved");
+  text columns under ``tfidf`` (their default): 2 AUC - 1 of the content classifier (0 = alike,
+  1 = told apart every time), or the lengths' distance when there are too few texts to compare content;
 - categorical and boolean columns: the Jensen-Shannon distance (natural log, as scipy's default;
   0 = identical, sqrt(ln 2) ~ 0.83 = disjoint).
 
 Details per test:
 
+- ``tfidf`` (the default for text): the TF-IDF domain classifier's p-value for AUC > 0.5 (DeLong, on
+  out-of-fold scores) and ``ks_bf`` on the lengths, combined by Bonferroni; the statistic is the AUC. See
+  ``robustness.drift.text`` for the features, the sample of at most 5,000 texts a side and its bound.
 - ``ks_bf`` (the default for numbers): the two-sample Kolmogorov-Smirnov test (location and shape) and
   the Brown-Forsythe test (spread: Levene's test around the medians), combined by Bonferroni:
   p = min(1, 2 min(p_KS, p_BF)). The statistic is KS's D; the message gives both p-values. Chosen by
@@ -57,6 +64,7 @@ from scipy import special, stats
 from robustness.drift.binned import BinnedSummary, binned_ks, binned_wasserstein
 from robustness.drift.numeric import brown_forsythe, ks_pvalue, view
 from robustness.drift.summaries import CategoricalSummary, NumericSummary
+from robustness.drift.text import MIN_TEXTS, TextContent, TextSummary, compare_content, content_details, gini
 from robustness.schema import ColumnKind
 
 K = ColumnKind
@@ -66,6 +74,7 @@ SUMMARY_NAMES = {
     NumericSummary: "exact values",
     BinnedSummary: "binned values (Dask)",
     CategoricalSummary: "category counts",
+    TextSummary: "texts",
 }
 
 
@@ -81,6 +90,7 @@ class TestOutcome:
     p_value: float | None  # None for distances
     effect_size: float
     note: str = ""  # a caveat for the column's message
+    content: TextContent | None = None  # text columns: the content comparison
 
 
 @dataclass(frozen=True)
@@ -252,6 +262,29 @@ def ks_bf(reference, current, **_) -> TestOutcome:
     return TestOutcome(d, p, numeric_effect(reference, current), note)
 
 
+def tfidf(reference: TextSummary, current: TextSummary, *, seed: int = 0, **_) -> TestOutcome:
+    """Text columns: the TF-IDF domain classifier on the texts and KS + Brown-Forsythe on their lengths,
+    combined by Bonferroni (``robustness.drift.text``)."""
+    length = ks_bf(reference.lengths, current.lengths)
+    content = None
+    if reference.docs is not None and current.docs is not None:
+        content = compare_content(reference.docs, current.docs, seed=seed)
+    if content is None:
+        fewer = min(reference.docs.n if reference.docs else 0, current.docs.n if current.docs else 0)
+        note = (
+            f"Content not compared: {fewer} texts on the smaller side, and {MIN_TEXTS} per file are needed to "
+            f"cross-validate a classifier; the lengths decide. {length.note}"
+        )
+        return TestOutcome(length.statistic, length.p_value, length.effect_size, note)
+    assert length.p_value is not None  # ks_bf gives a p-value
+    p = min(1.0, 2.0 * min(content.p_value, length.p_value))
+    note = (
+        f"{content_details(content)} Lengths: {length.note} Content and lengths combined the same way: "
+        f"p = min(1, 2 x the smaller of {content.p_value:.3g} and {length.p_value:.3g})."
+    )
+    return TestOutcome(content.auc, p, gini(content.auc), note, content)
+
+
 def cramervonmises(reference: NumericSummary, current: NumericSummary, **_) -> TestOutcome:
     res = stats.cramervonmises_2samp(reference.values, current.values)
     return TestOutcome(float(res.statistic), float(np.clip(res.pvalue, 0.0, 1.0)), numeric_effect(reference, current))
@@ -343,6 +376,15 @@ _ALL = _NUMERIC | _CATEGORICAL
 _REGISTRY: dict[str, StatTest] = {
     t.name: t
     for t in (
+        StatTest(
+            "tfidf",
+            frozenset({K.TEXT}),
+            "p_value",
+            0.05,
+            "Text content: a TF-IDF domain classifier (cross-validated ROC AUC, DeLong) and KS + Brown-Forsythe "
+            "on the lengths, Bonferroni-combined (p-value).",
+            _on(tfidf, TextSummary),
+        ),
         StatTest(
             "ks_bf",
             _NUMERIC,

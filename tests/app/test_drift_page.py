@@ -107,6 +107,7 @@ def test_practical_thresholds_are_settings_and_change_the_verdict(app):
     assert not [label for label in labels if "rows" in label.lower()]  # no "distance tests from N rows"
     assert labels["Mean shift (SD)"].value == 0.05 and labels["Spread ratio (×)"].value == 1.1
     assert labels["Share change (points)"].value == 2.5 and labels["New category (% of values)"].value == 0.5
+    assert labels["Text content (AUC)"].value == 0.53
     assert "standard deviations" in labels["Mean shift (SD)"].help
     before = metrics(app)["Columns drifted"]
     assert "debt_to_income" in _drifted_block(app)

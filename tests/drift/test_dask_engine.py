@@ -110,3 +110,20 @@ def test_a_saved_reference_through_dask_equals_it_in_memory(datasets, client):
         assert d.p_value == pytest.approx(m.p_value, rel=1e-9)
         assert (d.drifted, d.test) == (exact.drifted, exact.test), d.feature
     assert on_dask.reference_name == "ref" and on_dask.current_name == "cur"
+
+
+def test_text_content_through_dask_equals_it_in_memory(tmp_path, client):
+    """A text column's summaries (lengths and hashed term counts of every text, at most 5,000 a side) travel
+    from the workers and merge: the same classifier result as in memory, to the last digit."""
+    from tests.drift.test_power import _messages
+
+    rng = np.random.default_rng(9)
+    ref, cur = _messages(rng, 1500, 0.2), _messages(rng, 1200, 0.45)
+    _write(ref, tmp_path / "ref", 4)
+    _write(cur, tmp_path / "cur", 3)
+    kinds = {"message": "text"}
+    on_dask = drift_parquet(str(tmp_path / "ref"), str(tmp_path / "cur"), client=client, kinds=kinds).features[0]
+    memory = drift(ref, cur, kinds=kinds).features[0]
+    assert on_dask.test == memory.test == "tfidf" and on_dask.drifted and memory.drifted
+    assert (on_dask.statistic, on_dask.p_value, on_dask.message) == (memory.statistic, memory.p_value, memory.message)
+    assert on_dask.content.to_dict() == memory.content.to_dict()

@@ -79,7 +79,7 @@ def test_bad_inputs_never_crash_nor_give_nan(bad):
         ("infs", "ok", "3 infinite values"),
         ("when_text", "ok", "2 values in the current file could not be read as dates"),
         ("many", "ok", "the 50 most frequent"),
-        ("comment", "ok", "text length"),
+        ("comment", "ok", "Text length (characters)"),
         ("const_same", "ok", "Every value is 5 in both files"),
         ("const_changed", "ok", "the constant changed"),
         ("cat_const_changed", "ok", "the constant changed"),
@@ -97,7 +97,7 @@ def test_bad_input_verdicts(bad):
     assert bad.feature("infs").n_reference == 297 and bad.feature("infs").n_current == 299
     assert bad.feature("when").kind is K.DATETIME and bad.feature("when").statistic == 0
     assert bad.feature("flag").test == "z" and bad.feature("flag").p_value == 1.0
-    assert bad.feature("comment").kind is K.TEXT and bad.feature("comment").test == "ks_bf"
+    assert bad.feature("comment").kind is K.TEXT and bad.feature("comment").test == "tfidf"
     assert bad.profiles["many"].categories[-1] == "other" and len(bad.profiles["many"].categories) == 51
     assert "user_id" not in bad.profiles and "only_ref" not in bad.profiles
     tested = [f for f in bad.features if f.status == "ok"]

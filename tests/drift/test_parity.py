@@ -1,7 +1,8 @@
 """One rule, two executors: every registry test x every column kind x with/without an override x
 with/without missing values, through the in-memory engine and the Dask engine's code path (parts
 summarised, merged, judged): the same decision, test and skip reason; statistics within the documented
-bounds (exact on counts and on whole numbers, whose values sit on the bin edges)."""
+bounds (exact on counts and on whole numbers, whose values sit on the bin edges, and on text content:
+with at most 5,000 texts a side both engines keep every text, so the classifier sees the same data)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ KINDS = {
 EXACT = {"categorical", "boolean", "text"}  # counts, or whole numbers on the bin edges
 # the documented bounds, generous for the continuous columns (see robustness.drift.binned / numeric)
 TOL = {
+    "tfidf": 0.0,
     "cramervonmises": 0.0,
     "chisquare": 0.0,
     "z": 0.0,
@@ -113,6 +115,19 @@ def _same(m, d, col, name):
     else:
         assert d.statistic == pytest.approx(m.statistic, abs=TOL[m.test]), (col, name)
     assert d.effect.name == m.effect.name and d.effect.value == pytest.approx(m.effect.value, rel=0.02, abs=0.01)
+    assert (d.content is None) == (m.content is None)
+    if m.content is not None:  # text content: the same texts, the same classifier, the same numbers
+        assert (d.content.auc, d.content.ci_low, d.content.ci_high, d.content.p_value) == (
+            m.content.auc,
+            m.content.ci_low,
+            m.content.ci_high,
+            m.content.p_value,
+        )
+        assert (d.content.words_current, d.content.words_reference) == (
+            m.content.words_current,
+            m.content.words_reference,
+        )
+        assert d.message == m.message
 
 
 @pytest.mark.parametrize("col", list(KINDS))
@@ -139,7 +154,8 @@ def test_parity(frames, col, name):
         if col == "id":
             assert m.status == "skipped" and "identifiers" in m.message
         elif name is None:
-            assert m.test == ("ks_bf" if KINDS[col] in (K.NUMERICAL, K.DATETIME, K.TEXT) else m.test)
+            default = {K.NUMERICAL: "ks_bf", K.DATETIME: "ks_bf", K.TEXT: "tfidf"}.get(KINDS[col], m.test)
+            assert m.test == default and (m.content is not None) == (KINDS[col] is K.TEXT)
             assert m.drifted == (other is cur), (col, m)
 
 

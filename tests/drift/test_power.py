@@ -129,3 +129,65 @@ def test_changes_stay_flagged_at_200k_rows():
     assert "Share of 'z' rose from 0 % to 1" in res.feature("new_1pct").message
     assert res.feature("sd_x1.2").effect.name == "spread ratio"
     assert res.feature("sd_x1.2").message.startswith("Spread widened 1.2x (SD 10 -> 12")
+
+
+# -- text content --------------------------------------------------------------------------------------------
+
+_WORDS = (
+    "order package delivery arrived customer service account payment card item box store online app help "
+    "shipping price product size colour review quality return week morning thanks friendly staff email phone"
+).split()
+_TOPICS = {
+    "delivery": "tracking courier parcel address doorstep".split(),
+    "complaint": "refund delay cancelled broken damaged".split(),
+}
+
+
+def _messages(rng, n: int, complaint_share: float) -> pd.DataFrame:
+    """Customer messages: 8-20 everyday words and one or two words of a topic (delivery or complaint)."""
+    out = []
+    for _ in range(n):
+        topic = _TOPICS["complaint" if rng.random() < complaint_share else "delivery"]
+        words = [*rng.choice(_WORDS, rng.integers(8, 21)), *rng.choice(topic, rng.integers(1, 3))]
+        rng.shuffle(words)
+        out.append(" ".join(words))
+    return pd.DataFrame({"message": out})
+
+
+def test_text_content_random_splits_stay_at_or_below_alpha():
+    """The default text test (TF-IDF classifier + lengths, Bonferroni) on random splits of one corpus, without
+    BH and the size condition: false alarms at or below alpha."""
+    rng = np.random.default_rng(11)
+    reps, flagged = 40, 0
+    config = DriftConfig(correction="none", min_text_auc=0.5, min_shift_sd=0, min_spread_ratio=1, min_shape_sd=0)
+    for _ in range(reps):
+        both = _messages(rng, 600, 0.2)
+        f = drift(both.iloc[:300], both.iloc[300:], kinds={"message": "text"}, config=config).features[0]
+        assert f.test == "tfidf" and f.content is not None
+        flagged += f.drifted
+    assert flagged / reps <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / reps), flagged
+
+
+def test_a_topic_shift_is_flagged_and_a_random_split_is_not():
+    """Complaints rising from 20 % to 40 % of the messages (the lengths unchanged; a classifier that knew the
+    topic words perfectly would reach AUC 0.5 + 0.2 / 2 = 0.6): flagged by content, with
+    the words that tell the two apart; a random split of the same corpus is not flagged (fixed seeds)."""
+    rng = np.random.default_rng(12)
+    shifted = [
+        drift(_messages(rng, 1000, 0.2), _messages(rng, 1000, 0.4), kinds={"message": "text"}).features[0]
+        for _ in range(5)
+    ]
+    assert all(f.drifted and f.effect.name == "content AUC" for f in shifted), [(f.p_value, f.effect) for f in shifted]
+    first = shifted[0]
+    assert first.content.ci_low > 0.5 and first.statistic == first.content.auc
+    assert set(first.content.words_current[:3]) <= set(_TOPICS["complaint"])
+    assert set(first.content.words_reference[:3]) <= set(_TOPICS["delivery"])
+    assert first.message.startswith("Texts differ in content: AUC ")
+    assert "words more frequent in current: '" in first.message
+    stable = [
+        drift(both.iloc[:1000], both.iloc[1000:], kinds={"message": "text"}).features[0]
+        for both in (_messages(rng, 2000, 0.2) for _ in range(5))
+    ]
+    assert not any(f.drifted for f in stable), [(f.p_value, f.effect) for f in stable]
+    assert not any("Texts differ in content" in f.message for f in stable)
+    assert sum("Texts read alike by content" in f.message for f in stable) >= 4

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from robustness.drift import drift
+from robustness.drift import DriftConfig, drift
 from robustness.drift.binned import BinnedSummary, binned_ks, fixed_edges
 from robustness.drift.chunked import CategoryCounts, Seen
 from robustness.drift.saved import (
@@ -178,3 +178,23 @@ def test_a_saved_reference_gives_the_verdicts_of_the_reference_table(saved):
         assert got.target is not None and got.target.drifted == changed
         assert got.result.feature("visits").status == "skipped"
         assert got.result.feature("extra").message == want.feature("extra").message
+
+
+def test_a_saved_reference_keeps_no_texts_so_content_is_skipped_saying_so():
+    from robustness.drift.rule import NO_TEXTS
+    from tests.drift.test_power import _messages
+
+    rng = np.random.default_rng(8)
+    ref, cur = _messages(rng, 400, 0.1), _messages(rng, 400, 0.6)
+    kinds = {"message": K.TEXT}
+    kept = _trip(summarize_reference(ref, kinds, ColumnRoles(), name="ref"))
+    (column,) = kept.columns
+    assert column.kind is K.TEXT and isinstance(column.summary, BinnedSummary)  # the lengths only
+    assert encode(column.summary)[0] == "binned/1"
+    part, extra = summarize_current(cur, kept)
+    got = drift_from_saved(kept, part, extra).result.features[0]
+    assert got.status == "skipped" and got.message == NO_TEXTS and "--reference FILE" in got.message
+    lengths = drift_from_saved(kept, part, extra, config=DriftConfig(overrides={"message": {"test": "ks_bf"}}))
+    by_file = drift(ref, cur, kinds=kinds, config=DriftConfig(overrides={"message": {"test": "ks_bf"}}))
+    assert lengths.result.features[0].test == "ks_bf" and lengths.result.features[0].status == "ok"
+    assert lengths.result.features[0].drifted == by_file.features[0].drifted

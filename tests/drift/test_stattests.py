@@ -219,7 +219,7 @@ def test_registry_contents():
         (K.NUMERICAL, 500, None, "ks_bf"),
         (K.NUMERICAL, 5000, None, "ks_bf"),  # the same test at every size
         (K.DATETIME, 1000, None, "ks_bf"),
-        (K.TEXT, 1001, None, "ks_bf"),
+        (K.TEXT, 1001, None, "tfidf"),  # content and length (robustness.drift.text)
         (K.CATEGORICAL, 300, 2, "z"),
         (K.CATEGORICAL, 300, 5, "chisquare"),
         (K.CATEGORICAL, 3000, 2, "z"),
