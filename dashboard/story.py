@@ -76,6 +76,12 @@ def session_report(ws: Workspace) -> TrustReport:
     return report
 
 
+def default_report(ws: Workspace) -> TrustReport:
+    """The same report as :func:`session_report`, without drawing anything: for work done outside the page's
+    run (a download made when clicked)."""
+    return _report(ws, ws.key())
+
+
 def session_story(ws: Workspace) -> Story:
     """The story of the loaded workspace: from the disk cache for a demo, else from its report."""
     if ws.scenario:

@@ -7,12 +7,14 @@ import json
 import streamlit as st
 
 from dashboard.shared import md, require_workspace, through_app
-from dashboard.story import ICON, plain_words, session_report, verdict_box
+from dashboard.story import ICON, default_report, demo_checks, plain_words, session_report, verdict_box
 from robustness.errors import RobustnessError
 from robustness.formatting import number
+from robustness.jsonsafe import to_json_safe
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
 from robustness.report.run import with_challenger
+from robustness.report.scorecard import TrustReport, manifest
 from robustness.report.story import STATUS_WORDS, VERDICT_WORDS, challenger_section, story_of, worst_first
 from robustness.workspace import Workspace
 
@@ -78,14 +80,29 @@ def cached_report(_ws: Workspace, key: str, config_key: str, _config: ReportConf
 
 
 config_key = json.dumps(config.to_dict(), sort_keys=True)
+
+
+def full_report() -> TrustReport:
+    """The whole report (results for the charts and exports, the manifest), computed once per workspace and
+    settings. Called when the page needs more than the scorecard, and by the downloads when clicked."""
+    return default_report(ws) if config == ReportConfig() else cached_report(ws, ws.key(), config_key, config)
+
+
+# A demo's scorecard with the default settings is kept on disk (dashboard/snapshot.py): the page shows it at
+# once, and the whole report is computed only for what needs it (charts, downloads, saving).
+kept = demo_checks(ws.scenario, ws.key()) if ws.scenario and config == ReportConfig() else None
 status = st.status("Running the checks…", expanded=False)
 try:
-    report = session_report(ws) if config == ReportConfig() else cached_report(ws, ws.key(), config_key, config)
+    if kept is not None:
+        report = TrustReport(f"Trust report: {ws.model_name or 'model'} on {ws.current.name}", kept, {}, {}, 0.0)
+        status.update(label="Checks kept from this demo's last run with the default settings", state="complete")
+    else:
+        report = session_report(ws) if config == ReportConfig() else full_report()
+        status.update(label=f"Checks done in {number(report.seconds)} s", state="complete")
 except RobustnessError as err:
     status.update(label="The report could not be built", state="error")
     st.error(md(err))
     st.stop()
-status.update(label=f"Checks done in {number(report.seconds)} s", state="complete")
 if ws.has_challenger:  # the "Champion vs challenger" section: the Compare models page's comparison (same seed)
     from dashboard.compare_views import VERDICT_ICONS, comparison
 
@@ -95,6 +112,17 @@ if ws.has_challenger:  # the "Champion vs challenger" section: the Compare model
         st.warning(md(f"The champion vs challenger section is left out: {err}"))
     else:
         report = with_challenger(report, compared, name=ws.challenger_name, sha256=ws.challenger_sha256)
+
+
+def exported() -> TrustReport:
+    """What the downloads and the run history get: the whole report, with the same challenger section."""
+    if report.results.keys() - {"compare"}:
+        return report
+    whole = full_report()
+    if "compare" in report.results:
+        whole = with_challenger(whole, report.results["compare"], name=ws.challenger_name, sha256=ws.challenger_sha256)
+    return whole
+
 
 story = story_of(report)
 plain = plain_words()
@@ -132,8 +160,9 @@ if section is not None:
 st.subheader("Download")
 stem = "trust-report"
 c1, c2, c3 = st.columns(3)
-c1.download_button("⬇️ HTML (opens offline)", to_html(report), file_name=f"{stem}.html", mime="text/html")
-c2.download_button("⬇️ JSON", to_json(report), file_name=f"{stem}.json", mime="application/json")
+# Made when clicked (Streamlit runs the function then): the HTML embeds every chart and plotly.js, 4 MB.
+c1.download_button("⬇️ HTML (opens offline)", lambda: to_html(exported()), file_name=f"{stem}.html", mime="text/html")
+c2.download_button("⬇️ JSON", lambda: to_json(exported()), file_name=f"{stem}.json", mime="application/json")
 if find_chromium() is None:
     c3.caption("PDF export prints the report with Chromium, which is not installed on this machine.")
 elif c3.button("Prepare PDF"):
@@ -143,7 +172,7 @@ elif c3.button("Prepare PDF"):
     with st.spinner("Printing the report with headless Chromium…"):
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                pdf = to_pdf(report, Path(tmp) / f"{stem}.pdf").read_bytes()
+                pdf = to_pdf(exported(), Path(tmp) / f"{stem}.pdf").read_bytes()
         except RobustnessError as err:
             st.error(md(err))
         else:
@@ -158,7 +187,8 @@ with st.form("save_history", border=False):
     saved = st.form_submit_button("💾 Save to history")
 if saved:
     try:
-        run_id = run_store(server_settings().history_db).save(report, project=project, html=to_html(report))
+        whole = exported()
+        run_id = run_store(server_settings().history_db).save(whole, project=project, html=to_html(whole))
     except RobustnessError as err:
         st.error(md(err))
     else:
@@ -166,8 +196,13 @@ if saved:
         st.success(f"Saved as run {run_id} of {md(st.session_state[PROJECT])}: see it on the History page.")
 
 st.subheader("Charts in the report")
-for _section, fig in report_figures(report):
-    st.plotly_chart(fig, width="stretch")
+if report.results.keys() - {"compare"} or st.toggle("Show the report's charts", key="report_charts"):
+    with st.spinner("Running every check for the charts…"):
+        whole = exported()
+    for _section, fig in report_figures(whole):
+        st.plotly_chart(fig, width="stretch")
+else:
+    st.caption("The charts of the exported report (drift, stress, explanations, performance), drawn when asked for.")
 
 with st.expander("Run manifest (to reproduce this run)"):
-    st.json(json.loads(json.dumps(report.to_dict()["manifest"])))
+    st.json(json.loads(json.dumps(to_json_safe(report.manifest or manifest(ws, config)))))

@@ -143,5 +143,7 @@ def test_the_trust_report_has_the_section(app):
     assert "paired 95% interval from -" in box and "Robustness cost: the challenger is more fragile" in box
     assert "Unit error ×1000" in box
     assert not format_problems(box), format_problems(box)
+    if not _charts(app):  # the scorecard came from the demo's snapshot: the charts are drawn when asked for
+        app.toggle(key="report_charts").set_value(True).run()
     titles = [c["layout"]["title"]["text"] for c in _charts(app)]
     assert "Champion vs challenger on the same rows" in titles

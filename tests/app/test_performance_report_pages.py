@@ -81,7 +81,34 @@ def test_trust_report_on_credit(app):
     assert "gig-economy" in body
     labels = [b.label for b in app.get("download_button")]
     assert any("HTML" in lbl for lbl in labels) and any("JSON" in lbl for lbl in labels)
+    if not app.get("plotly_chart"):  # the scorecard came from the demo's snapshot: charts when asked for
+        app.toggle(key="report_charts").set_value(True).run()
     assert app.get("plotly_chart")
+
+
+def test_trust_report_of_a_demo_opens_from_its_kept_scorecard(app, monkeypatch, tmp_path):
+    """The demo's scorecard (default settings) is kept on disk: the page shows it without running the checks
+    again; the whole report is computed for what needs it (the charts here; the downloads when clicked)."""
+    import robustness.report as report_pkg
+
+    monkeypatch.setenv("ROBUSTNESS_CACHE_DIR", str(tmp_path))
+    open_page(app, REPORT)  # nothing on disk: the checks run, and the scorecard is kept
+    first = errors_of(app)
+    assert "**Verdict: Fail.**" in first and list(tmp_path.glob("demo-credit-*.json"))
+
+    import streamlit as st
+
+    st.cache_resource.clear()  # a later server: nothing in memory
+    builds = []
+    build = report_pkg.build_report
+    monkeypatch.setattr(report_pkg, "build_report", lambda *a, **k: builds.append(1) or build(*a, **k))
+    app.switch_page(REPORT).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert builds == [] and errors_of(app) == first
+    assert not app.get("plotly_chart") and [b for b in app.get("download_button") if "HTML" in b.label]
+    app.toggle(key="report_charts").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert builds == [1] and app.get("plotly_chart")
 
 
 def test_trust_report_thresholds_from_the_form(app):

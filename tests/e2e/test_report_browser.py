@@ -3,6 +3,7 @@ page shows the scorecard; the performance page draws its charts."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,15 @@ def test_trust_report_page(app_server: str, browser_page: Page, artifacts_dir: P
     expect(page.get_by_role("button", name="⬇️ HTML (opens offline)")).to_be_visible()
     assert_no_exception(page)
     shot(page, artifacts_dir / "report-page.png")
+    # the downloads are made when clicked (the whole report, charts included), from this very scorecard
+    for name, check in (
+        ("⬇️ HTML (opens offline)", lambda text: text.count("class='chart'") >= 5 and "Explanation shift" in text),
+        ("⬇️ JSON", lambda text: json.loads(text)["verdict"] == "fail" and len(json.loads(text)["checks"]) == 6),
+    ):
+        with page.expect_download(timeout=180_000) as download:
+            page.get_by_role("button", name=name).click()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        assert check(text), (name, text[:500])
 
 
 def test_performance_page(app_server: str, browser_page: Page, artifacts_dir: Path):
