@@ -104,8 +104,10 @@ def verdict_box(story: Story, text: str) -> None:
 
 def area_banner(ws: Workspace, area: str) -> None:
     """The page's opening line: its area's status and one-sentence reason, from the scorecard."""
-    if not ws.has_model and area in ("Stress tests", "Explanation shift", "Performance", "Uncertainty"):
+    if not ws.has_model and area in ("Stress tests", "Explanation shift"):
         return  # the page itself says why it cannot run
+    if not ws.has_predictions and area in ("Performance", "Uncertainty"):
+        return
     story = session_story(ws)
     a = story.area(area)
     if a is None:

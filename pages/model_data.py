@@ -255,7 +255,12 @@ if st.button(label, type="primary", disabled=staged and not model_ok):
     try:
         adapter = source_model
         if adapter is None and (prediction or probabilities):
-            adapter = from_predictions(prediction=prediction, probabilities=probabilities, reference=ref.frame)
+            adapter = from_predictions(
+                prediction=prediction,
+                probabilities=probabilities,
+                reference=ref.frame,
+                target_values=ref.frame[target] if target and target in ref.frame.columns else None,
+            )
         with st.spinner("Checking the data and the model…"):
             new_ws = build_workspace(
                 ref,

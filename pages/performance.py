@@ -25,17 +25,19 @@ ws = require_workspace()
 st.title("📈 Performance")
 area_banner(ws, "Performance")
 area_banner(ws, "Uncertainty")
-for caveat in session_story(ws).caveats if ws.has_model else ():  # e.g. a reference that is training data
+for caveat in session_story(ws).caveats if ws.has_predictions else ():  # e.g. a reference that is training data
     st.warning(md(caveat), icon="🔎")
-if not ws.has_model:
+if not ws.has_predictions:
     st.info(
-        "Performance is measured by re-scoring rows, so it needs the model file. Predictions read from columns "
-        "are compared on the 'Data quality & drift' page; upload the model on the 'Model & data' page."
+        "Performance needs the model's predictions: upload the model file on the 'Model & data' page, or mark "
+        "the columns that hold its predictions (and probabilities) there."
     )
-    if ws.has_predictions:  # prediction columns: the label-free estimates over time still apply
-        st.subheader("Over time, without labels")
-        over_time_view(ws)
     st.stop()
+if not ws.has_model:  # the same measures as with the model file, read off the prediction columns
+    st.caption(
+        "Predictions are read from the data's columns (no model file): every measure below uses them, as the "
+        "model file that wrote them would."
+    )
 target = ws.roles.target
 if not ws.has_target:
     st.info("Performance needs labels: choose the target column of the reference data on the 'Model & data' page.")

@@ -110,8 +110,11 @@ def from_predictions(
     probabilities: Mapping[str, str] | None = None,
     task: Task | str | None = None,
     reference: pd.DataFrame | None = None,
+    target_values: pd.Series | None = None,
 ) -> PredictionsAdapter:
-    """An adapter over prediction columns; the task is inferred from ``reference`` when not given."""
+    """An adapter over prediction columns; the task is inferred from ``reference`` when not given.
+    ``target_values``: the reference's target, when known: its classes join those the predictions show (a class
+    the model never predicted on the reference is still a class)."""
     probs = {str(k): v for k, v in (probabilities or {}).items()}
     task = None if task is None else Task(task)
     if prediction is None and not probs:
@@ -154,7 +157,8 @@ def from_predictions(
         task = _infer_task(observed)
     classes = None
     if task is not Task.REGRESSION and observed is not None:
-        classes = sorted_labels(pd.unique(observed.dropna()).tolist())
+        seen = observed if target_values is None else pd.concat([observed, target_values], ignore_index=True)
+        classes = sorted_labels(pd.unique(seen.dropna()).tolist())
     return PredictionsAdapter(prediction=prediction, task=task, classes=classes)
 
 

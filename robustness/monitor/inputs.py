@@ -64,7 +64,8 @@ def adapter_from_columns(
             )
         return from_predictions(prediction=prediction, probabilities=cols, reference=reference)
     if proba is None:
-        return from_predictions(prediction=prediction, reference=reference)
+        target_values = reference[target] if target is not None and target in reference.columns else None
+        return from_predictions(prediction=prediction, reference=reference, target_values=target_values)
     seen = pd.concat(
         [reference[c] for c in (prediction, target) if c is not None and c in reference.columns], ignore_index=True
     )

@@ -63,10 +63,19 @@ def test_performance_without_current_labels_is_estimated(app, exported):
     assert "Confidence-based" in texts(app) or app.get("plotly_chart")
 
 
-def test_pages_need_a_model(app, exported):
-    load_predictions_only(app, exported["credit"])
+def test_pages_without_a_model_file_use_the_prediction_columns(app, exported):
+    load_predictions_only(app, exported["credit"])  # prediction 0 on every reference row, 1 on every current one
     open_page(app, PERFORMANCE)
-    assert "needs the model file" in texts(app)
+    assert "Predictions are read from the data's columns" in texts(app)
+    m = metrics(app)
+    ref = pd.read_csv(exported["credit"] / "reference.csv")
+    cur = pd.read_csv(exported["credit"] / "current.csv")
+    assert float(m["Accuracy, reference"]) == pytest.approx((ref["default"] == 0).mean(), abs=0.0005)
+    assert float(m["Accuracy, current"]) == pytest.approx((cur["default"] == 1).mean(), abs=0.0005)
+    assert "needs the model file" not in texts(app)  # the banner above says Performance ran: nothing contradicts it
+    for section in SECTIONS:  # every view works off the columns (no probabilities here: said where needed)
+        app.segmented_control(key="performance_section").set_value(section).run()
+        assert not app.exception, (section, [e.value for e in app.exception])
     open_page(app, REPORT)
     assert "No model file was given" in texts(app)  # model checks are skipped, data checks still run
     assert "Data drift" in texts(app)

@@ -337,3 +337,15 @@ def test_library_does_not_import_streamlit_or_onnxruntime_eagerly():
     code = "import sys, robustness.models; print('streamlit' in sys.modules, 'onnxruntime' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_prediction_columns_know_the_classes_of_the_target_too():
+    """A class the model never predicted on the reference is still a class: with the target given, a current
+    prediction of it is scored as that class, not as an unknown label."""
+    ref = pd.DataFrame({"pred": [0, 0, 0, 0], "y": [0, 1, 0, 1]})
+    alone = from_predictions(prediction="pred", reference=ref)
+    assert alone.classes == [0]
+    adapter = from_predictions(prediction="pred", reference=ref, target_values=ref["y"])
+    assert adapter.classes == [0, 1] and adapter.is_classifier
+    cur = pd.DataFrame({"pred": [1, 0, 1], "y": [1, 0, 0]})
+    assert list(adapter.predict(cur)) == [1, 0, 1]
