@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.compare_cache import Settings, cached_comparison, is_cached
 from dashboard.shared import md
 from dashboard.tables import show_table
-from robustness.compare import ComparisonResult
+from robustness.compare import TEST_LABELS, ComparisonResult
 from robustness.formatting import count, number, share
 from robustness.plots import compare as cplots
 from robustness.plots.wording import metric_label
@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 VERDICT_ICONS = {"better": "✅", "worse": "❌", "no_difference": "⚖️"}
-TESTS = {"mcnemar_midp": "McNemar mid-p", "delong": "DeLong", "paired_t": "paired t test", "wilcoxon": "Wilcoxon"}
 
 
 def no_challenger() -> None:
@@ -95,7 +94,7 @@ def metrics_section(result: ComparisonResult, *, plain: bool) -> None:
                     f"{level} low": m.low,
                     f"{level} high": m.high,
                     "p-value": m.p_value,
-                    "test": TESTS.get(m.test, m.test),
+                    "test": TEST_LABELS.get(m.test, m.test),
                     "challenger is": cplots.DIRECTION_WORDS[m.direction],
                     "rows": m.n_rows,
                 }

@@ -4,12 +4,14 @@
 >>> result = compare(champion, challenger, reference_df, current_df, target="default")  # doctest: +SKIP
 >>> result.verdict, result.summary  # doctest: +SKIP
 
-:mod:`robustness.compare.stats` holds the paired statistics (paired bootstrap, McNemar, DeLong),
-:mod:`robustness.compare.run` the comparison and its verdict, :mod:`robustness.compare.results` the typed
-results; the ``robustness compare`` command is :mod:`robustness.cli_compare`.
+:mod:`robustness.compare.stats` holds the paired statistics (paired bootstrap, McNemar, DeLong and its
+one-vs-rest macro form for multiclass models), :mod:`robustness.compare.run` the comparison and its verdict,
+:mod:`robustness.compare.results` the typed results; the ``robustness compare`` command is
+:mod:`robustness.cli_compare`.
 """
 
 from robustness.compare.results import (
+    TEST_LABELS,
     ComparisonResult,
     Disagreement,
     DisagreementSegment,
@@ -34,6 +36,7 @@ __all__ = [
     "ImportanceComparison",
     "MetricComparison",
     "StressComparison",
+    "TEST_LABELS",
     "check_challenger",
     "check_pair",
     "compare",

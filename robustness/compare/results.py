@@ -13,7 +13,17 @@ __all__ = [
     "ImportanceComparison",
     "MetricComparison",
     "StressComparison",
+    "TEST_LABELS",
 ]
+
+#: How each paired test reads in sentences and tables.
+TEST_LABELS = {
+    "mcnemar_midp": "McNemar mid-p",
+    "delong": "DeLong",
+    "delong_ovr": "DeLong one-vs-rest",
+    "paired_t": "paired t test",
+    "wilcoxon": "Wilcoxon",
+}
 
 
 @dataclass(frozen=True)
@@ -26,11 +36,11 @@ class MetricComparison:
     low: float | None  # paired bootstrap percentile interval of the difference
     high: float | None
     p_value: float | None
-    test: str  # "mcnemar_midp" | "delong" | "paired_t" | "wilcoxon"
+    test: str  # "mcnemar_midp" | "delong" | "delong_ovr" (multiclass macro ROC AUC) | "paired_t" | "wilcoxon"
     higher_is_better: bool
     n_rows: int
     significant: bool  # p < alpha and the interval excludes 0
-    details: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)  # multiclass ROC AUC: "per_class" AUCs and DeLong p-values
 
     @property
     def direction(self) -> str:

@@ -7,8 +7,10 @@ computed from those two prediction vectors (paired: the same rows, resampled tog
   ``no_difference``) is on the current data's headline metric (the reference's when the current data has no
   labels). A difference counts as significant when its paired test gives p < ``alpha`` **and** its paired
   bootstrap interval excludes 0;
-- tests: McNemar mid-p (accuracy), DeLong (binary ROC AUC), a paired t test on per-row losses (log loss,
-  Brier score, squared error for RMSE), Wilcoxon signed-rank on absolute errors (MAE);
+- tests: McNemar mid-p (accuracy), DeLong (binary ROC AUC), for a multiclass model's one-vs-rest macro ROC AUC
+  a DeLong-type test from the same placement values (:func:`robustness.compare.stats.delong_ovr`; DeLong's own
+  is binary), a paired t test on per-row losses (log loss, Brier score, squared error for RMSE), Wilcoxon
+  signed-rank on absolute errors (MAE);
 - a model that raises (or returns NaN) on some rows: those rows are isolated by bisection, reported as a
   finding, and the comparison goes on without them; a model that fails on more than half the rows is an error;
 - disagreement: rows whose predicted class differs (regressors: predictions differing by more than
@@ -30,6 +32,7 @@ import pandas as pd
 
 from robustness.compare import stats
 from robustness.compare.results import (
+    TEST_LABELS,
     ComparisonResult,
     Disagreement,
     DisagreementSegment,
@@ -125,6 +128,17 @@ def check_challenger(champion: ModelAdapter, challenger: ModelAdapter, frames: d
 # -- scoring with failing rows isolated ------------------------------------------------------------------
 
 
+def _codes(values: np.ndarray, classes: list) -> np.ndarray:
+    """:func:`robustness.performance.metrics.label_codes`, worked out once per distinct value (a label column of
+    100k rows holds a handful): each value's index among ``classes``, -1 when no class reads the same."""
+    codes, uniques = pd.factorize(np.asarray(values), use_na_sentinel=True)
+    out = label_codes(np.asarray(uniques, dtype=object), classes)[codes] if len(uniques) else np.full(codes.size, -1)
+    missing = codes < 0  # NaN or None: their own text decides, as label_codes does
+    if missing.any():
+        out[missing] = label_codes(np.asarray(values, dtype=object)[missing], classes)
+    return out.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class _Outputs:
     pred: np.ndarray  # class index in the champion's class order (classifiers) or value
@@ -144,7 +158,7 @@ def _score(model: ModelAdapter, X: pd.DataFrame, classes: list, order: list[int]
         try:
             head = X.iloc[:_HEAD_ROWS]
             both = not np.array_equal(
-                label_codes(model.predict(head), classes), np.asarray(model.predict_proba(head))[:, order].argmax(1)
+                _codes(model.predict(head), classes), np.asarray(model.predict_proba(head))[:, order].argmax(1)
             )
         except Exception:  # noqa: BLE001 - the model's own code may raise anything; isolated below
             both = False
@@ -161,9 +175,9 @@ def _score(model: ModelAdapter, X: pd.DataFrame, classes: list, order: list[int]
             if use_proba:
                 P = np.asarray(model.predict_proba(sub), dtype=float)[:, order]
                 proba_rows[pos] = P
-                pred[pos] = label_codes(model.predict(sub), classes) if both else P.argmax(axis=1)
+                pred[pos] = _codes(model.predict(sub), classes) if both else P.argmax(axis=1)
             elif classifier:
-                pred[pos] = label_codes(model.predict(sub), classes)
+                pred[pos] = _codes(model.predict(sub), classes)
             else:
                 pred[pos] = np.asarray(model.predict(sub), dtype=float)
         except Exception as exc:  # noqa: BLE001 - a model failing on rows is a finding; the comparison goes on
@@ -205,22 +219,51 @@ def _metric(name, data, v0, v1, boot, p, test, higher, n, alpha, level, details=
     )
 
 
-def _classification_metrics(y, o0, o1, data, *, binary, n_boot, seed, alpha, level) -> list[MetricComparison]:
+def _auc_classes(y: np.ndarray, classes: list[str], data: str, notes: list[str]) -> bool:
+    """Whether ROC AUC can be compared on these labels (binary: both classes present; multiclass: every class
+    with 2 rows or more, and 2 rows outside it, for its one-vs-rest AUC); a note says why not."""
+    k = len(classes)
+    rows = np.bincount(y, minlength=k)
+    if k == 2:
+        if 0 < rows[1] < y.size:
+            return True
+        notes.append(f"ROC AUC is not compared on the {data} data: every labelled row there is one class.")
+        return False
+    thin = [classes[c] for c in range(k) if rows[c] < 2 or y.size - rows[c] < 2]
+    if not thin:
+        return True
+    names = ", ".join(f"'{c}'" for c in thin[:8]) + (f" and {len(thin) - 8} more" if len(thin) > 8 else "")
+    notes.append(
+        f"ROC AUC is not compared on the {data} data: the one-vs-rest macro AUC needs at least 2 labelled rows of "
+        f"every class, and {names} {'has' if len(thin) == 1 else 'have'} fewer."
+    )
+    return False
+
+
+def _classification_metrics(
+    y, o0, o1, data, *, classes: list[str], notes: list[str], n_boot, seed, alpha, level
+) -> list[MetricComparison]:
+    """Accuracy (McNemar), ROC AUC (binary: DeLong; multiclass: one-vs-rest macro, DeLong-type test), log loss
+    and Brier score (paired t), each with its paired bootstrap interval; ``classes``: the champion's, as text."""
     known = y >= 0
     if not known.all():  # labels the models never predict: left out of every metric (a note says so)
         y, o0, o1 = y[known], _take(o0, known), _take(o1, known)
     n = y.size
     c0, c1 = o0.pred == y, o1.pred == y
     means = {"accuracy": np.vstack([c0, c1]).astype(float)}
-    aucs = {}
+    aucs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    macro: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     if o0.proba is not None and o1.proba is not None:
         rows = np.arange(n)
         ll = [-np.log(np.clip(o.proba[rows, y], EPS, 1)) for o in (o0, o1)]
         br = [_brier(y, o.proba) for o in (o0, o1)]
         means.update(log_loss=np.vstack(ll), brier=np.vstack(br))
-        if binary and 0 < (y == 1).sum() < n:
-            aucs["roc_auc"] = (y == 1, o0.proba[:, -1], o1.proba[:, -1])
-    boot = stats.paired_bootstrap(n, means=means, aucs=aucs, n_boot=n_boot, seed=seed)
+        if _auc_classes(y, classes, data, notes):
+            if len(classes) == 2:
+                aucs["roc_auc"] = (y == 1, o0.proba[:, -1], o1.proba[:, -1])
+            else:
+                macro["roc_auc"] = (y, o0.proba, o1.proba)
+    boot = stats.paired_bootstrap(n, means=means, aucs=aucs, macro_aucs=macro, n_boot=n_boot, seed=seed)
     mc = stats.mcnemar(c0, c1)
     out = [
         _metric(
@@ -254,6 +297,30 @@ def _classification_metrics(y, o0, o1, data, *, binary, n_boot, seed, alpha, lev
                 alpha,
                 level,
                 {"z": d["z"], "delong_se": math.sqrt(d["variance"])},
+            )  # fmt: skip
+        )
+    if "roc_auc" in macro:
+        o, by_class = stats.delong_ovr(*macro["roc_auc"])
+        per_class = [{"class": c, **row} for c, row in zip(classes, by_class)]
+        out.append(
+            _metric(
+                "roc_auc",
+                data,
+                o["auc_champion"],
+                o["auc_challenger"],
+                boot["roc_auc"],
+                o["p_value"],
+                "delong_ovr",
+                True,
+                n,
+                alpha,
+                level,
+                {
+                    "average": "macro one-vs-rest",
+                    "z": o["z"],
+                    "delong_se": math.sqrt(o["variance"]),
+                    "per_class": per_class,
+                },
             )  # fmt: skip
         )
     for name in ("log_loss", "brier"):
@@ -556,7 +623,7 @@ def compare(
             if has.any():
                 labelled_data.add(name)
                 if classifier:
-                    y = np.where(has, label_codes(raw.to_numpy(), classes), -2)
+                    y = np.where(has, _codes(raw.to_numpy(), classes), -2)
                 else:
                     y = np.where(has, pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float), np.nan)
                 lab = y >= 0 if classifier else np.isfinite(y)
@@ -572,7 +639,9 @@ def compare(
                 if yl.size >= 2:
                     kw = dict(n_boot=n_boot, seed=seed + k, alpha=alpha, level=level)
                     if classifier:
-                        metrics += _classification_metrics(yl, m0, m1, name, binary=len(classes) == 2, **kw)
+                        metrics += _classification_metrics(
+                            yl, m0, m1, name, classes=_class_texts(champion), notes=notes, **kw
+                        )
                     else:
                         metrics += _regression_metrics(yl, m0, m1, name, **kw)
         disagreement.append(
@@ -660,14 +729,12 @@ def compare_workspace(
 
 # -- the verdict in words ----------------------------------------------------------------------------------
 
-_TESTS = {"mcnemar_midp": "McNemar mid-p", "delong": "DeLong", "paired_t": "paired t test", "wilcoxon": "Wilcoxon"}
-
 
 def _metric_sentence(m: MetricComparison, level: float) -> str:
     label = LABELS.get(m.name, m.name)
     word = {"better": "better", "worse": "worse", "no_difference": "not significantly different"}[m.direction]
     ci = f"{level:.0%} interval {interval(m.low, m.high)}, " if m.low is not None else ""
-    p = f"{_TESTS.get(m.test, m.test)} p-value {number(m.p_value)}" if m.p_value is not None else "no test"
+    p = f"{TEST_LABELS.get(m.test, m.test)} p-value {number(m.p_value)}" if m.p_value is not None else "no test"
     return (
         f"On the {m.data} data ({count(m.n_rows)} rows) the challenger is {word} on {label}: "
         f"{number(m.challenger)} against the champion's {number(m.champion)} "

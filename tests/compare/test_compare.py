@@ -127,3 +127,120 @@ def test_stress_and_importance_for_both(frames):
     assert set(d) >= {"metrics", "disagreement", "stress", "importance", "verdict", "summary"}
     assert set(d["metrics"][0]) >= {"name", "champion", "challenger", "difference", "low", "high", "p_value", "test"}
     assert set(d["stress"][0]) >= {"perturbation", "severity", "champion", "challenger"}
+
+
+# -- multiclass -------------------------------------------------------------------------------------------
+
+
+def _three(seed, n=900):
+    """A seeded 3-class problem (labels as text): the class follows a and b, c is noise."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n)})
+    z = X.a + 0.6 * X.b + rng.normal(0, 0.6, n)
+    X["y"] = np.select([z < -0.5, z < 0.7], ["low", "mid"], "high")
+    return X
+
+
+@pytest.fixture(scope="module")
+def three():
+    train, ref, cur = _three(10), _three(11), _three(12)
+    weak = _fit(train, ["a", "c"])
+    strong = _fit(train, ["a", "b", "c"])
+    return train, ref, cur, weak, strong
+
+
+def test_multiclass_metrics_against_sklearn_and_statsmodels(three):
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
+    sm = pytest.importorskip("statsmodels.stats.contingency_tables")
+    train, ref, cur, weak, strong = three
+    r = compare(weak, strong, ref, cur, target="y", stress=False, importance=False, n_boot=300)
+    assert r.task == "multiclass" and r.verdict == "better"
+    X, y = cur[["a", "b", "c"]], cur["y"].to_numpy()
+    p0, p1 = weak.predict(X), strong.predict(X)
+    P0, P1 = weak.predict_proba(X), strong.predict_proba(X)
+    acc = r.metric("accuracy")
+    assert acc.champion == pytest.approx(accuracy_score(y, p0)) and acc.challenger == pytest.approx(
+        accuracy_score(y, p1)
+    )
+    right0, right1 = p0 == y, p1 == y
+    table = [[np.sum(right0 & right1), np.sum(right0 & ~right1)], [np.sum(~right0 & right1), np.sum(~right0 & ~right1)]]
+    assert acc.test == "mcnemar_midp"
+    assert acc.details["p_exact"] == pytest.approx(sm.mcnemar(table, exact=True).pvalue, rel=1e-9)
+    auc = r.metric("roc_auc")
+    assert auc.test == "delong_ovr" and auc.details["average"] == "macro one-vs-rest"
+    assert auc.champion == pytest.approx(roc_auc_score(y, P0, multi_class="ovr", labels=weak.classes), abs=1e-12)
+    assert auc.challenger == pytest.approx(roc_auc_score(y, P1, multi_class="ovr", labels=weak.classes), abs=1e-12)
+    assert auc.significant and auc.low > 0 and auc.p_value < 0.001
+    per_class = auc.details["per_class"]
+    assert [c["class"] for c in per_class] == ["high", "low", "mid"]
+    for row, k in zip(per_class, range(3)):
+        assert row["challenger"] == pytest.approx(roc_auc_score(y == weak.classes[k], P1[:, k]), abs=1e-12)
+        assert row["p_holm"] >= row["p_value"]
+    ll = r.metric("log_loss")
+    assert ll.champion == pytest.approx(log_loss(y, P0, labels=weak.classes), rel=1e-9)
+    assert ll.challenger == pytest.approx(log_loss(y, P1, labels=weak.classes), rel=1e-9)
+    assert r.metric("brier").test == "paired_t"
+    d = next(x for x in r.disagreement if x.data == "current")
+    assert d.share == pytest.approx(np.mean(p0 != p1))
+    json.dumps(r.to_dict(), allow_nan=False)
+
+
+def test_multiclass_self_comparison_is_all_zero(three):
+    train, ref, cur, weak, _ = three
+    r = compare(weak, weak, ref, cur, target="y", stress=False, importance=False, n_boot=200)
+    assert r.verdict == "no_difference" and r.metric("roc_auc").test == "delong_ovr"
+    assert all(x.difference == 0 and x.low == 0 and x.high == 0 and x.p_value == 1.0 for x in r.metrics)
+
+
+def test_multiclass_stress_importance_and_a_missing_class(three):
+    train, ref, cur, weak, strong = three
+    few = cur[cur["y"] != "high"].copy()
+    few = pd.concat([few, cur[cur["y"] == "high"].head(1)])  # one 'high' row: no one-vs-rest AUC for it
+    r = compare(weak, strong, ref, few, target="y", n_boot=100, stress_rows=200)
+    assert r.metric("roc_auc", "current") is None and r.metric("roc_auc", "reference") is not None
+    assert any("ROC AUC is not compared on the current data" in n and "'high' has fewer" in n for n in r.notes)
+    assert r.metric("accuracy", "current") is not None
+    assert r.stress and all(s.champion is None or 0 <= s.champion <= 1 for s in r.stress)
+    assert {i.feature for i in r.importance} == {"a", "b", "c"}
+
+
+def test_multiclass_challenger_with_other_classes_is_refused(three):
+    from robustness.compare import check_challenger
+
+    train, ref, cur, weak, strong = three
+    check_challenger(weak, strong, {"reference": ref, "current": cur})  # multiclass pairs are accepted
+    two = _fit(train[train["y"] != "mid"], ["a", "b"])
+    with pytest.raises(CompareError, match="a multiclass classifier .3 classes. and the challenger a binary"):
+        check_challenger(weak, two, {"reference": ref, "current": cur})
+    renamed = _fit(train.assign(y=train["y"].replace({"mid": "medium"})), ["a", "b"])
+    with pytest.raises(CompareError, match="only the champion knows mid; only the challenger knows medium"):
+        check_challenger(weak, renamed, {"reference": ref, "current": cur})
+
+
+def test_machines_demo_with_a_second_model():
+    """The multiclass demo against a shallow tree trained on its generator: the comparison runs end to end with
+    the demo's text classes, and its numbers are scikit-learn's."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.tree import DecisionTreeClassifier
+
+    from robustness.demo import _MACH_CAT, _MACH_NUM, SEED, _machines_frame, _pipeline, load_scenario
+
+    s = load_scenario("machines")
+    train = _machines_frame(np.random.default_rng(SEED + 50), 4000, current=False)
+    other = _pipeline(_MACH_NUM, _MACH_CAT, DecisionTreeClassifier(max_depth=6, random_state=0))
+    other.fit(train[list(s.features)], train[s.roles.target])
+    champion, challenger = from_estimator(s.model), from_estimator(other)
+    r = compare(champion, challenger, s.reference, s.current, target=s.roles.target, n_boot=200, stress_rows=300)
+    assert r.task == "multiclass"
+    for data, frame in (("reference", s.reference), ("current", s.current)):
+        auc = r.metric("roc_auc", data)
+        P = challenger.predict_proba(frame)
+        assert auc.test == "delong_ovr"
+        assert auc.challenger == pytest.approx(
+            roc_auc_score(frame[s.roles.target], P, multi_class="ovr", labels=challenger.classes), abs=1e-12
+        )
+        assert {c["class"] for c in auc.details["per_class"]} == {"normal", "wear", "failure"}
+        assert auc.low is not None and auc.low <= auc.difference <= auc.high
+    assert r.stress and r.importance and r.disagreement[1].share > 0
+    assert r.verdict in {"better", "worse", "no_difference"} and r.summary.startswith("Verdict on the current data")
