@@ -116,12 +116,11 @@ def demo_workspace(name: str) -> Workspace:
     return fut.result()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def demo_story(name: str) -> tuple[str, str]:
-    from robustness.demo import load_scenario
+    """A demo's title and story (from its definition: nothing is built)."""
+    from robustness.demo import scenario_text
 
-    s = load_scenario(name)
-    return s.title, s.story
+    return scenario_text(name)
 
 
 # Uploaded tables and models are kept per session (in st.session_state, released when the session

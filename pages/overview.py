@@ -31,18 +31,18 @@ if snap is not None and snap.page is not None:
     class_names = CLASS_NAMES.get(page.scenario or "", {})  # the demo's names: the one thing a snapshot lacks
 else:
     ws = require_workspace()
-    if ws.scenario:
-        title, demo_text = demo_story(ws.scenario)
-        caption = f"Demo scenario: {title}. {demo_text}"
-    else:
-        caption = md(
-            f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
-            f"against {ws.reference.name} (reference)."
-        )
     known = snapshot.load(ws.scenario) if ws.scenario else None
     if known is not None and known.page is not None and known.workspace_key == ws.key():
         page = known.page  # this very workspace's page, kept on disk: nothing to recompute
     else:
+        if ws.scenario:
+            title, demo_text = demo_story(ws.scenario)
+            caption = f"Demo scenario: {title}. {demo_text}"
+        else:
+            caption = md(
+                f"Your files: {ws.model_name or 'predictions from the data'} on {ws.current.name} (current) "
+                f"against {ws.reference.name} (reference)."
+            )
         page = snapshot.FirstPage.of(ws, cached_overview(ws, ws.key()), caption)
         if ws.scenario:
             snapshot.save(ws.scenario, ws.key(), page=page)

@@ -350,6 +350,15 @@ def scenario_class_names(name: str) -> dict[str, str]:
     return dict(CLASS_NAMES.get(name, {}))
 
 
+def scenario_text(name: str) -> tuple[str, str]:
+    """A demo's title and story, without building it (its data and model take a second or two)."""
+    try:
+        spec = _SPECS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown demo scenario '{name}'. Choose one of: {', '.join(SCENARIOS)}.") from None
+    return spec.title, spec.story
+
+
 def load_scenario(name: str = DEFAULT_SCENARIO) -> Scenario:
     """Build a demo scenario (deterministic: same name, same data and model)."""
     try:

@@ -76,3 +76,13 @@ def test_export_round_trip(tmp_path, scenarios):
     np.testing.assert_allclose(
         adapter.predict_proba(cur), scenarios["credit"].model.predict_proba(cur[list(scenarios["credit"].features)])
     )
+
+
+def test_a_demos_title_and_story_are_read_without_building_it(monkeypatch):
+    import robustness.demo as demo
+
+    built = {name: (s.title, s.story) for name in demo.SCENARIOS for s in [demo.load_scenario(name)]}
+    monkeypatch.setattr(demo, "_build", lambda *a, **k: pytest.fail("scenario_text built the demo"))
+    assert {name: demo.scenario_text(name) for name in demo.SCENARIOS} == built
+    with pytest.raises(ConfigError, match="Unknown demo scenario 'nope'"):
+        demo.scenario_text("nope")
