@@ -16,10 +16,11 @@ from dashboard.tables import show_table
 from robustness.errors import RobustnessError
 from robustness.explain import Explanation
 from robustness.formatting import count, number, share
+from robustness.performance.evaluate import worst_errors
 from robustness.plots import compare as cplots
 from robustness.plots import explain as eplots
 from robustness.plots.wording import contribution_label, scale_label
-from robustness.stress import minimal_change
+from robustness.stress import label_of, minimal_change
 from robustness.workspace import Workspace
 
 SECTIONS = ["Importance", "Beeswarm", "Dependence", "Single row", "PDP / ICE", "Shift", "What-if"]
@@ -426,33 +427,13 @@ def _fragile(ws: Workspace) -> list:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _worst_labels(_ws: Workspace, key: str, positions: tuple[int, ...]) -> dict[int, str]:
-    """Each worst-error row (position in the current data) as people read it: the prediction and the label by
-    class name, the model's confidence as a share, values and errors in the one number format."""
-    frame = _ws.current.frame.iloc[list(positions)]
-    model = _ws.model
-    if model is None or not positions:
-        return {}
-    X = frame[cache.inputs(_ws)]
-    actual = frame[_ws.roles.target].to_numpy(dtype=object)
-    pred = np.asarray(model.predict(X))
-    out: dict[int, str] = {}
-    if model.is_classifier:
-        sure = np.asarray(model.predict_proba(X), dtype=float).max(axis=1) if model.has_proba else None
-        for i, p in enumerate(positions):
-            conf = f" ({share(sure[i])} sure)" if sure is not None and np.isfinite(sure[i]) else ""
-            out[p] = (
-                f"row {frame.index[i]}: predicted {_ws.class_label(pred[i])}{conf}, actually "
-                f"{_ws.class_label(actual[i])}"
-            )
-        return out
-    for i, p in enumerate(positions):
-        y = float(actual[i])
-        out[p] = (
-            f"row {frame.index[i]}: predicted {number(pred[i])}, actually {number(y)} "
-            f"(error {number(float(pred[i]) - y, signed=True)})"
-        )
-    return out
+def _worst_errors(_ws: Workspace, key: str, names: tuple[tuple[str, str], ...]) -> list[tuple[int, str]]:
+    """(row position in the current data, description) of the worst predictions against the labels, as
+    robustness.performance writes them for the CLI and the report too: classes by name (``names``, part of the
+    cache key: class names are not in the workspace key), values in the one number format."""
+    if not _ws.target_in_current or _ws.model is None:
+        return []
+    return worst_errors(_ws.model, _ws.current.frame, _ws.roles.target, n=cache.WORST, class_names=dict(names))
 
 
 def _missing(v) -> bool:
@@ -477,7 +458,7 @@ def _same(a, b) -> bool:
 def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
     frame = ws.current.frame
     id_col = ws.roles.id if ws.roles.id and ws.roles.id in frame.columns else None
-    worst = cache.cached_worst_errors(ws, ws.key()) if ws.target_in_current else []
+    worst = dict(_worst_errors(ws, ws.key(), tuple(sorted(ws.class_names.items()))))
     fragile = _fragile(ws)
     modes = (
         (["by ID"] if id_col else [])
@@ -509,9 +490,8 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
             )
         )
     elif mode == "worst errors":
-        labels = _worst_labels(ws, ws.key(), tuple(p for p, _ in worst))
         position = st.selectbox(
-            "Worst predictions against the labels", list(labels), format_func=labels.get, key="explain_row_worst"
+            "Worst predictions against the labels", list(worst), format_func=worst.get, key="explain_row_worst"
         )
     else:
         by_row = {f.row: f for f in fragile}
@@ -521,7 +501,7 @@ def row_tab(ws: Workspace, expl: Explanation, config_key: str) -> None:
             key="explain_row_fragile",
             format_func=lambda r: (
                 f"row {r}: {ws.class_label(by_row[r].prediction)} → {ws.class_label(by_row[r].flipped_to)} under "
-                f"{by_row[r].perturbation} at severity {number(by_row[r].min_severity)}"
+                f"{label_of(by_row[r].perturbation)} at severity {number(by_row[r].min_severity)}"
             ),
         )
         position = int(np.flatnonzero(frame.index == label)[0])
@@ -793,6 +773,7 @@ def _counterfactual(ws: Workspace, row: pd.DataFrame, stats, seed: int, tag: str
                 sorted(bounds.items()),
                 int(budget),
                 seed,
+                sorted(ws.class_names.items()),  # the message names the classes
             )
         ).encode()
     ).hexdigest()
@@ -803,7 +784,14 @@ def _counterfactual(ws: Workspace, row: pd.DataFrame, stats, seed: int, tag: str
         try:
             with st.spinner("Searching for the smallest change…"):
                 store[run_key] = minimal_change(
-                    ws.model, row, stats, columns=allowed, bounds=bounds, max_evaluations=int(budget), seed=seed
+                    ws.model,
+                    row,
+                    stats,
+                    columns=allowed,
+                    bounds=bounds,
+                    max_evaluations=int(budget),
+                    seed=seed,
+                    class_names=ws.class_names,
                 )
         except RobustnessError as err:
             st.error(md(err))

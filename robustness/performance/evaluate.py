@@ -9,6 +9,7 @@ or residuals (regressors), and, when a timestamp column is given, the headline m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
+from robustness.formatting import class_label, number, share
 from robustness.models import ModelAdapter, Task
 from robustness.performance.metrics import (
     Calibration,
@@ -260,9 +262,21 @@ def _over_time(
     return tuple(windows)
 
 
-def worst_errors(model: ModelAdapter, data: pd.DataFrame, target: str, *, n: int = 20) -> list[tuple[int, str]]:
+def worst_errors(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    target: str,
+    *,
+    n: int = 20,
+    class_names: Mapping[str, str] | None = None,
+) -> list[tuple[int, str]]:
     """(row position in ``data``, description) of the worst predictions against the labels:
-    classifiers: misclassified rows, most confident first; regressors: the largest |error|."""
+    classifiers: misclassified rows, most confident first; regressors: the largest |error|.
+
+    The descriptions are in the one number format (robustness.formatting), classes by their names when
+    ``class_names`` (class as text -> name) gives them: "row 3194: predicted repaid (97.6% sure), actually
+    default"; "row 12: predicted 2,450, actually 323 (error +2,120)". The row is its index label, shown as it is.
+    """
     if target not in data.columns:
         return []
     has = np.flatnonzero(data[target].notna().to_numpy())
@@ -272,18 +286,23 @@ def worst_errors(model: ModelAdapter, data: pd.DataFrame, target: str, *, n: int
     index = data.index[has]
     out: list[tuple[int, str]] = []
     if d.classes is not None:  # a classifier
-        names = list(d.classes) + ["?"]
+        classes = list(model.classes if model.classes is not None else d.classes)
         labels = data[target].to_numpy(dtype=object)[has]
         conf = d.proba.max(axis=1) if d.proba is not None else np.full(d.n, np.nan)
         wrong = np.flatnonzero(d.pred != d.y)
         for i in wrong[np.argsort(-np.nan_to_num(conf[wrong], nan=0.0), kind="stable")][:n]:
-            sure = "" if not np.isfinite(conf[i]) else f" ({conf[i]:.0%} sure)"
-            actual = names[d.y[i]] if d.y[i] >= 0 else str(labels[i])
-            out.append((int(has[i]), f"row {index[i]}: predicted {names[d.pred[i]]}{sure}, actually {actual}"))
+            sure = "" if not np.isfinite(conf[i]) else f" ({share(conf[i])} sure)"
+            predicted = class_label(classes[d.pred[i]], class_names) if d.pred[i] >= 0 else "?"
+            actual = class_label(classes[d.y[i]] if d.y[i] >= 0 else labels[i], class_names)
+            out.append((int(has[i]), f"row {index[i]}: predicted {predicted}{sure}, actually {actual}"))
         return out
     err = d.pred - d.y
     for i in np.argsort(-np.abs(err), kind="stable")[:n]:
         out.append(
-            (int(has[i]), f"row {index[i]}: predicted {d.pred[i]:,.4g}, actually {d.y[i]:,.4g} (error {err[i]:+,.4g})")
+            (
+                int(has[i]),
+                f"row {index[i]}: predicted {number(d.pred[i])}, actually {number(d.y[i])} "
+                f"(error {number(err[i], signed=True)})",
+            )
         )
     return out

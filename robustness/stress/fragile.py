@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, ModelError, RobustnessError
+from robustness.formatting import class_label, count, number
 from robustness.jsonsafe import py_scalar, to_json_safe
 from robustness.models import ModelAdapter
 from robustness.stress.perturbations import ReferenceStats
@@ -152,14 +153,15 @@ def minimal_change(
     max_evaluations: int = 2000,
     seed: int = 0,
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    class_names: Mapping[str, str] | None = None,
 ) -> MinimalChange:
     """The smallest change of ``row`` (by the distance in the module docstring) that changes the
     classifier's predicted class, searched among single-column then two-column changes.
 
     ``columns``: the columns that may change (default: the model's inputs that ``stats``
     describes). ``bounds``: column -> (low, high) for numerical columns, instead of the reference
-    range. ``seed`` only breaks ties between equally distant candidates. Regressors get
-    ``found=False`` with a message.
+    range. ``seed`` only breaks ties between equally distant candidates. ``class_names`` (class as text ->
+    name) names the classes in the message. Regressors get ``found=False`` with a message.
     """
     frame = _one_row(row)
     label = py_scalar(frame.index[0])
@@ -182,7 +184,7 @@ def minimal_change(
         raise ConfigError(f"max_evaluations must be a whole number of at least 2, not {max_evaluations!r}.")
     cols = _columns(model, frame, stats, columns)
     limits = _bounds(bounds, stats, cols)
-    search = _Search(model, frame, max_evaluations)
+    search = _Search(model, frame, max_evaluations, class_names)
     moves = _single_moves(frame, stats, cols, limits, np.random.default_rng(seed))
     if not moves:
         return search.done(label, None, "No column can change: the chosen columns have no reference values.")
@@ -222,8 +224,10 @@ _Found = tuple[list[_Move], Any]
 
 
 class _Search:
-    def __init__(self, model: ModelAdapter, frame: pd.DataFrame, budget: int) -> None:
-        self.model, self.frame, self.budget = model, frame, budget
+    def __init__(
+        self, model: ModelAdapter, frame: pd.DataFrame, budget: int, class_names: Mapping[str, str] | None = None
+    ) -> None:
+        self.model, self.frame, self.budget, self.class_names = model, frame, budget, class_names
         self.proba = bool(getattr(model, "has_proba", False))
         self.evaluations = 0
         self.last_labels: np.ndarray = np.empty(0, dtype=object)
@@ -247,6 +251,10 @@ class _Search:
 
     def left(self) -> int:
         return self.budget - self.evaluations
+
+    def _class(self, value: object) -> str:
+        """A class in the message: its name when ``class_names`` gives one (robustness.formatting.class_label)."""
+        return class_label(value, self.class_names) if self.class_names else _show(value)
 
     def _predict(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         self.evaluations += len(X)
@@ -278,8 +286,8 @@ class _Search:
         distance = float(sum(m.distance for m in moves))
         described = " and ".join(f"'{c}' from {_show(a)} to {_show(b)}" for c, a, b in changes)
         message = (
-            f"Changing {described} changes the prediction from {_show(self.original)} to "
-            f"{_show(to_json_safe(new))} (distance {distance:.2f}: reference standard deviations for "
+            f"Changing {described} changes the prediction from {self._class(self.original)} to "
+            f"{self._class(to_json_safe(new))} (distance {number(distance)}: reference standard deviations for "
             "numbers, 1 per category)."
         )
         return MinimalChange(
@@ -470,6 +478,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _show(v: object) -> str:
+    """A value in a message: a whole number with every digit, another number in the one format (3 significant
+    figures, robustness.formatting), text quoted."""
     if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+        return count(v) if v.is_integer() and abs(v) < 1e15 else number(v)
     return repr(v) if isinstance(v, str) else str(v)

@@ -3,6 +3,8 @@ label edge cases (unknown classes, one class, missing labels) give results, not 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from robustness.demo import load_scenario
 from robustness.errors import DataError
+from robustness.formatting import number, share
 from robustness.models import Task, from_estimator
 from robustness.performance import Labelled, evaluate, labelled, performance
 from robustness.performance.metrics import _auc_rows, bootstrap_indices, bootstrap_metrics, calibration, point_metrics
@@ -224,17 +227,36 @@ def test_worst_errors_are_confident_misclassifications_first(credit):
     from robustness.performance.evaluate import worst_errors
 
     s, m = credit
-    rows = worst_errors(m, s.current, "default", n=5)
+    names = {"0": "repaid", "1": "default"}
+    rows = worst_errors(m, s.current, "default", n=5, class_names=names)
     assert len(rows) == 5
     X = s.current[list(s.features)]
     proba = s.model.predict_proba(X).max(axis=1)
     pred = s.model.predict(X)
     confs = []
     for pos, text in rows:
-        assert pred[pos] != s.current["default"].iloc[pos] and "sure" in text and "actually" in text
+        actual = s.current["default"].iloc[pos]
+        assert pred[pos] != actual
+        # classes by name, the confidence as a share in the one number format, the row by its index label
+        assert text == (
+            f"row {s.current.index[pos]}: predicted {names[str(pred[pos])]} ({share(proba[pos])} sure), "
+            f"actually {names[str(actual)]}"
+        )
         confs.append(proba[pos])
     assert confs == sorted(confs, reverse=True)
+    plain = worst_errors(m, s.current, "default", n=5)  # without names a class reads as its value
+    assert [p for p, _ in plain] == [p for p, _ in rows] and all(
+        "predicted 0" in t or "predicted 1" in t for _, t in plain
+    )
     e = load_scenario("energy")
     top = worst_errors(from_estimator(e.model), e.current, e.roles.target, n=3)
-    err = abs(e.model.predict(e.current[list(e.features)]) - e.current[e.roles.target].to_numpy())
+    predicted = e.model.predict(e.current[list(e.features)])
+    err = abs(predicted - e.current[e.roles.target].to_numpy())
     assert [p for p, _ in top] == list(np.argsort(-err, kind="stable")[:3])
+    for pos, text in top:
+        y = e.current[e.roles.target].iloc[pos]
+        assert text == (
+            f"row {e.current.index[pos]}: predicted {number(predicted[pos])}, actually {number(y)} "
+            f"(error {number(predicted[pos] - y, signed=True)})"
+        )
+        assert re.fullmatch(r"row \d+: predicted [\d.,-]+, actually [\d.,-]+ \(error [+-][\d.,]+\)", text), text

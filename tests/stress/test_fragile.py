@@ -10,6 +10,7 @@ import pytest
 
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError
+from robustness.formatting import number
 from robustness.models import Task, from_estimator
 from robustness.stress.config import StressConfig
 from robustness.stress.fragile import minimal_change
@@ -86,7 +87,10 @@ def test_minimal_change_near_the_boundary_flips_the_row(credit, model, stats, pr
         changed[column] = after
     assert model.predict(changed)[0] == found.new_prediction
     assert "changes the prediction from 0 to 1" in found.message
+    assert f"(distance {number(found.distance)}: reference standard deviations" in found.message  # one format
     json.dumps(found.to_dict(), allow_nan=False)
+    named = minimal_change(model, row, stats, class_names={"0": "repaid", "1": "default"})
+    assert named.changes == found.changes and "changes the prediction from repaid to default" in named.message
 
 
 def test_minimal_change_distance_is_measured_in_reference_stds(credit, model, stats, probabilities):
