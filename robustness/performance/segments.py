@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import DataError
+from robustness.formatting import count, interval, number
 from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
-from robustness.performance.metrics import Labelled, metric_values
+from robustness.performance.metrics import LABELS, Labelled, metric_values
 
 if TYPE_CHECKING:
     from sklearn.tree import DecisionTreeRegressor
@@ -55,10 +56,18 @@ class Segment:
 
     @property
     def text(self) -> str:
+        """The segment in the one number format: "income < 20,300: Accuracy 0.678 against 0.83 overall (950 rows,
+        95% interval 0.653–0.706)"."""
+        return self.sentence(LABELS.get(self.metric, self.metric))
+
+    def sentence(self, metric_name: str) -> str:
+        """:attr:`text` with the metric called ``metric_name`` (a page's plain name for it, say)."""
+        within = (
+            f", 95% interval {interval(self.low, self.high)}" if self.low is not None and self.high is not None else ""
+        )
         return (
-            f"{self.rule}: {self.metric} {self.value:.2f} vs {self.overall:.2f} overall (n = {self.size:,})"
-            if self.metric == "accuracy"
-            else f"{self.rule}: MAE {_fmt(self.value)} vs {_fmt(self.overall)} overall (n = {self.size:,})"
+            f"{self.rule}: {metric_name} {number(self.value)} against {number(self.overall)} overall "
+            f"({count(self.size)} rows{within})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,13 +83,6 @@ class Segment:
             "overall": to_json_safe(self.overall),
             "text": self.text,
         }
-
-
-def _fmt(x: float) -> str:
-    if x == 0 or not math.isfinite(x):
-        return str(x)
-    digits = max(0, 3 - int(math.floor(math.log10(abs(x)))) - 1)
-    return f"{x:,.{min(digits, 4)}f}"
 
 
 def _row_errors(d: Labelled) -> np.ndarray:
@@ -229,7 +231,7 @@ def rule_text(conds: Sequence[Condition]) -> str:
         if op == "in":
             parts.append(f"{col} = {v[0]}" if len(v) == 1 else f"{col} in {{{', '.join(map(str, v))}}}")
         else:
-            parts.append(f"{col} {op} {_fmt(v)}")
+            parts.append(f"{col} {op} {number(v)}")
     return " and ".join(parts) or "all rows"
 
 

@@ -4,6 +4,7 @@ coverage; weak segments find an injected weak slice; group metrics handle tiny g
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import count, number
 from robustness.models import from_estimator
 from robustness.performance import conformal, estimate_performance, group_metrics, weak_segments
 
@@ -133,7 +135,12 @@ def test_weak_segments_find_an_injected_weak_slice():
     assert top.value < top.overall - 0.2 and top.high < top.overall
     assert 0.4 * weak.sum() <= top.size <= 1.1 * weak.sum()
     assert all(op != "present" for _, op, _ in top.conditions)  # no missing values, no such condition
-    assert "accuracy" in top.text and "overall (n = " in top.text
+    assert top.text == (  # the one number format: 3 significant figures, counts with every digit
+        f"{top.rule}: Accuracy {number(top.value)} against {number(top.overall)} overall "
+        f"({count(top.size)} rows, 95% interval {number(top.low)}–{number(top.high)})"
+    )
+    assert re.search(r": Accuracy 0\.\d{1,3} against 0\.\d{1,3} overall \(\d+ rows, 95% interval", top.text)
+    assert top.sentence("Share right").startswith(f"{top.rule}: Share right {number(top.value)} against")
 
 
 def test_group_metrics_report_the_gap_and_leave_tiny_groups_out():
