@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import count, share
 from robustness.schema import ColumnKind
 from robustness.stress._columns import (
     ColumnFn,
@@ -131,7 +132,7 @@ class PerturbationSpec:
         if callable(self.phrase):
             return self.phrase(severity)
         text = self.phrase or f"{_lower_first(self.label or _default_label(self.name))} at {{share}} strength"
-        return text.replace("{share}", f"{severity:.0%}")
+        return text.replace("{share}", share(severity))
 
 
 _REGISTRY: dict[str, PerturbationSpec] = {}
@@ -292,7 +293,7 @@ def phrase_of(name: str, severity: float) -> str:
     """Perturbation ``name`` at ``severity`` in plain words ("a unit error (×10) in 25% of values")."""
     spec = _REGISTRY.get(name)
     if spec is None:
-        return f"{_lower_first(_default_label(name))} at {severity:.0%} strength"
+        return f"{_lower_first(_default_label(name))} at {share(severity)} strength"
     return spec.plain(severity)
 
 
@@ -500,7 +501,7 @@ for _factor, _label, _example, _sign in (
         _unit_error(_factor, f"_{_label}"),
         _numeric_table,
         _NUMERIC,
-        f"{_verb} {_SHARE} values by {1000 if _factor < 1 else _factor}, a unit error such as "
+        f"{_verb} {_SHARE} values by {count(1000 if _factor < 1 else _factor)}, a unit error such as "
         f"{_example}" + (" (whole-number columns become decimal)." if _factor < 1 else "."),
         _has_numeric,
         label=f"Unit error {_sign}",
@@ -622,7 +623,8 @@ _builtin(
     label="Upward shift",
     family="shifts",
     phrase=lambda severity: (
-        f"every value shifted upward (a middle value becomes higher than {50 + 50 * severity:.0f}% of normal values)"
+        "every value shifted upward (a middle value becomes higher than "
+        f"{share(0.5 + 0.5 * severity)} of normal values)"
     ),
 )
 del _factor, _label, _example, _verb, _sign

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import count, number, share
 from robustness.io.data import read_table
 from robustness.io.infer import infer_schema
 from robustness.models import Task, load_model
@@ -37,17 +38,17 @@ class StressRun:
         classifier = r.task != Task.REGRESSION
         measure = "flip rate" if classifier else "mean |change| / spread"
         lines = [
-            f"Stress test: {self.model_name} on {self.data_name} ({r.n_rows:,} rows, seed {r.seed})",
+            f"Stress test: {self.model_name} on {self.data_name} ({count(r.n_rows)} rows, seed {r.seed})",
             f"{'perturbation':18s} {'severity':>8s} {measure:>22s}  notes",
         ]
         for p in r.results:
             value = p.flip_rate if classifier else p.mean_abs_change
-            shown = "-" if value is None else f"{value:.1%}" if classifier else f"{value:.3f}"
+            shown = "-" if value is None else share(value) if classifier else number(value)
             note = "; ".join(p.errors)
-            lines.append(f"{p.perturbation[:18]:18s} {p.severity:8.2f} {shown:>22s}  {note}")
+            lines.append(f"{p.perturbation[:18]:18s} {number(p.severity):>8s} {shown:>22s}  {note}")
         if r.feature_sensitivity:
             top = ", ".join(
-                f"{f.feature} ({f.sensitivity:.1%})" if classifier else f"{f.feature} ({f.sensitivity:.3f})"
+                f"{f.feature} ({share(f.sensitivity) if classifier else number(f.sensitivity)})"
                 for f in r.feature_sensitivity[:5]
             )
             lines.append(f"Most sensitive columns: {top}")
@@ -55,7 +56,7 @@ class StressRun:
             if v.status != "pass":
                 lines.append(f"{v.status.upper()}: {v.message}")
         lines.append(
-            f"Robustness score {r.score:.0f}/100 -> verdict {r.verdict.upper()}"
+            f"Robustness score {count(r.score)}/100 -> verdict {r.verdict.upper()}"
             + (" (stopped early)" if r.stopped else "")
         )
         return "\n".join(lines)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError, ModelError, RobustnessError
+from robustness.formatting import count, number
 from robustness.models import ModelAdapter, sorted_labels
 from robustness.schema import ColumnKind
 from robustness.stress._inputs import (
@@ -53,7 +54,14 @@ from robustness.stress._stack import stack_rows
 from robustness.stress._stats import ColumnValues
 from robustness.stress.config import StressConfig, Verdict, judge, robustness_score, suite_verdict
 from robustness.stress.fragile import FragileRow, fragile_rows
-from robustness.stress.perturbations import PerturbationSpec, ReferenceStats, applicable, perturbed_columns, registry
+from robustness.stress.perturbations import (
+    PerturbationSpec,
+    ReferenceStats,
+    applicable,
+    label_of,
+    perturbed_columns,
+    registry,
+)
 from robustness.stress.results import FeatureSensitivity, PerturbationResult, RunStatus, StressResult
 
 __all__ = [
@@ -342,8 +350,9 @@ def _run_cells(
         done += len(batch)
         if progress is not None:
             last = batch[-1]
-            what = f"{last.name} on '{last.feature}'" if last.feature else f"{last.name} at severity {last.severity:g}"
-            progress(done / total, f"{done} of {total} perturbed copies scored ({what})")
+            name = label_of(last.name)
+            what = f"{name} on '{last.feature}'" if last.feature else f"{name} at severity {number(last.severity)}"
+            progress(done / total, f"{count(done)} of {count(total)} perturbed copies scored ({what})")
     return False
 
 

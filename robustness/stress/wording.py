@@ -2,7 +2,7 @@
 
 No registry names, severities or statistics jargon: a perturbation is named by its plain phrase
 (``PerturbationSpec.plain``: "a unit error (×10) in 25% of values"), an effect by what it does to
-the predictions ("changes 23% of its predictions", "moves its predictions on average by 97% of
+the predictions ("changes 22.8% of its predictions", "moves its predictions on average by 97.1% of
 their normal variation"). The worst verdict is :func:`~robustness.stress.config.worst_verdict`,
 so every sentence names the same one.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from robustness.formatting import number, share
 from robustness.models import Task
 from robustness.stress.config import Verdict, worst_verdict
 from robustness.stress.perturbations import phrase_of
@@ -31,25 +32,25 @@ __all__ = [
 
 
 def percent(value: float) -> str:
-    """23% from 0.228; one decimal below 10% (5.6%), so small effects do not all read "5%"."""
-    return f"{value:.0%}" if abs(value) >= 0.095 else f"{value:.1%}"
+    """A share as the one number format writes it (robustness.formatting.share): 22.8% from 0.228, 5.6%."""
+    return share(value)
 
 
 def effect_in_words(value: float, *, classifier: bool) -> str:
-    """What one measured value does to the predictions, e.g. "changes 23% of its predictions"."""
+    """What one measured value does to the predictions, e.g. "changes 22.8% of its predictions"."""
     if classifier:
         return f"changes {percent(value)} of its predictions"
-    size = f"{value:.1f} times" if value >= 1 else percent(value) + " of"
+    size = f"{number(value)} times" if value >= 1 else percent(value) + " of"
     return f"moves its predictions on average by {size} their normal variation"
 
 
 def short_size(v: Verdict) -> str:
-    """A verdict's value as a percent ("23%": of predictions changed, or of their normal variation); "error"."""
+    """A verdict's value as a percent ("22.8%": of predictions changed, or of their normal variation); "error"."""
     return "error" if v.status == "error" or v.value is None else percent(v.value)
 
 
 def short_effect(v: Verdict, *, classifier: bool) -> str:
-    """ "23% of predictions change", "predictions move by 97% of their normal variation",
+    """ "22.8% of predictions change", "predictions move by 97.1% of their normal variation",
     "the model cannot score it"."""
     if v.status == "error" or v.value is None:
         return "the model cannot score it"
@@ -59,7 +60,7 @@ def short_effect(v: Verdict, *, classifier: bool) -> str:
 
 
 def verdict_in_words(v: Verdict, *, classifier: bool) -> str:
-    """One verdict in plain words: "a unit error (×10) in 25% of values changes 23% of its predictions"."""
+    """One verdict in plain words: "a unit error (×10) in 25% of values changes 22.8% of its predictions"."""
     what = phrase_of(v.perturbation, v.severity)
     if v.status == "error" or v.value is None:
         return f"the model cannot score data with {what}"
@@ -91,7 +92,7 @@ def counts_in_words(verdicts: Iterable[Verdict]) -> str:
 
 def plain_summary(result: StressResult) -> str:
     """The stress result in one sentence a stakeholder reads (the trust report's ``plain``), e.g. "Realistic
-    data errors change the model's decisions: a unit error (×10) in 25% of values changes 23% of its
+    data errors change the model's decisions: a unit error (×10) in 25% of values changes 22.8% of its
     predictions; 4 of 14 kinds of error fail, 3 warn."."""
     verdicts = tuple(result.verdicts)
     worst = worst_verdict(verdicts)

@@ -53,11 +53,10 @@ def words_of(app) -> list[tuple[str, str]]:
 # A number token: not part of a word, an ID (APP-0900000), a date or a version.
 NUMBER = re.compile(r"(?<![\w.\-/:#^×÷])(-?\d[\d,]*(?:\.\d+)?)(%?)(?![\w]*[-:/.]?\d)")
 # Texts the pages show but other modules write, not yet in the one format (left for their owners):
-# robustness/drift's PCA and ADWIN messages, and the stress registry's factors ("multiplies ... by 1000").
+# robustness/drift's PCA and ADWIN messages.
 FOREIGN = (
     re.compile(r"PCA reconstruction error is"),
     re.compile(r"ADWIN found"),
-    re.compile(r"\bby 1000\b"),
 )
 
 

@@ -25,7 +25,8 @@ def test_the_worst_named_is_the_largest_effect_on_every_demo(stress):
     largest = max(candidates, key=lambda v: v.value)
     assert check.metrics["worst"] == largest.perturbation
     assert check.effect == pytest.approx(largest.value)
-    assert largest.message in check.summary  # the technical sentence keeps the id and the numbers
+    assert largest.message in check.summary  # the technical sentence: the readable name and the numbers
+    assert largest.message.startswith(f"{largest.label} on ") and f"'{largest.perturbation}'" not in check.summary
     if name == "energy":  # the first failing in registry order (gaussian_noise, 0.18) is not the worst (0.97)
         assert largest.perturbation in ("unit_x10", "unit_x1000") and "gaussian_noise" not in check.summary
 

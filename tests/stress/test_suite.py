@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 import robustness.stress.suite as suite_mod
 from robustness.demo import load_scenario
 from robustness.errors import ConfigError, ModelError
+from robustness.formatting import share
 from robustness.models import Task, from_estimator
 from robustness.stress.config import StressConfig
 from robustness.stress.perturbations import ReferenceStats, perturb, registry
@@ -153,7 +154,12 @@ def test_unit_error_on_a_relied_on_column_fails_noise_on_an_unused_one_passes(cr
     assert _by(loan, "unit_x1000", 0.5).flip_rate > 0.1
     (verdict,) = loan.verdicts
     assert verdict.status == "fail" and loan.verdict == "fail" and verdict.severity == 0.5
-    assert "fail at ≥ 10.0%" in verdict.message and "'loan_amount'" in verdict.message
+    # the readable name and the one number format, not the registry id nor "10.0%" / "by 1000"
+    assert verdict.message.startswith(
+        f"Unit error ×1000 on 'loan_amount' at severity 0.5 changes {share(verdict.value)} of predictions "
+        "(fails at 10% or more). What it does: multiplies a share = severity of the values by 1,000, "
+    ), verdict.message
+    assert "unit_x1000" not in verdict.message
 
     income = run_stress(
         credit_model, credit.current, config=StressConfig(columns=("income",), perturbations=("unit_x1000",))
@@ -167,7 +173,7 @@ def test_unit_error_on_a_relied_on_column_fails_noise_on_an_unused_one_passes(cr
     )
     assert all(r.flip_rate < 0.01 for r in term.results)
     assert term.verdict == "pass" and term.verdicts[0].status == "pass"
-    assert "below the 5.0% warning threshold" in term.verdicts[0].message
+    assert "below the 5% warning threshold" in term.verdicts[0].message
     assert term.score > 99
 
 
@@ -630,7 +636,7 @@ def test_plain_summary_of_an_error_a_pass_and_counts():
     )
     assert plain_summary(SimpleNamespace(task="binary", verdicts=(ok,))).startswith(
         "The model's decisions hold up under realistic data errors: at most, every value rounded to a coarser "
-        "step changes 2.0% of its predictions"
+        "step changes 2% of its predictions"
     )
     assert "change some of the model's predictions" in plain_summary(
         SimpleNamespace(task="regression", verdicts=(warn, ok))
@@ -640,4 +646,9 @@ def test_plain_summary_of_an_error_a_pass_and_counts():
     assert (
         effect_in_words(1.5, classifier=False) == "moves its predictions on average by 1.5 times their normal variation"
     )
-    assert effect_in_words(0.228, classifier=True) == "changes 23% of its predictions"
+    assert effect_in_words(0.228, classifier=True) == "changes 22.8% of its predictions"  # 3 significant figures
+    assert effect_in_words(0.0561, classifier=True) == "changes 5.61% of its predictions"
+    assert effect_in_words(0.9714, classifier=False) == (
+        "moves its predictions on average by 97.1% of their normal variation"
+    )
+    assert effect_in_words(12345.6, classifier=False).startswith("moves its predictions on average by 12,300 times")
