@@ -16,6 +16,7 @@ from pandas.api import types as ptypes
 from pandas.api.types import infer_dtype
 from pandas.tseries.api import guess_datetime_format  # type: ignore[attr-defined]  # why: public API, absent from pandas-stubs
 
+from robustness.formatting import count, number, share
 from robustness.jsonsafe import to_json_safe
 from robustness.quality.results import QualityConfig
 from robustness.schema import ColumnKind, ColumnRoles
@@ -295,26 +296,23 @@ def _one_key(v) -> str:
 
 
 def pct(x: float) -> str:
-    """A share as a percentage with enough digits to be non-zero when it is."""
-    if x == 0 or x >= 0.1:
-        return f"{x:.0%}" if x in (0, 1) else f"{x:.1%}"
-    if x < 0.0001:
-        return "<0.01%"
-    return f"{x:.2%}" if x < 0.01 else f"{x:.1%}"
+    """A share in the one number format (robustness.formatting.share): 12.3%, 0.52%, 0.005%."""
+    return share(x)
 
 
 def num(x) -> str:
-    """A value for a message: numbers compact, timestamps ISO, strings quoted."""
+    """A value for a message: whole numbers with every digit (4,000), other numbers in the one format
+    (robustness.formatting.number: 3 significant figures), timestamps ISO, strings quoted."""
     if isinstance(x, (float, np.floating)):
         if math.isnan(x):
             return "missing"
         if math.isinf(x):
             return "inf" if float(x) > 0 else "-inf"
         if x == int(x) and abs(float(x)) < 1e15:
-            return f"{int(x):,}"
-        return f"{x:,.6g}" if abs(float(x)) >= 1e-4 else f"{x:.3g}"
+            return count(int(x))
+        return number(float(x))
     if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
-        return f"{int(x):,}"
+        return count(int(x))
     if isinstance(x, str):
         return repr(x)
     safe = to_json_safe(x)
@@ -328,7 +326,7 @@ def listing(values, limit: int = 10) -> str:
 
 
 def rows(n: int) -> str:
-    return f"{n:,} row{'s' if n != 1 else ''}"
+    return f"{count(n)} row{'s' if n != 1 else ''}"
 
 
 def ns_to_text(x: float) -> str:

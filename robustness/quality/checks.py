@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from robustness.formatting import count, number
 from robustness.jsonsafe import to_json_safe
 from robustness.quality._context import Context, category_keys, listing, ns_to_text, num, pct, rows
 from robustness.quality.results import QualityConfig, QualityFinding
@@ -230,7 +231,7 @@ def missing_values_finding(
     where = "has no values at all in current" if share_c == 1 else f"is missing in {pct(share_c)} of current rows"
     msg = (
         f"Column '{col}' {where} ({n_missing_cur:,} of {n_cur:,}) against {pct(share_r)} in reference, "
-        f"{increase * 100:.1f} percentage points more. Check the step that fills this column for current "
+        f"{number(increase * 100)} percentage points more. Check the step that fills this column for current "
         "(a join that stopped matching, a renamed source field, a failing sensor); imputing hides the problem "
         "from the model but not from its accuracy."
     )
@@ -559,7 +560,7 @@ def vanished_categories_finding(
     msg = (
         f"Column '{col}': {len(gone):,} {_many(len(gone))} of reference no longer occur{'s' if one else ''} in "
         f"current: {listed}{more}. {'It' if one else 'They'} held {pct(share)} of reference rows, so about "
-        f"{share * n_cur:,.0f} of the {n_cur:,} current rows would be expected to hold {'it' if one else 'them'}. "
+        f"{count(share * n_cur)} of the {n_cur:,} current rows would be expected to hold {'it' if one else 'them'}. "
         "Check whether current is filtered (a segment left out) or the category was renamed or recoded. "
         "Example rows are from reference."
     )

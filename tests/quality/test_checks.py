@@ -48,7 +48,9 @@ def test_missing_increase_warns_then_fails_with_numbers():
     assert f.status == "warn"
     assert f.value == pytest.approx(0.10, abs=TINY) and f.reference_value == pytest.approx(0.02, abs=TINY)
     assert f.details["increase"] == pytest.approx(0.08, abs=TINY)
-    assert "'x'" in f.message and "10.0%" in f.message and "2.0%" in f.message and "8.0 percentage points" in f.message
+    assert (
+        "missing in 10% of current rows (100 of 1,000) against 2% in reference, 8 percentage points more" in f.message
+    )
     assert len(f.examples) == 5 and all(e["x"] is None for e in f.examples)
     assert [e["_row"] for e in f.examples] == [0, 1, 2, 3, 4]
 
@@ -153,7 +155,22 @@ def test_three_percent_out_of_range_warns_with_most_extreme_examples_first():
     assert f.details["n_below"] == 15 and f.details["n_above"] == 15
     assert f.details["min"] == 0.0 and f.details["max"] == 100.0
     assert [e["x"] for e in f.examples] == [250.0, 240.0, 230.0, 220.0, 210.0]
-    assert "3.0%" in f.message and "[0, 100]" in f.message and "15 below and 15 above" in f.message
+    assert f.message.startswith("3% of current values of 'x' (30 of 1,000) lie outside the reference range [0, 100]")
+    assert "15 below and 15 above" in f.message
+
+
+def test_messages_write_numbers_in_the_one_format():
+    # shares and values as robustness.formatting writes them: 3 significant figures, thousands separated
+    ref = pd.DataFrame({"x": np.linspace(0.1234567, 98765.4321, 1000), "k": 3.14159})
+    cur = pd.DataFrame({"x": np.r_[np.linspace(1.0, 90000.0, 999), 123456.789], "k": 3.14159})
+    report = quality(ref, cur)
+    f = report.finding("out_of_range", "x")
+    assert f.message.startswith(
+        "0.1% of current values of 'x' (1 of 1,000) lie outside the reference range [0.123, 98,800]: 0 below and "
+        "1 above; current spans [1, 123,000]."
+    ), f.message
+    assert f.details["max"] == pytest.approx(98765.4321)  # the JSON keeps the number itself
+    assert "holds the single value 3.14 in both files" in report.finding("constant_column", "k").message
 
 
 def test_out_of_range_fail_pass_and_configurable_threshold():
@@ -199,7 +216,7 @@ def test_new_category_with_twelve_percent_fails_naming_it():
     f = quality(ref, cur).finding("new_categories", "color")
     assert f.status == "fail" and f.value == pytest.approx(0.12, abs=TINY)
     assert f.details["new"] == ["purple"] and f.details["counts"] == {"purple": 120}
-    assert "'purple'" in f.message and "120 rows" in f.message and "12.0%" in f.message
+    assert "'purple' (120 rows, 12%)" in f.message
     assert len(f.examples) == 5 and all(e["color"] == "purple" for e in f.examples)
     assert f.examples[0]["_row"] == 880
 
@@ -266,7 +283,7 @@ def test_two_percent_duplicate_rows_ignoring_the_id_column():
     assert f.value == pytest.approx(0.02, abs=TINY) and f.reference_value == 0.0
     assert report.duplicate_share_current == pytest.approx(0.02) and report.duplicate_share_reference == 0.0
     assert [(e["_row"], e["_duplicate_of"]) for e in f.examples] == [(980 + i, i) for i in range(5)]
-    assert "2.0%" in f.message and "'record_id'" in f.message
+    assert f.message.startswith("2% of current rows (20 of 1,000)") and "'record_id'" in f.message
     # without the id role the ids differ, so no row is a duplicate
     assert quality(ref, cur).finding("duplicate_rows").value == 0.0
 
