@@ -9,6 +9,7 @@ from robustness.errors import DataError, ModelError
 from robustness.explain.config import ExplainConfig
 from robustness.explain.explainer import Explainer
 from robustness.explain.results import ADDITIVITY_TOLERANCE, Explanation
+from robustness.formatting import count, number
 from robustness.io.data import read_table
 from robustness.models import load_model
 from robustness.workspace import check_features, guess_roles_with_model
@@ -37,23 +38,23 @@ class ExplainRun:
             f"  why: {info.reason}",
         ]
         sampled = f", a seeded sample (seed {e.seed})" if e.n_rows < e.n_available else ""
-        lines.append(f"Rows explained: {e.n_rows:,} of {e.n_available:,}{sampled}")
+        lines.append(f"Rows explained: {count(e.n_rows)} of {count(e.n_available)}{sampled}")
         outputs = "" if e.outputs == ("prediction",) else f" (outputs: {', '.join(e.outputs)})"
         lines.append(f"Scale: {info.scale}{outputs}")
-        base = ", ".join(f"{v:.4g}" for v in e.base_values)
+        base = ", ".join(number(v) for v in e.base_values)
         lines.append(f"Base value: {base}")
-        lines.append(f"Additivity: max |base + sum of attributions - model output| = {e.additivity_max_error:.2e}")
+        lines.append(f"Additivity: max |base + sum of attributions - model output| = {number(e.additivity_max_error)}")
         if not e.additive:
             lines.append(
                 f"WARNING: the attributions do not add up to the model's output (tolerance "
-                f"{ADDITIVITY_TOLERANCE:g} x max(1, |output|)); treat them with care."
+                f"{number(ADDITIVITY_TOLERANCE)} x max(1, |output|)); treat them with care."
             )
         imp = e.importance()
         if imp:
             width = min(32, max(len(i.feature) for i in imp[:TOP_FEATURES]))
             lines.append(f"Top {min(TOP_FEATURES, len(imp))} of {len(imp)} features by mean |SHAP| ({info.scale}):")
             for rank, i in enumerate(imp[:TOP_FEATURES], 1):
-                lines.append(f"  {rank:2d}. {i.feature[:width]:{width}s} {i.mean_abs_shap:.4g}")
+                lines.append(f"  {rank:2d}. {i.feature[:width]:{width}s} {number(i.mean_abs_shap)}")
         for note in e.notes:
             if not note.startswith("Explained a seeded uniform sample"):  # already on the rows line
                 lines.append(f"note: {note}")

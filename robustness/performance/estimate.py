@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import DataError
+from robustness.formatting import count, number
 from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter
 from robustness.performance.evaluate import _predict, labelled
@@ -237,7 +238,7 @@ def estimate_performance(
                 "atc",
                 MetricValue("accuracy", value, lo, hi),
                 actual.get("accuracy"),
-                f"threshold {t:.3f} on the top-class probability",
+                f"threshold {number(t)} on the top-class probability",
             )
         )
     elif model.is_classifier:
@@ -261,13 +262,13 @@ def estimate_performance(
                     "weighting",
                     MetricValue(name, value, lo, hi),
                     actual.get(name),
-                    f"effective sample size {ess:,.0f} of {len(w):,} reference rows",
+                    f"effective sample size {count(ess)} of {count(len(w))} reference rows",
                 )
             )
         if ess < 0.1 * len(w):
             notes.append(
-                f"The importance weights concentrate on few reference rows (effective sample size {ess:,.0f} "
-                f"of {len(w):,}): current inputs fall outside most of the reference, so the weighted "
+                f"The importance weights concentrate on few reference rows (effective sample size {count(ess)} "
+                f"of {count(len(w))}): current inputs fall outside most of the reference, so the weighted "
                 "estimate is unreliable."
             )
     return LabelFreeResult(tuple(estimates), ref_values, ess, tuple(notes))

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, RobustnessError
+from robustness.formatting import count, number
 from robustness.jsonsafe import to_json_safe
 from robustness.models import ModelAdapter, SklearnAdapter
 
@@ -104,11 +105,11 @@ class ReferenceSanity:
             return ""
         name = _metric_name(self.metric)
         if self.cv_score is not None:
-            facts = f"{name} {self.reference_score:.3f} on it, {self.cv_score:.2f} in cross-validation"
+            facts = f"{name} {number(self.reference_score)} on it, {number(self.cv_score)} in cross-validation"
         elif self.log_loss is not None:
-            facts = f"{name} {self.reference_score:.3f} and log-loss {self.log_loss:.3f} on it"
+            facts = f"{name} {number(self.reference_score)} and log-loss {number(self.log_loss)} on it"
         else:
-            facts = f"{name} {self.reference_score:.3f} on it"
+            facts = f"{name} {number(self.reference_score)} on it"
         what = "prediction sets" if self.metric == "accuracy" else "prediction intervals"
         return (
             f"The reference looks like the model's training data ({facts}): the label-free estimate and the "
@@ -191,7 +192,7 @@ def _reference_sanity(
     if len(rows) < MIN_ROWS:
         return _unchecked(
             metric,
-            f"Not checked whether the reference is training data: only {len(rows):,} "
+            f"Not checked whether the reference is training data: only {count(len(rows))} "
             f"reference rows have a label (at least {MIN_ROWS} are needed).",
             start,
         )
@@ -212,10 +213,10 @@ def _reference_sanity(
     fold_scores, skipped = _cross_validate(model, rows, target, folds=folds, seed=seed)
     n = len(rows)
     name = _metric_name(metric)
-    on_ref = f"The model scores {name} {score:.3f} on {n:,} reference rows"
+    on_ref = f"The model scores {name} {number(score)} on {count(n)} reference rows"
     if fold_scores is None:
         near = _near_perfect(metric, score, log_loss)
-        ll = f" with log-loss {log_loss:.3f}" if log_loss is not None else ""
+        ll = f" with log-loss {number(log_loss)}" if log_loss is not None else ""
         if near:
             reason = (
                 f"{on_ref}{ll}, near-perfect as on training data ({skipped}, so this could not be "
@@ -229,17 +230,18 @@ def _reference_sanity(
     cv, spread = float(np.mean(fold_scores)), float(np.std(fold_scores))
     gap, near = score - cv, _near_perfect(metric, score, log_loss)
     cv_text = (
-        f"{cv:.3f} when re-fitted in {len(fold_scores)}-fold cross-validation on them (folds spread ±{spread:.3f})"
+        f"{number(cv)} when re-fitted in {len(fold_scores)}-fold cross-validation on them "
+        f"(folds spread ±{number(spread)})"
     )
     if metric == "accuracy":
-        large, size = gap >= ACCURACY_GAP or (near and gap >= NEAR_PERFECT_GAP), f"{gap:.3f} higher"
+        large, size = gap >= ACCURACY_GAP or (near and gap >= NEAR_PERFECT_GAP), f"{number(gap)} higher"
     else:
         ratio = _error_ratio(score, cv)
         large = ratio >= ERROR_RATIO
         size = (
             "errors far larger on unseen rows"
             if math.isinf(ratio)
-            else f"errors {ratio:.1f} times as large on unseen rows"
+            else f"errors {number(ratio)} times as large on unseen rows"
         )
     flagged = bool(large and gap > SPREAD_FACTOR * spread)
     if flagged:

@@ -5,7 +5,6 @@ scorecard's Performance and Uncertainty checks carry the caveat."""
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeClassifier
 
 from robustness.errors import ConfigError
+from robustness.formatting import number
 from robustness.models import from_estimator, from_predictions
 from robustness.performance import ReferenceSanity, reference_sanity
 from robustness.performance.sanity import ACCURACY_GAP, ERROR_RATIO
@@ -51,12 +51,12 @@ def test_a_model_on_its_own_training_rows_is_flagged_with_the_numbers(tree_on_it
     assert res.metric == "accuracy" and res.reference_score == 1.0 and res.log_loss == pytest.approx(0.0, abs=1e-9)
     assert res.cv_score is not None and res.cv_score < 1.0 - ACCURACY_GAP
     assert res.folds == 5 and res.n_rows == 1500
-    assert "accuracy 1.000 on 1,500 reference rows" in res.reason
-    assert f"{res.cv_score:.3f} when re-fitted in 5-fold cross-validation" in res.reason
+    assert "accuracy 1 on 1,500 reference rows" in res.reason  # the one number format (robustness.formatting)
+    assert f" {number(res.cv_score)} when re-fitted in 5-fold cross-validation" in res.reason
     assert "held-out validation set" in res.reason
     assert res.caveat == (
-        f"The reference looks like the model's training data (accuracy 1.000 on it, "
-        f"{res.cv_score:.2f} in cross-validation): the label-free estimate and the prediction sets "
+        f"The reference looks like the model's training data (accuracy 1 on it, "
+        f"{number(res.cv_score)} in cross-validation): the label-free estimate and the prediction sets "
         "will be over-confident; upload a held-out validation set (rows the model never saw in "
         "training) as the reference."
     )
@@ -109,7 +109,7 @@ def test_a_regressor_on_its_training_rows_is_flagged_by_its_error_ratio():
     assert res.looks_like_training and res.metric == "r2", res.reason
     ratio = np.sqrt((1 - res.cv_score) / (1 - res.reference_score))
     assert ratio >= ERROR_RATIO
-    assert re.search(r"errors \d+\.\d times as large on unseen rows", res.reason), res.reason
+    assert f"errors {number(ratio)} times as large on unseen rows" in res.reason, res.reason
     assert "R² " in res.caveat and "prediction intervals" in res.caveat
     assert not reference_sanity(model, held_out, target="y").looks_like_training
 
@@ -143,7 +143,7 @@ def test_prediction_columns_degrade_to_the_near_perfect_rule():
     res = reference_sanity(model, perfect, target="y")
     assert res.looks_like_training and res.cv_score is None and res.folds == 0
     assert "no model to re-fit" in res.cv_skipped
-    assert res.caveat.startswith("The reference looks like the model's training data (accuracy 1.000 on it)")
+    assert res.caveat.startswith("The reference looks like the model's training data (accuracy 1 on it)")
     honest = ref.assign(pred=(ref.a > 0).astype(int))
     model = from_predictions(prediction="pred", task="binary", reference=honest)
     res = reference_sanity(model, honest, target="y")
@@ -256,7 +256,7 @@ def test_the_scorecard_warns_once_per_check_and_runs_the_check_once(
     report = build_report(ws, ReportConfig(checks=("Performance", "Uncertainty"), n_boot=0))
     assert len(calls) == 1
     caveat = report.results["reference_sanity"].caveat
-    assert caveat.startswith("The reference looks like the model's training data (accuracy 1.000 on it, 0.")
+    assert caveat.startswith("The reference looks like the model's training data (accuracy 1 on it, 0.")
     for name in ("Performance", "Uncertainty"):
         c = report.check(name)
         assert c.metrics["caveat"] == caveat
