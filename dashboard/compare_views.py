@@ -87,7 +87,7 @@ def metrics_section(result: ComparisonResult, *, plain: bool) -> None:
             [
                 {
                     "data": m.data,
-                    "metric": metric_label(m.name, plain=plain),
+                    "metric": metric_label(m.name, plain=plain) + (", macro" if m.details.get("per_class") else ""),
                     "champion": m.champion,
                     "challenger": m.challenger,
                     "difference": m.difference,
@@ -103,6 +103,39 @@ def metrics_section(result: ComparisonResult, *, plain: bool) -> None:
         ),
         what="metrics",
     )
+    _per_class_auc(result)
+
+
+def _per_class_auc(result: ComparisonResult) -> None:
+    """A multiclass model's ROC AUC class by class: the macro AUC above is their mean."""
+    macro = [m for m in result.metrics if m.details.get("per_class")]
+    if not macro:
+        return
+    with st.expander("ROC AUC class by class", expanded=False):
+        st.caption(
+            "A multiclass model's ROC AUC is the macro one-vs-rest AUC: each class's AUC against the other classes, "
+            "averaged. DeLong's test is for one binary AUC; its one-vs-rest form above tests the macro difference "
+            "(the classes share the rows). Here each class's own DeLong p-value, and Holm's adjustment of it for "
+            "testing every class."
+        )
+        show_table(
+            pd.DataFrame(
+                [
+                    {
+                        "data": m.data,
+                        "class": str(row["class"]),
+                        "champion": row["champion"],
+                        "challenger": row["challenger"],
+                        "difference": row["difference"],
+                        "p-value": row["p_value"],
+                        "Holm p-value": row["p_holm"],
+                    }
+                    for m in macro
+                    for row in m.details["per_class"]
+                ]
+            ),
+            what="classes",
+        )
 
 
 def disagreement_section(result: ComparisonResult) -> None:

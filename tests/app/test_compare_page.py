@@ -147,3 +147,29 @@ def test_the_trust_report_has_the_section(app):
         app.toggle(key="report_charts").set_value(True).run()
     titles = [c["layout"]["title"]["text"] for c in _charts(app)]
     assert "Champion vs challenger on the same rows" in titles
+
+
+def test_a_multiclass_pair(app):
+    """The machines demo (3 classes) with a second multiclass model as challenger: the page compares them,
+    ROC AUC as the macro one-vs-rest AUC with its DeLong-type test, and class by class in an expander."""
+    from tests.app.test_pages import _machines_onnx
+
+    app.selectbox(key="scenario_choice").set_value("machines").run()
+    app.switch_page(MODEL_DATA).run()
+    upload(app, CHALLENGER, "machines.onnx", _machines_onnx())
+    _click(app, "Load the challenger")
+    assert ws_of(app).challenger_name == "machines.onnx" and ws_of(app).model.task.value == "multiclass"
+    app.switch_page(COMPARE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    verdict = ([b.value for kind in ("success", "error", "info") for b in getattr(app, kind)] or [""])[0]
+    assert verdict.startswith("**Verdict on the current data:") and "on Accuracy" in verdict
+    tables = {tuple(d.value.columns)[:2]: d.value for d in app.dataframe}
+    metrics = tables[("data", "metric")]
+    auc = metrics[metrics["metric"].str.endswith("ROC AUC), macro")]  # plain words: "Ranking quality (ROC AUC)"
+    assert list(auc["data"]) == ["reference", "current"]
+    assert set(auc["test"]) == {"DeLong one-vs-rest"} and auc["p-value"].between(0, 1).all()
+    by_class = tables[("data", "class")]
+    assert sorted(set(by_class["class"])) == ["failure", "normal", "wear"] and len(by_class) == 6
+    assert (by_class["Holm p-value"] >= by_class["p-value"]).all()
+    assert any(e.label == "ROC AUC class by class" for e in app.expander)
+    assert len(_charts(app)) == 4
