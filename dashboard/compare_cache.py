@@ -49,16 +49,16 @@ def attach_challenger(ws: Workspace, challenger: ModelAdapter, *, name: str, sha
     return ws.with_challenger(challenger, name=name, sha256=sha256)
 
 
-def demo_challenger(ws: Workspace) -> Workspace:
+def demo_challenger(ws: Workspace, scenario=None) -> Workspace:
     """A demo's workspace with the challenger its scenario ships (``robustness.demo.CHALLENGER_STORIES``), or
-    ``ws`` unchanged for a scenario without one."""
+    ``ws`` unchanged for a scenario without one. ``scenario``: the demo's scenario, already built."""
     from robustness.demo import CHALLENGER_STORIES, SEED, load_challenger
     from robustness.models import from_estimator
 
     name = ws.scenario
     if name is None or name not in CHALLENGER_STORIES:
         return ws
-    model = from_estimator(load_challenger(name), source="demo")
+    model = from_estimator(load_challenger(name, scenario=scenario), source="demo")
     title = (ws.model_name or name).removeprefix("demo: ")
     digest = hashlib.sha256(f"demo-challenger:{name}:{SEED}".encode()).hexdigest()
     return attach_challenger(ws, model, name=f"demo challenger: {title}", sha256=digest)

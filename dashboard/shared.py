@@ -95,8 +95,10 @@ def _build_demo(name: str) -> Workspace:
         import pandas  # noqa: F401
 
         from dashboard.compare_cache import demo_challenger
-        from robustness.demo import scenario_workspace
-    return demo_challenger(scenario_workspace(name))  # with the challenger its scenario ships, if any
+        from robustness.demo import load_scenario, scenario_workspace
+    s = load_scenario(name)  # built once for the workspace and the challenger its scenario ships, if any
+    challenged = demo_challenger(scenario_workspace(name, scenario=s), scenario=s)
+    return challenged
 
 
 def demo_build(name: str) -> Future:

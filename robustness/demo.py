@@ -383,14 +383,15 @@ def export_scenario(name: str, directory: str | Path) -> list[Path]:
     return paths
 
 
-def scenario_workspace(name: str = DEFAULT_SCENARIO):
-    """A validated :class:`~robustness.workspace.Workspace` for a demo scenario."""
+def scenario_workspace(name: str = DEFAULT_SCENARIO, *, scenario: Scenario | None = None):
+    """A validated :class:`~robustness.workspace.Workspace` for a demo scenario (``scenario``: the one
+    ``load_scenario(name)`` built, if at hand)."""
     import hashlib
 
     from robustness.models import from_estimator
     from robustness.workspace import build_workspace, table_from_frame
 
-    s = load_scenario(name)
+    s = scenario if scenario is not None else load_scenario(name)
     return build_workspace(
         table_from_frame(s.reference, f"{name} reference"),
         table_from_frame(s.current, f"{name} current"),
@@ -433,14 +434,15 @@ CHALLENGER_STORIES = {
 }
 
 
-def load_challenger(name: str = DEFAULT_SCENARIO) -> Pipeline:
-    """The scenario's challenger model, fitted (deterministic); ConfigError for a scenario without one."""
+def load_challenger(name: str = DEFAULT_SCENARIO, *, scenario: Scenario | None = None) -> Pipeline:
+    """The scenario's challenger model, fitted (deterministic); ConfigError for a scenario without one.
+    ``scenario``: the scenario ``name`` already built (``load_scenario(name)``), so it is not built again."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
     if name not in CHALLENGER_STORIES:
         raise ConfigError(f"The demo scenario '{name}' has no challenger; these do: {', '.join(CHALLENGER_STORIES)}.")
-    s = load_scenario(name)
+    s = scenario if scenario is not None else load_scenario(name)
     rng = np.random.default_rng(SEED + 100)
     train = pd.concat([_credit_frame(rng, 6000, current=False), s.reference], ignore_index=True)
     others = [c for c in _CREDIT_NUM if c != "income"]
