@@ -22,8 +22,9 @@ def add_parser(sub) -> None:
         "compare",
         help="champion vs challenger: two models on the same rows, with paired tests and intervals",
         description="Scores both models on the reference and current data and compares them paired: metric "
-        "differences with paired bootstrap intervals, McNemar (accuracy), DeLong (ROC AUC), Wilcoxon (absolute "
-        "errors), disagreement and where it concentrates, stress tests and permutation importance for both. "
+        "differences with paired bootstrap intervals, McNemar (accuracy), DeLong (ROC AUC; for multiclass models "
+        "the one-vs-rest macro AUC with a DeLong-type test), Wilcoxon (absolute errors), disagreement and where it "
+        "concentrates, stress tests and permutation importance for both. "
         "Exit 0 when the challenger is not significantly worse on the headline metric (accuracy or MAE) of the "
         "current data, 1 when it is, 2 on bad input.",
     )
@@ -107,6 +108,11 @@ def _text(result) -> str:
             f"{number(m.challenger):>7s}  diff {number(m.difference, signed=True):>8s}  "
             f"[{interval(m.low, m.high)}]  p {number(m.p_value)} ({m.test}){'  *' if m.significant else ''}"
         )
+        for row in m.details.get("per_class", []):  # a multiclass model's macro ROC AUC, class by class
+            lines.append(
+                f"  {'':9s} {('· ' + str(row['class']))[:12]:12s} champion {number(row['champion']):>7s}  challenger "
+                f"{number(row['challenger']):>7s}  DeLong p {number(row['p_value'])} (Holm {number(row['p_holm'])})"
+            )
     for d in result.disagreement:
         lines.append(f"  disagreement on {d.data}: {share(d.share)} of {d.n_rows:,} rows")
         for s in d.segments[:3]:

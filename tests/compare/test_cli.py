@@ -28,6 +28,15 @@ def files(tmp_path_factory):
     cur.to_csv(d / "cur.csv", index=False)
     sio.dump(LogisticRegression().fit(train[["a", "b"]], train.y), d / "m.skops")
     sio.dump(LinearRegression().fit(train[["a"]], train.b), d / "reg.skops")
+    # three classes (text labels): a model on a and b, and a weaker one on a only
+    for name, n in (("train3", 600), ("ref3", 500), ("cur3", 500)):
+        X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+        z = X.a + 0.8 * X.b + rng.normal(0, 0.5, n)
+        X["y"] = np.select([z < -0.6, z < 0.6], ["low", "mid"], "high")
+        X.to_csv(d / f"{name}.csv", index=False)
+    train3 = pd.read_csv(d / "train3.csv")
+    sio.dump(LogisticRegression().fit(train3[["a", "b"]], train3.y), d / "m3.skops")
+    sio.dump(LogisticRegression().fit(train3[["a"]], train3.y), d / "weak3.skops")
     return d
 
 
@@ -79,3 +88,31 @@ def test_demo_challenger_story(tmp_path):
     assert unit and all(s["challenger"] >= s["champion"] for s in unit.values())  # more fragile to unit errors
     assert any(s["challenger"] > s["champion"] + 0.05 for s in unit.values())
     assert "Robustness cost" in d["summary"]
+
+
+def test_multiclass_json(files, capsys):
+    """Three classes: the JSON has every documented field; ROC AUC is the macro one-vs-rest AUC with its
+    DeLong-type test and per-class rows; a clearly worse challenger exits 1, the better one 0."""
+
+    def run(champion, challenger, out):
+        return main(["compare", "--model", str(files / champion), "--challenger", str(files / challenger),
+                     "--reference", str(files / "ref3.csv"), "--current", str(files / "cur3.csv"), "--target", "y",
+                     "--n-boot", "200", "--no-stress", "--json", str(out)])  # fmt: skip
+
+    out = files / "m3.json"
+    assert run("weak3.skops", "m3.skops", out) == 0
+    assert "DeLong p" in capsys.readouterr().out  # the text lists the macro AUC class by class
+    d = json.loads(out.read_text())
+    assert d["task"] == "multiclass" and d["verdict"] == "better" and d["headline"] == "accuracy"
+    assert set(d) >= {"metrics", "disagreement", "stress", "importance", "verdict", "summary", "findings", "notes"}
+    auc = next(m for m in d["metrics"] if m["name"] == "roc_auc" and m["data"] == "current")
+    assert set(auc) >= {"name", "champion", "challenger", "difference", "low", "high", "p_value", "test", "data"}
+    assert auc["test"] == "delong_ovr" and auc["details"]["average"] == "macro one-vs-rest"
+    assert auc["direction"] == "better" and auc["low"] > 0
+    assert {r["class"] for r in auc["details"]["per_class"]} == {"low", "mid", "high"}
+    assert all(set(r) == {"class", "champion", "challenger", "difference", "p_value", "p_holm"}
+               for r in auc["details"]["per_class"])  # fmt: skip
+    acc = next(m for m in d["metrics"] if m["name"] == "accuracy" and m["data"] == "current")
+    assert acc["test"] == "mcnemar_midp" and acc["direction"] == "better"
+    assert d["importance"] and {i["feature"] for i in d["importance"]} == {"a", "b"}
+    assert run("m3.skops", "weak3.skops", files / "back3.json") == 1  # significantly worse on current accuracy
