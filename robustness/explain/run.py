@@ -43,7 +43,8 @@ class ExplainRun:
         lines.append(f"Scale: {info.scale}{outputs}")
         base = ", ".join(number(v) for v in e.base_values)
         lines.append(f"Base value: {base}")
-        lines.append(f"Additivity: max |base + sum of attributions - model output| = {number(e.additivity_max_error)}")
+        # a diagnostic in scientific notation, as tests/test_cli_explain.py reads it ("1.00e-01")
+        lines.append(f"Additivity: max |base + sum of attributions - model output| = {e.additivity_max_error:.2e}")
         if not e.additive:
             lines.append(
                 f"WARNING: the attributions do not add up to the model's output (tolerance "
