@@ -3,7 +3,9 @@
 ``open_store(url)`` opens the store (SQLite file ``runs.db`` under ``ROBUSTNESS_HOME`` by default, or any
 SQLAlchemy URL via ``--db`` / ``ROBUSTNESS_DB``); ``diff_runs(a, b)`` compares two stored runs. The store
 holds aggregates only (verdicts, checks, per-column drift statistics, metrics, the report and its
-manifest), never a data row. In the app it is a server-level store, shared by every visitor of that
+manifest, and the reference's per-column drift summaries that ``robustness drift --reference-run`` reads:
+bin counts and sums of at least 5 values a bin, category counts; see ``robustness.drift.saved``), never a
+data row. In the app it is a server-level store, shared by every visitor of that
 server: see ``robustness/settings.py``.
 """
 
