@@ -21,7 +21,6 @@ from robustness.explain import (
     permutation_importance,
     strongest_interaction,
 )
-from robustness.performance.evaluate import worst_errors
 from robustness.stress import ReferenceStats
 from robustness.workspace import Workspace
 
@@ -84,11 +83,3 @@ def cached_shift(_ws: Workspace, key: str, config_key: str):
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_reference_stats(_ws: Workspace, key: str) -> ReferenceStats:
     return ReferenceStats.from_frame(_ws.reference.frame, kinds=_ws.schema.kinds(), columns=inputs(_ws))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_worst_errors(_ws: Workspace, key: str) -> list[tuple[int, str]]:
-    """(row position in the current data, description) of the worst predictions against the labels."""
-    if not _ws.target_in_current:
-        return []
-    return worst_errors(_ws.model, _ws.current.frame, _ws.roles.target, n=WORST)

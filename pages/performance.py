@@ -299,11 +299,7 @@ elif section == "Weak segments":
         st.success("No slice is clearly weaker than the data as a whole.")
     else:
         for s in segs:
-            within = f", 95% interval {interval(s.low, s.high)}" if s.low is not None and s.high is not None else ""
-            st.markdown(
-                f"- {md(s.rule)}: {metric_label(s.metric, plain=plain)} {number(s.value)} against "
-                f"{number(s.overall)} overall ({count(s.size)} rows{within})"
-            )
+            st.markdown(f"- {md(s.sentence(metric_label(s.metric, plain=plain)))}")
         st.plotly_chart(pplots.segments_chart(segs), width="stretch")
 
 elif section == "Uncertainty":

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import interval, number
 
 if TYPE_CHECKING:
     from robustness.io.data import LoadedTable
@@ -221,9 +222,9 @@ def _text(result) -> str:
         if w.status != "ok" or e is None:
             est = w.message
         else:
-            est = f"{e.value:.3f} ({e.low:.3f}-{e.high:.3f}) {e.method}"
+            est = f"{number(e.value)} ({interval(e.low, e.high)}) {e.method}"
         real = w.realised_value(head)
-        real = f"  realised {real:.3f}" if real is not None else ""
+        real = f"  realised {number(real)}" if real is not None else ""
         flag = f"  ALERT: {'; '.join(a.message for a in w.alerts)}" if w.alerts else ""
         lines.append(f"  {w.start} .. {w.end}  {w.rows:>7,} rows  {est}{real}{flag}")
     for note in result.notes:

@@ -39,6 +39,7 @@ from pandas.api import types as ptypes
 from pandas.tseries.api import guess_datetime_format  # type: ignore[attr-defined]  # why: public API, absent from pandas-stubs
 
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import count, share
 from robustness.schema import ColumnInfo, ColumnKind, ColumnRoles, Schema, as_kinds
 
 _SAMPLE = 10_000
@@ -413,8 +414,8 @@ def data_issues(df: pd.DataFrame, schema: Schema, *, name: str) -> list[DataIssu
                     col,
                     "warning",
                     (
-                        f"Column '{col}' in {name} is {1 - n_present / n:.0%} missing, so its results rest on "
-                        f"{n_present} values. Check the export, or drop the column if it is mostly empty."
+                        f"Column '{col}' in {name} is {share(1 - n_present / n)} missing, so its results rest on "
+                        f"{count(n_present)} values. Check the export, or drop the column if it is mostly empty."
                     ),
                 )
             )
@@ -428,10 +429,9 @@ def data_issues(df: pd.DataFrame, schema: Schema, *, name: str) -> list[DataIssu
                         col,
                         "warning",
                         (
-                            f"Column '{col}' in {name} is read as text although {numeric.mean():.0%} of its values are "
-                            f"numbers; non-numbers such as {odd} make it categorical. If it is numeric, clean those "
-                            "values "
-                            "or set its kind to numerical (they then count as missing)."
+                            f"Column '{col}' in {name} is read as text although {share(numeric.mean())} of its "
+                            f"values are numbers; non-numbers such as {odd} make it categorical. If it is numeric, "
+                            "clean those values or set its kind to numerical (they then count as missing)."
                         ),
                     )
                 )

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from robustness.errors import ConfigError, DataError
+from robustness.formatting import number
 from robustness.models import ModelAdapter
 from robustness.monitor import estimators as est
 from robustness.monitor.inputs import Outputs, class_codes, outputs, prediction_columns
@@ -38,7 +39,7 @@ PRED_COLUMN = "(prediction)"
 
 
 def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+    return "n/a" if x is None else number(x)
 
 
 def monitor(
