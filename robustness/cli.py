@@ -141,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         "fail_degradation, alpha, fail_coverage_gap, checks, seed, ...)",
     )
     rep.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    rep.add_argument(
+        "--challenger",
+        metavar="MODEL",
+        help="a second model file (same formats and rules as --model): adds the 'Champion vs challenger' section, "
+        "both models scored on the same rows (robustness compare has the whole comparison)",
+    )
     rep.add_argument("--html", metavar="OUT", help="write the self-contained HTML report")
     rep.add_argument("--pdf", metavar="OUT", help="write the PDF report (printed by headless Chromium)")
     rep.add_argument("--json", metavar="OUT", help="write the JSON report ('-' for stdout, which then holds only it)")
@@ -162,7 +168,11 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="built-in demo scenarios")
     dsub = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser)
-    exp = dsub.add_parser("export", help="write model.skops, reference.csv, current.csv and scenario.json")
+    exp = dsub.add_parser(
+        "export",
+        help="write model.skops, reference.csv, current.csv and scenario.json (and challenger.skops where the "
+        "scenario ships one)",
+    )
     exp.add_argument("directory", help="folder to write into (created if missing)")
     from robustness.demo import DEFAULT_SCENARIO, SCENARIOS
 
@@ -357,14 +367,20 @@ def _cmd_report(args) -> int:
         trusted_types=args.trust,
         feature_names=feature_names(args),
     )
+    if args.challenger is not None and args.model is None:
+        raise ConfigError("--challenger compares two model files: give the champion with --model.")
     if args.model is None:
         from robustness.cli_monitor import report_without_model
 
         report = report_without_model(args)
     elif _engine(args, args.reference, args.current) == "dask":
+        if args.challenger is not None:
+            raise ConfigError(
+                "--challenger runs with the data in memory: use --engine memory, or robustness compare on a sample."
+            )
         report = report_dask(args.model, args.reference, args.current, **options, **_cluster(args))
     else:
-        report = report_files(args.model, args.reference, args.current, **options)
+        report = report_files(args.model, args.reference, args.current, challenger_path=args.challenger, **options)
     payload = to_json(report)
     if args.html:
         Path(args.html).write_text(to_html(report), encoding="utf-8")
@@ -388,14 +404,16 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from robustness.demo import SCENARIOS, export_scenario, load_scenario
+    from robustness.demo import CHALLENGER_STORIES, SCENARIOS, export_challenger, export_scenario, scenario_text
 
     if args.demo_command == "list":
         for name in SCENARIOS:
-            s = load_scenario(name)
-            print(f"{name:10s} {s.title}: {s.story}")
+            title, story = scenario_text(name)
+            print(f"{name:10s} {title}: {story}" + (" (ships a challenger)" if name in CHALLENGER_STORIES else ""))
         return EXIT_OK
-    paths = export_scenario(args.scenario, args.directory)
+    paths = list(export_scenario(args.scenario, args.directory))
+    if args.scenario in CHALLENGER_STORIES:  # robustness compare / report --challenger take it
+        paths.append(export_challenger(args.scenario, args.directory))
     for path in paths:
         print(path)
     return EXIT_OK

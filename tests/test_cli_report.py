@@ -160,3 +160,19 @@ def test_exit_code_survives_a_reader_that_stops_early(credit):
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 1, err.decode()[-2000:]
     assert b"BrokenPipe" not in err and b"Traceback" not in err
+
+
+def test_report_with_a_challenger_carries_the_section(credit, tmp_path, capsys):
+    """`demo export` writes the credit demo's challenger; `report --challenger` adds the section to the JSON and
+    HTML (the same comparison as `robustness compare`); without --model it is bad input."""
+    assert (credit / "challenger.skops").exists()
+    out, html = tmp_path / "r.json", tmp_path / "r.html"
+    code = main(_args(credit, "--challenger", credit / "challenger.skops", "--json", out, "--html", html))
+    assert code == 1  # the champion's own verdict still decides the exit code
+    section = json.loads(out.read_text())["champion_vs_challenger"]
+    assert section["verdict"] == "no_difference" and "Unit error" in section["robustness"]
+    assert "Champion vs challenger" in html.read_text(encoding="utf-8")
+    capsys.readouterr()
+    argv = _args(credit, "--challenger", credit / "challenger.skops")
+    assert main([a for i, a in enumerate(argv) if a != "--model" and argv[i - 1] != "--model"]) == 2
+    assert "give the champion with --model" in capsys.readouterr().err
