@@ -149,37 +149,33 @@ class _Outputs:
 
 def _score(model: ModelAdapter, X: pd.DataFrame, classes: list, order: list[int] | None) -> _Outputs:
     """Both outputs of ``model`` on every row of ``X`` it scores; ``classes`` (empty for a regressor): the
-    champion's, ``order``: the model's probability columns in their order."""
+    champion's, ``order``: the model's probability columns in their order.
+
+    A classifier with probabilities is called once for them on all rows; its predicted class is the most
+    probable one unless ``predict`` says otherwise on the first rows that scored (then ``predict`` runs on every
+    row too). Rows the model raises on are isolated by bisection (at most ``_MAX_SPLITS`` calls)."""
     n = len(X)
     classifier = model.is_classifier
     use_proba = classifier and model.has_proba
-    both = not use_proba
-    if use_proba:  # does the most probable class reproduce predict? (checked on the first rows that score)
-        try:
-            head = X.iloc[:_HEAD_ROWS]
-            both = not np.array_equal(
-                _codes(model.predict(head), classes), np.asarray(model.predict_proba(head))[:, order].argmax(1)
-            )
-        except Exception:  # noqa: BLE001 - the model's own code may raise anything; isolated below
-            both = False
     pred = np.zeros(n, dtype=np.int64) if classifier else np.full(n, np.nan)
     proba_rows = np.full((n, len(classes) if use_proba else 0), np.nan)
     ok = np.ones(n, dtype=bool)
     failure: list[str] = []
     calls = [0]
 
-    def run(pos: np.ndarray) -> None:
+    def fill_proba(sub: pd.DataFrame, at: np.ndarray | slice) -> None:
+        P = np.asarray(model.predict_proba(sub), dtype=float)[:, order]
+        proba_rows[at] = P
+        pred[at] = P.argmax(axis=1)
+
+    def fill_pred(sub: pd.DataFrame, at: np.ndarray | slice) -> None:
+        pred[at] = _codes(model.predict(sub), classes) if classifier else np.asarray(model.predict(sub), dtype=float)
+
+    def run(fill: Callable[[pd.DataFrame, np.ndarray | slice], None], pos: np.ndarray) -> None:
         calls[0] += 1
-        sub = X.iloc[pos]
+        whole = len(pos) == n  # all rows: the frame itself, no copy
         try:
-            if use_proba:
-                P = np.asarray(model.predict_proba(sub), dtype=float)[:, order]
-                proba_rows[pos] = P
-                pred[pos] = _codes(model.predict(sub), classes) if both else P.argmax(axis=1)
-            elif classifier:
-                pred[pos] = _codes(model.predict(sub), classes)
-            else:
-                pred[pos] = np.asarray(model.predict(sub), dtype=float)
+            fill(X if whole else X.iloc[pos], slice(None) if whole else pos)
         except Exception as exc:  # noqa: BLE001 - a model failing on rows is a finding; the comparison goes on
             if len(pos) == 1 or calls[0] >= _MAX_SPLITS:
                 ok[pos] = False
@@ -187,11 +183,20 @@ def _score(model: ModelAdapter, X: pd.DataFrame, classes: list, order: list[int]
                     failure.append(" ".join(str(exc).split())[:300] or type(exc).__name__)
                 return
             mid = len(pos) // 2
-            run(pos[:mid])
-            run(pos[mid:])
+            run(fill, pos[:mid])
+            run(fill, pos[mid:])
 
-    if n:
-        run(np.arange(n))
+    if n and use_proba:
+        run(fill_proba, np.arange(n))
+        head = np.flatnonzero(ok & np.isfinite(proba_rows).all(axis=1))[:_HEAD_ROWS]
+        try:  # does the most probable class reproduce predict? (on the first rows that scored)
+            differs = head.size > 0 and not np.array_equal(_codes(model.predict(X.iloc[head]), classes), pred[head])
+        except Exception:  # noqa: BLE001 - the model's own code may raise anything: its probabilities decide
+            differs = False
+        if differs:
+            run(fill_pred, np.flatnonzero(ok))
+    elif n:
+        run(fill_pred, np.arange(n))
     proba = proba_rows if use_proba else None
     bad = ~np.isfinite(proba).all(axis=1) if proba is not None else np.zeros(n, dtype=bool)
     if not classifier:

@@ -12,7 +12,9 @@ bootstrap replicate and both models' prediction vectors are reused, so nothing i
   and a cumulative sum per resample, no sort, a few resamples per pass so the counts stay in cache), and the
   one-vs-rest macro AUC of a multiclass model the mean of its classes' AUCs on the same resamples. Above
   ``BOOT_ROWS`` rows the m-out-of-n bootstrap keeps the cost flat (resamples of ``BOOT_ROWS`` rows, deviations
-  rescaled by sqrt(m / n)), as :mod:`robustness.performance.metrics` does.
+  rescaled by sqrt(m / n)), as :mod:`robustness.performance.metrics` does. Chunks are drawn in order from one
+  seeded generator and worked on by up to two threads (numpy releases the GIL in that work): the same seed
+  gives the same resamples and numbers whatever the threads.
 - :func:`mcnemar`: exact and mid-p McNemar test on the discordant pairs (champion right and challenger wrong,
   and the reverse), from the binomial distribution (scipy).
 - :func:`delong`: DeLong's test of two correlated ROC AUCs with the fast O(n log n) algorithm of Sun & Xu
@@ -27,8 +29,11 @@ bootstrap replicate and both models' prediction vectors are reused, so nothing i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -45,8 +50,11 @@ __all__ = [
     "wilcoxon_abs",
 ]
 
+T = TypeVar("T")
+
 BOOT_ROWS = 20_000  # above this many rows: the m-out-of-n bootstrap (see paired_bootstrap)
 _CHUNK_CELLS = 4_000_000  # resamples x rows held in memory at once
+_MAX_THREADS = 2  # chunks of resamples worked on at once (numpy releases the GIL in their work)
 _AUC_CELLS = 1 << 18  # AUC count table cells per pass (2 MB of int64: stays in cache)
 
 
@@ -135,9 +143,10 @@ def _mean_vector(v: np.ndarray) -> np.ndarray:
 
 
 def _row_means(v: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The mean of ``v`` over the rows of each resample (a row of ``idx``)."""
     if v.dtype == np.int8:
         return np.take(v, idx).sum(axis=1, dtype=np.int64) / idx.shape[1]
-    return v[idx].mean(axis=1)
+    return np.take(v, idx).mean(axis=1)
 
 
 def paired_bootstrap(
@@ -191,23 +200,52 @@ def paired_bootstrap(
     def rescale(v: np.ndarray, k: str, j: int) -> np.ndarray:
         return v if shrink == 1.0 else centre[k][j] + (v - full[k][j]) * shrink
 
-    out: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    # the widest row of work (rows drawn, or an AUC's two counts per score group) sizes the chunks of resamples
-    widest = max([m] + [2 * max(p.groups0, p.groups1) for ps in parts.values() for p in ps])
-    for idx in _resamples(n, n_boot, seed, widest):
+    def chunk(idx: np.ndarray) -> dict[str, np.ndarray]:
+        res = {}
         for k, vs in vectors.items():
             vals = [rescale(_row_means(v, idx), k, j) for j, v in enumerate(vs)]
-            out[k].append(
-                vals[0] if len(vals) == 1 else np.sqrt(np.maximum(vals[1], 0)) - np.sqrt(np.maximum(vals[0], 0))
-            )
+            res[k] = vals[0] if len(vals) == 1 else np.sqrt(np.maximum(vals[1], 0)) - np.sqrt(np.maximum(vals[0], 0))
         for k, ps in parts.items():
             diffs = []
             for j, p in enumerate(ps):
-                a0 = rescale(_auc_of_keys(p.keys0[idx], p.groups0), f"{k}/{j}", 0)
-                a1 = rescale(_auc_of_keys(p.keys1[idx], p.groups1), f"{k}/{j}", 1)
+                a0 = rescale(_auc_of_keys(np.take(p.keys0, idx), p.groups0), f"{k}/{j}", 0)
+                a1 = rescale(_auc_of_keys(np.take(p.keys1, idx), p.groups1), f"{k}/{j}", 1)
                 diffs.append(a1 - a0)
-            out[k].append(diffs[0] if len(diffs) == 1 else np.mean(diffs, axis=0))
+            res[k] = diffs[0] if len(diffs) == 1 else np.mean(diffs, axis=0)
+        return res
+
+    # the widest row of work (rows drawn, or an AUC's two counts per score group) sizes the chunks of resamples
+    widest = max([m] + [2 * max(p.groups0, p.groups1) for ps in parts.values() for p in ps])
+    out: dict[str, list[np.ndarray]] = {k: [] for k in names}
+    for res in _in_order(chunk, _resamples(n, n_boot, seed, widest), threads=_threads(n_boot, widest)):
+        for k, v in res.items():
+            out[k].append(v)
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _threads(n_boot: int, widest: int) -> int:
+    """Threads for the bootstrap's chunks: one when there is one chunk, else up to two (numpy releases the GIL in
+    the gathers, bincounts and cumulative sums that make up a chunk's work)."""
+    chunks = -(-n_boot // max(1, _CHUNK_CELLS // widest))
+    return 1 if chunks <= 1 else min(_MAX_THREADS, os.cpu_count() or 1)
+
+
+def _in_order(fn: Callable[[np.ndarray], T], items: Iterable[np.ndarray], *, threads: int) -> Iterator[T]:
+    """``fn`` over ``items`` in their order, on up to ``threads`` threads with no more items in flight than
+    threads; ``items`` is drawn from this thread only, so a seeded generator draws the same resamples."""
+    if threads <= 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pending: deque[Future[T]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def percentile(samples: np.ndarray, level: float = 0.95) -> tuple[float | None, float | None]:

@@ -104,6 +104,35 @@ class _Fragile:
         return self.est.predict_proba(X)
 
 
+class _Threshold:
+    """A classifier whose predict uses a 0.3 threshold on the positive class: its most probable class is not its
+    prediction."""
+
+    def __init__(self, est):
+        self.est, self.classes_ = est, est.classes_
+        self.feature_names_in_ = est.feature_names_in_
+
+    def predict(self, X):
+        return self.est.classes_[(self.est.predict_proba(X)[:, 1] > 0.3).astype(int)]
+
+    def predict_proba(self, X):
+        return self.est.predict_proba(X)
+
+
+def test_a_model_whose_prediction_is_not_its_most_probable_class(frames):
+    """Accuracy and disagreement use what predict says; the probability metrics use predict_proba."""
+    train, ref, cur = frames
+    est = LogisticRegression().fit(train[["a", "b"]], train["y"])
+    plain, shifted = from_estimator(est), from_estimator(_Threshold(est))
+    r = compare(plain, shifted, ref, cur, target="y", stress=False, importance=False, n_boot=100)
+    X, y = cur[["a", "b"]], cur["y"].to_numpy()
+    assert r.metric("accuracy").challenger == pytest.approx(np.mean(_Threshold(est).predict(X) == y))
+    assert r.metric("accuracy").champion == pytest.approx(np.mean(est.predict(X) == y))
+    assert r.metric("roc_auc").difference == 0 and r.metric("log_loss").difference == 0
+    moved = np.mean((est.predict_proba(X)[:, 1] > 0.3) != (est.predict_proba(X)[:, 1] > 0.5))
+    assert moved > 0 and r.disagreement[1].share == pytest.approx(moved)
+
+
 def test_challenger_failing_on_some_rows_is_a_finding(frames):
     train, ref, cur = frames
     m = _fit(train, ["a", "b"])

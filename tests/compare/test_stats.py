@@ -4,6 +4,8 @@ and against the numbers it gave before it was vectorised further; the one-vs-res
 models (bootstrap and the DeLong-type test) against scikit-learn, a direct O(m n) computation and its
 calibration."""
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -201,31 +203,50 @@ def test_m_out_of_n_equals_a_loop_over_its_resamples():
                 ),
             },
         ),
-        (
+        (  # m-out-of-n, three chunks of resamples (worked on by two threads)
             25_000,
-            60,
+            450,
             {
                 "accuracy": (
-                    (-0.02977859146314835, -0.02049108311860297),
+                    (-0.030053627824380823, -0.019653675661029303),
                     (-0.029392869737029637, -0.02796178623142977),
+                    (-0.024652405624730082, -0.026933194961779865),
                 ),
-                "brier": ((0.33468034768225646, 0.370688540326752), (0.3516173639675781, 0.36366798598405586)),
+                "brier": (
+                    (0.3363879648202066, 0.3673443070229142),
+                    (0.3516173639675781, 0.36366798598405586),
+                    (0.35711844001883203, 0.3546521688430486),
+                ),
                 "roc_auc": (
-                    (-0.03547304643339573, -0.028760237094420955),
+                    (-0.03594705266643115, -0.02835452313018761),
                     (-0.03175868004243043, -0.034619728346442113),
+                    (-0.030459730950701425, -0.03111265914930028),
                 ),
             },
         ),
     ],
 )
 def test_same_seed_same_intervals_as_before_the_faster_bootstrap(n, n_boot, expected):
-    """The intervals and resamples the bootstrap gave at commit 02a4ffc (before the integer AUC counts, the int8
-    accuracy differences and the shared midranks), to the last digit: the speed-up changed no number."""
+    """The intervals, first and last resamples the bootstrap gave at commit 4e711c0 (before the integer AUC counts,
+    the int8 accuracy differences, the shared midranks and the threads), to the last digit: the speed-up changed no
+    number."""
     y, a, b, means = _binary(n, 11)
     boot = stats.paired_bootstrap(n, means=means, aucs={"roc_auc": (y, a, b)}, n_boot=n_boot, seed=7)
-    for name, (interval, first) in expected.items():
+    for name, (interval, first, *last) in expected.items():
         assert stats.percentile(boot[name]) == interval
         assert tuple(boot[name][:2]) == first
+        assert not last or tuple(boot[name][-2:]) == last[0]
+
+
+def test_threads_change_no_number(monkeypatch):
+    y, a, b, means = _binary(stats.BOOT_ROWS + 3000, 5)
+    codes, P0, P1 = _three_classes(y.size, 6)
+    kw = dict(means=means, aucs={"auc": (y, a, b)}, macro_aucs={"macro": (codes, P0, P1)}, n_boot=500, seed=2)
+    assert stats._threads(500, stats.BOOT_ROWS) == min(2, os.cpu_count() or 1)
+    threaded = stats.paired_bootstrap(y.size, **kw)
+    monkeypatch.setattr(stats, "_MAX_THREADS", 1)
+    serial = stats.paired_bootstrap(y.size, **kw)
+    assert all(np.array_equal(threaded[k], serial[k]) for k in serial)
 
 
 # -- multiclass: the one-vs-rest macro AUC ------------------------------------------------------------------
