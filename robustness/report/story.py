@@ -212,7 +212,14 @@ def _count(n: int) -> str:
 
 # ---------------------------------------------------------------- champion vs challenger
 VERDICT_WORDS = {"better": "Better", "worse": "Worse", "no_difference": "No significant difference"}
-_TESTS = {"mcnemar_midp": "McNemar mid-p", "delong": "DeLong", "paired_t": "paired t test", "wilcoxon": "Wilcoxon"}
+# robustness.compare.TEST_LABELS, repeated: importing the comparison would load numpy and pandas on the first page
+_TESTS = {
+    "mcnemar_midp": "McNemar mid-p",
+    "delong": "DeLong",
+    "delong_ovr": "DeLong one-vs-rest",
+    "paired_t": "paired t test",
+    "wilcoxon": "Wilcoxon",
+}
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,10 @@ def test_report_files_with_the_demo_challenger(tmp_path):
     assert section.verdict == "no_difference" and section.challenger == "challenger.skops"
     assert section.robustness.startswith("Robustness cost: the challenger is more fragile")
     assert json.loads(to_json(report))["champion_vs_challenger"]["comparison"]["verdict_reference"] == "better"
+
+
+def test_the_reports_test_names_are_the_comparisons():
+    from robustness.compare import TEST_LABELS
+    from robustness.report import story
+
+    assert story._TESTS == TEST_LABELS
