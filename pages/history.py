@@ -31,10 +31,12 @@ st.caption(
     "from the **Trust report** page or with `robustness report --save`."
 )
 
+seeding = False
 if settings.demo_history:
     from robustness.history.seed import DEMO_PROJECT
 
     if not store.count(DEMO_PROJECT):
+        seeding = True
         job = seeding_job(settings.history_db, store)
 
         @st.fragment(run_every=2)
@@ -51,7 +53,10 @@ if settings.demo_history:
 
 projects = store.projects()
 if not projects:
-    st.info("No runs saved yet. Press **Save to history** on the Trust report page, or run `robustness report --save`.")
+    if not seeding:  # while the demo history is built, its progress bar above says what comes
+        st.info(
+            "No runs saved yet. Press **Save to history** on the Trust report page, or run `robustness report --save`."
+        )
     st.stop()
 
 remembered = st.session_state.get(PROJECT)

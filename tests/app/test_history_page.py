@@ -133,7 +133,10 @@ def test_the_demo_history_is_seeded_in_the_background(app, monkeypatch, store_ur
     monkeypatch.setattr(seed, "seed_demo_history", fake_seed)
     monkeypatch.setenv("ROBUSTNESS_DEMO_HISTORY", "1")
     _open(app)
-    assert "No runs saved yet" in texts(app)  # the page answers at once while the history is built
+    # the page answers at once while the history is built, with its progress, not "nothing saved"
+    assert "No runs saved yet" not in texts(app)
+    (bar,) = app.get("progress")
+    assert "Building a demo history" in bar.proto.text and bar.proto.value == 50
     release.set()
     with open_store(store_url) as store:
         for _ in range(100):
