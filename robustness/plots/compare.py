@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -18,6 +17,7 @@ from robustness.compare.results import ComparisonResult, MetricComparison
 from robustness.explain.views import PermutationImportance
 from robustness.formatting import D3_NUMBER, D3_SHARE, count, interval, number, share
 from robustness.performance.evaluate import PerformanceResult
+from robustness.plots.performance import interval_error
 from robustness.plots.theme import base_layout
 from robustness.plots.wording import HIGHER, LOWER, higher_is_better, metric_label
 from robustness.stress.results import StressResult
@@ -41,22 +41,6 @@ CHALLENGER = "#8E44AD"  # purple
 DIRECTION_COLOURS = {"better": "#1E8E3E", "worse": "#D93025", "no_difference": "#80868B"}
 DIRECTION_WORDS = {"better": "better", "worse": "worse", "no_difference": "no significant difference"}
 MODELS = (("champion", CHAMPION), ("challenger", CHALLENGER))
-
-
-def _values(xs) -> np.ndarray:
-    return np.array([np.nan if x is None else float(x) for x in xs], dtype=float)
-
-
-def _error(values, lows, highs) -> dict:
-    v, lo, hi = _values(values), _values(lows), _values(highs)
-    return dict(
-        type="data",
-        symmetric=False,
-        array=np.nan_to_num(hi - v),
-        arrayminus=np.nan_to_num(v - lo),
-        thickness=1.2,
-        width=4,
-    )
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -108,7 +92,7 @@ def metric_differences(result: ComparisonResult, *, plain: bool = False) -> go.F
         x=[m.difference for m in ms],
         mode="markers",
         marker=dict(size=11, color=[DIRECTION_COLOURS[m.direction] for m in ms], symbol="diamond"),
-        error_x=_error([m.difference for m in ms], [m.low for m in ms], [m.high for m in ms]),
+        error_x=interval_error([m.difference for m in ms], [m.low for m in ms], [m.high for m in ms])[1],
         showlegend=False,
         customdata=[
             [interval(m.low, m.high), number(m.p_value), DIRECTION_WORDS[m.direction], count(m.n_rows)] for m in ms
@@ -267,7 +251,7 @@ def performance_pair(champion: PerformanceResult, challenger: PerformanceResult,
                 legendgroup=who,
                 showlegend=row == 1,
                 marker_color=colour,
-                error_x=_error([m.value for m in ms], [m.low for m in ms], [m.high for m in ms]),
+                error_x=interval_error([m.value for m in ms], [m.low for m in ms], [m.high for m in ms])[1],
                 customdata=[[interval(m.low, m.high)] for m in ms],
                 hovertemplate="%{y}: %{x:" + D3_NUMBER + "} (95% interval %{customdata[0]})<extra>" + who + "</extra>",
                 row=row,

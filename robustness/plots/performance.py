@@ -19,7 +19,9 @@ GREY = "#9AA0A6"
 BAD = "#E45756"
 
 
-def _err(values, lows, highs):
+def interval_error(values, lows, highs):
+    """``(values, error_x/error_y dict)`` for Plotly bars or markers with asymmetric intervals; None is NaN
+    (drawn without a bar). Shared by the performance and comparison figures."""
     v = np.array([np.nan if x is None else x for x in values], dtype=float)
     lo = np.array([np.nan if x is None else x for x in lows], dtype=float)
     hi = np.array([np.nan if x is None else x for x in highs], dtype=float)
@@ -60,7 +62,7 @@ def metric_comparison(result: PerformanceResult, *, plain: bool = False) -> go.F
             ms = [by[n] for n in group if n in by]
             if not ms:
                 continue
-            v, err = _err([m.value for m in ms], [m.low for m in ms], [m.high for m in ms])
+            v, err = interval_error([m.value for m in ms], [m.low for m in ms], [m.high for m in ms])
             fig.add_bar(
                 x=[metric_label(m.name, plain=plain).replace(" (", "<br>(") for m in ms],  # short lines: no tilt
                 y=v,
@@ -229,7 +231,7 @@ def residuals(result: PerformanceResult) -> go.Figure:
 def over_time(result: PerformanceResult, *, plain: bool = False) -> go.Figure:
     w = result.over_time
     label = metric_label(result.time_metric or "", plain=plain)
-    v, err = _err([x.metric.value for x in w], [x.metric.low for x in w], [x.metric.high for x in w])
+    v, err = interval_error([x.metric.value for x in w], [x.metric.low for x in w], [x.metric.high for x in w])
     fig = go.Figure()
     fig.add_scatter(
         x=[x.start for x in w],
@@ -265,7 +267,7 @@ def label_free(result: LabelFreeResult, metric: str, *, plain: bool = False) -> 
     ests = [e for e in result.estimates if e.metric.name == metric]
     fig = go.Figure()
     names = [NAMES[e.method] for e in ests]
-    v, err = _err([e.metric.value for e in ests], [e.metric.low for e in ests], [e.metric.high for e in ests])
+    v, err = interval_error([e.metric.value for e in ests], [e.metric.low for e in ests], [e.metric.high for e in ests])
     fig.add_scatter(
         x=v,
         y=names,
@@ -305,7 +307,7 @@ def segments_chart(segments: tuple[Segment, ...]) -> go.Figure:
         return fig
     s0 = segments[0]
     names = [f"{s.rule[:70]}{'…' if len(s.rule) > 70 else ''} (n = {count(s.size)})" for s in segments]
-    v, err = _err([s.value for s in segments], [s.low for s in segments], [s.high for s in segments])
+    v, err = interval_error([s.value for s in segments], [s.low for s in segments], [s.high for s in segments])
     fig.add_bar(
         x=v,
         y=names,
@@ -329,7 +331,7 @@ def segments_chart(segments: tuple[Segment, ...]) -> go.Figure:
 
 def groups_chart(g: GroupMetrics) -> go.Figure:
     names = [f"{name} (n = {count(n)})" for name, n, *_ in g.groups]
-    v, err = _err([x[2] for x in g.groups], [x[3] for x in g.groups], [x[4] for x in g.groups])
+    v, err = interval_error([x[2] for x in g.groups], [x[3] for x in g.groups], [x[4] for x in g.groups])
     colours = [BAD if name == g.worst else REFERENCE for name, *_ in g.groups]
     fig = go.Figure(
         go.Bar(
