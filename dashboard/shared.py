@@ -97,8 +97,7 @@ def _build_demo(name: str) -> Workspace:
         from dashboard.compare_cache import demo_challenger
         from robustness.demo import load_scenario, scenario_workspace
     s = load_scenario(name)  # built once for the workspace and the challenger its scenario ships, if any
-    challenged = demo_challenger(scenario_workspace(name, scenario=s), scenario=s)
-    return challenged
+    return demo_challenger(scenario_workspace(name, scenario=s), scenario=s)
 
 
 def demo_build(name: str) -> Future:

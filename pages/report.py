@@ -14,7 +14,7 @@ from robustness.jsonsafe import to_json_safe
 from robustness.report import AREAS, ReportConfig, build_report
 from robustness.report.export import find_chromium, report_figures, to_html, to_json, to_pdf
 from robustness.report.run import with_challenger
-from robustness.report.scorecard import TrustReport, manifest
+from robustness.report.scorecard import TrustReport, default_title, manifest
 from robustness.report.story import STATUS_WORDS, VERDICT_WORDS, challenger_section, story_of, worst_first
 from robustness.workspace import Workspace
 
@@ -94,7 +94,7 @@ kept = demo_checks(ws.scenario, ws.key()) if ws.scenario and config == ReportCon
 status = st.status("Running the checks…", expanded=False)
 try:
     if kept is not None:
-        report = TrustReport(f"Trust report: {ws.model_name or 'model'} on {ws.current.name}", kept, {}, {}, 0.0)
+        report = TrustReport(default_title(ws), kept, {}, {}, 0.0)
         status.update(label="Checks kept from this demo's last run with the default settings", state="complete")
     else:
         report = session_report(ws) if config == ReportConfig() else full_report()

@@ -593,6 +593,11 @@ _NO_PREDICTIONS = (
 )
 
 
+def default_title(ws) -> str:
+    """A report's title when none is given: the model and the current data's names."""
+    return f"Trust report: {ws.model_name or 'model'} on {ws.current.name}"
+
+
 def build_report(
     ws,
     config: ReportConfig | None = None,
@@ -628,5 +633,5 @@ def build_report(
         checks.append(replace(check, seconds=time.perf_counter() - began))
     if progress is not None:
         progress(1.0, "Done")
-    name = title or f"Trust report: {ws.model_name or 'model'} on {ws.current.name}"
+    name = title or default_title(ws)
     return TrustReport(name, tuple(checks), manifest(ws, config, manifest_extra), results, time.perf_counter() - start)
